@@ -1,0 +1,1 @@
+"""Airflow plugins shipped by errorguard."""
