@@ -1,0 +1,68 @@
+"""
+airflow-errorguard: classify every task exception and decide retry, quarantine or alert.
+
+The public names are imported lazily, so ``import airflow_errorguard`` stays cheap and the pure
+core (classification, backoff, in-process retry) is usable without touching Airflow.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from airflow_errorguard.classify.defaults import set_default_classifier_factory
+from airflow_errorguard.settings import airflow_default_classifier
+from airflow_errorguard.version import __version__
+
+if TYPE_CHECKING:
+    from airflow_errorguard.classify.classifier import Classifier
+    from airflow_errorguard.classify.defaults import classify
+    from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
+    from airflow_errorguard.classify.rules import Rule
+    from airflow_errorguard.exceptions import ErrorGuardConfigError, ErrorGuardError
+    from airflow_errorguard.retry.backoff import Backoff
+    from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
+    from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
+
+_EXPORTS = {
+    "classify": "airflow_errorguard.classify.defaults",
+    "Classification": "airflow_errorguard.classify.model",
+    "ErrorAction": "airflow_errorguard.classify.model",
+    "ErrorCategory": "airflow_errorguard.classify.model",
+    "Classifier": "airflow_errorguard.classify.classifier",
+    "Rule": "airflow_errorguard.classify.rules",
+    "Backoff": "airflow_errorguard.retry.backoff",
+    "Attempt": "airflow_errorguard.retry.runner",
+    "InProcessRetrier": "airflow_errorguard.retry.runner",
+    "run_with_retry": "airflow_errorguard.retry.runner",
+    "retry_transient": "airflow_errorguard.retry.runner",
+    "ErrorGuardRetryPolicy": "airflow_errorguard.retry.policy",
+    "ErrorGuardError": "airflow_errorguard.exceptions",
+    "ErrorGuardConfigError": "airflow_errorguard.exceptions",
+}
+__all__ = [
+    "Attempt",
+    "Backoff",
+    "Classification",
+    "Classifier",
+    "ErrorAction",
+    "ErrorCategory",
+    "ErrorGuardConfigError",
+    "ErrorGuardError",
+    "ErrorGuardRetryPolicy",
+    "InProcessRetrier",
+    "Rule",
+    "__version__",
+    "classify",
+    "retry_transient",
+    "run_with_retry",
+]
+
+# Where Airflow is configured, the default classifier honours [errorguard] rules_file.
+set_default_classifier_factory(airflow_default_classifier)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'airflow_errorguard' has no attribute {name!r}")

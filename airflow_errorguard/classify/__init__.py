@@ -1,0 +1,15 @@
+"""
+Exception classification (pure Python: nothing here imports Airflow).
+
+:func:`classify` turns any exception into a :class:`Classification`: a category, an action, a
+confidence, the rule that decided, a one-sentence reason, a fingerprint and an optional
+``Retry-After``.
+"""
+
+from __future__ import annotations
+
+from airflow_errorguard.classify.classifier import Classifier
+from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classify.rules import Rule
+
+__all__ = ["Classification", "Classifier", "ErrorAction", "ErrorCategory", "Rule"]

@@ -1,0 +1,133 @@
+"""Matching of one exception against the built-in knowledge tables."""
+
+from __future__ import annotations
+
+import errno as errno_module
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_errorguard.classify import knowledge_codes as codes
+from airflow_errorguard.classify.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
+from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classify.signals import LinkFacts, safe_getattr, type_paths
+
+_MESSAGE_MAX_CONFIDENCE = max(entry[1] for _, entry in MESSAGES)
+
+
+@dataclass
+class Candidate:
+    """A possible verdict on one exception of a chain, before the chain's verdicts are compared."""
+
+    category: ErrorCategory
+    confidence: float
+    rule: str
+    reason: str
+    facts: LinkFacts
+    action: Any = None
+    backoff: Any = None
+    max_retries: int | None = None
+
+
+_TYPE_CACHE: dict[type, tuple[str, codes.Entry] | None] = {}
+
+
+def _type_entry(cls: type) -> tuple[str, codes.Entry] | None:
+    """Most specific listed class of *cls*'s MRO, or a DB-API name; cached per class."""
+    if cls in _TYPE_CACHE:
+        return _TYPE_CACHE[cls]
+    found = None
+    paths = type_paths(cls)
+    for path in paths:
+        entry = TYPES.get(path)
+        if entry is not None:
+            found = (path, entry)
+            break
+        name = path.rsplit(".", 1)[-1]
+        if name in DBAPI and any(p.endswith(("DatabaseError", "DBAPIError")) for p in paths):
+            found = (f"dbapi:{name}", DBAPI[name])
+            break
+    if len(_TYPE_CACHE) < 4096:
+        _TYPE_CACHE[cls] = found
+    return found
+
+
+def _candidate(facts: LinkFacts, entry: codes.Entry, rule: str, subject: str) -> Candidate:
+    category, confidence, text = entry
+    return Candidate(category, confidence, f"builtin:{rule}", f"{subject} {text}; {category}", facts)
+
+
+def _code_candidates(facts: LinkFacts) -> list[Candidate]:
+    found = []
+    code = facts.cloud_code
+    if code is not None and code in codes.CLOUD_CODE:
+        found.append(
+            _candidate(facts, codes.CLOUD_CODE[code], f"code:{code}", f"{facts.type_name} code {code}")
+        )
+    state = facts.sqlstate
+    if state is not None:
+        entry = codes.SQLSTATE.get(state) or codes.SQLSTATE_CLASS.get(state[:2])
+        if entry is not None:
+            found.append(_candidate(facts, entry, f"sqlstate:{state}", f"SQLSTATE {state}"))
+    driver = facts.driver_code
+    if driver is not None:
+        kind, _, value = driver.partition(":")
+        entry = codes.MYSQL.get(int(value)) if kind == "mysql" and value.isdigit() else None
+        if kind == "sqlite":
+            entry = codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2]))
+        if entry is not None:
+            label = f"MySQL error {value}" if kind == "mysql" else f"SQLite {value}"
+            found.append(_candidate(facts, entry, f"{kind}:{value}", label))
+    status = facts.http_status
+    if status is not None:
+        entry = codes.HTTP_STATUS.get(status) or codes.HTTP_CLASS.get(status // 100)
+        if entry is not None:
+            host = facts.host
+            subject = f"HTTP {status} from {host}" if host else f"HTTP {status}"
+            found.append(_candidate(facts, entry, f"http:{status}", subject))
+    number = facts.errno
+    if number is not None:
+        table = codes.GAI_ERRNO if number < 0 else codes.ERRNO
+        entry = table.get(number)
+        if entry is not None:
+            name = errno_module.errorcode.get(number, str(number)) if number >= 0 else f"EAI {number}"
+            found.append(_candidate(facts, entry, f"errno:{name}", f"{facts.type_name} ({name})"))
+    if safe_getattr(facts.exc, "connection_invalidated") is True:  # SQLAlchemy DBAPIError
+        found.append(
+            Candidate(
+                ErrorCategory.TRANSIENT,
+                0.9,
+                "builtin:sqlalchemy:connection_invalidated",
+                f"{facts.type_name} invalidated the database connection (disconnect); transient",
+                facts,
+            )
+        )
+    return found
+
+
+def match_builtin(facts: LinkFacts) -> Candidate | None:
+    """The strongest built-in verdict on the exception behind *facts* (codes, type, message)."""
+    best: Candidate | None = None
+    for candidate in _code_candidates(facts):
+        if best is None or candidate.confidence > best.confidence:
+            best = candidate
+    typed = _type_entry(type(facts.exc))
+    if typed is not None:
+        path, entry = typed
+        candidate = _candidate(facts, entry, f"type:{path}", facts.type_name)
+        if best is None or candidate.confidence > best.confidence:
+            best = candidate
+    if best is None or best.confidence < _MESSAGE_MAX_CONFIDENCE:
+        found = MESSAGE_REGEX.search(facts.message)
+        if found is not None and found.lastgroup is not None:
+            index = int(found.lastgroup[1:])
+            category, confidence, text = MESSAGES[index][1]
+            if best is None or confidence > best.confidence:
+                snippet = found.group(0)[:60]
+                best = Candidate(
+                    category,
+                    confidence,
+                    f"builtin:message:{index}",
+                    f"{facts.type_name} message {text} ({snippet!r}); {category}",
+                    facts,
+                )
+    return best

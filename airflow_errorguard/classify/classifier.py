@@ -1,0 +1,272 @@
+"""
+:class:`Classifier`: user rules, plugin classifiers and built-in knowledge applied to an exception
+and its chain.
+
+Precedence, highest first:
+
+1. **User rules**, in declaration order; each is tried on the exception, then on the errors it
+   wraps (``__cause__``, ``orig``, ``reason``...), then on ``__context__`` and group members.
+2. **Plugin classifiers** from the ``airflow_errorguard.classifiers`` entry-point group.
+3. **Built-in knowledge**. Every exception of the chain gets its strongest verdict, where a service
+   or database code (cloud code, SQLSTATE, driver code, HTTP status, errno) outranks a message
+   pattern, which outranks the exception's class; the most confident verdict of the chain wins
+   (the outermost on ties). An implicit ``__context__`` counts for 85% of its confidence, an
+   explicit cause in full. Members of an ``ExceptionGroup`` are combined by severity:
+   configuration > system > data > unknown > transient.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from airflow_errorguard.classify.builtin import Candidate, match_builtin
+from airflow_errorguard.classify.model import (
+    DEFAULT_ACTIONS,
+    SEVERITY,
+    Classification,
+    ErrorAction,
+    ErrorCategory,
+)
+from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classify.signals import (
+    LinkFacts,
+    explicit_causes,
+    group_members,
+    implicit_context,
+    safe_str,
+    type_paths,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 8
+MAX_LINKS = 32
+CONTEXT_WEIGHT = 0.85
+
+PluginClassifier = Callable[[BaseException], "Classification | None"]
+
+
+class Classifier:
+    """
+    Classifies exceptions; never raises.
+
+    :param rules: User rules, tried in order before anything else.
+    :param plugins: Extra classifiers ``(exc) -> Classification | None``, tried after the rules.
+    :param now: Clock (epoch seconds) used to read HTTP-date ``Retry-After`` headers.
+    """
+
+    def __init__(
+        self,
+        rules: Iterable[Rule] = (),
+        plugins: Sequence[PluginClassifier] = (),
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.plugins: tuple[PluginClassifier, ...] = tuple(plugins)
+        self.now = now
+
+    def classify(self, exc: BaseException, context: Mapping[str, Any] | None = None) -> Classification:
+        """Classify *exc*; any internal failure yields an ``unknown`` classification, logged."""
+        try:
+            if not isinstance(exc, BaseException):
+                return self._unknown_non_exception(exc)
+            links = self._links(exc)
+            result = self._by_user_rules(links, context) or self._by_plugins(exc)
+            if result is not None:
+                return result
+            return self._by_builtins(exc, links)
+        except Exception as err:  # a broken rule or a hostile exception must not break the task
+            log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
+            message = safe_str(exc)
+            return Classification(
+                category=ErrorCategory.UNKNOWN,
+                action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
+                confidence=0.0,
+                rule="error",
+                reason=f"classification failed ({type(err).__name__}: {safe_str(err)[:200]}); "
+                "unknown, Airflow's default retry behaviour applies",
+                exception_type=_path(exc),
+                fingerprint_source=f"{_path(exc)}: {message}",
+            )
+
+    __call__ = classify
+
+    # -- chain ------------------------------------------------------------------------------
+
+    def _links(self, exc: BaseException) -> list[LinkFacts]:
+        """The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe."""
+        seen: set[int] = set()
+        order: list[LinkFacts] = []
+        queue: list[tuple[BaseException, int]] = [(exc, 0)]
+        while queue and len(order) < MAX_LINKS:
+            current, depth = queue.pop(0)
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            order.append(LinkFacts(current, self.now))
+            if depth >= MAX_DEPTH:
+                continue
+            nested = [*explicit_causes(current), *group_members(current)]
+            context = implicit_context(current)
+            if context is not None:
+                nested.append(context)
+            queue.extend((child, depth + 1) for child in nested)
+        return order
+
+    # -- user rules and plugins -------------------------------------------------------------
+
+    def _by_user_rules(
+        self, links: list[LinkFacts], context: Mapping[str, Any] | None
+    ) -> Classification | None:
+        if not self.rules:
+            return None
+        scope = _scope(context)
+        for rule in self.rules:
+            if not rule.applies_to(*scope):
+                continue
+            for facts in links:
+                try:
+                    matched = rule.matches(facts)
+                except Exception as err:
+                    log.warning("errorguard rule %r failed on %s: %r", rule.name, facts.type_name, err)
+                    continue
+                if matched:
+                    reason = rule.render_reason(facts)
+                    if facts is not links[0]:
+                        reason += f" (found in the chain of {links[0].type_name})"
+                    return self._result(
+                        Candidate(
+                            ErrorCategory(rule.category),
+                            float(rule.confidence),
+                            f"user:{rule.name}",
+                            reason,
+                            facts,
+                            action=rule.action,
+                            backoff=rule.backoff,
+                            max_retries=rule.max_retries,
+                        ),
+                        links[0],
+                    )
+        return None
+
+    def _by_plugins(self, exc: BaseException) -> Classification | None:
+        for plugin in self.plugins:
+            try:
+                result = plugin(exc)
+            except Exception as err:
+                log.warning("errorguard plugin classifier %r failed: %r", plugin, err)
+                continue
+            if isinstance(result, Classification):
+                return result
+        return None
+
+    # -- built-ins --------------------------------------------------------------------------
+
+    def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Classification:
+        by_id = {id(facts.exc): facts for facts in links}
+        best = self._best(exc, by_id, set(), 1.0)
+        if best is None:
+            top = links[0]
+            return Classification(
+                category=ErrorCategory.UNKNOWN,
+                action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
+                confidence=0.0,
+                rule="none",
+                reason=f"no rule recognises {top.type_name} ({top.message[:120]!r}); unknown, "
+                "Airflow's default retry behaviour applies",
+                exception_type=top.type_path,
+                signals=top.as_dict(),
+                fingerprint_source=f"{top.type_path}: {top.message}",
+            )
+        return self._result(best, links[0])
+
+    def _best(
+        self, exc: BaseException, by_id: dict[int, LinkFacts], visited: set[int], weight: float
+    ) -> Candidate | None:
+        facts = by_id.get(id(exc))
+        if facts is None or id(exc) in visited:
+            return None  # beyond the bounded chain, or a cycle
+        visited.add(id(exc))
+        best = match_builtin(facts)
+        if best is not None:
+            best.confidence *= weight
+        members = group_members(exc)
+        if members:
+            verdicts = [v for v in (self._best(m, by_id, visited, weight) for m in members) if v]
+            if verdicts:
+                worst = min(verdicts, key=lambda v: (SEVERITY.index(v.category), -v.confidence))
+                best = _stronger(best, worst, f"a member of {facts.type_name}")
+        for cause in explicit_causes(exc):
+            best = _stronger(
+                best, self._best(cause, by_id, visited, weight), f"the cause of {facts.type_name}"
+            )
+        context = implicit_context(exc)
+        if context is not None:
+            inner = self._best(context, by_id, visited, weight * CONTEXT_WEIGHT)
+            best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
+        return best
+
+    def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:
+        facts = candidate.facts
+        action = candidate.action or DEFAULT_ACTIONS[candidate.category]
+        source = top.type_path
+        if facts is not top:
+            source += f" <- {facts.type_path}"
+        return Classification(
+            category=candidate.category,
+            action=ErrorAction(action),
+            confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),
+            rule=candidate.rule,
+            reason=candidate.reason,
+            retry_after=facts.retry_after or top.retry_after,
+            exception_type=facts.type_path,
+            signals=facts.as_dict(),
+            backoff=candidate.backoff,
+            max_retries=candidate.max_retries,
+            fingerprint_source=f"{source}: {facts.message}",
+        )
+
+    @staticmethod
+    def _unknown_non_exception(obj: object) -> Classification:
+        kind = type(obj).__name__
+        return Classification(
+            category=ErrorCategory.UNKNOWN,
+            action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
+            confidence=0.0,
+            rule="error",
+            reason=f"expected an exception, got a {kind}; unknown",
+            exception_type=kind,
+            fingerprint_source=f"{kind}: {safe_str(obj)}",
+        )
+
+
+def _stronger(current: Candidate | None, other: Candidate | None, where: str) -> Candidate | None:
+    """The more confident of two verdicts; *other* (a nested error) must be strictly stronger."""
+    if other is None:
+        return current
+    if current is None or other.confidence > current.confidence:
+        if "(found in" not in other.reason:
+            other.reason = f"{other.reason} (found in {where})"
+        return other
+    return current
+
+
+def _path(exc: BaseException) -> str:
+    paths = type_paths(type(exc))
+    return paths[0] if paths else type(exc).__name__
+
+
+def _scope(context: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    """``(dag_id, task_id)`` from an Airflow context (or a plain mapping), when known."""
+    if not context:
+        return None, None
+    try:
+        ti = context.get("ti") or context.get("task_instance")
+        dag_id = getattr(ti, "dag_id", None) or context.get("dag_id")
+        task_id = getattr(ti, "task_id", None) or context.get("task_id")
+    except Exception:
+        return None, None
+    return (dag_id if isinstance(dag_id, str) else None, task_id if isinstance(task_id, str) else None)

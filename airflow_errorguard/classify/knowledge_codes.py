@@ -1,0 +1,329 @@
+"""
+Built-in knowledge of error codes: HTTP status, SQLSTATE, MySQL and SQLite codes, errno and cloud
+service codes. Each entry is ``code: (category, confidence, explanation)``.
+"""
+
+from __future__ import annotations
+
+import errno as E
+
+from airflow_errorguard.classify.model import ErrorCategory
+
+T = ErrorCategory.TRANSIENT
+D = ErrorCategory.DATA
+C = ErrorCategory.CONFIGURATION
+S = ErrorCategory.SYSTEM
+
+Entry = tuple[ErrorCategory, float, str]
+
+HTTP_STATUS: dict[int, Entry] = {
+    400: (D, 0.85, "is a rejected request (bad input)"),
+    401: (C, 0.95, "means the credentials are missing or invalid"),
+    403: (C, 0.95, "means the credentials lack permission"),
+    404: (D, 0.6, "means the resource was not found (a missing record, or a wrong URL)"),
+    405: (C, 0.9, "means the HTTP method is not allowed (wrong endpoint)"),
+    406: (C, 0.85, "means the requested content type is not available"),
+    407: (C, 0.95, "means the proxy needs authentication"),
+    408: (T, 0.95, "is a request timeout"),
+    409: (D, 0.75, "is a conflict with the resource's current state"),
+    410: (D, 0.8, "means the resource is gone"),
+    411: (C, 0.85, "means a Content-Length is required"),
+    413: (D, 0.85, "means the payload is too large"),
+    414: (D, 0.85, "means the URI is too long"),
+    415: (C, 0.9, "means the media type is not supported"),
+    422: (D, 0.9, "means the payload failed validation"),
+    423: (T, 0.8, "means the resource is locked"),
+    425: (T, 0.9, "means the server asks to retry later (too early)"),
+    429: (T, 0.97, "is rate limiting"),
+    431: (D, 0.8, "means the request headers are too large"),
+    451: (C, 0.8, "means the resource is unavailable for legal reasons"),
+    500: (T, 0.8, "is a server-side error"),
+    501: (C, 0.85, "means the server does not implement the request"),
+    502: (T, 0.95, "is a bad gateway (upstream unavailable)"),
+    503: (T, 0.97, "is a server-side outage"),
+    504: (T, 0.95, "is a gateway timeout"),
+    505: (C, 0.85, "means the HTTP version is not supported"),
+    507: (S, 0.8, "means the server ran out of storage"),
+    509: (T, 0.85, "means the bandwidth limit was exceeded"),
+    511: (C, 0.9, "means network authentication is required"),
+    520: (T, 0.85, "is an unknown origin error behind a CDN"),
+    521: (T, 0.9, "means the origin server is down"),
+    522: (T, 0.9, "is a connection timeout behind a CDN"),
+    523: (T, 0.85, "means the origin is unreachable"),
+    524: (T, 0.9, "is a timeout behind a CDN"),
+    529: (T, 0.9, "means the service is overloaded"),
+}
+#: Fallback by status class when a status is not listed above.
+HTTP_CLASS: dict[int, Entry] = {
+    4: (D, 0.6, "is a client error"),
+    5: (T, 0.75, "is a server-side error"),
+}
+
+#: SQLSTATE: exact codes first, then the two-character class.
+SQLSTATE: dict[str, Entry] = {
+    "08001": (T, 0.9, "(could not establish connection)"),
+    "08004": (T, 0.85, "(server rejected the connection)"),
+    "08006": (T, 0.95, "(connection failure)"),
+    "08003": (T, 0.9, "(connection does not exist)"),
+    "08P01": (T, 0.7, "(protocol violation)"),
+    "0A000": (C, 0.9, "(feature not supported)"),
+    "22001": (D, 0.97, "(string data right truncation: value too long)"),
+    "22003": (D, 0.97, "(numeric value out of range)"),
+    "22007": (D, 0.97, "(invalid datetime format)"),
+    "22008": (D, 0.97, "(datetime field overflow)"),
+    "22012": (D, 0.95, "(division by zero)"),
+    "22P02": (D, 0.97, "(invalid text representation)"),
+    "23502": (D, 0.97, "(not-null violation)"),
+    "23503": (D, 0.97, "(foreign key violation)"),
+    "23505": (D, 0.97, "(unique violation)"),
+    "23514": (D, 0.97, "(check violation)"),
+    "25006": (C, 0.9, "(read-only transaction: connected to a replica?)"),
+    "25P02": (T, 0.6, "(in failed SQL transaction: an earlier statement failed)"),
+    "28000": (C, 0.97, "(invalid authorization specification)"),
+    "28P01": (C, 0.98, "(invalid password)"),
+    "3D000": (C, 0.97, "(database does not exist)"),
+    "3F000": (C, 0.97, "(schema does not exist)"),
+    "40001": (T, 0.97, "(serialization failure: rerun the transaction)"),
+    "40P01": (T, 0.97, "(deadlock detected: rerun the transaction)"),
+    "42501": (C, 0.97, "(insufficient privilege)"),
+    "42601": (C, 0.95, "(syntax error)"),
+    "42703": (C, 0.95, "(undefined column)"),
+    "42883": (C, 0.95, "(undefined function)"),
+    "42P01": (C, 0.97, "(undefined table)"),
+    "53100": (S, 0.95, "(disk full)"),
+    "53200": (S, 0.95, "(out of memory)"),
+    "53300": (T, 0.95, "(too many connections)"),
+    "53400": (C, 0.8, "(configuration limit exceeded)"),
+    "55P03": (T, 0.95, "(lock not available)"),
+    "55006": (T, 0.85, "(object in use)"),
+    "57014": (T, 0.85, "(query canceled: statement timeout)"),
+    "57P01": (T, 0.95, "(admin shutdown)"),
+    "57P02": (T, 0.95, "(crash shutdown)"),
+    "57P03": (T, 0.97, "(cannot connect now: the server is starting up)"),
+    "57P04": (T, 0.9, "(database dropped)"),
+    "58030": (S, 0.9, "(I/O error on the server)"),
+    "XX000": (S, 0.7, "(internal error)"),
+    "XX001": (S, 0.9, "(data corrupted)"),
+    "XX002": (S, 0.9, "(index corrupted)"),
+}
+SQLSTATE_CLASS: dict[str, Entry] = {
+    "08": (T, 0.9, "(connection exception)"),
+    "0A": (C, 0.85, "(feature not supported)"),
+    "0L": (C, 0.9, "(invalid grantor)"),
+    "0P": (C, 0.9, "(invalid role specification)"),
+    "21": (D, 0.9, "(cardinality violation)"),
+    "22": (D, 0.95, "(data exception)"),
+    "23": (D, 0.95, "(integrity constraint violation)"),
+    "28": (C, 0.97, "(invalid authorization)"),
+    "2B": (D, 0.7, "(dependent privilege descriptors still exist)"),
+    "3D": (C, 0.95, "(invalid catalog name)"),
+    "3F": (C, 0.95, "(invalid schema name)"),
+    "40": (T, 0.95, "(transaction rollback)"),
+    "42": (C, 0.9, "(syntax error or access rule violation)"),
+    "44": (D, 0.9, "(WITH CHECK OPTION violation)"),
+    "53": (S, 0.85, "(insufficient resources)"),
+    "54": (D, 0.8, "(program limit exceeded)"),
+    "55": (T, 0.75, "(object not in prerequisite state)"),
+    "57": (T, 0.85, "(operator intervention)"),
+    "58": (S, 0.9, "(system error)"),
+    "F0": (C, 0.9, "(configuration file error)"),
+    "HV": (C, 0.8, "(foreign data wrapper error)"),
+    "XX": (S, 0.75, "(internal error)"),
+}
+
+#: MySQL / MariaDB server and client error numbers (pymysql, mysqlclient, mysql-connector).
+MYSQL: dict[int, Entry] = {
+    1021: (S, 0.95, "(disk full)"),
+    1037: (S, 0.9, "(out of memory)"),
+    1040: (T, 0.95, "(too many connections)"),
+    1044: (C, 0.97, "(access denied to database)"),
+    1045: (C, 0.98, "(access denied: bad user or password)"),
+    1048: (D, 0.97, "(column cannot be null)"),
+    1049: (C, 0.97, "(unknown database)"),
+    1054: (C, 0.95, "(unknown column)"),
+    1062: (D, 0.97, "(duplicate entry)"),
+    1064: (C, 0.95, "(SQL syntax error)"),
+    1114: (S, 0.9, "(table is full)"),
+    1142: (C, 0.97, "(command denied to user)"),
+    1146: (C, 0.97, "(table doesn't exist)"),
+    1205: (T, 0.97, "(lock wait timeout)"),
+    1213: (T, 0.97, "(deadlock found)"),
+    1226: (T, 0.85, "(user resource limit exceeded)"),
+    1227: (C, 0.95, "(access denied: privilege needed)"),
+    1264: (D, 0.97, "(value out of range)"),
+    1292: (D, 0.95, "(incorrect value)"),
+    1317: (T, 0.85, "(query interrupted)"),
+    1366: (D, 0.97, "(incorrect value for column)"),
+    1406: (D, 0.97, "(data too long for column)"),
+    1451: (D, 0.95, "(foreign key: row is referenced)"),
+    1452: (D, 0.97, "(foreign key constraint fails)"),
+    1927: (T, 0.9, "(connection was killed)"),
+    2002: (T, 0.9, "(can't connect through socket)"),
+    2003: (T, 0.95, "(can't connect to server)"),
+    2005: (C, 0.8, "(unknown server host)"),
+    2006: (T, 0.95, "(server has gone away)"),
+    2013: (T, 0.95, "(lost connection during query)"),
+    2026: (C, 0.8, "(SSL connection error)"),
+    2055: (T, 0.9, "(lost connection)"),
+    3024: (T, 0.85, "(query execution time exceeded)"),
+    4031: (T, 0.9, "(disconnected by the server: idle timeout)"),
+}
+
+#: SQLite extended error names (``sqlite3.Error.sqlite_errorname``, Python 3.11+).
+SQLITE: dict[str, Entry] = {
+    "SQLITE_BUSY": (T, 0.97, "(database is busy)"),
+    "SQLITE_LOCKED": (T, 0.95, "(table is locked)"),
+    "SQLITE_CONSTRAINT": (D, 0.95, "(constraint violation)"),
+    "SQLITE_MISMATCH": (D, 0.9, "(datatype mismatch)"),
+    "SQLITE_TOOBIG": (D, 0.9, "(value too big)"),
+    "SQLITE_RANGE": (D, 0.8, "(parameter index out of range)"),
+    "SQLITE_CANTOPEN": (C, 0.9, "(cannot open the database file)"),
+    "SQLITE_PERM": (C, 0.9, "(access permission denied)"),
+    "SQLITE_AUTH": (C, 0.95, "(authorization denied)"),
+    "SQLITE_READONLY": (C, 0.85, "(attempt to write a read-only database)"),
+    "SQLITE_NOTADB": (C, 0.85, "(file is not a database)"),
+    "SQLITE_FULL": (S, 0.95, "(database or disk is full)"),
+    "SQLITE_IOERR": (S, 0.85, "(disk I/O error)"),
+    "SQLITE_NOMEM": (S, 0.95, "(out of memory)"),
+    "SQLITE_CORRUPT": (S, 0.9, "(database disk image is malformed)"),
+    "SQLITE_INTERRUPT": (T, 0.8, "(operation interrupted)"),
+}
+
+
+def _errnos(names: str, entry: Entry) -> dict[int, Entry]:
+    return {getattr(E, name): entry for name in names.split() if hasattr(E, name)}
+
+
+ERRNO: dict[int, Entry] = {
+    **_errnos(
+        "ECONNRESET ECONNREFUSED ECONNABORTED ETIMEDOUT EHOSTUNREACH ENETUNREACH ENETDOWN ENETRESET "
+        "EPIPE EAGAIN EWOULDBLOCK EINTR EBUSY EHOSTDOWN EINPROGRESS EALREADY ESHUTDOWN ENOTCONN "
+        "ETXTBSY ESTALE",
+        (T, 0.9, "is a transient network or resource condition"),
+    ),
+    **_errnos("EACCES EPERM", (C, 0.9, "means permission denied (check file modes, roles, credentials)")),
+    **_errnos(
+        "ENOENT ENOTDIR EISDIR ENXIO ENODEV EADDRNOTAVAIL EAFNOSUPPORT EPROTONOSUPPORT",
+        (C, 0.8, "means a path or address does not exist (wrong setting, or the input has not arrived)"),
+    ),
+    **_errnos("EADDRINUSE", (T, 0.7, "means the address is in use")),
+    **_errnos(
+        "ENOSPC EDQUOT EMFILE ENFILE ENOMEM EROFS EIO EFBIG EMLINK ENOBUFS",
+        (S, 0.95, "means the host ran out of a resource (disk, memory, file handles) or has failing I/O"),
+    ),
+    **_errnos("EEXIST", (D, 0.6, "means the target already exists")),
+    **_errnos("EINVAL", (D, 0.5, "means an invalid argument was passed")),
+}
+#: socket.gaierror codes (negative): name resolution.
+GAI_ERRNO: dict[int, Entry] = {
+    -3: (T, 0.9, "is a temporary failure in name resolution"),
+    -4: (T, 0.7, "is a non-recoverable failure in name resolution"),
+    -2: (C, 0.75, "means the host name is not known (check the connection's host)"),
+    -5: (C, 0.75, "means the host has no address"),
+    -8: (C, 0.8, "means the service name is not known"),
+}
+
+#: Cloud service codes: botocore ``Error.Code``, Google ``grpc_status_code`` names, Airflow
+#: runtime error types.
+CLOUD_CODE: dict[str, Entry] = {
+    **dict.fromkeys(
+        [
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "RequestLimitExceeded",
+            "TooManyRequestsException",
+            "ProvisionedThroughputExceededException",
+            "SlowDown",
+            "RequestThrottled",
+            "RequestThrottledException",
+            "BandwidthLimitExceeded",
+            "EC2ThrottledException",
+            "PriorRequestNotComplete",
+            "TransactionInProgressException",
+            "LimitExceededException",
+        ],
+        (T, 0.97, "is throttling"),
+    ),
+    **dict.fromkeys(
+        [
+            "RequestTimeout",
+            "RequestTimeoutException",
+            "ServiceUnavailable",
+            "ServiceUnavailableException",
+            "InternalError",
+            "InternalFailure",
+            "InternalServerError",
+            "InternalServerException",
+            "TransactionConflictException",
+            "IDPCommunicationError",
+            "Unavailable",
+        ],
+        (T, 0.95, "is a transient service-side failure"),
+    ),
+    **dict.fromkeys(
+        [
+            "AccessDenied",
+            "AccessDeniedException",
+            "UnauthorizedOperation",
+            "UnauthorizedException",
+            "InvalidClientTokenId",
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "UnrecognizedClientException",
+            "AuthFailure",
+            "InvalidToken",
+            "MissingAuthenticationToken",
+            "NoSuchBucket",
+            "AllAccessDisabled",
+            "InvalidSignatureException",
+            "OptInRequired",
+            "AccountProblem",
+            "KMS.AccessDeniedException",
+        ],
+        (C, 0.97, "means the credentials, permissions or target are misconfigured"),
+    ),
+    **dict.fromkeys((["ResourceNotFoundException", "NoSuchEntity"]), (C, 0.8, "means a resource is missing")),
+    **dict.fromkeys(
+        [
+            "ValidationException",
+            "ValidationError",
+            "InvalidParameterValue",
+            "InvalidParameterException",
+            "InvalidParameterCombination",
+            "MalformedPolicyDocument",
+            "ConditionalCheckFailedException",
+            "EntityTooLarge",
+            "InvalidArgument",
+            "SerializationException",
+            "InvalidRequest",
+            "InvalidRequestException",
+        ],
+        (D, 0.85, "means the request's content was rejected"),
+    ),
+    "NoSuchKey": (D, 0.7, "means the object key does not exist"),
+    # gRPC status names (google-api-core, grpc).
+    "UNAVAILABLE": (T, 0.97, "means the service is unavailable"),
+    "DEADLINE_EXCEEDED": (T, 0.95, "means the deadline was exceeded"),
+    "RESOURCE_EXHAUSTED": (T, 0.95, "means a quota or rate limit was exhausted"),
+    "ABORTED": (T, 0.95, "means the operation was aborted by a concurrency conflict"),
+    "INTERNAL": (T, 0.8, "is an internal service error"),
+    "UNKNOWN": (T, 0.6, "is an unknown service error"),
+    "CANCELLED": (T, 0.7, "means the call was cancelled"),
+    "UNAUTHENTICATED": (C, 0.97, "means the credentials are missing or invalid"),
+    "PERMISSION_DENIED": (C, 0.97, "means the credentials lack permission"),
+    "NOT_FOUND": (C, 0.75, "means a resource is missing"),
+    "FAILED_PRECONDITION": (C, 0.8, "means the system is not in the state the call needs"),
+    "UNIMPLEMENTED": (C, 0.9, "means the method is not implemented"),
+    "INVALID_ARGUMENT": (D, 0.9, "means an argument was rejected"),
+    "OUT_OF_RANGE": (D, 0.9, "means a value is out of range"),
+    "ALREADY_EXISTS": (D, 0.8, "means the resource already exists"),
+    "DATA_LOSS": (S, 0.9, "means unrecoverable data loss or corruption"),
+    # Airflow runtime errors (airflow.sdk.exceptions.ErrorType).
+    "CONNECTION_NOT_FOUND": (C, 0.98, "means an Airflow connection is not defined"),
+    "VARIABLE_NOT_FOUND": (C, 0.98, "means an Airflow variable is not defined"),
+    "ASSET_NOT_FOUND": (C, 0.9, "means an Airflow asset is not defined"),
+    "XCOM_NOT_FOUND": (C, 0.8, "means an upstream XCom is missing"),
+}

@@ -1,0 +1,302 @@
+"""
+Built-in knowledge of exception classes (by dotted path, never imported) and message patterns.
+
+Type entries are ``path: (category, confidence, explanation)``; the most specific class of an
+exception's MRO that is listed decides. Broad classes carry low confidence so that a more specific
+signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeError``,
+``AirflowException``) never decide.
+"""
+
+from __future__ import annotations
+
+import re
+
+from airflow_errorguard.classify.knowledge_codes import C, D, Entry, S, T
+
+
+def _many(paths: str, entry: Entry) -> dict[str, Entry]:
+    return dict.fromkeys(paths.split(), entry)
+
+
+TYPES: dict[str, Entry] = {
+    # --- Python standard library ------------------------------------------------------------
+    **_many("TimeoutError socket.timeout", (T, 0.9, "is a timeout")),
+    **_many(
+        "ConnectionError ConnectionResetError ConnectionRefusedError ConnectionAbortedError "
+        "BrokenPipeError http.client.RemoteDisconnected http.client.IncompleteRead "
+        "http.client.HTTPException ssl.SSLEOFError ssl.SSLZeroReturnError",
+        (T, 0.9, "is a dropped or refused connection"),
+    ),
+    "socket.gaierror": (T, 0.6, "is a name-resolution failure"),
+    "ssl.SSLCertVerificationError": (C, 0.95, "means the TLS certificate could not be verified"),
+    "ssl.SSLError": (T, 0.6, "is a TLS error"),
+    "EOFError": (T, 0.5, "means a stream ended early"),
+    "InterruptedError": (T, 0.8, "is an interrupted system call"),
+    "BlockingIOError": (T, 0.8, "is a resource temporarily unavailable"),
+    "PermissionError": (C, 0.9, "means permission denied"),
+    "FileNotFoundError": (C, 0.75, "means a file does not exist (wrong path, or the input has not arrived)"),
+    "IsADirectoryError": (C, 0.85, "means a directory was given where a file was expected"),
+    "NotADirectoryError": (C, 0.85, "means a file was given where a directory was expected"),
+    "FileExistsError": (D, 0.6, "means the target already exists"),
+    "OSError": (S, 0.4, "is an operating-system error"),
+    "MemoryError": (S, 0.97, "means the process ran out of memory"),
+    "RecursionError": (S, 0.7, "means the recursion limit was hit (deeply nested input, or a bug)"),
+    "SystemError": (S, 0.9, "is an interpreter-level error"),
+    "KeyboardInterrupt": (S, 0.9, "means the process was interrupted"),
+    "SystemExit": (S, 0.9, "means the process was asked to exit"),
+    "GeneratorExit": (S, 0.6, "means a generator was closed"),
+    **_many(
+        "ImportError ModuleNotFoundError", (C, 0.95, "means a module is not installed where the task runs")
+    ),
+    **_many("NameError UnboundLocalError", (C, 0.8, "is a defect in the task's code")),
+    **_many("SyntaxError IndentationError TabError", (C, 0.95, "is a syntax error in loaded code")),
+    "NotImplementedError": (C, 0.85, "means the code path is not implemented"),
+    "json.decoder.JSONDecodeError": (D, 0.95, "means the input is not valid JSON"),
+    **_many(
+        "UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError",
+        (D, 0.9, "means text is not in the expected encoding"),
+    ),
+    **_many(
+        "decimal.InvalidOperation decimal.ConversionSyntax decimal.DecimalException",
+        (D, 0.9, "means a value is not a valid decimal"),
+    ),
+    "csv.Error": (D, 0.9, "means a CSV row is malformed"),
+    "binascii.Error": (D, 0.85, "means encoded data is malformed"),
+    "xml.etree.ElementTree.ParseError": (D, 0.9, "means the input is not valid XML"),
+    "ZeroDivisionError": (D, 0.8, "is a division by zero in a record's values"),
+    **_many(
+        "OverflowError FloatingPointError ArithmeticError", (D, 0.75, "is an arithmetic error on a value")
+    ),
+    "KeyError": (D, 0.8, "means a record lacks an expected key"),
+    "IndexError": (D, 0.7, "means a record has fewer elements than expected"),
+    "LookupError": (D, 0.6, "is a failed lookup"),
+    "ValueError": (D, 0.7, "means a value is invalid"),
+    "TypeError": (D, 0.6, "means a value has the wrong type"),
+    "AssertionError": (D, 0.5, "is a failed assertion"),
+    "AttributeError": (D, 0.4, "is a missing attribute"),
+    # --- requests / urllib3 / httpx / aiohttp ----------------------------------------------
+    **_many(
+        "requests.exceptions.ConnectionError requests.exceptions.Timeout "
+        "requests.exceptions.ConnectTimeout requests.exceptions.ReadTimeout "
+        "requests.exceptions.ChunkedEncodingError requests.exceptions.RetryError "
+        "requests.exceptions.ProxyError",
+        (T, 0.9, "is a network failure talking to the service"),
+    ),
+    "requests.exceptions.SSLError": (T, 0.6, "is a TLS failure"),
+    **_many(
+        "requests.exceptions.MissingSchema requests.exceptions.InvalidSchema "
+        "requests.exceptions.InvalidURL requests.exceptions.InvalidHeader "
+        "requests.exceptions.InvalidProxyURL requests.exceptions.TooManyRedirects "
+        "requests.exceptions.URLRequired",
+        (C, 0.9, "means the request is misconfigured (URL, scheme, header or redirects)"),
+    ),
+    "requests.exceptions.JSONDecodeError": (D, 0.8, "means the response is not valid JSON"),
+    "requests.exceptions.ContentDecodingError": (D, 0.7, "means the response body could not be decoded"),
+    "requests.exceptions.HTTPError": (T, 0.3, "is an HTTP error"),
+    "requests.exceptions.RequestException": (T, 0.3, "is a requests error"),
+    **_many(
+        "urllib3.exceptions.NewConnectionError urllib3.exceptions.ConnectTimeoutError "
+        "urllib3.exceptions.ReadTimeoutError urllib3.exceptions.ProtocolError "
+        "urllib3.exceptions.ProxyError urllib3.exceptions.TimeoutError "
+        "urllib3.exceptions.MaxRetryError urllib3.exceptions.IncompleteRead "
+        "urllib3.exceptions.NameResolutionError urllib3.exceptions.PoolError",
+        (T, 0.85, "is a network failure talking to the service"),
+    ),
+    "urllib3.exceptions.SSLError": (T, 0.6, "is a TLS failure"),
+    "urllib3.exceptions.LocationParseError": (C, 0.9, "means the URL cannot be parsed"),
+    **_many(
+        "httpx.TimeoutException httpx.NetworkError httpx.RemoteProtocolError httpx.ProxyError "
+        "httpx.PoolTimeout httpx.ConnectError httpx.ReadError httpx.WriteError httpx.CloseError "
+        "httpx.ConnectTimeout httpx.ReadTimeout httpx.WriteTimeout",
+        (T, 0.9, "is a network failure talking to the service"),
+    ),
+    **_many(
+        "httpx.UnsupportedProtocol httpx.InvalidURL httpx.TooManyRedirects httpx.LocalProtocolError",
+        (C, 0.9, "means the request is misconfigured"),
+    ),
+    "httpx.DecodingError": (D, 0.8, "means the response body could not be decoded"),
+    "httpx.HTTPStatusError": (T, 0.3, "is an HTTP error"),
+    **_many(
+        "aiohttp.client_exceptions.ClientConnectionError aiohttp.client_exceptions.ServerDisconnectedError "
+        "aiohttp.client_exceptions.ClientOSError aiohttp.client_exceptions.ServerTimeoutError "
+        "aiohttp.client_exceptions.ClientPayloadError aiohttp.client_exceptions.ConnectionTimeoutError "
+        "aiohttp.client_exceptions.SocketTimeoutError aiohttp.client_exceptions.ClientConnectorError "
+        "aiohttp.client_exceptions.ServerConnectionError",
+        (T, 0.9, "is a network failure talking to the service"),
+    ),
+    **_many(
+        "aiohttp.client_exceptions.ClientConnectorCertificateError "
+        "aiohttp.client_exceptions.ClientConnectorSSLError",
+        (C, 0.9, "means the TLS setup is wrong (certificate or protocol)"),
+    ),
+    **_many(
+        "aiohttp.client_exceptions.InvalidURL aiohttp.client_exceptions.InvalidUrlClientError "
+        "aiohttp.client_exceptions.NonHttpUrlClientError",
+        (C, 0.9, "means the URL is invalid"),
+    ),
+    "aiohttp.client_exceptions.ContentTypeError": (D, 0.7, "means the response has an unexpected type"),
+    # --- botocore / google ------------------------------------------------------------------
+    **_many(
+        "botocore.exceptions.EndpointConnectionError botocore.exceptions.ConnectionClosedError "
+        "botocore.exceptions.ConnectTimeoutError botocore.exceptions.ReadTimeoutError "
+        "botocore.exceptions.ResponseStreamingError botocore.exceptions.IncompleteReadError "
+        "botocore.exceptions.HTTPClientError botocore.exceptions.ProxyConnectionError",
+        (T, 0.9, "is a network failure talking to AWS"),
+    ),
+    **_many(
+        "botocore.exceptions.NoCredentialsError botocore.exceptions.PartialCredentialsError "
+        "botocore.exceptions.NoRegionError botocore.exceptions.ProfileNotFound "
+        "botocore.exceptions.UnknownServiceError botocore.exceptions.CredentialRetrievalError "
+        "botocore.exceptions.InvalidConfigError botocore.exceptions.UnknownRegionError "
+        "botocore.exceptions.InvalidRegionError botocore.exceptions.SSOTokenLoadError "
+        "botocore.exceptions.TokenRetrievalError",
+        (C, 0.95, "means the AWS credentials or region are not configured"),
+    ),
+    "botocore.exceptions.ParamValidationError": (D, 0.7, "means request parameters failed validation"),
+    "botocore.exceptions.ClientError": (T, 0.3, "is an AWS service error"),
+    **_many(
+        "google.auth.exceptions.RefreshError google.auth.exceptions.DefaultCredentialsError "
+        "google.auth.exceptions.UserAccessTokenError",
+        (C, 0.95, "means the Google credentials are missing or invalid"),
+    ),
+    "google.auth.exceptions.TransportError": (T, 0.85, "is a network failure reaching Google auth"),
+    "google.api_core.exceptions.RetryError": (T, 0.8, "means Google's client gave up retrying"),
+    "google.api_core.exceptions.GoogleAPIError": (T, 0.3, "is a Google API error"),
+    # --- SQLAlchemy --------------------------------------------------------------------------
+    **_many(
+        "sqlalchemy.exc.TimeoutError sqlalchemy.exc.DisconnectionError",
+        (T, 0.9, "is a connection-pool timeout or a dropped connection"),
+    ),
+    **_many(
+        "sqlalchemy.exc.NoSuchTableError sqlalchemy.exc.NoSuchColumnError sqlalchemy.exc.NoSuchModuleError "
+        "sqlalchemy.exc.ArgumentError sqlalchemy.exc.NoReferencedTableError "
+        "sqlalchemy.exc.NoReferencedColumnError sqlalchemy.exc.CompileError",
+        (C, 0.85, "means the schema or engine setup does not match the code"),
+    ),
+    # --- Airflow ----------------------------------------------------------------------------
+    **_many(
+        "airflow.sdk.exceptions.AirflowTaskTimeout airflow.exceptions.AirflowTaskTimeout",
+        (T, 0.9, "means the task hit its execution_timeout"),
+    ),
+    **_many(
+        "airflow.sdk.exceptions.AirflowTaskTerminated airflow.exceptions.AirflowTaskTerminated",
+        (S, 0.9, "means the task process was terminated"),
+    ),
+    **_many(
+        "airflow.sdk.exceptions.AirflowNotFoundException airflow.exceptions.AirflowNotFoundException",
+        (C, 0.95, "means an Airflow connection or object is not defined"),
+    ),
+    **_many(
+        "airflow.sdk.exceptions.AirflowSecretsBackendAccessDenied "
+        "airflow.exceptions.AirflowConfigException airflow.sdk.exceptions.ParamValidationError "
+        "airflow.exceptions.AirflowOptionalProviderFeatureException "
+        "airflow.sdk.exceptions.AirflowOptionalProviderFeatureException",
+        (C, 0.9, "means Airflow is misconfigured for this task"),
+    ),
+    "airflow.sdk.exceptions.AirflowSensorTimeout": (T, 0.6, "means a sensor timed out"),
+    # --- other libraries seen in pipelines ---------------------------------------------------
+    "pendulum.parsing.exceptions.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
+    "dateutil.parser._parser.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
+    "pydantic_core._pydantic_core.ValidationError": (D, 0.9, "means a record failed schema validation"),
+    "jsonschema.exceptions.ValidationError": (D, 0.9, "means a record failed schema validation"),
+    "redis.exceptions.ConnectionError": (T, 0.9, "is a Redis connection failure"),
+    "redis.exceptions.TimeoutError": (T, 0.9, "is a Redis timeout"),
+    "redis.exceptions.BusyLoadingError": (T, 0.9, "means Redis is still loading"),
+    "redis.exceptions.AuthenticationError": (C, 0.95, "means the Redis credentials are wrong"),
+}
+
+#: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
+DBAPI: dict[str, Entry] = {
+    "OperationalError": (T, 0.6, "is an operational database error (connection, locks, server state)"),
+    "InterfaceError": (T, 0.6, "is a database interface error (often a closed connection)"),
+    "InternalError": (S, 0.5, "is an internal database error"),
+    "DataError": (D, 0.9, "means a value was rejected by the database"),
+    "IntegrityError": (D, 0.9, "is an integrity-constraint violation"),
+    "ProgrammingError": (C, 0.75, "means the SQL does not match the schema or the grants"),
+    "NotSupportedError": (C, 0.85, "means the database does not support the operation"),
+}
+
+#: Message patterns, searched case-insensitively in one pass: the leftmost occurrence wins, and at
+#: the same position the pattern listed first.
+MESSAGES: tuple[tuple[str, Entry], ...] = (
+    # configuration first: these disagree with a transient-looking type (OperationalError...)
+    (
+        r"password authentication failed|authentication failed|access denied for user|"
+        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials",
+        (C, 0.92, "says authentication failed"),
+    ),
+    (
+        r"permission denied|not authori[sz]ed|insufficient privilege|forbidden",
+        (C, 0.88, "says permission was denied"),
+    ),
+    (
+        r"(?:relation|table|database|schema|column|role|function|bucket|index) \S+ does not exist|"
+        r"no such (?:table|column)|unknown (?:database|column|table)|doesn't exist",
+        (C, 0.9, "says a database object does not exist"),
+    ),
+    (
+        r"certificate verify failed|self[- ]signed certificate|hostname mismatch",
+        (C, 0.9, "says TLS certificate verification failed"),
+    ),
+    (
+        r"could not translate host name|name or service not known|nodename nor servname",
+        (C, 0.75, "says the host name does not resolve"),
+    ),
+    (
+        r"conn_id .{0,80} isn't defined|variable \S+ (?:does not exist|not found)",
+        (C, 0.95, "says an Airflow connection or variable is not defined"),
+    ),
+    (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (
+        r"missing \d+ required positional argument|got an unexpected keyword argument|"
+        r"takes \d+ positional arguments? but \d+ (?:was|were) given",
+        (C, 0.85, "says code was called with the wrong arguments (a defect)"),
+    ),
+    # system
+    (
+        r"out of memory|cannot allocate memory|memoryerror|oom[- ]?kill",
+        (S, 0.92, "says the host ran out of memory"),
+    ),
+    (
+        r"no space left on device|disk (?:is )?full|quota exceeded on disk|read-only file system|"
+        r"too many open files",
+        (S, 0.92, "says the host ran out of a resource"),
+    ),
+    # transient
+    (
+        r"too many requests|rate limit|throttl|slow ?down|quota exceeded|resource exhausted",
+        (T, 0.9, "says the service is rate limiting"),
+    ),
+    (
+        r"deadlock|could not serialize access|serialization failure|lock wait timeout|"
+        r"database is locked|lock(?:ed)? timeout|could not obtain lock",
+        (T, 0.9, "says a lock or deadlock conflict occurred"),
+    ),
+    (
+        r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
+        r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
+        r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
+        r"temporary failure in name resolution|remaining connection slots|too many connections|"
+        r"the database system is (?:starting up|shutting down|in recovery mode)|"
+        r"terminating connection due to administrator command|ssl connection has been closed",
+        (T, 0.88, "says the connection failed"),
+    ),
+    (
+        r"service unavailable|temporarily unavailable|bad gateway|gateway time-?out|try again later|"
+        r"please retry|server is (?:busy|overloaded)|upstream connect error",
+        (T, 0.85, "says the service is temporarily unavailable"),
+    ),
+    (r"timed out|timeout", (T, 0.75, "says an operation timed out")),
+    # data
+    (
+        r"invalid input syntax|invalid literal|could not convert|malformed|unexpected token|"
+        r"expecting value|invalid (?:date|datetime|timestamp|format|json|value)|does not match format|"
+        r"unconverted data remains|codec can't (?:decode|encode)|out of range|value too long|"
+        r"cannot be null|violates (?:not-null|unique|foreign key|check) constraint|duplicate (?:key|entry)|"
+        r"incorrect (?:\w+ )?value|nonetype",
+        (D, 0.85, "says a value in the input is invalid"),
+    ),
+)
+MESSAGE_REGEX = re.compile(
+    "|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)), re.IGNORECASE
+)

@@ -1,0 +1,122 @@
+"""Categories, actions and the :class:`Classification` result."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+from airflow_errorguard.classify.fingerprint import mask_message
+
+
+class ErrorCategory(str, Enum):
+    """What kind of failure an exception is."""
+
+    TRANSIENT = "transient"
+    """Likely to succeed when tried again later: network, timeouts, throttling, 5xx, deadlocks."""
+    DATA = "data"
+    """The input is bad: parse errors, constraint violations, rejected values. Retrying cannot help."""
+    CONFIGURATION = "configuration"
+    """The deployment is wrong: credentials, permissions, missing tables, connections or modules."""
+    SYSTEM = "system"
+    """The host or runtime is in trouble: memory, disk, file handles, the process being killed."""
+    UNKNOWN = "unknown"
+    """No signal was strong enough to say."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ErrorAction(str, Enum):
+    """What errorguard recommends doing about a failure."""
+
+    RETRY = "retry"
+    QUARANTINE = "quarantine"
+    ALERT = "alert"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DEFAULT_ACTIONS: Mapping[ErrorCategory, ErrorAction] = {
+    ErrorCategory.TRANSIENT: ErrorAction.RETRY,
+    ErrorCategory.DATA: ErrorAction.QUARANTINE,
+    ErrorCategory.CONFIGURATION: ErrorAction.ALERT,
+    ErrorCategory.SYSTEM: ErrorAction.ALERT,
+    # Unknown failures keep Airflow's default behaviour: retried like any other failure.
+    ErrorCategory.UNKNOWN: ErrorAction.RETRY,
+}
+
+#: Order used when several members of an ``ExceptionGroup`` disagree: the first wins,
+#: because one configuration error makes retrying the whole group pointless.
+SEVERITY: tuple[ErrorCategory, ...] = (
+    ErrorCategory.CONFIGURATION,
+    ErrorCategory.SYSTEM,
+    ErrorCategory.DATA,
+    ErrorCategory.UNKNOWN,
+    ErrorCategory.TRANSIENT,
+)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """
+    The verdict on one exception.
+
+    :param category: What kind of failure it is.
+    :param action: What to do about it (retry, quarantine, alert).
+    :param confidence: How sure the deciding rule is, from 0 to 1.
+    :param rule: Name of the rule that decided, e.g. ``builtin:http:503`` or ``user:rate-limits``.
+    :param reason: One human sentence explaining the decision.
+    :param retry_after: Delay the failing service asked for (``Retry-After``), if any.
+    :param exception_type: Dotted path of the exception the rule matched (may be a cause in the chain).
+    :param signals: The facts seen on the deciding exception (HTTP status, SQLSTATE, errno, ...).
+    :param backoff: Backoff override carried by a user rule, if any.
+    :param max_retries: Retry budget override carried by a user rule, if any.
+    """
+
+    category: ErrorCategory
+    action: ErrorAction
+    confidence: float
+    rule: str
+    reason: str
+    retry_after: timedelta | None = None
+    exception_type: str = ""
+    signals: Mapping[str, Any] = field(default_factory=dict)
+    backoff: Any = None
+    max_retries: int | None = None
+    fingerprint_source: str = field(default="", repr=False)
+
+    @cached_property
+    def fingerprint_text(self) -> str:
+        """Exception type and message with volatile parts (numbers, ids, paths, quoted values) masked."""
+        types, _, message = self.fingerprint_source.partition(": ")
+        return f"{types}: {mask_message(message)}"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Stable 16-hex-digit digest of :attr:`fingerprint_text`; equal for the same failure across runs."""
+        return hashlib.sha1(self.fingerprint_text.encode("utf-8", "replace")).hexdigest()[:16]
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the recommended action is to retry."""
+        return self.action is ErrorAction.RETRY
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly view, for XCom, logs and storage."""
+        return {
+            "category": self.category.value,
+            "action": self.action.value,
+            "confidence": round(self.confidence, 3),
+            "rule": self.rule,
+            "reason": self.reason,
+            "retry_after_seconds": self.retry_after.total_seconds() if self.retry_after else None,
+            "exception_type": self.exception_type,
+            "fingerprint": self.fingerprint,
+            "signals": {k: v for k, v in self.signals.items() if isinstance(v, (str, int, float))},
+        }

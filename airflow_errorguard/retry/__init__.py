@@ -1,0 +1,1 @@
+"""Backoff, in-process retrying and the Airflow retry policy."""

@@ -1,0 +1,180 @@
+"""``ErrorGuardRetryPolicy``: errorguard's classification as Airflow's native ``retry_policy``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import RetryDecision, RetryPolicy
+
+from airflow_errorguard.classify.classifier import Classifier
+from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classify.signals import safe_str
+from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.backoff import Backoff
+from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
+
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.context import Context
+
+log = logging.getLogger(__name__)
+
+_DurationLike = timedelta | float | int
+
+
+class ErrorGuardRetryPolicy(RetryPolicy):
+    """
+    Retry transient failures with jittered backoff, fail fast on permanent ones.
+
+    Use it on any operator or in ``default_args``::
+
+        default_args = {"retries": 4, "retry_policy": ErrorGuardRetryPolicy()}
+
+    Decisions, by classification:
+
+    * ``transient`` → retry after ``backoff.delay(try_number)``; a ``Retry-After`` the service
+      sent wins when longer (still capped by ``max_delay``);
+    * ``data`` and ``configuration`` → fail now: retrying cannot fix the input or the setup;
+    * ``system`` → at most ``system_max_retries`` retries, then fail;
+    * ``unknown`` → Airflow's default (``retries`` / ``retry_delay``).
+
+    The task's ``retries`` still caps everything. Configuration errors (bad rules, options) are
+    raised here, at DAG parse time; :meth:`evaluate` itself never raises.
+
+    :param backoff: Full backoff settings; exclusive with ``base_delay``/``max_delay``/``jitter``.
+    :param base_delay: Shortcut: delay of the first retry (default ``[errorguard] base_delay``).
+    :param max_delay: Shortcut: cap on any delay (default ``[errorguard] max_delay``).
+    :param jitter: Shortcut: ``full``, ``equal``, ``decorrelated`` or ``none``.
+    :param rules: Extra :class:`Rule` objects, tried before the rules file and built-ins.
+    :param rules_file: Rules file to use instead of ``[errorguard] rules_file``.
+    :param system_max_retries: Retries allowed for system errors (default from config).
+    :param classifier: A ready :class:`Classifier`; replaces rules and rules file.
+    """
+
+    def __init__(
+        self,
+        *,
+        backoff: Backoff | None = None,
+        base_delay: _DurationLike | None = None,
+        max_delay: _DurationLike | None = None,
+        jitter: str | None = None,
+        rules: Iterable[Rule] = (),
+        rules_file: str | None = None,
+        system_max_retries: int | None = None,
+        classifier: Classifier | None = None,
+    ) -> None:
+        settings = load_settings()
+        if backoff is not None and (base_delay, max_delay, jitter) != (None, None, None):
+            raise ErrorGuardConfigError(
+                "ErrorGuardRetryPolicy: pass either backoff= or the base_delay/max_delay/jitter shortcuts"
+            )
+        rules = tuple(rules)
+        for rule in rules:
+            if not isinstance(rule, Rule):
+                raise ErrorGuardConfigError(
+                    f"ErrorGuardRetryPolicy: rules must be Rule objects, got {rule!r}"
+                )
+        try:
+            self.backoff = backoff or Backoff(
+                base_delay=_duration(base_delay, settings.base_delay),
+                max_delay=_duration(max_delay, settings.max_delay),
+                jitter=(jitter or settings.jitter),  # type: ignore[arg-type]
+            )
+        except (TypeError, ValueError) as err:
+            raise ErrorGuardConfigError(f"ErrorGuardRetryPolicy: {err}") from err
+        if system_max_retries is not None and (
+            isinstance(system_max_retries, bool)
+            or not isinstance(system_max_retries, int)
+            or system_max_retries < 0
+        ):
+            raise ErrorGuardConfigError(
+                "ErrorGuardRetryPolicy: system_max_retries must be a whole number >= 0, "
+                f"got {system_max_retries!r}"
+            )
+        self.system_max_retries = (
+            settings.system_max_retries if system_max_retries is None else system_max_retries
+        )
+        self.classifier = classifier or build_classifier(rules, rules_file, settings)
+
+    # -- RetryPolicy ------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        exception: BaseException,
+        try_number: int,
+        max_tries: int,
+        context: Context | None = None,
+    ) -> RetryDecision:
+        """Decide retry / fail / default for *exception*; never raises."""
+        try:
+            verdict = self.classifier.classify(exception, context)
+            return self.decide(verdict, try_number, max_tries)
+        except Exception as err:
+            log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
+            return RetryDecision(
+                reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
+            )
+
+    def decide(self, verdict: Classification, try_number: int, max_tries: int) -> RetryDecision:
+        """Turn a classification into Airflow's :class:`RetryDecision` for try *try_number*."""
+        reason = verdict.reason
+        if verdict.category is ErrorCategory.UNKNOWN:
+            return RetryDecision(reason=f"{reason} [errorguard: {verdict.rule}]")
+        if verdict.category is ErrorCategory.SYSTEM:
+            budget = verdict.max_retries if verdict.max_retries is not None else self.system_max_retries
+            return self._bounded_retry(verdict, try_number, max_tries, budget)
+        if verdict.action is ErrorAction.RETRY:
+            budget = verdict.max_retries if verdict.max_retries is not None else max_tries
+            return self._bounded_retry(verdict, try_number, max_tries, budget)
+        what = (
+            "retrying cannot fix it"
+            if verdict.category is not ErrorCategory.TRANSIENT
+            else "a rule says fail"
+        )
+        return RetryDecision.fail(f"{reason}; failing without retry, {what} [errorguard: {verdict.rule}]")
+
+    def _bounded_retry(
+        self, verdict: Classification, try_number: int, max_tries: int, budget: int
+    ) -> RetryDecision:
+        if try_number > budget:
+            return RetryDecision.fail(
+                f"{verdict.reason}; failing: the {budget} retr{'y' if budget == 1 else 'ies'} allowed "
+                f"for this error {'is' if budget == 1 else 'are'} used up [errorguard: {verdict.rule}]"
+            )
+        backoff = verdict.backoff if isinstance(verdict.backoff, Backoff) else self.backoff
+        delay = backoff.delay(try_number, retry_after=verdict.retry_after)
+        asked = (
+            f", Retry-After {verdict.retry_after.total_seconds():g}s honoured"
+            if verdict.retry_after is not None
+            else ""
+        )
+        return RetryDecision.retry(
+            delay=delay,
+            reason=f"{verdict.reason}; retry {try_number}/{budget} in "
+            f"{delay.total_seconds():.1f}s{asked} [errorguard: {verdict.rule}]",
+        )
+
+    def serialize(self) -> dict[str, Any]:
+        """Describe the policy (Airflow serializes only a ``has_retry_policy`` flag)."""
+        return {
+            "__type": "ErrorGuardRetryPolicy",
+            "base_delay": self.backoff.base_delay.total_seconds(),
+            "max_delay": self.backoff.max_delay.total_seconds(),
+            "jitter": self.backoff.jitter,
+            "system_max_retries": self.system_max_retries,
+            "rules": [rule.name for rule in self.classifier.rules],
+        }
+
+
+def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:
+    if value is None:
+        return timedelta(seconds=default_seconds)
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value))
+
+
+__all__ = ["ErrorGuardRetryPolicy", "ErrorGuardSettings"]

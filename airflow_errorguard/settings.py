@@ -1,0 +1,128 @@
+"""
+The ``[errorguard]`` configuration section, read through the task SDK's config parser.
+
+Every option is read with an explicit fallback (the worker-side parser may not load provider
+defaults) and validated, so a malformed value fails at DAG parse time with a message naming the
+option.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from airflow_errorguard.classify.classifier import Classifier
+from airflow_errorguard.classify.plugins import load_plugins
+from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classify.rules_file import load_rules_file
+from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.backoff import JITTERS
+
+SECTION = "errorguard"
+
+
+@dataclass(frozen=True)
+class ErrorGuardSettings:
+    """Validated values of the ``[errorguard]`` section."""
+
+    rules_file: str = ""
+    load_plugin_classifiers: bool = True
+    base_delay: float = 10.0
+    max_delay: float = 600.0
+    jitter: str = "full"
+    system_max_retries: int = 1
+
+    def __post_init__(self) -> None:
+        if self.base_delay < 0 or self.max_delay < self.base_delay:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] max_delay ({self.max_delay}) must be >= base_delay ({self.base_delay}) >= 0"
+            )
+        if self.jitter not in JITTERS:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] jitter: expected one of {', '.join(JITTERS)}, got {self.jitter!r}"
+            )
+        if self.system_max_retries < 0:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] system_max_retries must be >= 0, got {self.system_max_retries}"
+            )
+
+
+def _conf() -> Any:
+    from airflow.sdk.configuration import conf
+
+    return conf
+
+
+def _read(option: str, kind: type, default: Any) -> Any:
+    raw = _conf().get(SECTION, option, fallback=None)
+    if raw is None or (isinstance(raw, str) and not raw.strip() and kind is not str):
+        return default
+    text = str(raw).strip()
+    try:
+        if kind is bool:
+            if text.lower() in ("true", "1", "yes", "on", "t"):
+                return True
+            if text.lower() in ("false", "0", "no", "off", "f"):
+                return False
+            raise ValueError(text)
+        return kind(text)
+    except ValueError:
+        raise ErrorGuardConfigError(
+            f"[{SECTION}] {option}: expected a {kind.__name__}, got {raw!r}"
+        ) from None
+
+
+def load_settings() -> ErrorGuardSettings:
+    """Read and validate ``[errorguard]`` from Airflow's configuration."""
+    defaults = ErrorGuardSettings()
+    return ErrorGuardSettings(
+        rules_file=_read("rules_file", str, defaults.rules_file),
+        load_plugin_classifiers=_read("load_plugin_classifiers", bool, defaults.load_plugin_classifiers),
+        base_delay=_read("base_delay", float, defaults.base_delay),
+        max_delay=_read("max_delay", float, defaults.max_delay),
+        jitter=_read("jitter", str, defaults.jitter).strip().lower(),
+        system_max_retries=_read("system_max_retries", int, defaults.system_max_retries),
+    )
+
+
+@lru_cache(maxsize=8)
+def _classifier_for(rules_file: str, mtime: float, with_plugins: bool, extra: tuple[Rule, ...]) -> Classifier:
+    rules: list[Rule] = list(extra)
+    if rules_file:
+        rules.extend(load_rules_file(rules_file))
+    plugin_rules, plugin_classifiers = load_plugins() if with_plugins else ((), ())
+    return Classifier(rules=[*rules, *plugin_rules], plugins=plugin_classifiers)
+
+
+def build_classifier(
+    rules: tuple[Rule, ...] = (), rules_file: str | None = None, settings: ErrorGuardSettings | None = None
+) -> Classifier:
+    """
+    A classifier with *rules* first, then the rules file (``rules_file`` or the configured one),
+    then plugin rules and classifiers. Cached per rules file modification time.
+
+    :raises ErrorGuardConfigError: the rules file is missing or invalid.
+    """
+    settings = settings or load_settings()
+    path = settings.rules_file if rules_file is None else rules_file
+    mtime = 0.0
+    if path:
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError as err:
+            raise ErrorGuardConfigError(f"rules file {path}: cannot be read: {err}") from err
+    return _classifier_for(path, mtime, settings.load_plugin_classifiers, tuple(rules))
+
+
+def airflow_default_classifier() -> Classifier:
+    """
+    Factory for :func:`~airflow_errorguard.classify.defaults.set_default_classifier_factory`:
+    the configured rules file and plugins; built-ins only where Airflow is not installed.
+    """
+    try:
+        import airflow.sdk.configuration  # noqa: F401
+    except ImportError:
+        return _classifier_for("", 0.0, True, ())
+    return build_classifier()
