@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _DurationLike = timedelta | float | int
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """What :class:`ErrorGuardRetryPolicy` decided for one failed try, as given to ``on_decision``."""
+
+    exception: BaseException
+    classification: Classification
+    decision: RetryDecision
+    try_number: int
+    max_tries: int
+    dag_id: str | None
+    task_id: str | None
 
 
 class ErrorGuardRetryPolicy(RetryPolicy):
@@ -52,6 +66,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
     :param rules_file: Rules file to use instead of ``[errorguard] rules_file``.
     :param system_max_retries: Retries allowed for system errors (default from config).
     :param classifier: A ready :class:`Classifier`; replaces rules and rules file.
+    :param on_decision: Called with a :class:`PolicyDecision` after every evaluation (to record
+        or report it); its failures are logged and never change the decision.
     """
 
     def __init__(
@@ -65,8 +81,10 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         rules_file: str | None = None,
         system_max_retries: int | None = None,
         classifier: Classifier | None = None,
+        on_decision: Callable[[PolicyDecision], object] | None = None,
     ) -> None:
         settings = load_settings()
+        self.on_decision = on_decision
         if backoff is not None and (base_delay, max_delay, jitter) != (None, None, None):
             raise ErrorGuardConfigError(
                 "ErrorGuardRetryPolicy: pass either backoff= or the base_delay/max_delay/jitter shortcuts"
@@ -111,12 +129,21 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         """Decide retry / fail / default for *exception*; never raises."""
         try:
             verdict = self.classifier.classify(exception, context)
-            return self.decide(verdict, try_number, max_tries)
+            decision = self.decide(verdict, try_number, max_tries)
         except Exception as err:
             log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
             return RetryDecision(
                 reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
             )
+        if self.on_decision is not None:
+            self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
+        return decision
+
+    def _report(self, record: PolicyDecision) -> None:
+        try:
+            self.on_decision(record)  # type: ignore[misc]
+        except Exception as err:
+            log.warning("errorguard on_decision callback failed (decision unchanged): %r", err)
 
     def decide(self, verdict: Classification, try_number: int, max_tries: int) -> RetryDecision:
         """Turn a classification into Airflow's :class:`RetryDecision` for try *try_number*."""
@@ -169,6 +196,11 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         }
 
 
+def _ids(context: Context | None) -> tuple[str | None, str | None]:
+    ti = context.get("ti") if context else None
+    return getattr(ti, "dag_id", None), getattr(ti, "task_id", None)
+
+
 def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:
     if value is None:
         return timedelta(seconds=default_seconds)
@@ -177,4 +209,4 @@ def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:
     return timedelta(seconds=float(value))
 
 
-__all__ = ["ErrorGuardRetryPolicy", "ErrorGuardSettings"]
+__all__ = ["ErrorGuardRetryPolicy", "ErrorGuardSettings", "PolicyDecision"]

@@ -1,0 +1,125 @@
+"""
+``make demo``: run the example DAG under real Airflow and print what errorguard decided.
+
+Sets up ``.airflow-demo/`` (gitignored) with a SQLite metadata DB, runs ``airflow db migrate``,
+runs ``airflow dags test errorguard_decisions`` (real Airflow, retries and delays included) and
+prints one row per failed try: task, exception, category, decision, delay, reason — then the
+final state of every task, read from the metadata DB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = ROOT / ".airflow-demo"
+DAG_ID = "errorguard_decisions"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(HOME),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "ERRORGUARD_DEMO_DECISIONS": str(HOME / "decisions.jsonl"),
+        }
+    )
+    return env
+
+
+def _airflow(*args: str, log_name: str, expect_in_log: str | None = None) -> None:
+    log_path = HOME / log_name
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        done = subprocess.run([airflow, *args], env=_env(), stdout=log, stderr=subprocess.STDOUT, check=False)
+    elapsed = time.monotonic() - started
+    print(f"  airflow {' '.join(args):<40} {elapsed:5.1f}s  (log: {log_path.relative_to(ROOT)})")
+    # `dags test` exits 1 when the run fails, which this DAG does on purpose: judge it by its log.
+    ok = expect_in_log in log_path.read_text() if expect_in_log else done.returncode == 0
+    if not ok:
+        print(log_path.read_text()[-3000:])
+        raise SystemExit(f"airflow {' '.join(args)} failed with exit code {done.returncode}")
+
+
+def _table(rows: list[list[str]], headers: list[str], widths: list[int]) -> str:
+    def line(cells: list[str]) -> list[str]:
+        wrapped = [textwrap.wrap(cell, width) or [""] for cell, width in zip(cells, widths, strict=True)]
+        height = max(len(w) for w in wrapped)
+        return [
+            " | ".join(
+                (w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)
+            )
+            for i in range(height)
+        ]
+
+    rule = "-+-".join("-" * width for width in widths)
+    out = [*line(headers), rule]
+    for row in rows:
+        out.extend(line(row))
+    return "\n".join(out)
+
+
+def main() -> int:
+    print("errorguard demo: real Airflow 3 on SQLite, example DAG with injected faults")
+    shutil.rmtree(HOME, ignore_errors=True)
+    HOME.mkdir(parents=True)
+    _airflow("db", "migrate", log_name="db-migrate.log")
+    _airflow("dags", "test", DAG_ID, log_name="dags-test.log", expect_in_log="DagRun Finished")
+
+    decisions = [json.loads(line) for line in (HOME / "decisions.jsonl").read_text().splitlines()]
+    with sqlite3.connect(HOME / "airflow.db") as db:
+        ti_rows = db.execute(
+            "SELECT task_id, state, try_number, max_tries FROM task_instance WHERE dag_id = ?", (DAG_ID,)
+        ).fetchall()
+    states = {
+        task: f"{state} after {tries} tr{'y' if tries == 1 else 'ies'}" for task, state, tries, _ in ti_rows
+    }
+    saved = sum(max_tries + 1 - tries for _, state, tries, max_tries in ti_rows if state == "failed")
+    print("\nDecisions, one row per failed try:\n")
+    rows = [
+        [
+            d["task_id"],
+            str(d["try_number"]),
+            d["exception"],
+            d["category"],
+            d["decision"],
+            f"{d['delay']:.1f}s" if d["delay"] is not None else "-",
+            d["reason"],
+        ]
+        for d in sorted(decisions, key=lambda d: (d["task_id"], d["try_number"]))
+    ]
+    print(
+        _table(
+            rows,
+            ["task", "try", "exception", "category", "decision", "delay", "reason"],
+            [16, 3, 34, 13, 8, 5, 52],
+        )
+    )
+    print("\nFinal task states (from the metadata DB):\n")
+    print(_table([[task, state] for task, state in sorted(states.items())], ["task", "state"], [16, 30]))
+    retried = sum(1 for d in decisions if d["decision"] == "retry")
+    stopped = sorted({d["task_id"] for d in decisions if d["decision"] == "fail"})
+    succeeded = sum(1 for state in states.values() if state.startswith("success"))
+    print(
+        f"\nSummary: errorguard scheduled {retried} retries with backoff; {succeeded} tasks recovered; "
+        f"{len(stopped)} tasks failed fast ({', '.join(stopped)}); {saved} pointless tries avoided "
+        "compared with retries=3 (the unknown error kept Airflow's default)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
