@@ -9,9 +9,11 @@ from typing import Any
 from airflow_errorguard.classify import knowledge_codes as codes
 from airflow_errorguard.classify.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
 from airflow_errorguard.classify.model import ErrorCategory
-from airflow_errorguard.classify.signals import LinkFacts, safe_getattr, type_paths
+from airflow_errorguard.classify.signals import LinkFacts, type_paths
 
-_MESSAGE_MAX_CONFIDENCE = max(entry[1] for _, entry in MESSAGES)
+#: Messages are read only when no code or class gives at least this confidence: message patterns
+#: refine broad classes (``OperationalError``, ``Exception`` subclasses), never a specific signal.
+MESSAGE_SCAN_BELOW = 0.8
 
 
 @dataclass
@@ -91,7 +93,7 @@ def _code_candidates(facts: LinkFacts) -> list[Candidate]:
         if entry is not None:
             name = errno_module.errorcode.get(number, str(number)) if number >= 0 else f"EAI {number}"
             found.append(_candidate(facts, entry, f"errno:{name}", f"{facts.type_name} ({name})"))
-    if safe_getattr(facts.exc, "connection_invalidated") is True:  # SQLAlchemy DBAPIError
+    if facts.connection_invalidated:  # SQLAlchemy DBAPIError
         found.append(
             Candidate(
                 ErrorCategory.TRANSIENT,
@@ -116,8 +118,8 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
         candidate = _candidate(facts, entry, f"type:{path}", facts.type_name)
         if best is None or candidate.confidence > best.confidence:
             best = candidate
-    if best is None or best.confidence < _MESSAGE_MAX_CONFIDENCE:
-        found = MESSAGE_REGEX.search(facts.message)
+    if best is None or best.confidence < MESSAGE_SCAN_BELOW:
+        found = MESSAGE_REGEX.search(facts.message.lower())
         if found is not None and found.lastgroup is not None:
             index = int(found.lastgroup[1:])
             category, confidence, text = MESSAGES[index][1]

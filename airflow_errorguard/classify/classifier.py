@@ -8,8 +8,10 @@ Precedence, highest first:
    wraps (``__cause__``, ``orig``, ``reason``...), then on ``__context__`` and group members.
 2. **Plugin classifiers** from the ``airflow_errorguard.classifiers`` entry-point group.
 3. **Built-in knowledge**. Every exception of the chain gets its strongest verdict, where a service
-   or database code (cloud code, SQLSTATE, driver code, HTTP status, errno) outranks a message
-   pattern, which outranks the exception's class; the most confident verdict of the chain wins
+   or database code (cloud code, SQLSTATE, driver code, HTTP status, errno) outranks the
+   exception's class when more confident; the message is read only when neither reaches 0.8, so
+   a message pattern refines a broad class (``OperationalError`` saying "password authentication
+   failed" is configuration) but never overrides a specific one; the most confident verdict of the chain wins
    (the outermost on ties). An implicit ``__context__`` counts for 85% of its confidence, an
    explicit cause in full. Members of an ``ExceptionGroup`` are combined by severity:
    configuration > system > data > unknown > transient.
@@ -31,14 +33,7 @@ from airflow_errorguard.classify.model import (
     ErrorCategory,
 )
 from airflow_errorguard.classify.rules import Rule
-from airflow_errorguard.classify.signals import (
-    LinkFacts,
-    explicit_causes,
-    group_members,
-    implicit_context,
-    safe_str,
-    type_paths,
-)
+from airflow_errorguard.classify.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +101,10 @@ class Classifier:
             if id(current) in seen:
                 continue
             seen.add(id(current))
-            order.append(LinkFacts(current, self.now))
-            if depth >= MAX_DEPTH:
-                continue
-            nested = [*explicit_causes(current), *group_members(current)]
-            context = implicit_context(current)
-            if context is not None:
-                nested.append(context)
-            queue.extend((child, depth + 1) for child in nested)
+            facts = LinkFacts(current, self.now)
+            order.append(facts)
+            if depth < MAX_DEPTH:
+                queue.extend((child, depth + 1) for child, _ in facts.children)
         return order
 
     # -- user rules and plugins -------------------------------------------------------------
@@ -193,20 +184,21 @@ class Classifier:
         best = match_builtin(facts)
         if best is not None:
             best.confidence *= weight
-        members = group_members(exc)
+        if not facts.children:
+            return best
+        members = [child for child, kind in facts.children if kind is MEMBER]
         if members:
             verdicts = [v for v in (self._best(m, by_id, visited, weight) for m in members) if v]
             if verdicts:
                 worst = min(verdicts, key=lambda v: (SEVERITY.index(v.category), -v.confidence))
                 best = _stronger(best, worst, f"a member of {facts.type_name}")
-        for cause in explicit_causes(exc):
-            best = _stronger(
-                best, self._best(cause, by_id, visited, weight), f"the cause of {facts.type_name}"
-            )
-        context = implicit_context(exc)
-        if context is not None:
-            inner = self._best(context, by_id, visited, weight * CONTEXT_WEIGHT)
-            best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
+        for child, kind in facts.children:
+            if kind is CONTEXT:
+                inner = self._best(child, by_id, visited, weight * CONTEXT_WEIGHT)
+                best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
+            elif kind is not MEMBER:
+                inner = self._best(child, by_id, visited, weight)
+                best = _stronger(best, inner, f"the cause of {facts.type_name}")
         return best
 
     def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:

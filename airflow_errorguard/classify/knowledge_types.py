@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_errorguard.classify.knowledge_codes import C, D, Entry, S, T
+from airflow_errorguard.classify.knowledge_codes import SQLSTATE, C, D, Entry, S, T
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
@@ -216,7 +216,7 @@ DBAPI: dict[str, Entry] = {
     "NotSupportedError": (C, 0.85, "means the database does not support the operation"),
 }
 
-#: Message patterns, searched case-insensitively in one pass: the leftmost occurrence wins, and at
+#: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
 #: the same position the pattern listed first.
 MESSAGES: tuple[tuple[str, Entry], ...] = (
     # configuration first: these disagree with a transient-looking type (OperationalError...)
@@ -297,6 +297,42 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (D, 0.85, "says a value in the input is invalid"),
     ),
 )
-MESSAGE_REGEX = re.compile(
-    "|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)), re.IGNORECASE
-)
+MESSAGE_REGEX = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)))
+"""One pass over the lower-cased message (patterns are lower case: no IGNORECASE, which is slow)."""
+
+#: psycopg2 / psycopg error classes by name, for instances that carry no SQLSTATE of their own
+#: (built by application code or a wrapper): each takes the verdict of its SQLSTATE.
+PG_ERROR_CLASSES: dict[str, str] = {
+    "DeadlockDetected": "40P01",
+    "SerializationFailure": "40001",
+    "LockNotAvailable": "55P03",
+    "QueryCanceled": "57014",
+    "AdminShutdown": "57P01",
+    "CrashShutdown": "57P02",
+    "CannotConnectNow": "57P03",
+    "TooManyConnections": "53300",
+    "DiskFull": "53100",
+    "OutOfMemory": "53200",
+    "InsufficientPrivilege": "42501",
+    "UndefinedTable": "42P01",
+    "UndefinedColumn": "42703",
+    "UndefinedFunction": "42883",
+    "SyntaxError": "42601",
+    "InvalidPassword": "28P01",
+    "InvalidAuthorizationSpecification": "28000",
+    "InvalidCatalogName": "3D000",
+    "ReadOnlySqlTransaction": "25006",
+    "UniqueViolation": "23505",
+    "ForeignKeyViolation": "23503",
+    "NotNullViolation": "23502",
+    "CheckViolation": "23514",
+    "InvalidTextRepresentation": "22P02",
+    "NumericValueOutOfRange": "22003",
+    "StringDataRightTruncation": "22001",
+    "InvalidDatetimeFormat": "22007",
+    "DivisionByZero": "22012",
+}
+for _name, _state in PG_ERROR_CLASSES.items():
+    _category, _confidence, _text = SQLSTATE[_state]
+    for _module in ("psycopg2.errors", "psycopg.errors"):
+        TYPES[f"{_module}.{_name}"] = (_category, _confidence - 0.02, f"is SQLSTATE {_state} {_text}")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -119,42 +120,225 @@ def _header(headers: Any, name: str) -> Any:
     return value
 
 
+#: Attributes through which libraries attach the underlying error without ``raise ... from``.
+WRAPPED_ATTRS = ("orig", "reason", "os_error", "last_attempt", "cause", "original_exception")
+_SIGNAL_ATTRS = (
+    *WRAPPED_ATTRS,
+    "response",
+    "status_code",
+    "status",
+    "code",
+    "headers",
+    "retry_after",
+    "pgcode",
+    "sqlstate",
+    "diag",
+    "errno",
+    "sqlite_errorname",
+    "grpc_status_code",
+    "error",
+    "request",
+    "request_info",
+    "connection_invalidated",
+    "exceptions",
+)
+
+#: Read only when needed: reading them eagerly would trigger deprecated properties (aiohttp's
+#: ``code``) or wasted work (request objects are only needed for a reason's host name).
+_LAZY_ATTRS = frozenset({"code", "diag", "request", "request_info"})
+_EAGER_ATTRS = frozenset(_SIGNAL_ATTRS) - _LAZY_ATTRS
+
+CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """What is known about an exception class once and for all: its MRO paths and which signal
+    attributes it defines itself (those need the attribute protocol; any other can only live in the
+    instance ``__dict__``)."""
+
+    paths: tuple[str, ...]
+    class_defined: frozenset[str]
+    eager_class_defined: tuple[str, ...]
+    is_group: bool
+    is_mysql: bool
+
+
+_PLANS: dict[type, ClassPlan] = {}
+
+
+def class_plan(cls: type) -> ClassPlan:
+    """The cached :class:`ClassPlan` of *cls*."""
+    plan = _PLANS.get(cls)
+    if plan is not None:
+        return plan
+    paths = type_paths(cls)
+    mro = getattr(cls, "__mro__", (cls,))
+    custom = getattr(cls, "__getattribute__", None) is not BaseException.__getattribute__ or any(
+        "__getattr__" in vars(klass) for klass in mro
+    )
+    defined = {name for klass in mro for name in vars(klass)}
+    class_defined = frozenset(_SIGNAL_ATTRS if custom else (n for n in _SIGNAL_ATTRS if n in defined))
+    plan = ClassPlan(
+        paths=paths,
+        class_defined=class_defined,
+        eager_class_defined=tuple(sorted(class_defined & _EAGER_ATTRS)),
+        is_group=any(path.endswith("BaseExceptionGroup") for path in paths),
+        is_mysql=any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths),
+    )
+    if len(_PLANS) < _CACHE_LIMIT:
+        _PLANS[cls] = plan
+    return plan
+
+
 class LinkFacts:
     """
-    Lazily computed facts of one exception in a chain.
+    Facts of one exception in a chain.
 
-    Attributes are computed on first access and cached, so cheap signals (type, codes) never pay
-    for expensive ones (the message).
+    Codes (HTTP status, SQLSTATE, errno, driver and cloud codes) and the wrapped errors are read
+    once, at construction, following the class plan; the message, host and ``Retry-After`` are read
+    on first use.
     """
 
     __slots__ = (
-        "_cloud_code",
-        "_driver_code",
-        "_errno",
         "_host",
-        "_http_status",
         "_message",
-        "_response",
         "_retry_after",
-        "_sqlstate",
+        "children",
+        "cloud_code",
+        "connection_invalidated",
+        "driver_code",
+        "errno",
         "exc",
+        "http_status",
         "now",
         "paths",
+        "plan",
+        "response",
+        "signals",
+        "sqlstate",
+        "values",
     )
 
     def __init__(self, exc: BaseException, now: Callable[[], float] = time.time) -> None:
+        plan = class_plan(type(exc))
         self.exc = exc
         self.now = now
-        self.paths: tuple[str, ...] = type_paths(type(exc))
+        self.plan = plan
+        self.paths: tuple[str, ...] = plan.paths
         self._message: Any = _MISSING
-        self._response: Any = _MISSING
-        self._http_status: Any = _MISSING
         self._retry_after: Any = _MISSING
-        self._sqlstate: Any = _MISSING
-        self._errno: Any = _MISSING
-        self._driver_code: Any = _MISSING
-        self._cloud_code: Any = _MISSING
         self._host: Any = _MISSING
+        try:
+            own = exc.__dict__
+        except BaseException:
+            own = None
+        self.values: dict[str, Any] = own if isinstance(own, dict) else {}
+        # One C-level pass picks the signal attributes out of the instance dict; class-defined
+        # ones (descriptors, class constants) go through the attribute protocol, safely.
+        signals = {name: self.values[name] for name in _EAGER_ATTRS & self.values.keys()}
+        for name in plan.eager_class_defined:
+            signals[name] = safe_getattr(exc, name)
+        self.signals = signals
+        get = signals.get
+        response = get("response")
+        self.response: Any = response
+        # HTTP status: response.status_code / response.status, then the exception's own attributes.
+        status = None
+        if response is not None and not isinstance(response, dict):
+            status = _as_status(safe_getattr(response, "status_code")) or _as_status(
+                safe_getattr(response, "status")
+            )
+        if status is None:
+            status = (
+                _as_status(get("status_code")) or _as_status(get("status")) or _as_status(self.get("code"))
+            )
+        if status is None and isinstance(response, dict):  # botocore ClientError
+            meta = response.get("ResponseMetadata")
+            if isinstance(meta, dict):
+                status = _as_status(meta.get("HTTPStatusCode"))
+        self.http_status: int | None = status
+        # SQLSTATE: psycopg2 pgcode, psycopg sqlstate / diag.sqlstate.
+        code = get("pgcode") or get("sqlstate")
+        if not code and ("diag" in self.values or "diag" in plan.class_defined):
+            code = safe_getattr(self.get("diag"), "sqlstate")
+        self.sqlstate: str | None = code.upper() if isinstance(code, str) and len(code) == 5 else None
+        number = get("errno")
+        self.errno: int | None = number if isinstance(number, int) and not isinstance(number, bool) else None
+        self.driver_code: str | None = self._driver_code(get)
+        self.cloud_code: str | None = self._cloud_code(get, response)
+        self.connection_invalidated: bool = get("connection_invalidated") is True
+        self.children: list[tuple[BaseException, str]] = self._children(get)
+
+    def get(self, name: str) -> Any:
+        """Attribute *name* of the exception or ``None``: a dict lookup unless its class defines it."""
+        if name in self.signals:
+            return self.signals[name]
+        if name in self.plan.class_defined:
+            return safe_getattr(self.exc, name)
+        return self.values.get(name)
+
+    # -- construction helpers -------------------------------------------------------------
+
+    def _driver_code(self, get: Callable[[str], Any]) -> str | None:
+        name = get("sqlite_errorname")
+        if isinstance(name, str) and name:
+            return f"sqlite:{name}"
+        if self.plan.is_mysql:
+            args = safe_getattr(self.exc, "args")
+            if isinstance(args, tuple) and args and isinstance(args[0], int):
+                return f"mysql:{args[0]}"
+        return None
+
+    @staticmethod
+    def _cloud_code(get: Callable[[str], Any], response: Any) -> str | None:
+        if isinstance(response, dict):  # botocore: {"Error": {"Code": ...}}
+            error = response.get("Error")
+            if isinstance(error, dict) and isinstance(error.get("Code"), str):
+                return str(error["Code"])
+        grpc = get("grpc_status_code")
+        if grpc is not None:
+            name = safe_getattr(grpc, "name")
+            if isinstance(name, str):
+                return name
+        error = get("error")  # airflow.sdk.exceptions.AirflowRuntimeError(ErrorResponse)
+        if error is not None:
+            value = safe_getattr(safe_getattr(error, "error"), "value")
+            if isinstance(value, str):
+                return value
+        return None
+
+    def _children(self, get: Callable[[str], Any]) -> list[tuple[BaseException, str]]:
+        exc = self.exc
+        found: list[tuple[BaseException, str]] = []
+        try:
+            cause = exc.__cause__
+            context = None if exc.__suppress_context__ else exc.__context__
+        except BaseException:  # a hostile __getattribute__
+            cause = context = None
+        if isinstance(cause, BaseException):
+            found.append((cause, CAUSE))
+        for attr in WRAPPED_ATTRS:
+            value = get(attr)
+            if value is None:
+                continue
+            if attr == "last_attempt":  # tenacity.RetryError
+                getter = safe_getattr(value, "exception")
+                try:
+                    value = getter() if callable(getter) else None
+                except BaseException:
+                    value = None
+            if isinstance(value, BaseException) and value is not cause:
+                found.append((value, CAUSE))
+        if self.plan.is_group:
+            members = get("exceptions")
+            if isinstance(members, (tuple, list)):
+                found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
+        if isinstance(context, BaseException):
+            found.append((context, CONTEXT))
+        return found
+
+    # -- lazily read facts ----------------------------------------------------------------
 
     @property
     def type_path(self) -> str:
@@ -174,35 +358,6 @@ class LinkFacts:
         return self._message
 
     @property
-    def response(self) -> Any:
-        """The HTTP response object attached to the exception (requests, httpx, ...), if any."""
-        if self._response is _MISSING:
-            self._response = safe_getattr(self.exc, "response")
-        return self._response
-
-    @property
-    def http_status(self) -> int | None:
-        """HTTP status code from ``response.status_code``, ``status_code``, ``status``, ``code``."""
-        if self._http_status is _MISSING:
-            status = None
-            response = self.response
-            if response is not None and not isinstance(response, dict):
-                status = _as_status(safe_getattr(response, "status_code")) or _as_status(
-                    safe_getattr(response, "status")
-                )
-            if status is None:
-                for attr in ("status_code", "status", "code"):
-                    status = _as_status(safe_getattr(self.exc, attr))
-                    if status is not None:
-                        break
-            if status is None and isinstance(response, dict):  # botocore ClientError
-                meta = response.get("ResponseMetadata")
-                if isinstance(meta, dict):
-                    status = _as_status(meta.get("HTTPStatusCode"))
-            self._http_status = status
-        return self._http_status
-
-    @property
     def retry_after(self) -> timedelta | None:
         """Delay asked for by a ``Retry-After`` header on the response or the exception."""
         if self._retry_after is _MISSING:
@@ -215,83 +370,19 @@ class LinkFacts:
             elif response is not None:
                 value = _header(safe_getattr(response, "headers"), "Retry-After")
             if value is None:
-                value = _header(safe_getattr(self.exc, "headers"), "Retry-After")
+                value = _header(self.get("headers"), "Retry-After")
             if value is None:
-                value = safe_getattr(self.exc, "retry_after")
+                value = self.get("retry_after")
             self._retry_after = parse_retry_after(value, self.now)
         return self._retry_after
-
-    @property
-    def sqlstate(self) -> str | None:
-        """Five-character SQLSTATE from ``pgcode``, ``sqlstate`` or ``diag.sqlstate``."""
-        if self._sqlstate is _MISSING:
-            code = safe_getattr(self.exc, "pgcode") or safe_getattr(self.exc, "sqlstate")
-            if not code:
-                code = safe_getattr(safe_getattr(self.exc, "diag"), "sqlstate")
-            self._sqlstate = code.upper() if isinstance(code, str) and len(code) == 5 else None
-        return self._sqlstate
-
-    @property
-    def errno(self) -> int | None:
-        """``errno`` of an ``OSError`` (or anything carrying an integer ``errno``)."""
-        if self._errno is _MISSING:
-            value = safe_getattr(self.exc, "errno")
-            self._errno = value if isinstance(value, int) and not isinstance(value, bool) else None
-        return self._errno
-
-    @property
-    def driver_code(self) -> str | None:
-        """
-        A database driver's own error code: MySQL's numeric code (``mysql:1213``) or SQLite's error
-        name (``sqlite:SQLITE_BUSY``).
-        """
-        if self._driver_code is _MISSING:
-            code = None
-            name = safe_getattr(self.exc, "sqlite_errorname")
-            if isinstance(name, str) and name:
-                code = f"sqlite:{name}"
-            elif self._is_mysql():
-                args = safe_getattr(self.exc, "args")
-                if isinstance(args, tuple) and args and isinstance(args[0], int):
-                    code = f"mysql:{args[0]}"
-            self._driver_code = code
-        return self._driver_code
-
-    def _is_mysql(self) -> bool:
-        return any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in self.paths)
-
-    @property
-    def cloud_code(self) -> str | None:
-        """
-        A service error code: botocore ``Error.Code``, a Google API ``grpc_status_code`` name or
-        reason, or an Airflow runtime error type such as ``CONNECTION_NOT_FOUND``.
-        """
-        if self._cloud_code is _MISSING:
-            code = None
-            response = self.response
-            if isinstance(response, dict):
-                error = response.get("Error")
-                if isinstance(error, dict) and isinstance(error.get("Code"), str):
-                    code = error["Code"]
-            if code is None:
-                grpc = safe_getattr(self.exc, "grpc_status_code")
-                name = safe_getattr(grpc, "name")
-                if isinstance(name, str):
-                    code = name
-            if code is None:  # airflow.sdk.exceptions.AirflowRuntimeError(ErrorResponse)
-                kind = safe_getattr(safe_getattr(self.exc, "error"), "error")
-                value = safe_getattr(kind, "value")
-                if isinstance(value, str):
-                    code = value
-            self._cloud_code = code
-        return self._cloud_code
 
     @property
     def host(self) -> str | None:
         """Host of the request that failed, when the exception knows it (for reasons)."""
         if self._host is _MISSING:
             host = None
-            for holder in (self.response, safe_getattr(self.exc, "request")):
+            holders = (self.response, self.get("request"), self.get("request_info"))
+            for holder in holders:
                 if holder is None or isinstance(holder, dict):
                     continue
                 url = safe_getattr(holder, "url")
@@ -301,59 +392,18 @@ class LinkFacts:
                 if "://" in text:
                     host = text.split("://", 1)[1].split("/", 1)[0].split("@")[-1][:200]
                     break
-            if host is None:
-                url = safe_getattr(safe_getattr(self.exc, "request_info"), "url")
-                text = safe_str(url) if url is not None else ""
-                if "://" in text:
-                    host = text.split("://", 1)[1].split("/", 1)[0][:200]
             self._host = host
         return self._host
 
     def as_dict(self) -> dict[str, Any]:
         """The signals that were found, for :attr:`Classification.signals`."""
         found: dict[str, Any] = {"exception_type": self.type_path}
-        for name in ("http_status", "sqlstate", "errno", "driver_code", "cloud_code", "host"):
+        for name in ("http_status", "sqlstate", "errno", "driver_code", "cloud_code"):
             value = getattr(self, name)
             if value is not None:
                 found[name] = value
+        if self.http_status is not None and self.host is not None:
+            found["host"] = self.host
         if self.retry_after is not None:
             found["retry_after_seconds"] = self.retry_after.total_seconds()
         return found
-
-
-#: Attributes through which libraries attach the underlying error without ``raise ... from``.
-_WRAPPED_ATTRS = ("orig", "reason", "os_error", "last_attempt", "cause", "original_exception")
-
-
-def explicit_causes(exc: BaseException) -> Iterator[BaseException]:
-    """Errors *exc* explicitly wraps: ``__cause__`` and library attributes (``orig``, ``reason``...)."""
-    cause = safe_getattr(exc, "__cause__")
-    if isinstance(cause, BaseException):
-        yield cause
-    for attr in _WRAPPED_ATTRS:
-        value = safe_getattr(exc, attr)
-        if attr == "last_attempt" and value is not None:  # tenacity.RetryError
-            getter = safe_getattr(value, "exception")
-            try:
-                value = getter() if callable(getter) else None
-            except BaseException:
-                value = None
-        if isinstance(value, BaseException) and value is not cause:
-            yield value
-
-
-def implicit_context(exc: BaseException) -> BaseException | None:
-    """``__context__`` unless suppressed by ``raise ... from None``."""
-    if safe_getattr(exc, "__suppress_context__"):
-        return None
-    context = safe_getattr(exc, "__context__")
-    return context if isinstance(context, BaseException) else None
-
-
-def group_members(exc: BaseException) -> tuple[BaseException, ...]:
-    """Members of an ``ExceptionGroup`` (empty for anything else)."""
-    is_group = any(path.endswith("BaseExceptionGroup") for path in type_paths(type(exc)))
-    members = safe_getattr(exc, "exceptions") if is_group else None
-    if isinstance(members, (tuple, list)):
-        return tuple(m for m in members if isinstance(m, BaseException))
-    return ()

@@ -84,6 +84,7 @@ class Backoff:
         if self.seed is not None:
             set_(self, "rng", random.Random(self.seed))
         set_(self, "_ceiling", wait_exponential(multiplier=base, max=cap, exp_base=2))
+        set_(self, "_ceilings", {})
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Backoff:
@@ -96,7 +97,11 @@ class Backoff:
 
     def ceiling(self, retry_number: int) -> float:
         """Un-jittered delay in seconds of retry *retry_number* (1-based): base * 2**(n-1), capped."""
-        return float(self._ceiling(_AttemptState(max(1, retry_number))))  # type: ignore[attr-defined]
+        number = max(1, retry_number)
+        cache: dict[int, float] = self._ceilings  # type: ignore[attr-defined]
+        if number not in cache:
+            cache[number] = float(self._ceiling(_AttemptState(number)))  # type: ignore[attr-defined]
+        return cache[number]
 
     def delay(
         self,

@@ -1,0 +1,91 @@
+"""
+Decision latency: errorguard's classify + evaluate against Airflow's ``ExceptionRetryPolicy``.
+
+Both policies see the same corpus of real library exceptions (chains and groups included). The
+baseline is given an equivalent class-only rule list: one ``RetryRule`` per category listing the
+exception classes that errorguard puts in that category. Both are measured in this run, on this
+machine, so the ratio is meaningful; absolute figures are not.
+
+Run with ``make bench`` (or ``python benchmarks/bench_decision.py``).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="errorguard-bench-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule  # noqa: E402
+from corpus import build_corpus  # noqa: E402
+
+from airflow_errorguard import ErrorGuardRetryPolicy, ErrorCategory  # noqa: E402
+
+ROUNDS = int(os.environ.get("ERRORGUARD_BENCH_ROUNDS", "400"))
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _measure(evaluate: Callable[[BaseException], object], corpus: list[BaseException]) -> list[float]:
+    for exc in corpus * 20:  # warm caches (class lookups, regex) like a long-lived worker
+        evaluate(exc)
+    samples: list[float] = []
+    clock = time.perf_counter_ns
+    gc.disable()
+    try:
+        for _ in range(ROUNDS):
+            for exc in corpus:
+                start = clock()
+                evaluate(exc)
+                samples.append((clock() - start) / 1000.0)
+    finally:
+        gc.enable()
+    return samples
+
+
+def _equivalent_baseline(policy: ErrorGuardRetryPolicy, corpus: list[BaseException]) -> ExceptionRetryPolicy:
+    """Class-only rules sending each exception class where errorguard's verdict sends it."""
+    by_action: dict[RetryAction, list[type[BaseException]]] = {RetryAction.RETRY: [], RetryAction.FAIL: []}
+    for exc in corpus:
+        verdict = policy.classifier.classify(exc)
+        if verdict.category is ErrorCategory.UNKNOWN:
+            continue
+        action = RetryAction.RETRY if verdict.category is ErrorCategory.TRANSIENT else RetryAction.FAIL
+        if type(exc) not in by_action[action]:
+            by_action[action].append(type(exc))
+    rules = [RetryRule(exception=list(classes), action=action) for action, classes in by_action.items()]
+    return ExceptionRetryPolicy(rules=rules)
+
+
+def main() -> None:
+    corpus = build_corpus()
+    policy = ErrorGuardRetryPolicy()
+    baseline = _equivalent_baseline(policy, corpus)
+    ours = _measure(lambda exc: policy.evaluate(exc, 1, 3), corpus)
+    theirs = _measure(lambda exc: baseline.evaluate(exc, 1, 3), corpus)
+    full = _measure(lambda exc: policy.classifier.classify(exc).fingerprint, corpus)
+    o50, o99 = _percentiles(ours)
+    t50, t99 = _percentiles(theirs)
+    f50, f99 = _percentiles(full)
+    categories = {policy.classifier.classify(exc).category.value for exc in corpus}
+    print(f"bench_decision: {len(corpus)} real exceptions x {ROUNDS} rounds; categories seen: {sorted(categories)}")
+    print(f"{'':44} {'p50 us':>9} {'p99 us':>9}")
+    print(f"{'errorguard classify + evaluate':44} {o50:9.2f} {o99:9.2f}")
+    print(f"{'errorguard classify + fingerprint':44} {f50:9.2f} {f99:9.2f}")
+    print(f"{'Airflow ExceptionRetryPolicy (class-only)':44} {t50:9.2f} {t99:9.2f}")
+    print(f"ratio errorguard/Airflow: p50 {o50 / t50:.2f}x, p99 {o99 / t99:.2f}x (target <= 3x, p99 <= 20 us)")
+
+
+if __name__ == "__main__":
+    main()
