@@ -10,13 +10,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from airflow_errorguard.classify.defaults import classify as _classify_function
 from airflow_errorguard.classify.defaults import set_default_classifier_factory
 from airflow_errorguard.settings import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
 if TYPE_CHECKING:
     from airflow_errorguard.classify.classifier import Classifier
-    from airflow_errorguard.classify.defaults import classify
     from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
     from airflow_errorguard.classify.rules import Rule
     from airflow_errorguard.exceptions import ErrorGuardConfigError, ErrorGuardError
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
 
 _EXPORTS = {
-    "classify": "airflow_errorguard.classify.defaults",
     "Classification": "airflow_errorguard.classify.model",
     "ErrorAction": "airflow_errorguard.classify.model",
     "ErrorCategory": "airflow_errorguard.classify.model",
@@ -60,6 +59,10 @@ __all__ = [
 
 # Where Airflow is configured, the default classifier honours [errorguard] rules_file.
 set_default_classifier_factory(airflow_default_classifier)
+
+# Importing the ``classify`` subpackage bound its module to this name; the public name is the
+# function (the subpackage stays importable as ``airflow_errorguard.classify.<module>``).
+classify = _classify_function
 
 
 def __getattr__(name: str) -> Any:

@@ -24,10 +24,10 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="errorguard-bench-
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule  # noqa: E402
-from corpus import build_corpus  # noqa: E402
+from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule
+from corpus import build_corpus
 
-from airflow_errorguard import ErrorGuardRetryPolicy, ErrorCategory  # noqa: E402
+from airflow_errorguard import ErrorCategory, ErrorGuardRetryPolicy
 
 ROUNDS = int(os.environ.get("ERRORGUARD_BENCH_ROUNDS", "400"))
 
@@ -79,12 +79,15 @@ def main() -> None:
     t50, t99 = _percentiles(theirs)
     f50, f99 = _percentiles(full)
     categories = {policy.classifier.classify(exc).category.value for exc in corpus}
-    print(f"bench_decision: {len(corpus)} real exceptions x {ROUNDS} rounds; categories seen: {sorted(categories)}")
+    print(f"bench_decision: {len(corpus)} real exceptions x {ROUNDS} rounds")
+    print(f"categories seen: {', '.join(sorted(categories))}")
     print(f"{'':44} {'p50 us':>9} {'p99 us':>9}")
     print(f"{'errorguard classify + evaluate':44} {o50:9.2f} {o99:9.2f}")
     print(f"{'errorguard classify + fingerprint':44} {f50:9.2f} {f99:9.2f}")
     print(f"{'Airflow ExceptionRetryPolicy (class-only)':44} {t50:9.2f} {t99:9.2f}")
-    print(f"ratio errorguard/Airflow: p50 {o50 / t50:.2f}x, p99 {o99 / t99:.2f}x (target <= 3x, p99 <= 20 us)")
+    print(
+        f"ratio errorguard/Airflow: p50 {o50 / t50:.2f}x, p99 {o99 / t99:.2f}x (target <= 3x, p99 <= 20 us)"
+    )
 
 
 if __name__ == "__main__":

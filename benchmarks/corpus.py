@@ -55,7 +55,8 @@ def _aiohttp_status(status: int) -> aiohttp.ClientResponseError:
 
 def _boto(code: str, status: int) -> botocore.exceptions.ClientError:
     return botocore.exceptions.ClientError(
-        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject"
+        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "GetObject",
     )
 
 
@@ -137,7 +138,9 @@ def build_corpus() -> list[BaseException]:
         AirflowTaskTimeout("Timeout, PID: 4242"),
         _chain(AirflowException("partner API call failed"), _requests_http(503)),
         _chain(RuntimeError("load failed"), psycopg2.errors.SerializationFailure()),
-        ExceptionGroup("batch", [ConnectionResetError(errno.ECONNRESET, "reset"), PermissionError(13, "denied")]),
+        ExceptionGroup(
+            "batch", [ConnectionResetError(errno.ECONNRESET, "reset"), PermissionError(13, "denied")]
+        ),
         RuntimeError("the frobnicator is out of sync"),
     ]
     memory.close()

@@ -170,7 +170,7 @@ class Classifier:
                 "Airflow's default retry behaviour applies",
                 exception_type=top.type_path,
                 signals=top.as_dict(),
-                fingerprint_source=f"{top.type_path}: {top.message}",
+                fingerprint_source=f"{_fingerprint_head(top.type_path, top)}: {top.message}",
             )
         return self._result(best, links[0])
 
@@ -218,7 +218,7 @@ class Classifier:
             signals=facts.as_dict(),
             backoff=candidate.backoff,
             max_retries=candidate.max_retries,
-            fingerprint_source=f"{source}: {facts.message}",
+            fingerprint_source=f"{_fingerprint_head(source, facts)}: {facts.message}",
         )
 
     @staticmethod
@@ -244,6 +244,26 @@ def _stronger(current: Candidate | None, other: Candidate | None, where: str) ->
             other.reason = f"{other.reason} (found in {where})"
         return other
     return current
+
+
+def _fingerprint_head(source: str, facts: LinkFacts) -> str:
+    """
+    *source* with the deciding exception's codes, which the fingerprint keeps verbatim: the message
+    masks every number, so without them HTTP 401 and 404, or MySQL errors 1045 and 2003, would look
+    like the same failure.
+    """
+    codes = [
+        f"{name}={value}"
+        for name, value in (
+            ("http", None if facts.http_status is None else int(facts.http_status)),
+            ("sqlstate", facts.sqlstate),
+            ("errno", facts.errno),
+            ("driver", facts.driver_code),
+            ("code", facts.cloud_code),
+        )
+        if value is not None
+    ]
+    return f"{source} [{' '.join(codes)}]".replace(": ", ":")[:500] if codes else source
 
 
 def _path(exc: BaseException) -> str:

@@ -93,7 +93,10 @@ class Classification:
 
     @cached_property
     def fingerprint_text(self) -> str:
-        """Exception type and message with volatile parts (numbers, ids, paths, quoted values) masked."""
+        """
+        Exception type (with its HTTP status, SQLSTATE, errno, driver and service codes) and message,
+        the message's volatile parts (numbers, ids, paths, quoted values) masked.
+        """
         types, _, message = self.fingerprint_source.partition(": ")
         return f"{types}: {mask_message(message)}"
 

@@ -161,6 +161,10 @@ class Rule:
                 str(self.reason).format_map(_ReasonFields())
             except (ValueError, IndexError, AttributeError, KeyError) as err:
                 self._fail("reason", f"invalid template {self.reason!r}: {err}")
+        # Matcher values as tuples, so rules hash: a policy's classifier is cached by its rules.
+        for matcher in MATCHER_FIELDS:
+            if matcher != "message":
+                set_(self, matcher, tuple(_as_list(getattr(self, matcher))))
 
     # -- validation helpers -------------------------------------------------------------------
 

@@ -105,6 +105,14 @@ def parse_retry_after(value: Any, now: Callable[[], float] = time.time) -> timed
     return timedelta(seconds=min(seconds, 86400.0 * 7))
 
 
+def _dict_get(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping.get(key)`` through ``dict.get`` itself: a dict subclass's overrides may raise."""
+    try:
+        return dict.get(mapping, key)
+    except BaseException:  # a key whose __eq__ raises
+        return None
+
+
 def _header(headers: Any, name: str) -> Any:
     if headers is None:
         return None
@@ -150,6 +158,12 @@ _EAGER_ATTRS = frozenset(_SIGNAL_ATTRS) - _LAZY_ATTRS
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
 
+#: Classes whose class-level ``status_code`` is not a response status: Airflow's exceptions carry the
+#: status its API server would answer with (``AirflowException.status_code`` is 500), not one received.
+_STATUS_NOT_RECEIVED = frozenset(
+    {"airflow.sdk.exceptions.AirflowException", "airflow.exceptions.AirflowException"}
+)
+
 
 @dataclass(frozen=True)
 class ClassPlan:
@@ -162,6 +176,7 @@ class ClassPlan:
     eager_class_defined: tuple[str, ...]
     is_group: bool
     is_mysql: bool
+    class_status_received: bool
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -185,6 +200,7 @@ def class_plan(cls: type) -> ClassPlan:
         eager_class_defined=tuple(sorted(class_defined & _EAGER_ATTRS)),
         is_group=any(path.endswith("BaseExceptionGroup") for path in paths),
         is_mysql=any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths),
+        class_status_received=_STATUS_NOT_RECEIVED.isdisjoint(paths),
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan
@@ -250,13 +266,12 @@ class LinkFacts:
                 safe_getattr(response, "status")
             )
         if status is None:
-            status = (
-                _as_status(get("status_code")) or _as_status(get("status")) or _as_status(self.get("code"))
-            )
+            read = self.get if plan.class_status_received else self.values.get  # instance values only
+            status = _as_status(read("status_code")) or _as_status(read("status")) or _as_status(read("code"))
         if status is None and isinstance(response, dict):  # botocore ClientError
-            meta = response.get("ResponseMetadata")
+            meta = _dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):
-                status = _as_status(meta.get("HTTPStatusCode"))
+                status = _as_status(_dict_get(meta, "HTTPStatusCode"))
         self.http_status: int | None = status
         # SQLSTATE: psycopg2 pgcode, psycopg sqlstate / diag.sqlstate.
         code = get("pgcode") or get("sqlstate")
@@ -293,9 +308,10 @@ class LinkFacts:
     @staticmethod
     def _cloud_code(get: Callable[[str], Any], response: Any) -> str | None:
         if isinstance(response, dict):  # botocore: {"Error": {"Code": ...}}
-            error = response.get("Error")
-            if isinstance(error, dict) and isinstance(error.get("Code"), str):
-                return str(error["Code"])
+            error = _dict_get(response, "Error")
+            code = _dict_get(error, "Code") if isinstance(error, dict) else None
+            if isinstance(code, str):
+                return str(code)
         grpc = get("grpc_status_code")
         if grpc is not None:
             name = safe_getattr(grpc, "name")
@@ -364,8 +380,8 @@ class LinkFacts:
             value = None
             response = self.response
             if isinstance(response, dict):  # botocore: lower-cased header dict
-                meta = response.get("ResponseMetadata")
-                headers = meta.get("HTTPHeaders") if isinstance(meta, dict) else None
+                meta = _dict_get(response, "ResponseMetadata")
+                headers = _dict_get(meta, "HTTPHeaders") if isinstance(meta, dict) else None
                 value = _header(headers, "retry-after")
             elif response is not None:
                 value = _header(safe_getattr(response, "headers"), "Retry-After")

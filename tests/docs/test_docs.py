@@ -1,0 +1,45 @@
+"""The docs cannot drift: generated pages are current and embedded examples match their source."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKER = re.compile(r"# \[START (\w+)\]\n(.*?)# \[END \1\]", re.S)
+
+
+def test_generated_reference_pages_are_current() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _example_sections() -> dict[str, str]:
+    sections = {}
+    for path in sorted((ROOT / "dags_examples").glob("*.py")):
+        for name, body in MARKER.findall(path.read_text()):
+            sections[name] = body.strip()
+    return sections
+
+
+def test_examples_have_marked_sections() -> None:
+    assert {"zero_rewrite_adoption", "errorguard_default_args"} <= set(_example_sections())
+
+
+@pytest.mark.parametrize("page", ["docs/getting-started.md"])
+def test_embedded_example_matches_source(page: str) -> None:
+    text = (ROOT / page).read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    embedded = {name for name, body in _example_sections().items() if any(body in b for b in blocks)}
+    assert "zero_rewrite_adoption" in embedded, f"{page} no longer embeds the zero-rewrite example verbatim"

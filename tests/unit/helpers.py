@@ -1,0 +1,62 @@
+"""Assertions and small builders shared by the unit tests (import as ``tests.unit.helpers``)."""
+
+from __future__ import annotations
+
+import builtins
+import re
+import socket
+from contextlib import closing
+from typing import Any
+
+from airflow_errorguard.classify.model import DEFAULT_ACTIONS, Classification, ErrorAction, ErrorCategory
+
+HEX16 = re.compile(r"[0-9a-f]{16}")
+
+# Python 3.11 builtins, looked up so that ruff (targeting 3.10) knows the names.
+ExceptionGroup: Any = builtins.ExceptionGroup
+BaseExceptionGroup: Any = builtins.BaseExceptionGroup
+
+
+def assert_valid(result: object) -> Classification:
+    """*result* is a well-formed :class:`Classification` (whatever it says)."""
+    assert isinstance(result, Classification), result
+    assert isinstance(result.category, ErrorCategory)
+    assert isinstance(result.action, ErrorAction)
+    assert isinstance(result.confidence, float)
+    assert 0.0 <= result.confidence <= 1.0, result.confidence
+    assert isinstance(result.reason, str)
+    assert result.reason.strip(), "empty reason"
+    assert isinstance(result.rule, str)
+    assert result.rule
+    assert HEX16.fullmatch(result.fingerprint), result.fingerprint
+    return result
+
+
+def assert_verdict(
+    result: Classification,
+    category: ErrorCategory,
+    rule_prefix: str,
+    *,
+    reason_has: tuple[str, ...] = (),
+    action: ErrorAction | None = None,
+    min_confidence: float = 0.5,
+) -> Classification:
+    """
+    *result* is *category* with its default (or the given) action, decided by a rule whose name
+    starts with *rule_prefix* (the signal family), confident enough, with a reason naming the signal.
+    """
+    assert_valid(result)
+    assert result.category is category, (result.category, result.rule, result.reason)
+    assert result.action is (action or DEFAULT_ACTIONS[category]), result.action
+    assert result.rule.startswith(rule_prefix), (result.rule, result.reason)
+    assert min_confidence <= result.confidence <= 1.0, (result.confidence, result.rule)
+    for text in reason_has:
+        assert text in result.reason, (text, result.reason)
+    return result
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

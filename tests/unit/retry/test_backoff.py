@@ -1,0 +1,159 @@
+"""Backoff: ceilings, the bounds of every jitter mode, caps, Retry-After, seeds and validation."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from airflow_errorguard.retry.backoff import JITTERS, Backoff
+
+pytestmark = pytest.mark.unit
+
+DRAWS = 2000
+
+
+def seconds(delay: timedelta) -> float:
+    return delay.total_seconds()
+
+
+def test_ceiling_doubles_and_is_capped() -> None:
+    backoff = Backoff(base_delay=timedelta(seconds=2), max_delay=timedelta(seconds=50), jitter="none")
+    assert [backoff.ceiling(n) for n in range(1, 8)] == [2, 4, 8, 16, 32, 50, 50]
+    assert backoff.ceiling(0) == 2  # retry numbers below 1 count as the first
+    assert backoff.ceiling(-5) == 2
+    assert backoff.ceiling(10_000) == 50  # no overflow
+
+
+@pytest.mark.parametrize("retry", [1, 2, 3, 5, 8, 20])
+def test_full_jitter_is_uniform_in_zero_to_ceiling(retry: int) -> None:
+    backoff = Backoff(base_delay=1.0, max_delay=30.0, jitter="full", seed=retry)
+    ceiling = backoff.ceiling(retry)
+    draws = [seconds(backoff.delay(retry)) for _ in range(DRAWS)]
+    assert all(0 <= d <= ceiling for d in draws)
+    assert min(draws) < ceiling * 0.05 and max(draws) > ceiling * 0.95  # spans the interval
+    assert len(set(draws)) > DRAWS * 0.9  # really random
+
+
+@pytest.mark.parametrize("retry", [1, 2, 3, 5, 8, 20])
+def test_equal_jitter_is_in_half_ceiling_to_ceiling(retry: int) -> None:
+    backoff = Backoff(base_delay=1.0, max_delay=30.0, jitter="equal", seed=retry)
+    ceiling = backoff.ceiling(retry)
+    draws = [seconds(backoff.delay(retry)) for _ in range(DRAWS)]
+    assert all(ceiling / 2 <= d <= ceiling for d in draws)
+    assert min(draws) < ceiling * 0.55 and max(draws) > ceiling * 0.95
+
+
+@pytest.mark.parametrize("previous", [0.0, 0.5, 1.0, 4.0, 9.0, 25.0, 100.0])
+def test_decorrelated_jitter_is_in_base_to_three_times_previous(previous: float) -> None:
+    base, cap = 1.0, 30.0
+    backoff = Backoff(base_delay=base, max_delay=cap, jitter="decorrelated", seed=7)
+    upper = min(cap, max(base, 3 * previous))
+    draws = [seconds(backoff.delay(3, previous=timedelta(seconds=previous))) for _ in range(DRAWS)]
+    assert all(base <= d <= upper for d in draws)
+    if upper > base:
+        assert max(draws) > base + (upper - base) * 0.95
+
+
+def test_decorrelated_without_previous_uses_the_previous_ceiling() -> None:
+    backoff = Backoff(base_delay=1.0, max_delay=100.0, jitter="decorrelated", seed=3)
+    for retry in range(1, 8):
+        upper = min(100.0, max(1.0, 3 * backoff.ceiling(retry - 1)))
+        draws = [seconds(backoff.delay(retry)) for _ in range(300)]
+        assert all(1.0 <= d <= upper for d in draws)
+
+
+def test_decorrelated_chain_stays_bounded() -> None:
+    backoff = Backoff(base_delay=0.5, max_delay=20.0, jitter="decorrelated", seed=11)
+    previous = None
+    for retry in range(1, 200):
+        delay = backoff.delay(retry, previous=previous)
+        bound = 20.0 if previous is None else min(20.0, max(0.5, 3 * seconds(previous)))
+        assert 0.5 <= seconds(delay) <= bound
+        previous = delay
+
+
+def test_no_jitter_is_the_ceiling() -> None:
+    backoff = Backoff(base_delay=timedelta(milliseconds=250), max_delay=timedelta(seconds=3), jitter="none")
+    assert [seconds(backoff.delay(n)) for n in range(1, 7)] == [0.25, 0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+@pytest.mark.parametrize("jitter", JITTERS)
+def test_every_mode_respects_the_cap(jitter: str) -> None:
+    backoff = Backoff(base_delay=4.0, max_delay=10.0, jitter=jitter, seed=5)  # type: ignore[arg-type]
+    for retry in range(1, 30):
+        assert 0 <= seconds(backoff.delay(retry, previous=timedelta(seconds=1000))) <= 10.0
+
+
+@pytest.mark.parametrize("jitter", JITTERS)
+def test_retry_after_wins_when_larger_and_is_still_capped(jitter: str) -> None:
+    backoff = Backoff(base_delay=1.0, max_delay=60.0, jitter=jitter, seed=2)  # type: ignore[arg-type]
+    for _ in range(200):
+        assert seconds(backoff.delay(1, retry_after=timedelta(seconds=7))) >= 7.0
+        assert seconds(backoff.delay(1, retry_after=timedelta(seconds=7))) <= 60.0
+    assert seconds(backoff.delay(1, retry_after=timedelta(hours=2))) == 60.0
+    # A smaller Retry-After does not shorten the backoff.
+    none = Backoff(base_delay=8.0, max_delay=60.0, jitter="none")
+    assert seconds(none.delay(2, retry_after=timedelta(seconds=1))) == 16.0
+
+
+@pytest.mark.parametrize("jitter", ["full", "equal", "decorrelated"])
+def test_seed_makes_delays_reproducible(jitter: str) -> None:
+    def sequence(seed: int | None) -> list[float]:
+        backoff = Backoff(base_delay=1.0, max_delay=100.0, jitter=jitter, seed=seed)  # type: ignore[arg-type]
+        return [seconds(backoff.delay(n)) for n in range(1, 12)]
+
+    assert sequence(42) == sequence(42)
+    assert sequence(42) != sequence(43)
+    assert sequence(None) != sequence(None)
+
+
+def test_injected_random_generator() -> None:
+    first = Backoff(base_delay=1.0, max_delay=100.0, rng=random.Random(9))
+    second = Backoff(base_delay=1.0, max_delay=100.0, rng=random.Random(9))
+    assert [first.delay(n) for n in range(1, 6)] == [second.delay(n) for n in range(1, 6)]
+
+
+def test_numbers_and_timedeltas_are_equivalent() -> None:
+    from_numbers = Backoff(base_delay=1.5, max_delay=90, deadline=120)
+    assert from_numbers.base_delay == timedelta(seconds=1.5)
+    assert from_numbers.max_delay == timedelta(seconds=90)
+    assert from_numbers.deadline == timedelta(minutes=2)
+    assert from_numbers == Backoff(
+        base_delay=timedelta(seconds=1.5), max_delay=timedelta(seconds=90), deadline=timedelta(minutes=2)
+    )
+    assert Backoff(deadline=None).deadline is None
+    zero = Backoff(base_delay=0, max_delay=0)
+    assert seconds(zero.delay(5)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "text"),
+    [
+        ({"base_delay": -1}, ValueError, "base_delay must be >= 0"),
+        ({"base_delay": float("nan")}, ValueError, "base_delay"),
+        ({"base_delay": "5"}, TypeError, "base_delay must be a timedelta or a number"),
+        ({"base_delay": True}, TypeError, "base_delay"),
+        ({"max_delay": timedelta(seconds=-1)}, ValueError, "max_delay must be >= 0"),
+        ({"base_delay": 10, "max_delay": 5}, ValueError, "max_delay (5.0s) must be >= base_delay (10.0s)"),
+        ({"deadline": -3}, ValueError, "deadline must be >= 0"),
+        ({"deadline": "soon"}, TypeError, "deadline"),
+        ({"jitter": "wobbly"}, ValueError, "jitter must be one of full, equal, decorrelated, none"),
+        ({"max_attempts": 0}, ValueError, "max_attempts must be a whole number >= 1"),
+        ({"max_attempts": 2.5}, ValueError, "max_attempts"),
+        ({"max_attempts": True}, ValueError, "max_attempts"),
+    ],
+)
+def test_validation(kwargs: dict[str, Any], error: type[Exception], text: str) -> None:
+    with pytest.raises(error) as info:
+        Backoff(**kwargs)
+    assert text in str(info.value)
+
+
+def test_from_mapping() -> None:
+    backoff = Backoff.from_mapping({"base_delay": 2, "max_delay": 20, "jitter": "equal", "max_attempts": 4})
+    assert backoff == Backoff(base_delay=2, max_delay=20, jitter="equal", max_attempts=4)
+    with pytest.raises(ValueError, match=r"unknown backoff option\(s\) \['speed'\]"):
+        Backoff.from_mapping({"speed": 3})
