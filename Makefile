@@ -1,0 +1,55 @@
+# airflow-errorguard developer entry points.  `make test` is what CI runs (see .ci/run).
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+# Airflow loads its example DAGs by default; never let any target (or its subprocesses) do that.
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Lint only the paths that exist (dags_examples/, benchmarks/, scripts/ may not exist yet).
+LINT_PATHS := $(wildcard airflow_errorguard tests dags_examples benchmarks scripts)
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
+PYTEST_ARGS ?=
+
+.PHONY: venv lint typecheck test demo bench clean
+
+# Create .venv with uv when it is missing (installing uv from PyPI when it is not on PATH), then
+# always install exactly what uv.lock pins (a no-op when already in sync).
+venv:
+	@set -euo pipefail; \
+	if command -v uv >/dev/null 2>&1; then UV=uv; \
+	else \
+		if ! python3 -m uv --version >/dev/null 2>&1; then python3 -m pip install uv; fi; \
+		UV="python3 -m uv"; \
+	fi; \
+	if [ ! -x "$(PY)" ]; then $$UV venv --python 3.11 "$(VENV)"; fi; \
+	$$UV sync --frozen --extra test
+
+lint: venv
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+# The whole suite, every tier (unit, airflow, postgres, slow, browser).  pytest's exit code is
+# propagated unchanged: exit 5 ("no tests collected") fails this target.
+test: venv lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	$(PY) scripts/demo.py
+
+bench: venv
+	@set -euo pipefail; \
+	shopt -s nullglob; \
+	benches=(benchmarks/bench_*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "make bench: no benchmarks/bench_*.py found" >&2; exit 1; fi; \
+	for b in "$${benches[@]}"; do echo "==> $$b"; "$(PY)" "$$b"; done
+
+# Removes build output and tool caches; keeps .venv (delete it by hand to rebuild from scratch).
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .airflow-demo
+	find . -path ./.venv -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 \
+		| xargs -0 rm -rf

@@ -1,0 +1,96 @@
+"""Session-wide Airflow test environment and the metadata-DB fixtures.
+
+At import time (before any test module can import Airflow) this points ``AIRFLOW_HOME`` at a
+fresh temporary directory with a SQLite metadata DB and a dags folder inside it, so no test ever
+touches ``~/airflow``.  The directory is deleted when the session ends.
+
+Fixtures:
+
+- ``airflow_db`` (session): ``airflow db migrate`` on that SQLite home -> :class:`AirflowEnv`.
+- ``airflow_db_postgres`` (session; tests using it need ``@pytest.mark.postgres``): a fresh
+  database ``errorguard_test_<hex>`` on ``$ERRORGUARD_TEST_PG_URL`` (default
+  ``postgresql://postgres@127.0.0.1:5432/postgres``) with its own home, migrated; dropped at the
+  end.  PostgreSQL unreachable: skip locally, **fail** when ``CI=true``.
+- ``airflow_backend``: parametrised over ``sqlite`` and ``postgres`` -> the matching
+  :class:`AirflowEnv`, so one test runs against both metadata DBs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.harness import postgres as pg
+from tests.harness.airflow_env import AirflowEnv, base_airflow_env, sqlite_url
+
+if "airflow" in sys.modules:  # pragma: no cover - a plugin imported Airflow before us
+    raise RuntimeError(
+        "airflow was imported before tests/conftest.py could set AIRFLOW_HOME; "
+        "its configuration would point at the wrong home"
+    )
+
+SESSION_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="errorguard-airflow-")).resolve()
+os.environ.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
+os.environ.update(base_airflow_env(SESSION_AIRFLOW_HOME, sqlite_url(SESSION_AIRFLOW_HOME)))
+(SESSION_AIRFLOW_HOME / "dags").mkdir(exist_ok=True)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"errorguard: AIRFLOW_HOME={SESSION_AIRFLOW_HOME} (SQLite, deleted at session end)"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_AIRFLOW_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Iterator[AirflowEnv]:
+    """The session's SQLite Airflow home, migrated once (``airflow db migrate``)."""
+    env = AirflowEnv.create(SESSION_AIRFLOW_HOME)
+    env.migrate()
+    yield env
+
+
+@pytest.fixture(scope="session")
+def airflow_db_postgres() -> Iterator[AirflowEnv]:
+    """A migrated Airflow home on a throwaway PostgreSQL database (dropped afterwards)."""
+    server = pg.admin_url()
+    try:
+        database = pg.create_database(server)
+    except (psycopg2.Error, OSError) as exc:
+        message = (
+            f"PostgreSQL at {pg.redacted(server)} (set {pg.PG_URL_ENV} to change) is unreachable: "
+            f"{type(exc).__name__}: {str(exc).strip()}"
+        )
+        if _in_ci():
+            pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
+        pytest.skip(message)
+    home = Path(tempfile.mkdtemp(prefix="errorguard-airflow-pg-")).resolve()
+    try:
+        env = AirflowEnv.create(home, pg.airflow_url(server, database))
+        env.migrate()
+        yield env
+    finally:
+        try:
+            pg.drop_database(server, database)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def airflow_backend(request: pytest.FixtureRequest) -> AirflowEnv:
+    """:class:`AirflowEnv` on SQLite, then on PostgreSQL (the ``postgres`` param is marked)."""
+    fixture = "airflow_db" if request.param == "sqlite" else "airflow_db_postgres"
+    env: AirflowEnv = request.getfixturevalue(fixture)
+    return env
