@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -93,11 +94,14 @@ class Classifier:
 
     def _links(self, exc: BaseException) -> list[LinkFacts]:
         """The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe."""
-        seen: set[int] = set()
-        order: list[LinkFacts] = []
-        queue: list[tuple[BaseException, int]] = [(exc, 0)]
+        top = LinkFacts(exc, self.now)
+        if not top.children:  # the common case: a lone exception
+            return [top]
+        seen: set[int] = {id(exc)}
+        order: list[LinkFacts] = [top]
+        queue: deque[tuple[BaseException, int]] = deque((child, 1) for child, _ in top.children)
         while queue and len(order) < MAX_LINKS:
-            current, depth = queue.pop(0)
+            current, depth = queue.popleft()
             if id(current) in seen:
                 continue
             seen.add(id(current))
@@ -207,13 +211,16 @@ class Classifier:
         source = top.type_path
         if facts is not top:
             source += f" <- {facts.type_path}"
+        retry_after = facts.retry_after
+        if retry_after is None and top is not facts:
+            retry_after = top.retry_after
         return Classification(
             category=candidate.category,
-            action=ErrorAction(action),
+            action=action if isinstance(action, ErrorAction) else ErrorAction(action),
             confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),
             rule=candidate.rule,
             reason=candidate.reason,
-            retry_after=facts.retry_after or top.retry_after,
+            retry_after=retry_after,
             exception_type=facts.type_path,
             signals=facts.as_dict(),
             backoff=candidate.backoff,
@@ -252,17 +259,17 @@ def _fingerprint_head(source: str, facts: LinkFacts) -> str:
     masks every number, so without them HTTP 401 and 404, or MySQL errors 1045 and 2003, would look
     like the same failure.
     """
-    codes = [
-        f"{name}={value}"
-        for name, value in (
-            ("http", None if facts.http_status is None else int(facts.http_status)),
-            ("sqlstate", facts.sqlstate),
-            ("errno", facts.errno),
-            ("driver", facts.driver_code),
-            ("code", facts.cloud_code),
-        )
-        if value is not None
-    ]
+    codes = []
+    if facts.http_status is not None:
+        codes.append(f"http={int(facts.http_status)}")
+    if facts.sqlstate is not None:
+        codes.append(f"sqlstate={facts.sqlstate}")
+    if facts.errno is not None:
+        codes.append(f"errno={facts.errno}")
+    if facts.driver_code is not None:
+        codes.append(f"driver={facts.driver_code}")
+    if facts.cloud_code is not None:
+        codes.append(f"code={facts.cloud_code}")
     return f"{source} [{' '.join(codes)}]".replace(": ", ":")[:500] if codes else source
 
 

@@ -377,8 +377,11 @@ class LinkFacts:
     def retry_after(self) -> timedelta | None:
         """Delay asked for by a ``Retry-After`` header on the response or the exception."""
         if self._retry_after is _MISSING:
-            value = None
             response = self.response
+            if response is None and "headers" not in self.signals and "retry_after" not in self.signals:
+                self._retry_after = None  # nowhere a Retry-After could come from
+                return None
+            value = None
             if isinstance(response, dict):  # botocore: lower-cased header dict
                 meta = _dict_get(response, "ResponseMetadata")
                 headers = _dict_get(meta, "HTTPHeaders") if isinstance(meta, dict) else None
