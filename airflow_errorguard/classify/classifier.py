@@ -76,16 +76,11 @@ class Classifier:
             return self._by_builtins(exc, links)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
-            message = safe_str(exc)
-            return Classification(
-                category=ErrorCategory.UNKNOWN,
-                action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-                confidence=0.0,
-                rule="error",
-                reason=f"classification failed ({type(err).__name__}: {safe_str(err)[:200]}); "
-                "unknown, Airflow's default retry behaviour applies",
-                exception_type=_path(exc),
-                fingerprint_source=f"{_path(exc)}: {message}",
+            return _unknown(
+                "error",
+                f"classification failed ({type(err).__name__}: {safe_str(err)[:200]})",
+                _path(exc),
+                f"{_path(exc)}: {safe_str(exc)}",
             )
 
     __call__ = classify
@@ -165,16 +160,12 @@ class Classifier:
         best = self._best(exc, by_id, set(), 1.0)
         if best is None:
             top = links[0]
-            return Classification(
-                category=ErrorCategory.UNKNOWN,
-                action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-                confidence=0.0,
-                rule="none",
-                reason=f"no rule recognises {top.type_name} ({top.message[:120]!r}); unknown, "
-                "Airflow's default retry behaviour applies",
-                exception_type=top.type_path,
-                signals=top.as_dict(),
-                fingerprint_source=f"{_fingerprint_head(top.type_path, top)}: {top.message}",
+            return _unknown(
+                "none",
+                f"no rule recognises {top.type_name} ({top.message[:120]!r})",
+                top.type_path,
+                f"{_fingerprint_head(top.type_path, top)}: {top.message}",
+                top.as_dict(),
             )
         return self._result(best, links[0])
 
@@ -240,6 +231,26 @@ class Classifier:
             exception_type=kind,
             fingerprint_source=f"{kind}: {safe_str(obj)}",
         )
+
+
+def _unknown(
+    rule: str,
+    why: str,
+    exception_type: str,
+    fingerprint_source: str,
+    signals: Mapping[str, Any] | None = None,
+) -> Classification:
+    """An ``unknown`` verdict: Airflow's default behaviour applies."""
+    return Classification(
+        category=ErrorCategory.UNKNOWN,
+        action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
+        confidence=0.0,
+        rule=rule,
+        reason=f"{why}; unknown, Airflow's default retry behaviour applies",
+        exception_type=exception_type,
+        signals=signals or {},
+        fingerprint_source=fingerprint_source,
+    )
 
 
 def _stronger(current: Candidate | None, other: Candidate | None, where: str) -> Candidate | None:
