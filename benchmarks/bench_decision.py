@@ -20,14 +20,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="errorguard-bench-"))
+_HOME = tempfile.TemporaryDirectory(prefix="errorguard-bench-")  # removed when the process exits
+os.environ.setdefault("AIRFLOW_HOME", _HOME.name)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule
-from corpus import build_corpus
+from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule  # noqa: E402
+from corpus import build_corpus  # noqa: E402
 
-from airflow_errorguard import ErrorCategory, ErrorGuardRetryPolicy
+from airflow_errorguard import ErrorCategory, ErrorGuardRetryPolicy  # noqa: E402
 
 ROUNDS = int(os.environ.get("ERRORGUARD_BENCH_ROUNDS", "400"))
 
