@@ -9,3 +9,33 @@ class ErrorGuardError(Exception):
 
 class ErrorGuardConfigError(ErrorGuardError, ValueError):
     """Invalid errorguard configuration: a bad rule, option or rules file (raised at DAG parse time)."""
+
+
+class ErrorGuardStorageError(ErrorGuardError):
+    """
+    errorguard's own storage failed (unreachable, timed out, locked, rejected): never the task's error.
+
+    :param message: What failed, naming the connection.
+    :param conn_id: The Airflow connection id the storage was reached through.
+    :param transient: Whether trying again later may succeed (lost connection, timeout, deadlock, lock).
+    """
+
+    def __init__(self, message: str, *, conn_id: str | None = None, transient: bool = False) -> None:
+        super().__init__(message)
+        self.conn_id = conn_id
+        self.transient = transient
+
+
+class ErrorGuardStorageConfigError(ErrorGuardStorageError):
+    """No usable storage connection: missing connection, unsupported URL or missing database driver."""
+
+
+class ErrorGuardCheckpointConflict(ErrorGuardStorageError):
+    """A checkpoint changed since it was read (compare-and-swap on ``version`` failed)."""
+
+    def __init__(
+        self, message: str, *, conn_id: str | None = None, expected: int, actual: int | None
+    ) -> None:
+        super().__init__(message, conn_id=conn_id, transient=False)
+        self.expected = expected
+        self.actual = actual

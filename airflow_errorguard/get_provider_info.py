@@ -23,9 +23,21 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_errorguard.classify",
                     "airflow_errorguard.retry",
+                    "airflow_errorguard.storage",
                 ],
             }
         ],
+        "hooks": [
+            {"integration-name": "ErrorGuard", "python-modules": ["airflow_errorguard.hooks.errorguard"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "errorguard",
+                "hook-class-name": "airflow_errorguard.hooks.errorguard.ErrorGuardHook",
+                "hook-name": "ErrorGuard",
+            }
+        ],
+        "db-managers": ["airflow_errorguard.storage.db_manager.ErrorGuardDBManager"],
         "plugins": [
             {"name": "errorguard", "plugin-class": "airflow_errorguard.plugins.errorguard.ErrorGuardPlugin"}
         ],
@@ -78,6 +90,40 @@ def get_provider_info() -> dict[str, Any]:
                         "type": "integer",
                         "example": "0",
                         "default": "1",
+                    },
+                    "max_payload_bytes": {
+                        "description": "Largest quarantined payload stored as is, in bytes of JSON text. A "
+                        "larger payload is replaced by a marker with a preview, its size and its SHA-256.",
+                        "version_added": "0.1.0",
+                        "type": "integer",
+                        "example": "262144",
+                        "default": "65536",
+                    },
+                    "redact_fields": {
+                        "description": "Comma-separated field names (any depth, case-insensitive) whose "
+                        "values are replaced by ``[redacted]`` before a payload is stored.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "password, ssn, card_number",
+                        "default": "",
+                    },
+                    "hash_fields": {
+                        "description": "Comma-separated field names whose values are replaced by a keyed "
+                        "hash (``hmac-sha256:<hex>``) before a payload is stored: equal values still match, "
+                        "the value itself is gone.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "email, customer_id",
+                        "default": "",
+                    },
+                    "hash_key": {
+                        "description": "Secret key of the hash used for ``hash_fields``. Without one the "
+                        "hash of a guessable value (an e-mail address) can be reversed by trying candidates.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "a-long-random-secret",
+                        "default": "",
+                        "sensitive": True,
                     },
                 },
             }

@@ -9,7 +9,7 @@ option.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,9 @@ from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import JITTERS
 
 SECTION = "errorguard"
+#: Bounds of ``max_payload_bytes`` (the upper one fits MySQL's MEDIUMTEXT).
+MIN_PAYLOAD_BYTES = 1024
+MAX_PAYLOAD_BYTES = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class ErrorGuardSettings:
     max_delay: float = 600.0
     jitter: str = "full"
     system_max_retries: int = 1
+    max_payload_bytes: int = 65536
+    redact_fields: tuple[str, ...] = ()
+    hash_fields: tuple[str, ...] = ()
+    hash_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.base_delay < 0 or self.max_delay < self.base_delay:
@@ -46,6 +53,16 @@ class ErrorGuardSettings:
         if self.system_max_retries < 0:
             raise ErrorGuardConfigError(
                 f"[{SECTION}] system_max_retries must be >= 0, got {self.system_max_retries}"
+            )
+        if not MIN_PAYLOAD_BYTES <= self.max_payload_bytes <= MAX_PAYLOAD_BYTES:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] max_payload_bytes must be between {MIN_PAYLOAD_BYTES} and "
+                f"{MAX_PAYLOAD_BYTES}, got {self.max_payload_bytes}"
+            )
+        both = sorted(set(self.redact_fields) & set(self.hash_fields))
+        if both:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] fields listed in both redact_fields and hash_fields: {', '.join(both)}"
             )
 
 
@@ -84,7 +101,17 @@ def load_settings() -> ErrorGuardSettings:
         max_delay=_read("max_delay", float, defaults.max_delay),
         jitter=_read("jitter", str, defaults.jitter).strip().lower(),
         system_max_retries=_read("system_max_retries", int, defaults.system_max_retries),
+        max_payload_bytes=_read("max_payload_bytes", int, defaults.max_payload_bytes),
+        redact_fields=_names(_read("redact_fields", str, "")),
+        hash_fields=_names(_read("hash_fields", str, "")),
+        hash_key=_read("hash_key", str, defaults.hash_key),
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """Comma-separated field names, lower-cased and de-duplicated in order."""
+    names = (part.strip().lower() for part in text.split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 @lru_cache(maxsize=8)

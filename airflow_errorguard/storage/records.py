@@ -1,0 +1,165 @@
+"""Value objects of the quarantine: what a task submits, what a listing returns, a page of it."""
+
+from __future__ import annotations
+
+import json
+import traceback as tb
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
+
+if TYPE_CHECKING:
+    from airflow_errorguard.classify.model import Classification
+
+T = TypeVar("T")
+
+#: Caps applied to the text columns (characters).
+MESSAGE_LIMIT = 8000
+TRACEBACK_LIMIT = 65536
+REASON_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineItem:
+    """
+    One record a task could not process.
+
+    :param record_key: The record's key in its source (unique per task instance); keys longer
+        than 200 characters are stored as ``sha256:<hex>`` of the key.
+    :param payload: The record itself; any Python object (see :mod:`~airflow_errorguard.storage.payload`).
+    :param error_category: errorguard category of the failure (``data``, ``transient``...).
+    :param error_type: Dotted path of the exception class.
+    :param error_message: The exception message.
+    :param traceback: The formatted traceback.
+    :param fingerprint: Fingerprint of the failure (equal for the same failure across runs).
+    :param reason: Why the record was quarantined, in one sentence.
+    """
+
+    record_key: str
+    payload: Any = None
+    error_category: str = "unknown"
+    error_type: str | None = None
+    error_message: str | None = None
+    traceback: str | None = None
+    fingerprint: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_exception(
+        cls,
+        record_key: str,
+        payload: Any,
+        error: BaseException,
+        classification: Classification | None = None,
+    ) -> QuarantineItem:
+        """
+        An item for *payload* that failed with *error*, classified with the default classifier
+        unless *classification* is given.
+        """
+        if classification is None:
+            from airflow_errorguard.classify.defaults import classify
+
+            classification = classify(error)
+        cls_ = type(error)
+        try:
+            message = str(error)
+        except Exception as err:
+            message = f"<str() failed: {type(err).__name__}>"
+        return cls(
+            record_key=record_key,
+            payload=payload,
+            error_category=str(classification.category),
+            error_type=f"{cls_.__module__}.{cls_.__qualname__}",
+            error_message=message,
+            traceback="".join(tb.format_exception(error))[-TRACEBACK_LIMIT:],
+            fingerprint=classification.fingerprint,
+            reason=classification.reason,
+        )
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    """Outcome of a bulk quarantine insert: rows written and rows already there (skipped)."""
+
+    inserted: int
+    duplicates: int
+
+    @property
+    def submitted(self) -> int:
+        return self.inserted + self.duplicates
+
+
+@dataclass(frozen=True)
+class QuarantineFilter:
+    """
+    Filters of a quarantine listing; ``None``/empty means "any".
+
+    :param statuses: Statuses to include.
+    :param created_after: Inclusive lower bound of ``created_at``.
+    :param created_before: Exclusive upper bound of ``created_at``.
+    """
+
+    statuses: Sequence[str] = ()
+    dag_id: str | None = None
+    task_id: str | None = None
+    run_id: str | None = None
+    error_category: str | None = None
+    fingerprint: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.statuses, str):
+            object.__setattr__(self, "statuses", (self.statuses,))
+        unknown = [s for s in self.statuses if s not in QUARANTINE_STATUSES]
+        if unknown:
+            raise ValueError(
+                f"QuarantineFilter: unknown status {unknown[0]!r}; "
+                f"expected one of {', '.join(QUARANTINE_STATUSES)}"
+            )
+        if self.task_id is not None and self.dag_id is None:
+            raise ValueError("QuarantineFilter: task_id needs dag_id")
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """One stored quarantine row (``payload`` and ``traceback`` only when asked for)."""
+
+    id: int
+    dag_id: str
+    task_id: str
+    run_id: str
+    map_index: int
+    try_number: int
+    record_key: str
+    payload_bytes: int
+    payload_truncated: bool
+    payload_sha256: str | None
+    error_category: str
+    error_type: str | None
+    error_message: str | None
+    fingerprint: str | None
+    reason: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    note: str | None
+    payload: str | None = None
+    traceback: str | None = None
+
+    def payload_value(self) -> Any:
+        """The stored payload decoded from JSON (the truncation marker when it was truncated)."""
+        return None if self.payload is None else json.loads(self.payload)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """A page of a keyset-paginated listing; pass ``next_cursor`` as ``after`` for the next one."""
+
+    items: list[T] = field(default_factory=list)
+    next_cursor: int | None = None

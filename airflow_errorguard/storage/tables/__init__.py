@@ -1,0 +1,18 @@
+"""errorguard's tables (SQLAlchemy Core, on the private :data:`errorguard_metadata`)."""
+
+from __future__ import annotations
+
+from airflow_errorguard.storage.tables.audit import audit_table
+from airflow_errorguard.storage.tables.base import errorguard_metadata
+from airflow_errorguard.storage.tables.checkpoint import checkpoint_table
+from airflow_errorguard.storage.tables.error_event import error_event_table
+from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES, quarantine_table
+
+__all__ = [
+    "QUARANTINE_STATUSES",
+    "audit_table",
+    "checkpoint_table",
+    "error_event_table",
+    "errorguard_metadata",
+    "quarantine_table",
+]

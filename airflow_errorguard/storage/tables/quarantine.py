@@ -1,0 +1,57 @@
+"""``errorguard_quarantine``: records a task could not process, with the error that stopped them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, Column, Index, Integer, String, Table, Text, UniqueConstraint
+
+from airflow_errorguard.storage.tables.base import errorguard_metadata
+from airflow_errorguard.storage.tables.column_types import (
+    UtcDateTime,
+    big_id,
+    id_string,
+    key_string,
+    long_text,
+)
+
+#: Quarantine statuses, in the order a record usually moves through them.
+QUARANTINE_STATUSES = ("quarantined", "released", "replayed", "discarded")
+
+quarantine_table = Table(
+    "errorguard_quarantine",
+    errorguard_metadata,
+    Column("id", big_id(), primary_key=True, autoincrement=True),
+    Column("dag_id", id_string(), nullable=False),
+    Column("task_id", id_string(), nullable=False),
+    Column("run_id", id_string(), nullable=False),
+    Column("map_index", Integer, nullable=False),
+    Column("try_number", Integer, nullable=False),
+    Column("record_key", key_string(), nullable=False),
+    Column("payload", long_text(), nullable=True),
+    Column("payload_bytes", Integer, nullable=False),
+    Column("payload_truncated", Boolean, nullable=False),
+    Column("payload_sha256", String(64), nullable=True),
+    Column("error_category", String(32), nullable=False),
+    Column("error_type", String(250), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("traceback", long_text(), nullable=True),
+    Column("fingerprint", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(250), nullable=True),
+    Column("note", Text, nullable=True),
+    # A retried (or re-run) task can never quarantine the same record twice.
+    UniqueConstraint(
+        "dag_id", "task_id", "run_id", "map_index", "record_key", name="uq_errorguard_quarantine_record"
+    ),
+    CheckConstraint("status IN ('quarantined', 'released', 'replayed', 'discarded')", name="status"),
+    # Keyset pagination orders by id; each index ends with id so a filtered page is an index range
+    # (task, run and category filters ride on the DAG/status indexes). Every index costs insert
+    # speed: add one only for a filter the UI cannot serve otherwise.
+    Index("ix_errorguard_quarantine_status_id", "status", "id"),
+    Index("ix_errorguard_quarantine_dag_status_id", "dag_id", "status", "id"),
+    Index("ix_errorguard_quarantine_fingerprint_id", "fingerprint", "id"),
+    Index("ix_errorguard_quarantine_created_at", "created_at"),
+)
