@@ -12,13 +12,17 @@ real exception objects from real libraries, keyed on the try number, so the run 
 * ``aggregate``          MemoryError                   → system: one retry, then fails
 * ``mystery_step``       an unrecognised RuntimeError  → unknown: Airflow's default retries
 
-When ``ERRORGUARD_DEMO_DECISIONS`` names a file, each decision is appended to it as JSON.
+Each decision is stored as a row of ``errorguard_error_event`` through ``ErrorGuardHook``: task code
+reaches errorguard's tables through the ``errorguard_default`` connection
+(``AIRFLOW_CONN_ERRORGUARD_DEFAULT``), never through Airflow's ORM. Without that connection the
+decisions are still made; only the record is skipped (and logged).
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 from datetime import datetime, timedelta
@@ -27,26 +31,36 @@ import requests
 from airflow.sdk import DAG, BaseHook, task
 
 from airflow_errorguard import ErrorGuardRetryPolicy
+from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 from airflow_errorguard.retry.policy import PolicyDecision
+from airflow_errorguard.storage.events import ErrorEvent
+from airflow_errorguard.storage.identity import TaskIdentity
+
+log = logging.getLogger(__name__)
 
 
 def record_decision(record: PolicyDecision) -> None:
-    """Append one decision to the file named by ``ERRORGUARD_DEMO_DECISIONS`` (demo bookkeeping)."""
-    path = os.environ.get("ERRORGUARD_DEMO_DECISIONS")
-    if not path:
+    """Store one decision in ``errorguard_error_event`` (when the errorguard connection is defined)."""
+    if not os.environ.get("AIRFLOW_CONN_ERRORGUARD_DEFAULT"):
+        log.info("errorguard_default is not defined; decision not recorded")
         return
-    decision = record.decision
-    line = {
-        "task_id": record.task_id,
-        "try_number": record.try_number,
-        "exception": f"{type(record.exception).__name__}: {record.exception}"[:80],
-        "category": record.classification.category.value,
-        "decision": decision.action.value,
-        "delay": decision.retry_delay.total_seconds() if decision.retry_delay is not None else None,
-        "reason": record.classification.reason,
-    }
-    with open(path, "a", encoding="utf-8") as file:
-        file.write(json.dumps(line) + "\n")
+    identity = TaskIdentity(
+        dag_id=record.dag_id or "unknown",
+        task_id=record.task_id or "unknown",
+        run_id=record.run_id or "unknown",
+        map_index=record.map_index,
+        try_number=record.try_number,
+    )
+    ErrorGuardHook().events.append(
+        ErrorEvent.from_classification(
+            identity,
+            record.classification,
+            error=record.exception,
+            decision=record.decision.action.value,
+            delay=record.decision.retry_delay,
+            max_tries=record.max_tries,
+        )
+    )
 
 
 # [START errorguard_default_args]

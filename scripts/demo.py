@@ -3,13 +3,13 @@
 
 Sets up ``.airflow-demo/`` (gitignored) with a SQLite metadata DB, runs ``airflow db migrate``,
 runs ``airflow dags test errorguard_decisions`` (real Airflow, retries and delays included) and
-prints one row per failed try: task, exception, category, decision, delay, reason — then the
-final state of every task, read from the metadata DB.
+prints one row per failed try: task, exception, category, decision, delay, reason — read back
+from ``errorguard_error_event``, where the DAG's tasks stored them through ``ErrorGuardHook`` —
+then the final state of every task, read from the metadata DB.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -33,7 +33,8 @@ def _env() -> dict[str, str]:
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
             "AIRFLOW__CORE__PARALLELISM": "4",
-            "ERRORGUARD_DEMO_DECISIONS": str(HOME / "decisions.jsonl"),
+            # Task code reaches errorguard's tables through this connection (here: the same DB).
+            "AIRFLOW_CONN_ERRORGUARD_DEFAULT": f"sqlite:///{HOME / 'airflow.db'}",
         }
     )
     return env
@@ -79,8 +80,18 @@ def main() -> int:
     _airflow("db", "migrate", log_name="db-migrate.log")
     _airflow("dags", "test", DAG_ID, log_name="dags-test.log", expect_in_log="DagRun Finished")
 
-    decisions = [json.loads(line) for line in (HOME / "decisions.jsonl").read_text().splitlines()]
     with sqlite3.connect(HOME / "airflow.db") as db:
+        db.row_factory = sqlite3.Row
+        decisions = [
+            dict(row)
+            for row in db.execute(
+                "SELECT task_id, try_number, exception_type, exception_message, error_category, decision, "
+                "delay_seconds, reason FROM errorguard_error_event WHERE dag_id = ? "
+                "ORDER BY task_id, try_number",
+                (DAG_ID,),
+            )
+        ]
+        db.row_factory = None
         ti_rows = db.execute(
             "SELECT task_id, state, try_number, max_tries FROM task_instance WHERE dag_id = ?", (DAG_ID,)
         ).fetchall()
@@ -88,18 +99,18 @@ def main() -> int:
         task: f"{state} after {tries} tr{'y' if tries == 1 else 'ies'}" for task, state, tries, _ in ti_rows
     }
     saved = sum(max_tries + 1 - tries for _, state, tries, max_tries in ti_rows if state == "failed")
-    print("\nDecisions, one row per failed try:\n")
+    print("\nDecisions, one row per failed try (read back from errorguard_error_event):\n")
     rows = [
         [
             d["task_id"],
             str(d["try_number"]),
-            d["exception"],
-            d["category"],
+            f"{d['exception_type'].rsplit('.', 1)[-1]}: {d['exception_message']}"[:80],
+            d["error_category"],
             d["decision"],
-            f"{d['delay']:.1f}s" if d["delay"] is not None else "-",
+            f"{d['delay_seconds']:.1f}s" if d["delay_seconds"] is not None else "-",
             d["reason"],
         ]
-        for d in sorted(decisions, key=lambda d: (d["task_id"], d["try_number"]))
+        for d in decisions
     ]
     print(
         _table(

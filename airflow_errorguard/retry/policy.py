@@ -37,6 +37,8 @@ class PolicyDecision:
     max_tries: int
     dag_id: str | None
     task_id: str | None
+    run_id: str | None = None
+    map_index: int = -1
 
 
 class ErrorGuardRetryPolicy(RetryPolicy):
@@ -196,9 +198,16 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         }
 
 
-def _ids(context: Context | None) -> tuple[str | None, str | None]:
+def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:
+    """``(dag_id, task_id, run_id, map_index)`` of the failed task instance, where known."""
     ti = context.get("ti") if context else None
-    return getattr(ti, "dag_id", None), getattr(ti, "task_id", None)
+    map_index = getattr(ti, "map_index", -1)
+    return (
+        getattr(ti, "dag_id", None),
+        getattr(ti, "task_id", None),
+        getattr(ti, "run_id", None),
+        map_index if isinstance(map_index, int) else -1,
+    )
 
 
 def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:

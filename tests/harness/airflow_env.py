@@ -219,7 +219,13 @@ class AirflowEnv:
             tries.append(current[0])
         return tries
 
-    def dag_test(self, dag_file: str | Path, dag_id: str, timeout: float = 300) -> dict[str, Any]:
+    def dag_test(
+        self,
+        dag_file: str | Path,
+        dag_id: str,
+        timeout: float = 300,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         """Run ``dag.test()`` for ``dag_id`` in a subprocess (see ``run_dag_test.py``).
 
         ``dag_file`` is a path (copied into the dags folder if it is not there) or the name of a
@@ -239,7 +245,9 @@ class AirflowEnv:
         path = path.resolve()
         if not path.is_relative_to(self.dags_folder.resolve()):
             path = self.add_dag_file(path, path.name)
-        proc = self.run([sys.executable, str(RUN_DAG_TEST), str(path), dag_id], timeout=timeout)
+        proc = self.run(
+            [sys.executable, str(RUN_DAG_TEST), str(path), dag_id], timeout=timeout, extra_env=extra_env
+        )
         for raw_line in reversed(proc.stdout.splitlines()):
             line = raw_line.strip()
             if not line.startswith("{"):

@@ -42,7 +42,12 @@ def test_zero_rewrite_example(airflow_db: AirflowEnv) -> None:
 
 @pytest.mark.airflow
 def test_decisions_example(airflow_db: AirflowEnv) -> None:
-    result = airflow_db.dag_test(EXAMPLES / "errorguard_decisions.py", "errorguard_decisions")
+    """The demo DAG: documented outcomes, and every decision stored through ErrorGuardHook."""
+    result = airflow_db.dag_test(
+        EXAMPLES / "errorguard_decisions.py",
+        "errorguard_decisions",
+        extra_env={"AIRFLOW_CONN_ERRORGUARD_DEFAULT": airflow_db.sql_alchemy_conn},
+    )
     states = {task: (ti["state"], ti["try_number"]) for task, ti in result["task_instances"].items()}
     assert result["state"] == "failed"
     assert states == {
@@ -56,3 +61,24 @@ def test_decisions_example(airflow_db: AirflowEnv) -> None:
     }
     first_call = result["task_instances"]["call_partner_api"]["tries"][0]
     assert first_call["retry_delay_override"] >= 2.0
+
+    events = airflow_db.query(
+        "SELECT task_id, try_number, error_category, decision FROM errorguard_error_event "
+        "WHERE dag_id = :dag_id AND run_id = :run_id ORDER BY task_id, try_number",
+        dag_id="errorguard_decisions",
+        run_id=result["run_id"],
+    )
+    assert [(e["task_id"], e["try_number"], e["error_category"], e["decision"]) for e in events] == [
+        ("aggregate", 1, "system", "retry"),
+        ("aggregate", 2, "system", "fail"),
+        ("call_partner_api", 1, "transient", "retry"),
+        ("fetch_rates", 1, "transient", "retry"),
+        ("fetch_rates", 2, "transient", "retry"),
+        ("load_warehouse", 1, "configuration", "fail"),
+        ("mystery_step", 1, "unknown", "default"),
+        ("mystery_step", 2, "unknown", "default"),
+        ("mystery_step", 3, "unknown", "default"),
+        ("mystery_step", 4, "unknown", "default"),
+        ("parse_orders", 1, "data", "fail"),
+        ("read_credentials", 1, "configuration", "fail"),
+    ]
