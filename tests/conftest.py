@@ -42,10 +42,6 @@ os.environ.update(base_airflow_env(SESSION_AIRFLOW_HOME, sqlite_url(SESSION_AIRF
 (SESSION_AIRFLOW_HOME / "dags").mkdir(exist_ok=True)
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 def pytest_report_header(config: pytest.Config) -> str:
     return f"errorguard: AIRFLOW_HOME={SESSION_AIRFLOW_HOME} (SQLite, deleted at session end)"
 
@@ -69,13 +65,7 @@ def airflow_db_postgres() -> Iterator[AirflowEnv]:
     try:
         database = pg.create_database(server)
     except (psycopg2.Error, OSError) as exc:
-        message = (
-            f"PostgreSQL at {pg.redacted(server)} (set {pg.PG_URL_ENV} to change) is unreachable: "
-            f"{type(exc).__name__}: {str(exc).strip()}"
-        )
-        if _in_ci():
-            pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
-        pytest.skip(message)
+        pg.unreachable(exc, server)
     home = Path(tempfile.mkdtemp(prefix="errorguard-airflow-pg-")).resolve()
     try:
         env = AirflowEnv.create(home, pg.airflow_url(server, database))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import NoReturn
 
 import psycopg2
+import pytest
 from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
@@ -66,3 +68,19 @@ def database_exists(server_url: str, name: str) -> bool:
             return cur.fetchone() is not None
     finally:
         conn.close()
+
+
+def in_ci() -> bool:
+    """Whether this run is CI (``CI=true``), where a missing PostgreSQL must fail the run."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def unreachable(exc: BaseException, server_url: str | None = None) -> NoReturn:
+    """Skip the test (locally) or fail it (``CI=true``): PostgreSQL at *server_url* cannot be reached."""
+    message = (
+        f"PostgreSQL at {redacted(server_url or admin_url())} (set {PG_URL_ENV} to change) is unreachable: "
+        f"{type(exc).__name__}: {str(exc).strip()}"
+    )
+    if in_ci():
+        pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
+    pytest.skip(message)

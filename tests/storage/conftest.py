@@ -25,7 +25,7 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import dispose_engines, get_engine
 from airflow_errorguard.storage.migrate import upgrade
 from tests.harness import postgres as pg
-from tests.storage.helpers import FakeClock, empty_tables, postgres_unreachable
+from tests.storage.helpers import FakeClock, empty_tables
 
 MYSQL_URL_ENV = "ERRORGUARD_TEST_MYSQL_URL"
 MYSQL_DEFAULT = "mysql://root@127.0.0.1:3306"
@@ -38,7 +38,7 @@ def postgres_storage_url() -> Iterator[str]:
     try:
         name = pg.create_database(server, prefix="errorguard_storage_")
     except (psycopg2.Error, OSError) as exc:
-        postgres_unreachable(exc)
+        pg.unreachable(exc)
     url = pg.airflow_url(server, name)
     try:
         upgrade(url)

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.tables import errorguard_metadata
-from tests.harness import postgres as pg
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
-def postgres_unreachable(exc: BaseException) -> None:
-    """Skip (locally) or fail (``CI=true``) because PostgreSQL cannot be reached."""
-    message = (
-        f"PostgreSQL at {pg.redacted(pg.admin_url())} (set {pg.PG_URL_ENV} to change) is unreachable: "
-        f"{type(exc).__name__}: {str(exc).strip()}"
-    )
-    if in_ci():
-        pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
-    pytest.skip(message)
 
 
 class FakeClock:

@@ -12,7 +12,6 @@ import pytest
 from airflow_errorguard.storage.migrate import head_revision
 from tests.harness import AirflowEnv
 from tests.harness import postgres as pg
-from tests.storage.helpers import postgres_unreachable
 
 pytestmark = pytest.mark.airflow
 TABLES = {"errorguard_quarantine", "errorguard_checkpoint", "errorguard_error_event", "errorguard_audit"}
@@ -78,7 +77,7 @@ def private_airflow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     try:
         name = pg.create_database(server, prefix="errorguard_reset_")
     except (psycopg2.Error, OSError) as exc:
-        postgres_unreachable(exc)
+        pg.unreachable(exc)
     try:
         env = AirflowEnv.create(home, pg.airflow_url(server, name))
         env.migrate()

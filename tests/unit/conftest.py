@@ -14,20 +14,14 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from airflow_errorguard.classify import defaults as defaults_module
 from airflow_errorguard.classify import plugins as plugins_module
 from airflow_errorguard.classify.classifier import Classifier
+from tests.harness import postgres as pg
 
-PG_URL_ENV = "ERRORGUARD_TEST_PG_URL"
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 MYSQL_URL_ENV = "ERRORGUARD_TEST_MYSQL_URL"
 MYSQL_DEFAULT = "mysql://root@127.0.0.1:3306"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
 
 @pytest.fixture
@@ -61,16 +55,12 @@ def pg_url() -> Iterator[str]:
     """URL (libpq form, usable by psycopg2 and psycopg) of a throwaway PostgreSQL database."""
     import psycopg2
 
-    server = os.environ.get(PG_URL_ENV) or PG_DEFAULT
+    server = pg.admin_url()
     name = f"errorguard_unit_{secrets.token_hex(5)}"
     try:
         admin = psycopg2.connect(server, connect_timeout=5)
     except psycopg2.Error as exc:
-        shown = make_url(server).render_as_string(hide_password=True)
-        message = f"PostgreSQL at {shown} (set {PG_URL_ENV}) is unreachable: {str(exc).strip()}"
-        if _in_ci():
-            pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
-        pytest.skip(message)
+        pg.unreachable(exc, server)
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
