@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
     from airflow_errorguard.classify.rules import Rule
     from airflow_errorguard.exceptions import ErrorGuardConfigError, ErrorGuardError
+    from airflow_errorguard.guard.context import ErrorGuard
+    from airflow_errorguard.operators.guarded import GuardedOperator
+    from airflow_errorguard.operators.replay import QuarantineReplayOperator
     from airflow_errorguard.retry.backoff import Backoff
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
@@ -38,6 +41,9 @@ _EXPORTS = {
     "ErrorGuardRetryPolicy": "airflow_errorguard.retry.policy",
     "ErrorGuardError": "airflow_errorguard.exceptions",
     "ErrorGuardConfigError": "airflow_errorguard.exceptions",
+    "ErrorGuard": "airflow_errorguard.guard.context",
+    "GuardedOperator": "airflow_errorguard.operators.guarded",
+    "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
 }
 __all__ = [
     "Attempt",
@@ -46,10 +52,13 @@ __all__ = [
     "Classifier",
     "ErrorAction",
     "ErrorCategory",
+    "ErrorGuard",
     "ErrorGuardConfigError",
     "ErrorGuardError",
     "ErrorGuardRetryPolicy",
+    "GuardedOperator",
     "InProcessRetrier",
+    "QuarantineReplayOperator",
     "Rule",
     "__version__",
     "classify",

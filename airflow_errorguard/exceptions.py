@@ -39,3 +39,31 @@ class ErrorGuardCheckpointConflict(ErrorGuardStorageError):
         super().__init__(message, conn_id=conn_id, transient=False)
         self.expected = expected
         self.actual = actual
+
+
+class ErrorGuardBudgetExceeded(ErrorGuardError):
+    """
+    Guarded processing quarantined more records than its error budget allows (never retried).
+
+    :param message: What was exceeded, with the counts.
+    :param summary: The run's summary (counts, categories, top fingerprints, sample messages).
+    """
+
+    def __init__(self, message: str, *, summary: dict[str, object]) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+class ErrorGuardAlert(ErrorGuardError):
+    """
+    A record failed with an ``alert`` classification (configuration, system): fail now, no retry.
+
+    :param message: The classification's reason, naming the record.
+    :param record_key: Key of the record being processed.
+    :param category: The failure's errorguard category.
+    """
+
+    def __init__(self, message: str, *, record_key: str, category: str) -> None:
+        super().__init__(message)
+        self.record_key = record_key
+        self.category = category

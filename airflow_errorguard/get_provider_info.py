@@ -24,8 +24,21 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_errorguard.classify",
                     "airflow_errorguard.retry",
                     "airflow_errorguard.storage",
+                    "airflow_errorguard.guard",
                 ],
             }
+        ],
+        "operators": [
+            {
+                "integration-name": "ErrorGuard",
+                "python-modules": [
+                    "airflow_errorguard.operators.guarded",
+                    "airflow_errorguard.operators.replay",
+                ],
+            }
+        ],
+        "task-decorators": [
+            {"name": "guarded", "class-name": "airflow_errorguard.decorators.guarded.guarded_task"}
         ],
         "hooks": [
             {"integration-name": "ErrorGuard", "python-modules": ["airflow_errorguard.hooks.errorguard"]}

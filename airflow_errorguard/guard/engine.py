@@ -1,0 +1,214 @@
+"""
+The guarded processing engine (pure Python: no Airflow imports).
+
+Per record: ``process(record)``; a failure is classified and
+
+* ``retry`` → retried in-process with ``in_process_retry``; still failing → the batch stops
+  **uncommitted** and the original exception propagates (Airflow's retry takes over);
+* ``quarantine`` → the record is set aside with its classification and the batch goes on;
+* ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
+
+Per batch: ``sink(outputs)``, then one commit of the batch's quarantine rows and the checkpoint
+advance. On the next try, processing resumes after the last committed batch. After each commit
+the error budget is checked; a breach raises
+:class:`~airflow_errorguard.exceptions.ErrorGuardBudgetExceeded` with the summary.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_errorguard.classify.classifier import Classifier
+from airflow_errorguard.classify.defaults import get_default_classifier
+from airflow_errorguard.classify.model import ErrorAction
+from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
+from airflow_errorguard.guard.store import GuardStore, Progress
+from airflow_errorguard.guard.summary import Tally
+from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
+from airflow_errorguard.storage.records import QuarantineItem
+
+log = logging.getLogger(__name__)
+
+#: ``open_at(position) -> records from that position on`` (position: records already consumed).
+Source = Callable[[int], Iterable[Any]]
+Sink = Callable[[list[Any]], object]
+
+
+class _Replay:
+    """Hands tenacity the first failure again, then calls ``process`` for real."""
+
+    __slots__ = ("first", "process", "record")
+
+    def __init__(self, first: BaseException, process: Callable[[Any], Any], record: Any) -> None:
+        self.first: BaseException | None = first
+        self.process = process
+        self.record = record
+
+    def __call__(self) -> Any:
+        if self.first is not None:
+            first, self.first = self.first, None
+            raise first
+        return self.process(self.record)
+
+
+@dataclass
+class _Pass:
+    """Mutable state of one :meth:`GuardedRun.run`."""
+
+    tally: Tally
+    kept: list[Any]
+    resumed_from: int
+    start: float
+    version: int
+
+
+class GuardedRun:
+    """
+    One guarded pass over a record stream.
+
+    :param process: ``process(record) -> output``.
+    :param store: Where progress and quarantined records are committed.
+    :param options: Batch size, budget, in-process retry, record key.
+    :param sink: ``sink(outputs)`` per batch; without one, outputs are kept in the checkpoint state
+        (at most :data:`MAX_RETURNED_OUTPUTS`) and returned in the summary under ``outputs``.
+    :param classifier: Classifier (default: the process default, with user rules).
+    :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
+    :param clock: Monotonic clock for the duration.
+    """
+
+    def __init__(
+        self,
+        process: Callable[[Any], Any],
+        store: GuardStore,
+        options: GuardOptions | None = None,
+        *,
+        sink: Sink | None = None,
+        classifier: Classifier | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.process = process
+        self.store = store
+        self.options = options or GuardOptions()
+        self.sink = sink
+        self.classifier = classifier or get_default_classifier()
+        self.retrier = InProcessRetrier(self.options.in_process_retry, self.classifier, sleep=sleep)
+        self.clock = clock
+
+    def run(self, open_at: Source) -> dict[str, Any]:
+        """Process the stream from the committed position on; return the summary."""
+        progress = self.store.load()
+        run = _Pass(
+            tally=Tally.from_state(progress.state),
+            kept=list(progress.state.get("outputs") or []) if self.sink is None else [],
+            resumed_from=progress.position,
+            start=self.clock(),
+            version=progress.version,
+        )
+        if run.resumed_from:
+            log.info(
+                "errorguard: resuming after %d records (checkpoint v%d)", run.resumed_from, progress.version
+            )
+        position = progress.position
+        records = iter(open_at(position))
+        while chunk := list(itertools.islice(records, self.options.batch_size)):
+            outputs, bad = self._process_chunk(chunk, position, run.tally)
+            position += len(chunk)
+            self._commit(run, outputs, bad, position)
+        summary = run.tally.summary(
+            resumed_from=run.resumed_from, duration=self.clock() - run.start, status="success"
+        )
+        if self.sink is None:
+            summary["outputs"] = run.kept
+        return summary
+
+    # -- per record ---------------------------------------------------------------------------
+
+    def _process_chunk(
+        self, chunk: list[Any], start: int, tally: Tally
+    ) -> tuple[list[Any], list[QuarantineItem]]:
+        """Outputs and quarantine items of one batch (its records start at position *start*)."""
+        outputs: list[Any] = []
+        bad: list[QuarantineItem] = []
+        append, process = outputs.append, self.process
+        remaining = iter(chunk)  # a failure leaves it just past the failing record
+        while True:
+            try:  # the fast path: no per-record bookkeeping until a record fails
+                for record in remaining:
+                    append(process(record))
+            except Exception as exc:
+                index = len(outputs) + len(bad)  # every record done so far left one entry
+                output = self._recover(exc, chunk[index], start + index, bad, tally)
+                if output is not _QUARANTINED:
+                    append(output)
+            else:
+                return outputs, bad
+
+    def _recover(
+        self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
+    ) -> Any:
+        verdict = self.classifier.classify(exc)
+        if verdict.action is ErrorAction.RETRY:
+            try:
+                output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
+            except Exception as final:
+                tally.retried_in_process += max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
+                exc, verdict = final, self.classifier.classify(final)
+                if verdict.action is ErrorAction.RETRY:
+                    log.warning(
+                        "errorguard: record %s still failing after in-process retries (%s); "
+                        "the batch stays uncommitted and the task fails for Airflow to retry",
+                        self.options.key_of(record, position),
+                        verdict.reason,
+                    )
+                    raise
+            else:
+                tally.retried_in_process += len(attempts)
+                return output
+        key = self.options.key_of(record, position)
+        if verdict.action is ErrorAction.ALERT:
+            raise ErrorGuardAlert(
+                f"record {key}: {verdict.reason} ({verdict.category}); failing without retry",
+                record_key=key,
+                category=str(verdict.category),
+            ) from exc
+        bad.append(QuarantineItem.from_exception(key, record, exc, verdict))
+        return _QUARANTINED
+
+    # -- per batch ----------------------------------------------------------------------------
+
+    def _commit(self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], position: int) -> None:
+        tally, kept = run.tally, run.kept
+        if self.sink is not None:
+            if outputs:
+                self.sink(outputs)
+        else:
+            kept.extend(outputs)
+            if len(kept) > MAX_RETURNED_OUTPUTS:
+                raise ErrorGuardConfigError(
+                    f"{len(kept)} outputs and no sink: at most {MAX_RETURNED_OUTPUTS} outputs are returned "
+                    "through XCom; give the guard a sink"
+                )
+        tally.processed += len(outputs) + len(bad)
+        tally.succeeded += len(outputs)
+        tally.add_quarantined(bad)
+        tally.batches += 1
+        state = tally.to_state()
+        if self.sink is None:
+            state["outputs"] = kept
+        run.version = self.store.commit(bad, Progress(position, state), run.version)
+        breach = tally.budget_breach(self.options)
+        if breach is not None:
+            summary = tally.summary(
+                resumed_from=run.resumed_from, duration=self.clock() - run.start, status="failed"
+            )
+            raise ErrorGuardBudgetExceeded(f"error budget exceeded: {breach}", summary=summary)
+
+
+_QUARANTINED: Any = object()

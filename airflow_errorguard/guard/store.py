@@ -1,0 +1,129 @@
+"""
+Where guarded processing keeps its progress: quarantine rows and the checkpoint, per batch.
+
+:class:`GuardStore` is the interface the engine needs; :class:`SqlGuardStore` commits a batch's
+quarantine rows and the checkpoint advance in one unit of work; :class:`MemoryGuardStore` is the
+in-memory equivalent (tests, dry runs).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airflow_errorguard.storage.checkpoints import CheckpointKey
+from airflow_errorguard.storage.identity import TaskIdentity
+from airflow_errorguard.storage.records import QuarantineItem
+
+if TYPE_CHECKING:
+    from airflow_errorguard.storage.database import Database
+    from airflow_errorguard.storage.payload import PayloadPolicy
+    from airflow_errorguard.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A committed position: records consumed from the stream start, JSON state, version."""
+
+    position: int = 0
+    state: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
+class GuardStore(abc.ABC):
+    """Loads the committed progress; commits one batch (quarantine rows + progress) atomically."""
+
+    @abc.abstractmethod
+    def load(self) -> Progress:
+        """The last committed progress (position 0, version 0 when there is none)."""
+
+    @abc.abstractmethod
+    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+        """
+        Store *items* (idempotently, by record key) and *progress* together, or nothing.
+        Returns the new version.
+        """
+
+
+class MemoryGuardStore(GuardStore):
+    """In-memory store: quarantined items by key (first wins) and one progress value."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, QuarantineItem] = {}
+        self.progress = Progress()
+        self.commits = 0
+
+    def load(self) -> Progress:
+        return self.progress
+
+    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+        if expected_version != self.progress.version:
+            raise RuntimeError(
+                f"progress changed since it was read: expected {expected_version}, at {self.progress.version}"
+            )
+        for item in items:
+            self.items.setdefault(item.record_key, item)
+        self.progress = Progress(progress.position, dict(progress.state), expected_version + 1)
+        self.commits += 1
+        return self.progress.version
+
+
+class SqlGuardStore(GuardStore):
+    """
+    errorguard's tables: each commit is one unit of work (quarantine rows + checkpoint CAS),
+    repeated on transient database failures.
+
+    :param database: The storage (``ErrorGuardHook().database``).
+    :param identity: The task instance try quarantining records.
+    :param checkpoint: The checkpoint key; ``None`` to keep no checkpoint (no resume).
+    :param policy: Payload policy (``ErrorGuardHook().payload_policy``).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        identity: TaskIdentity,
+        checkpoint: CheckpointKey | None,
+        policy: PayloadPolicy | None = None,
+    ) -> None:
+        self.database = database
+        self.identity = identity
+        self.key = checkpoint
+        self.policy = policy
+        self._version = 0
+
+    def load(self) -> Progress:
+        if self.key is None:
+            return Progress(version=self._version)
+        from airflow_errorguard.storage.checkpoints import CheckpointRepository
+
+        found = CheckpointRepository(self.database).get(self.key)
+        if found is None or found.position is None:
+            return Progress()
+        state = found.state if isinstance(found.state, dict) else {}
+        return Progress(int(found.position), state, found.version)
+
+    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+        from airflow_errorguard.storage.unit_of_work import run_in_unit_of_work
+
+        key = self.key
+
+        def work(uow: UnitOfWork) -> int:
+            if items:
+                uow.quarantine.add(self.identity, items)
+            if key is None:
+                return expected_version + 1
+            saved = uow.checkpoints.save(
+                key,
+                state=progress.state,
+                position=progress.position,
+                expected_version=expected_version,
+                updated_by=f"try {self.identity.try_number}",
+            )
+            return saved.version
+
+        version = run_in_unit_of_work(self.database, work, policy=self.policy)
+        self._version = version
+        return version

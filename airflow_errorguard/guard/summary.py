@@ -1,0 +1,97 @@
+"""Running counts of guarded processing, the returned summary and the error budget."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_errorguard.guard.options import GuardOptions
+from airflow_errorguard.storage.records import QuarantineItem
+
+_SAMPLES = 5
+_TOP = 5
+
+
+@dataclass
+class Tally:
+    """
+    Counts of a guarded run, cumulative over the task's tries (saved in the checkpoint state,
+    so a resumed try reports the whole run).
+    """
+
+    processed: int = 0
+    succeeded: int = 0
+    quarantined: int = 0
+    retried_in_process: int = 0
+    batches: int = 0
+    by_category: Counter[str] = field(default_factory=Counter)
+    fingerprints: Counter[str] = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Tally:
+        counts = state.get("counts") or {}
+        return cls(
+            processed=int(counts.get("processed", 0)),
+            succeeded=int(counts.get("succeeded", 0)),
+            quarantined=int(counts.get("quarantined", 0)),
+            retried_in_process=int(counts.get("retried_in_process", 0)),
+            batches=int(counts.get("batches", 0)),
+            by_category=Counter(state.get("by_category") or {}),
+            fingerprints=Counter(state.get("fingerprints") or {}),
+            samples=list(state.get("samples") or []),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "counts": {
+                "processed": self.processed,
+                "succeeded": self.succeeded,
+                "quarantined": self.quarantined,
+                "retried_in_process": self.retried_in_process,
+                "batches": self.batches,
+            },
+            "by_category": dict(self.by_category),
+            "fingerprints": dict(self.fingerprints.most_common(50)),
+            "samples": self.samples[:_SAMPLES],
+        }
+
+    def add_quarantined(self, items: list[QuarantineItem]) -> None:
+        self.quarantined += len(items)
+        for item in items:
+            self.by_category[item.error_category] += 1
+            if item.fingerprint:
+                self.fingerprints[item.fingerprint] += 1
+            if len(self.samples) < _SAMPLES:
+                message = (item.error_message or "")[:200]
+                self.samples.append(f"{item.record_key}: {item.error_type}: {message}")
+
+    def summary(self, *, resumed_from: int, duration: float, status: str) -> dict[str, Any]:
+        """The summary returned through XCom (and carried by a budget failure)."""
+        return {
+            "status": status,
+            "processed": self.processed,
+            "succeeded": self.succeeded,
+            "quarantined": self.quarantined,
+            "retried_in_process": self.retried_in_process,
+            "resumed_from": resumed_from,
+            "batches": self.batches,
+            "duration_s": round(duration, 3),
+            "by_category": dict(self.by_category),
+            "top_fingerprints": dict(self.fingerprints.most_common(_TOP)),
+            "samples": self.samples[:_SAMPLES],
+        }
+
+    def budget_breach(self, options: GuardOptions) -> str | None:
+        """Why the error budget is exceeded, or ``None`` when it is not."""
+        limit = options.max_quarantined
+        if limit is not None and self.quarantined > limit:
+            return f"{self.quarantined} records quarantined, more than max_quarantined={limit}"
+        ratio = options.max_quarantine_ratio
+        if ratio is not None and self.processed and self.quarantined / self.processed > ratio:
+            return (
+                f"{self.quarantined} of {self.processed} records quarantined "
+                f"({self.quarantined / self.processed:.1%}), more than max_quarantine_ratio={ratio:g}"
+            )
+        return None

@@ -1,0 +1,1 @@
+"""Operators of errorguard (guarded processing, quarantine replay)."""

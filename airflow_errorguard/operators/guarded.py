@@ -1,0 +1,153 @@
+"""``GuardedOperator``: process records one by one, quarantining bad ones, resuming from checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.guard.engine import GuardedRun
+from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
+from airflow_errorguard.retry.backoff import Backoff
+from airflow_errorguard.storage.checkpoints import CheckpointKey
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_errorguard.classify.classifier import Classifier
+
+RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]]
+
+
+class _SourceCallable:
+    """Holds a ``(context, position)`` source: Airflow would call a callable template field."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Any, int], Iterable[Any]]) -> None:
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"<records from {getattr(self.fn, '__qualname__', self.fn)!r}>"
+
+
+class GuardedOperator(BaseOperator):
+    """
+    Run ``process`` on every record; transient failures are retried in-process, bad records are
+    quarantined, each batch goes to ``sink`` and is committed with its quarantine rows and the
+    checkpoint advance in one transaction; a retry resumes after the last committed batch.
+
+    Returns (XCom) a summary: processed, succeeded, quarantined, retried_in_process,
+    resumed_from, batches, duration_s, by_category, top_fingerprints (and ``outputs`` without a
+    sink). See ``docs/guarded-processing.md`` for the exact semantics.
+
+    :param records: An iterable, an ``XComArg``, or a callable ``(context, position) -> iterable``
+        yielding the records from *position* (records already committed) on. (templated)
+    :param process: ``process(record) -> output``.
+    :param sink: ``sink(outputs, context)`` per batch; should be idempotent by key (a crash
+        between sink and commit replays one batch). Without one, at most 10,000 outputs are returned.
+    :param record_key: Field name or callable giving a record's key; default: its position.
+    :param batch_size: Records per batch (one sink call and one commit).
+    :param max_quarantine_ratio: Fail (without retry) when quarantined / processed exceeds it.
+    :param max_quarantined: Fail (without retry) when more records are quarantined.
+    :param in_process_retry: Backoff of in-process retries of transient failures.
+    :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param circuit: Reserved for the circuit breaker (not supported yet; must be ``None``).
+    :param classifier: Classifier to use (default: the process default, with user rules).
+    :param errorguard_conn_id: Connection to errorguard's tables.
+    """
+
+    template_fields: Sequence[str] = ("records",)
+    ui_color = "#fdf1d6"
+
+    def __init__(
+        self,
+        *,
+        records: RecordSource,
+        process: Callable[[Any], Any],
+        sink: Callable[[list[Any], Any], object] | None = None,
+        record_key: RecordKey = None,
+        batch_size: int = 500,
+        max_quarantine_ratio: float | None = None,
+        max_quarantined: int | None = None,
+        in_process_retry: Backoff | None = None,
+        checkpoint: bool = True,
+        circuit: object = None,
+        classifier: Classifier | None = None,
+        errorguard_conn_id: str = "errorguard_default",
+        **kwargs: Any,
+    ) -> None:
+        default_args = kwargs.get("default_args") or {}
+        if kwargs.get("retry_policy") is None and default_args.get("retry_policy") is None:
+            from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
+
+            kwargs["retry_policy"] = ErrorGuardRetryPolicy()
+        super().__init__(**kwargs)
+        if circuit is not None:
+            raise ErrorGuardConfigError(f"{self.task_id}: circuit= is not supported yet, got {circuit!r}")
+        if not callable(process):
+            raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
+        self.records = _SourceCallable(records) if callable(records) else records
+        self.process = process
+        self.sink = sink
+        self.classifier = classifier
+        self.errorguard_conn_id = errorguard_conn_id
+        self.options = GuardOptions(
+            batch_size=batch_size,
+            max_quarantine_ratio=max_quarantine_ratio,
+            max_quarantined=max_quarantined,
+            in_process_retry=in_process_retry or default_in_process_retry(),
+            checkpoint=checkpoint,
+            record_key=record_key,
+        )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_errorguard.guard.context import ErrorGuard
+
+        guard = ErrorGuard.for_context(context, errorguard_conn_id=self.errorguard_conn_id)
+        key = (
+            CheckpointKey.for_task(guard.identity, self.options.checkpoint_name, per_run=True)
+            if self.options.checkpoint
+            else None
+        )
+        sink = self.sink
+        run = GuardedRun(
+            self.process,
+            guard.store(key),
+            self.options,
+            sink=None if sink is None else (lambda outputs: sink(outputs, context)),
+            classifier=self.classifier,
+        )
+        try:
+            summary = run.run(self._opener(context))
+        except ErrorGuardBudgetExceeded as err:
+            self.log.error("errorguard summary: %s", json.dumps(err.summary, sort_keys=True))
+            raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
+        except (ErrorGuardAlert, ErrorGuardConfigError) as err:
+            raise AirflowFailException(f"errorguard: {err}") from err
+        self.log.info(
+            "errorguard: processed %d, succeeded %d, quarantined %d, retried in-process %d, "
+            "resumed from %d, %d batches in %.1fs",
+            summary["processed"],
+            summary["succeeded"],
+            summary["quarantined"],
+            summary["retried_in_process"],
+            summary["resumed_from"],
+            summary["batches"],
+            summary["duration_s"],
+        )
+        return summary
+
+    def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
+        records = self.records
+        if isinstance(records, _SourceCallable):
+            source = records.fn
+            return lambda position: source(context, position)
+        if records is None:
+            raise AirflowFailException(f"{self.task_id}: records resolved to None")
+        return lambda position: itertools.islice(records, position, None)
