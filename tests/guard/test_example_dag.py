@@ -1,0 +1,34 @@
+"""``dags_examples/orders_guarded.py`` ends as its docstring says (dag.test(), SQLite)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.harness import AirflowEnv
+
+pytestmark = pytest.mark.airflow
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "dags_examples" / "orders_guarded.py"
+
+
+def test_orders_guarded_example(airflow_db: AirflowEnv, tmp_path: Path) -> None:
+    sink = tmp_path / "orders.db"
+    extra = {"AIRFLOW_CONN_ERRORGUARD_DEFAULT": airflow_db.sql_alchemy_conn, "ORDERS_SINK_DB": str(sink)}
+    env = dataclasses.replace(airflow_db, env={**airflow_db.env, **extra})
+    result = env.dag_test(EXAMPLE, "errorguard_orders_guarded")
+    tis = result["task_instances"]
+    assert result["state"] == "success"
+    assert (tis["clean"]["state"], tis["clean"]["try_number"]) == ("success", 1)
+    with sqlite3.connect(sink) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM orders ORDER BY id")]
+    assert ids == [i for i in range(1000) if i % 50 != 0]
+    rows = env.query(
+        "SELECT record_key FROM errorguard_quarantine WHERE dag_id = 'errorguard_orders_guarded' "
+        "AND run_id = :run",
+        run=result["run_id"],
+    )
+    assert sorted(int(r["record_key"]) for r in rows) == list(range(0, 1000, 50))
