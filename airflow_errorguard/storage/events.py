@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import clean_text
-from airflow_errorguard.storage.records import MESSAGE_LIMIT, REASON_LIMIT
+from airflow_errorguard.storage.records import MESSAGE_LIMIT, REASON_LIMIT, error_message
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 
 if TYPE_CHECKING:
@@ -48,12 +48,7 @@ class ErrorEvent:
         max_tries: int | None = None,
     ) -> ErrorEvent:
         """The event for *classification* of *error* in *identity*'s try."""
-        message = None
-        if error is not None:
-            try:
-                message = str(error)
-            except Exception as err:
-                message = f"<str() failed: {type(err).__name__}>"
+        message = error_message(error) if error is not None else None
         return cls(
             identity=identity,
             error_category=str(classification.category),

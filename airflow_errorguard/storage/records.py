@@ -64,20 +64,24 @@ class QuarantineItem:
 
             classification = classify(error)
         cls_ = type(error)
-        try:
-            message = str(error)
-        except Exception as err:
-            message = f"<str() failed: {type(err).__name__}>"
         return cls(
             record_key=record_key,
             payload=payload,
             error_category=str(classification.category),
             error_type=f"{cls_.__module__}.{cls_.__qualname__}",
-            error_message=message,
+            error_message=error_message(error),
             traceback="".join(tb.format_exception(error))[-TRACEBACK_LIMIT:],
             fingerprint=classification.fingerprint,
             reason=classification.reason,
         )
+
+
+def error_message(error: BaseException) -> str:
+    """``str(error)`` for storage, or a placeholder naming what ``__str__`` raised."""
+    try:
+        return str(error)
+    except Exception as err:
+        return f"<str() failed: {type(err).__name__}>"
 
 
 @dataclass(frozen=True)
