@@ -80,6 +80,8 @@ class GuardedRun:
     :param classifier: Classifier (default: the process default, with user rules).
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
+    :param before_batch: Called before each batch is read (e.g. a circuit-breaker check that
+        raises to stop the run); nothing of that batch has been consumed yet.
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class GuardedRun:
         classifier: Classifier | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        before_batch: Callable[[], None] | None = None,
     ) -> None:
         self.process = process
         self.store = store
@@ -100,6 +103,7 @@ class GuardedRun:
         self.classifier = classifier or get_default_classifier()
         self.retrier = InProcessRetrier(self.options.in_process_retry, self.classifier, sleep=sleep)
         self.clock = clock
+        self.before_batch = before_batch
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
@@ -117,7 +121,12 @@ class GuardedRun:
             )
         position = progress.position
         records = iter(open_at(position))
-        while chunk := list(itertools.islice(records, self.options.batch_size)):
+        while True:
+            if self.before_batch is not None:
+                self.before_batch()
+            chunk = list(itertools.islice(records, self.options.batch_size))
+            if not chunk:
+                break
             outputs, bad = self._process_chunk(chunk, position, run.tally)
             position += len(chunk)
             self._commit(run, outputs, bad, position)
