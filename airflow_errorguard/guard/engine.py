@@ -121,15 +121,18 @@ class GuardedRun:
             )
         position = progress.position
         records = iter(open_at(position))
+        batch_size = self.options.batch_size
         while True:
             if self.before_batch is not None:
                 self.before_batch()
-            chunk = list(itertools.islice(records, self.options.batch_size))
-            if not chunk:
+            outputs, bad = self._process_batch(itertools.islice(records, batch_size), position, run.tally)
+            count = len(outputs) + len(bad)
+            if not count:
                 break
-            outputs, bad = self._process_chunk(chunk, position, run.tally)
-            position += len(chunk)
+            position += count
             self._commit(run, outputs, bad, position)
+            if count < batch_size:
+                break
         summary = run.tally.summary(
             resumed_from=run.resumed_from, duration=self.clock() - run.start, status="success"
         )
@@ -139,25 +142,22 @@ class GuardedRun:
 
     # -- per record ---------------------------------------------------------------------------
 
-    def _process_chunk(
-        self, chunk: list[Any], start: int, tally: Tally
+    def _process_batch(
+        self, batch: Iterable[Any], start: int, tally: Tally
     ) -> tuple[list[Any], list[QuarantineItem]]:
         """Outputs and quarantine items of one batch (its records start at position *start*)."""
         outputs: list[Any] = []
         bad: list[QuarantineItem] = []
         append, process = outputs.append, self.process
-        remaining = iter(chunk)  # a failure leaves it just past the failing record
-        while True:
-            try:  # the fast path: no per-record bookkeeping until a record fails
-                for record in remaining:
-                    append(process(record))
+        for record in batch:  # errors of the source itself propagate from here, unclassified
+            try:  # free when nothing fails (zero-cost exceptions): no per-record bookkeeping
+                append(process(record))
             except Exception as exc:
                 index = len(outputs) + len(bad)  # every record done so far left one entry
-                output = self._recover(exc, chunk[index], start + index, bad, tally)
+                output = self._recover(exc, record, start + index, bad, tally)
                 if output is not _QUARANTINED:
                     append(output)
-            else:
-                return outputs, bad
+        return outputs, bad
 
     def _recover(
         self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally

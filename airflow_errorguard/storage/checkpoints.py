@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, select, update
 
 from airflow_errorguard.exceptions import ErrorGuardCheckpointConflict
 from airflow_errorguard.storage.database import Transactional
@@ -77,6 +77,40 @@ class CheckpointKey:
             & (c.c.map_index == self.map_index)
             & (c.c.name == self.name)
         )
+
+    def params(self) -> dict[str, Any]:
+        """Bound values of :data:`_KEY_MATCH` for this key."""
+        return {
+            "k_dag_id": self.dag_id,
+            "k_task_id": self.task_id,
+            "k_run_id": self.run_id,
+            "k_map_index": self.map_index,
+            "k_name": self.name,
+        }
+
+
+# Built once: a save is on the hot path of guarded processing (one per batch), and building the
+# expression costs more than executing its cached compiled form.
+_KEY_MATCH = (
+    (c.c.dag_id == bindparam("k_dag_id"))
+    & (c.c.task_id == bindparam("k_task_id"))
+    & (c.c.run_id == bindparam("k_run_id"))
+    & (c.c.map_index == bindparam("k_map_index"))
+    & (c.c.name == bindparam("k_name"))
+)
+_UPDATE_AT_VERSION = (
+    update(c)
+    .where(_KEY_MATCH, c.c.version == bindparam("k_version"))
+    .values(
+        state=bindparam("new_state"),
+        position=bindparam("new_position"),
+        version=bindparam("new_version"),
+        updated_at=bindparam("new_updated_at"),
+        updated_by=bindparam("new_updated_by"),
+    )
+)
+_UPDATE_AT_VERSION_RETURNING = _UPDATE_AT_VERSION.returning(c.c.created_at)
+_CREATED_AT = select(c.c.created_at).where(_KEY_MATCH)
 
 
 @dataclass(frozen=True)
@@ -172,14 +206,20 @@ class CheckpointRepository:
                     done = conn.execute(stmt, values).rowcount
                 created_at = now
             else:
-                done = conn.execute(
-                    update(c)
-                    .where(key.where(), c.c.version == expected_version)
-                    .values(
-                        state=text, position=pos, version=expected_version + 1, updated_at=now, updated_by=by
-                    )
-                ).rowcount
-                created_at = None
+                params = key.params() | {
+                    "k_version": expected_version,
+                    "new_state": text,
+                    "new_position": pos,
+                    "new_version": expected_version + 1,
+                    "new_updated_at": now,
+                    "new_updated_by": by,
+                }
+                if conn.dialect.update_returning:  # one round trip instead of UPDATE + SELECT
+                    row = conn.execute(_UPDATE_AT_VERSION_RETURNING, params).first()
+                    done, created_at = (0, None) if row is None else (1, row[0])
+                else:
+                    done = conn.execute(_UPDATE_AT_VERSION, params).rowcount
+                    created_at = None
             if done != 1:
                 actual = conn.execute(select(c.c.version).where(key.where())).scalar_one_or_none()
                 raise ErrorGuardCheckpointConflict(
@@ -190,7 +230,7 @@ class CheckpointRepository:
                     actual=actual,
                 )
             if created_at is None:
-                created_at = conn.execute(select(c.c.created_at).where(key.where())).scalar_one()
+                created_at = conn.execute(_CREATED_AT, key.params()).scalar_one()
         return Checkpoint(key, json.loads(text), pos, expected_version + 1, created_at, now, by)
 
     def update(
