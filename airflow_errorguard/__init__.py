@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from airflow_errorguard.classify.rules import Rule
     from airflow_errorguard.exceptions import ErrorGuardConfigError, ErrorGuardError
     from airflow_errorguard.guard.context import ErrorGuard
+    from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
     from airflow_errorguard.operators.replay import QuarantineReplayOperator
     from airflow_errorguard.retry.backoff import Backoff
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
+    from airflow_errorguard.sources.sql import SqlRecords
 
 _EXPORTS = {
     "Classification": "airflow_errorguard.classify.model",
@@ -44,6 +46,8 @@ _EXPORTS = {
     "ErrorGuard": "airflow_errorguard.guard.context",
     "GuardedOperator": "airflow_errorguard.operators.guarded",
     "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
+    "SqlRecords": "airflow_errorguard.sources.sql",
+    "SqlTableSink": "airflow_errorguard.guard.sql_sink",
 }
 __all__ = [
     "Attempt",
@@ -60,6 +64,8 @@ __all__ = [
     "InProcessRetrier",
     "QuarantineReplayOperator",
     "Rule",
+    "SqlRecords",
+    "SqlTableSink",
     "__version__",
     "classify",
     "retry_transient",

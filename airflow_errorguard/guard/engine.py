@@ -28,7 +28,7 @@ from airflow_errorguard.classify.defaults import get_default_classifier
 from airflow_errorguard.classify.model import ErrorAction
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
-from airflow_errorguard.guard.store import GuardStore, Progress
+from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.records import QuarantineItem
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: ``open_at(position) -> records from that position on`` (position: records already consumed).
 Source = Callable[[int], Iterable[Any]]
-Sink = Callable[[list[Any]], object]
+Sink = Callable[[list[Any]], object] | TransactionalSink
 
 
 class _Replay:
@@ -75,8 +75,9 @@ class GuardedRun:
     :param process: ``process(record) -> output``.
     :param store: Where progress and quarantined records are committed.
     :param options: Batch size, budget, in-process retry, record key.
-    :param sink: ``sink(outputs)`` per batch; without one, outputs are kept in the checkpoint state
-        (at most :data:`MAX_RETURNED_OUTPUTS`) and returned in the summary under ``outputs``.
+    :param sink: ``sink(outputs)`` per batch, or a :class:`TransactionalSink` written in the same
+        transaction as the batch's commit (exactly-once); without one, outputs are kept in the
+        checkpoint state (at most :data:`MAX_RETURNED_OUTPUTS`) and returned under ``outputs``.
     :param classifier: Classifier (default: the process default, with user rules).
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
@@ -194,9 +195,12 @@ class GuardedRun:
 
     def _commit(self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], position: int) -> None:
         tally, kept = run.tally, run.kept
-        if self.sink is not None:
+        sink, in_transaction = self.sink, None
+        if isinstance(sink, TransactionalSink):
+            in_transaction = sink  # written by the store, in the same transaction as the checkpoint
+        elif sink is not None:
             if outputs:
-                self.sink(outputs)
+                sink(outputs)
         else:
             kept.extend(outputs)
             if len(kept) > MAX_RETURNED_OUTPUTS:
@@ -211,7 +215,11 @@ class GuardedRun:
         state = tally.to_state()
         if self.sink is None:
             state["outputs"] = kept
-        run.version = self.store.commit(bad, Progress(position, state), run.version)
+        progress = Progress(position, state)
+        if in_transaction is None:
+            run.version = self.store.commit(bad, progress, run.version)
+        else:
+            run.version = self.store.commit(bad, progress, run.version, sink=in_transaction, outputs=outputs)
         breach = tally.budget_breach(self.options)
         if breach is not None:
             summary = tally.summary(

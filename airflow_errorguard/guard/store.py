@@ -32,6 +32,19 @@ class Progress:
     version: int = 0
 
 
+class TransactionalSink(abc.ABC):
+    """
+    A sink that writes each batch **inside** the store's transaction, so the batch's outputs, its
+    quarantine rows and the checkpoint advance commit together or not at all (exactly-once when
+    the sink's table lives in errorguard's database). See
+    :class:`~airflow_errorguard.guard.sql_sink.SqlTableSink`.
+    """
+
+    @abc.abstractmethod
+    def write(self, connection: Any, outputs: list[Any]) -> None:
+        """Write *outputs* on *connection* (a SQLAlchemy ``Connection`` in a transaction); no commit."""
+
+
 class GuardStore(abc.ABC):
     """Loads the committed progress; commits one batch (quarantine rows + progress) atomically."""
 
@@ -40,10 +53,17 @@ class GuardStore(abc.ABC):
         """The last committed progress (position 0, version 0 when there is none)."""
 
     @abc.abstractmethod
-    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+    def commit(
+        self,
+        items: Sequence[QuarantineItem],
+        progress: Progress,
+        expected_version: int,
+        sink: TransactionalSink | None = None,
+        outputs: list[Any] | None = None,
+    ) -> int:
         """
-        Store *items* (idempotently, by record key) and *progress* together, or nothing.
-        Returns the new version.
+        Store *items* (idempotently, by record key), *progress* and, with a transactional *sink*,
+        the batch's *outputs* together, or nothing. Returns the new version.
         """
 
 
@@ -58,11 +78,20 @@ class MemoryGuardStore(GuardStore):
     def load(self) -> Progress:
         return self.progress
 
-    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+    def commit(
+        self,
+        items: Sequence[QuarantineItem],
+        progress: Progress,
+        expected_version: int,
+        sink: TransactionalSink | None = None,
+        outputs: list[Any] | None = None,
+    ) -> int:
         if expected_version != self.progress.version:
             raise RuntimeError(
                 f"progress changed since it was read: expected {expected_version}, at {self.progress.version}"
             )
+        if sink is not None and outputs:
+            sink.write(None, outputs)
         for item in items:
             self.items.setdefault(item.record_key, item)
         self.progress = Progress(progress.position, dict(progress.state), expected_version + 1)
@@ -105,12 +134,22 @@ class SqlGuardStore(GuardStore):
         state = found.state if isinstance(found.state, dict) else {}
         return Progress(int(found.position), state, found.version)
 
-    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
+    def commit(
+        self,
+        items: Sequence[QuarantineItem],
+        progress: Progress,
+        expected_version: int,
+        sink: TransactionalSink | None = None,
+        outputs: list[Any] | None = None,
+    ) -> int:
         from airflow_errorguard.storage.unit_of_work import run_in_unit_of_work
 
         key = self.key
 
         def work(uow: UnitOfWork) -> int:
+            if sink is not None and outputs:
+                with uow.transaction("writing the batch to the sink") as conn:
+                    sink.write(conn, outputs)
             if items:
                 uow.quarantine.add(self.identity, items)
             if key is None:

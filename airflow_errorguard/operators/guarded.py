@@ -13,7 +13,9 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
+from airflow_errorguard.guard.store import TransactionalSink
 from airflow_errorguard.retry.backoff import Backoff
+from airflow_errorguard.sources.sql import SqlRecords
 from airflow_errorguard.storage.checkpoints import CheckpointKey
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from airflow_errorguard.classify.classifier import Classifier
 
-RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]]
+RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]] | SqlRecords
 
 
 class _SourceCallable:
@@ -46,11 +48,14 @@ class GuardedOperator(BaseOperator):
     resumed_from, batches, duration_s, by_category, top_fingerprints (and ``outputs`` without a
     sink). See ``docs/guarded-processing.md`` for the exact semantics.
 
-    :param records: An iterable, an ``XComArg``, or a callable ``(context, position) -> iterable``
-        yielding the records from *position* (records already committed) on. (templated)
+    :param records: An iterable, an ``XComArg``, a callable ``(context, position) -> iterable``
+        yielding the records from *position* (records already committed) on, or
+        :class:`~airflow_errorguard.sources.SqlRecords` (a query on a common-sql connection). (templated)
     :param process: ``process(record) -> output``.
     :param sink: ``sink(outputs, context)`` per batch; should be idempotent by key (a crash
-        between sink and commit replays one batch). Without one, at most 10,000 outputs are returned.
+        between sink and commit replays one batch). Or
+        :class:`~airflow_errorguard.guard.sql_sink.SqlTableSink`: written in the batch's own
+        transaction, exactly once. Without one, at most 10,000 outputs are returned.
     :param record_key: Field name or callable giving a record's key; default: its position.
     :param batch_size: Records per batch (one sink call and one commit).
     :param max_quarantine_ratio: Fail (without retry) when quarantined / processed exceeds it.
@@ -70,7 +75,7 @@ class GuardedOperator(BaseOperator):
         *,
         records: RecordSource,
         process: Callable[[Any], Any],
-        sink: Callable[[list[Any], Any], object] | None = None,
+        sink: Callable[[list[Any], Any], object] | TransactionalSink | None = None,
         record_key: RecordKey = None,
         batch_size: int = 500,
         max_quarantine_ratio: float | None = None,
@@ -92,6 +97,11 @@ class GuardedOperator(BaseOperator):
             raise ErrorGuardConfigError(f"{self.task_id}: circuit= is not supported yet, got {circuit!r}")
         if not callable(process):
             raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
+        if isinstance(records, SqlRecords) and checkpoint and records.order_by is None:
+            raise ErrorGuardConfigError(
+                f"{self.task_id}: SqlRecords needs order_by when checkpoint=True (a retry resumes by "
+                "skipping the committed rows of one stable order)"
+            )
         self.records = _SourceCallable(records) if callable(records) else records
         self.process = process
         self.sink = sink
@@ -120,7 +130,7 @@ class GuardedOperator(BaseOperator):
             self.process,
             guard.store(key),
             self.options,
-            sink=None if sink is None else (lambda outputs: sink(outputs, context)),
+            sink=sink if sink is None or isinstance(sink, TransactionalSink) else self._bound_sink(context),
             classifier=self.classifier,
         )
         try:
@@ -143,11 +153,18 @@ class GuardedOperator(BaseOperator):
         )
         return summary
 
+    def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
+        sink = self.sink
+        assert callable(sink)
+        return lambda outputs: sink(outputs, context)
+
     def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
         records = self.records
         if isinstance(records, _SourceCallable):
             source = records.fn
             return lambda position: source(context, position)
+        if isinstance(records, SqlRecords):
+            return records.open
         if records is None:
             raise AirflowFailException(f"{self.task_id}: records resolved to None")
         return lambda position: itertools.islice(records, position, None)

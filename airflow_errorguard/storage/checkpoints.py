@@ -204,7 +204,7 @@ class CheckpointRepository:
                     done = int(conn.execute(stmt.returning(c.c.id), values).first() is not None)
                 else:
                     done = conn.execute(stmt, values).rowcount
-                created_at = now
+                created_at: datetime | None = now
             else:
                 params = key.params() | {
                     "k_version": expected_version,

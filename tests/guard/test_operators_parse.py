@@ -127,3 +127,21 @@ def test_guard_engine_imports_no_airflow() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_sql_source_without_order_by_cannot_checkpoint() -> None:
+    from airflow_errorguard import GuardedOperator
+    from airflow_errorguard.exceptions import ErrorGuardConfigError
+    from airflow_errorguard.sources import SqlRecords
+
+    with _dag():
+        with pytest.raises(ErrorGuardConfigError, match="g: SqlRecords needs order_by when checkpoint=True"):
+            GuardedOperator(task_id="g", records=SqlRecords("src", "SELECT * FROM t"), process=str)
+        unordered = GuardedOperator(
+            task_id="h", records=SqlRecords("src", "SELECT * FROM t"), process=str, checkpoint=False
+        )
+        ordered = GuardedOperator(
+            task_id="i", records=SqlRecords("src", "SELECT * FROM t", order_by="id"), process=str
+        )
+    assert unordered.options.checkpoint is False
+    assert isinstance(ordered.records, SqlRecords)  # not wrapped: Airflow renders its template fields
