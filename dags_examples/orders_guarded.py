@@ -5,8 +5,10 @@ Guarded record processing: clean 1,000 orders where 2 % are malformed and the pr
 ``clean`` ends in SUCCESS on its first try: the malformed orders are quarantined (with payload,
 traceback, classification and fingerprint in ``errorguard_quarantine``), the dropped calls are
 retried in-process, and every good order is upserted into the sink table exactly once. If the
-task fails mid-stream, its retry resumes after the last committed batch. ``replay_fixed`` re-drives
-quarantined orders someone has released (none in a fresh run).
+task fails mid-stream, its retry resumes after the last committed batch: trigger the DAG with
+``{"pricing_outage_at": 640}`` to simulate a pricing API outage at order 640 on the first try
+(``make demo`` does), and try 2 starts at order 600. ``replay_fixed`` re-drives quarantined orders
+someone has released (none in a fresh run).
 
 Needs ``AIRFLOW_CONN_ERRORGUARD_DEFAULT`` (where errorguard's tables are). The sink is a SQLite
 file, ``$ORDERS_SINK_DB`` (default ``/tmp/orders_guarded.db``).
@@ -20,7 +22,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, get_current_context, task
 
 from airflow_errorguard import Backoff, ErrorGuardRetryPolicy, QuarantineReplayOperator
 
@@ -52,6 +54,7 @@ with DAG(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     default_args={"retries": 3, "retry_delay": timedelta(seconds=5)},
+    params={"pricing_outage_at": Param(None, type=["null", "integer"], description="fault injection")},
 ):
 
     @task
@@ -68,6 +71,9 @@ with DAG(
         retry_policy=ErrorGuardRetryPolicy(base_delay=timedelta(seconds=2)),
     )
     def clean(order: dict[str, Any]) -> dict[str, Any]:
+        context = get_current_context()
+        if order["id"] == context["params"]["pricing_outage_at"] and context["ti"].try_number == 1:
+            raise TimeoutError("pricing API timed out")  # every in-process attempt of try 1
         return price(order)
 
     summary = clean(records=extract())  # type: ignore[call-arg]  # records= belongs to the guard

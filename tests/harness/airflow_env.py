@@ -225,8 +225,10 @@ class AirflowEnv:
         dag_id: str,
         timeout: float = 300,
         extra_env: Mapping[str, str] | None = None,
+        conf: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Run ``dag.test()`` for ``dag_id`` in a subprocess (see ``run_dag_test.py``).
+        """Run ``dag.test()`` for ``dag_id`` in a subprocess (see ``run_dag_test.py``), with the
+        run's *conf* when given.
 
         ``dag_file`` is a path (copied into the dags folder if it is not there) or the name of a
         file already in the dags folder.  Returns the runner's JSON result::
@@ -245,6 +247,8 @@ class AirflowEnv:
         path = path.resolve()
         if not path.is_relative_to(self.dags_folder.resolve()):
             path = self.add_dag_file(path, path.name)
+        if conf is not None:
+            extra_env = {**(extra_env or {}), "EG_DAG_TEST_CONF": json.dumps(conf)}
         proc = self.run(
             [sys.executable, str(RUN_DAG_TEST), str(path), dag_id], timeout=timeout, extra_env=extra_env
         )

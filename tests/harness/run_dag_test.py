@@ -7,6 +7,7 @@ Usage (with the Airflow home's environment, see ``AirflowEnv.dag_test``)::
 The DAG file must end up under ``[core] dags_folder``: ``dag.test()`` syncs the DAG bundle to
 the metadata DB and fails with "dag is not serialized" otherwise, so a file outside it is copied
 in first.  The last line on stdout is a JSON object with ``"kind": "errorguard.dag_test.result"``.
+``$EG_DAG_TEST_CONF`` (JSON), when set, is the run's conf.
 Exit status: 0 when ``dag.test()`` ran (whatever the run's state), 2 when the DAG did not load.
 Standalone on purpose (imports only the standard library and Airflow).
 """
@@ -14,6 +15,7 @@ Standalone on purpose (imports only the standard library and Airflow).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -108,7 +110,8 @@ def main(argv: list[str]) -> int:
         return 2
 
     started = time.monotonic()
-    dag_run = dag.test()
+    run_conf = json.loads(os.environ.get("EG_DAG_TEST_CONF") or "null")
+    dag_run = dag.test(run_conf=run_conf)
     duration = time.monotonic() - started
     run_state, task_instances = _collect(dag_id, dag_run.run_id)
     payload = {
