@@ -12,7 +12,7 @@ LINT_PATHS := $(wildcard airflow_errorguard tests dags_examples benchmarks scrip
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv lint typecheck test demo bench clean
+.PHONY: venv lint typecheck test docs demo ui bench clean
 
 # Create .venv with uv when it is missing (installing uv from PyPI when it is not on PATH), then
 # always install exactly what uv.lock pins (a no-op when already in sync).
@@ -38,15 +38,20 @@ typecheck: venv
 test: venv lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The documentation site (mkdocs.yml); --strict turns every warning, broken link or anchor into an error.
+docs: venv
+	$(VENV)/bin/mkdocs build --strict --site-dir build/docs
+
 demo: venv
 	$(PY) scripts/demo.py
 
+# The Airflow UI (with the errorguard view) on the demo's home, until Ctrl-C: http://127.0.0.1:8080
+ui: venv
+	$(PY) scripts/ui.py
+
+# Every benchmarks/bench_*.py; the figures are written to docs/benchmarks.md.
 bench: venv
-	@set -euo pipefail; \
-	shopt -s nullglob; \
-	benches=(benchmarks/bench_*.py); \
-	if [ $${#benches[@]} -eq 0 ]; then echo "make bench: no benchmarks/bench_*.py found" >&2; exit 1; fi; \
-	for b in "$${benches[@]}"; do echo "==> $$b"; "$(PY)" "$$b"; done
+	$(PY) benchmarks/run_all.py
 
 # Removes build output and tool caches; keeps .venv (delete it by hand to rebuild from scratch).
 clean:
