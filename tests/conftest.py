@@ -50,6 +50,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(SESSION_AIRFLOW_HOME, ignore_errors=True)
 
 
+#: Lines end-to-end tests publish (``e2e_figures`` fixture); printed at the end of the run.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def e2e_figures() -> list[str]:
+    """Append human-readable result lines; the session prints them in its terminal summary."""
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("errorguard end-to-end figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Iterator[AirflowEnv]:
     """The session's SQLite Airflow home, migrated once (``airflow db migrate``)."""
