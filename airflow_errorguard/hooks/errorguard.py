@@ -24,9 +24,11 @@ from airflow_errorguard.hooks.runtime import metadata_db_url, orm_blocked
 from airflow_errorguard.storage import migrate
 from airflow_errorguard.storage.audit import AuditRepository
 from airflow_errorguard.storage.checkpoints import CheckpointRepository
+from airflow_errorguard.storage.circuits import SqlCircuitStorage
 from airflow_errorguard.storage.database import Clock, Database, translate_errors, utcnow
 from airflow_errorguard.storage.engine import EngineOptions, create_storage_engine, get_engine
 from airflow_errorguard.storage.events import ErrorEventRepository
+from airflow_errorguard.storage.incidents import IncidentRepository
 from airflow_errorguard.storage.payload import PayloadPolicy
 from airflow_errorguard.storage.quarantine import QuarantineRepository
 from airflow_errorguard.storage.unit_of_work import UnitOfWork, run_in_unit_of_work
@@ -196,6 +198,15 @@ class ErrorGuardHook(DbApiHook):
     @cached_property
     def audit(self) -> AuditRepository:
         return AuditRepository(self.database)
+
+    @cached_property
+    def circuits(self) -> SqlCircuitStorage:
+        """Shared circuit breaker state (see :mod:`airflow_errorguard.circuits`)."""
+        return SqlCircuitStorage(self.database)
+
+    @cached_property
+    def incidents(self) -> IncidentRepository:
+        return IncidentRepository(self.database)
 
     def unit_of_work(self) -> UnitOfWork:
         """A unit of work: ``with hook.unit_of_work() as uow: ...`` commits everything or nothing."""

@@ -5,14 +5,21 @@ from __future__ import annotations
 from airflow_errorguard.storage.tables.audit import audit_table
 from airflow_errorguard.storage.tables.base import errorguard_metadata
 from airflow_errorguard.storage.tables.checkpoint import checkpoint_table
+from airflow_errorguard.storage.tables.circuit import CIRCUIT_STATES, circuit_event_table, circuit_table
 from airflow_errorguard.storage.tables.error_event import error_event_table
+from airflow_errorguard.storage.tables.incident import INCIDENT_STATUSES, incident_table
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES, quarantine_table
 
 __all__ = [
+    "CIRCUIT_STATES",
+    "INCIDENT_STATUSES",
     "QUARANTINE_STATUSES",
     "audit_table",
     "checkpoint_table",
+    "circuit_event_table",
+    "circuit_table",
     "error_event_table",
     "errorguard_metadata",
+    "incident_table",
     "quarantine_table",
 ]
