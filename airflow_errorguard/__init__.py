@@ -16,10 +16,14 @@ from airflow_errorguard.settings import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
 if TYPE_CHECKING:
+    from airflow_errorguard.alerts.callback import ErrorGuardCallback
+    from airflow_errorguard.alerts.config import AlertConfig
+    from airflow_errorguard.breaker.config import Circuit
+    from airflow_errorguard.circuit_outcomes import CircuitOutcomeCallback, circuit_guard
     from airflow_errorguard.classify.classifier import Classifier
     from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
     from airflow_errorguard.classify.rules import Rule
-    from airflow_errorguard.exceptions import ErrorGuardConfigError, ErrorGuardError
+    from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError, ErrorGuardError
     from airflow_errorguard.guard.context import ErrorGuard
     from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
@@ -27,9 +31,12 @@ if TYPE_CHECKING:
     from airflow_errorguard.retry.backoff import Backoff
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
+    from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
     from airflow_errorguard.sources.sql import SqlRecords
 
 _EXPORTS = {
+    "AlertConfig": "airflow_errorguard.alerts.config",
+    "ErrorGuardCallback": "airflow_errorguard.alerts.callback",
     "Classification": "airflow_errorguard.classify.model",
     "ErrorAction": "airflow_errorguard.classify.model",
     "ErrorCategory": "airflow_errorguard.classify.model",
@@ -43,6 +50,11 @@ _EXPORTS = {
     "ErrorGuardRetryPolicy": "airflow_errorguard.retry.policy",
     "ErrorGuardError": "airflow_errorguard.exceptions",
     "ErrorGuardConfigError": "airflow_errorguard.exceptions",
+    "CircuitOpenError": "airflow_errorguard.exceptions",
+    "Circuit": "airflow_errorguard.breaker.config",
+    "CircuitBreakerSensor": "airflow_errorguard.sensors.circuit_breaker",
+    "CircuitOutcomeCallback": "airflow_errorguard.circuit_outcomes",
+    "circuit_guard": "airflow_errorguard.circuit_outcomes",
     "ErrorGuard": "airflow_errorguard.guard.context",
     "GuardedOperator": "airflow_errorguard.operators.guarded",
     "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
@@ -50,13 +62,19 @@ _EXPORTS = {
     "SqlTableSink": "airflow_errorguard.guard.sql_sink",
 }
 __all__ = [
+    "AlertConfig",
     "Attempt",
     "Backoff",
+    "Circuit",
+    "CircuitBreakerSensor",
+    "CircuitOpenError",
+    "CircuitOutcomeCallback",
     "Classification",
     "Classifier",
     "ErrorAction",
     "ErrorCategory",
     "ErrorGuard",
+    "ErrorGuardCallback",
     "ErrorGuardConfigError",
     "ErrorGuardError",
     "ErrorGuardRetryPolicy",
@@ -67,6 +85,7 @@ __all__ = [
     "SqlRecords",
     "SqlTableSink",
     "__version__",
+    "circuit_guard",
     "classify",
     "retry_transient",
     "run_with_retry",

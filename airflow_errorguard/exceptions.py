@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 
 class ErrorGuardError(Exception):
     """Base class of every error errorguard raises on its own behalf."""
@@ -67,3 +70,25 @@ class ErrorGuardAlert(ErrorGuardError):
         super().__init__(message)
         self.record_key = record_key
         self.category = category
+
+
+class CircuitOpenError(ErrorGuardError):
+    """
+    A call was rejected because its circuit breaker is open.
+
+    :param name: The circuit's name.
+    :param state: The circuit's state (``open``, ``half_open``, ``forced_open``, or
+        ``storage_unavailable`` when fail-closed storage could not be read).
+    :param next_probe_at: When a probe call will next be let through (``None``: not before someone
+        closes the circuit by hand).
+    """
+
+    def __init__(self, name: str, state: str, next_probe_at: datetime | None) -> None:
+        when = next_probe_at.isoformat() if next_probe_at is not None else "not before a manual close"
+        super().__init__(f"circuit {name!r} is {state}: calls are rejected; next probe: {when}")
+        self.name = name
+        self.state = state
+        self.next_probe_at = next_probe_at
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.state, self.next_probe_at))

@@ -40,8 +40,27 @@ class ErrorGuardSettings:
     redact_fields: tuple[str, ...] = ()
     hash_fields: tuple[str, ...] = ()
     hash_key: str = field(default="", repr=False)
+    circuit_storage_failure: str = "open"
+    circuit_failure_rate: float = 0.5
+    circuit_window: float = 20
+    circuit_window_type: str = "count"
+    circuit_minimum_calls: int = 10
+    circuit_consecutive_failures: int = 0
+    circuit_open_duration: float = 60.0
+    circuit_open_duration_growth: float = 1.0
+    circuit_max_open_duration: float = 1800.0
+    circuit_half_open_probes: int = 1
+    listener_enabled: bool = True
+    alert_group_by: tuple[str, ...] = ("dag", "fingerprint")
+    alert_repeat_interval: float = 3600.0
+    alert_group_wait: float = 0.0
+    alert_resolve_notice: bool = True
+    learning_enabled: bool = True
+    learning_min_samples: int = 10
+    learning_window_hours: float = 168.0
 
     def __post_init__(self) -> None:
+        _check_alert_options(self)
         if self.base_delay < 0 or self.max_delay < self.base_delay:
             raise ErrorGuardConfigError(
                 f"[{SECTION}] max_delay ({self.max_delay}) must be >= base_delay ({self.base_delay}) >= 0"
@@ -59,11 +78,44 @@ class ErrorGuardSettings:
                 f"[{SECTION}] max_payload_bytes must be between {MIN_PAYLOAD_BYTES} and "
                 f"{MAX_PAYLOAD_BYTES}, got {self.max_payload_bytes}"
             )
+        if self.circuit_storage_failure not in ("open", "closed"):
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] circuit_storage_failure: expected open or closed, "
+                f"got {self.circuit_storage_failure!r}"
+            )
+        from airflow_errorguard.breaker.defaults import circuit_defaults
+
+        circuit_defaults(self)  # validates the circuit_* options, naming the bad one
         both = sorted(set(self.redact_fields) & set(self.hash_fields))
         if both:
             raise ErrorGuardConfigError(
                 f"[{SECTION}] fields listed in both redact_fields and hash_fields: {', '.join(both)}"
             )
+
+
+def _check_alert_options(settings: ErrorGuardSettings) -> None:
+    from airflow_errorguard.alerts.config import GROUP_KEYS, MAX_GROUP_WAIT
+
+    bad = [key for key in settings.alert_group_by if key not in GROUP_KEYS]
+    if not settings.alert_group_by or bad:
+        raise ErrorGuardConfigError(
+            f"[{SECTION}] alert_group_by: expected a comma-separated subset of {', '.join(GROUP_KEYS)}, "
+            f"got {', '.join(settings.alert_group_by) or 'nothing'}"
+        )
+    if settings.alert_repeat_interval < 0:
+        raise ErrorGuardConfigError(
+            f"[{SECTION}] alert_repeat_interval must be >= 0 seconds, got {settings.alert_repeat_interval}"
+        )
+    if not 0 <= settings.alert_group_wait <= MAX_GROUP_WAIT.total_seconds():
+        raise ErrorGuardConfigError(
+            f"[{SECTION}] alert_group_wait must be between 0 and {MAX_GROUP_WAIT.total_seconds():g} "
+            f"seconds, got {settings.alert_group_wait}"
+        )
+    if not 1 <= settings.learning_min_samples <= 10_000 or settings.learning_window_hours <= 0:
+        raise ErrorGuardConfigError(
+            f"[{SECTION}] learning_min_samples must be 1..10000 and learning_window_hours > 0, got "
+            f"{settings.learning_min_samples} and {settings.learning_window_hours}"
+        )
 
 
 def _conf() -> Any:
@@ -105,6 +157,32 @@ def load_settings() -> ErrorGuardSettings:
         redact_fields=_names(_read("redact_fields", str, "")),
         hash_fields=_names(_read("hash_fields", str, "")),
         hash_key=_read("hash_key", str, defaults.hash_key),
+        listener_enabled=_read("listener_enabled", bool, defaults.listener_enabled),
+        alert_group_by=_names(_read("alert_group_by", str, ",".join(defaults.alert_group_by))),
+        alert_repeat_interval=_read("alert_repeat_interval", float, defaults.alert_repeat_interval),
+        alert_group_wait=_read("alert_group_wait", float, defaults.alert_group_wait),
+        alert_resolve_notice=_read("alert_resolve_notice", bool, defaults.alert_resolve_notice),
+        learning_enabled=_read("learning_enabled", bool, defaults.learning_enabled),
+        learning_min_samples=_read("learning_min_samples", int, defaults.learning_min_samples),
+        learning_window_hours=_read("learning_window_hours", float, defaults.learning_window_hours),
+        circuit_storage_failure=_read("circuit_storage_failure", str, defaults.circuit_storage_failure)
+        .strip()
+        .lower(),
+        circuit_failure_rate=_read("circuit_failure_rate", float, defaults.circuit_failure_rate),
+        circuit_window=_read("circuit_window", float, defaults.circuit_window),
+        circuit_window_type=_read("circuit_window_type", str, defaults.circuit_window_type).strip().lower(),
+        circuit_minimum_calls=_read("circuit_minimum_calls", int, defaults.circuit_minimum_calls),
+        circuit_consecutive_failures=_read(
+            "circuit_consecutive_failures", int, defaults.circuit_consecutive_failures
+        ),
+        circuit_open_duration=_read("circuit_open_duration", float, defaults.circuit_open_duration),
+        circuit_open_duration_growth=_read(
+            "circuit_open_duration_growth", float, defaults.circuit_open_duration_growth
+        ),
+        circuit_max_open_duration=_read(
+            "circuit_max_open_duration", float, defaults.circuit_max_open_duration
+        ),
+        circuit_half_open_probes=_read("circuit_half_open_probes", int, defaults.circuit_half_open_probes),
     )
 
 

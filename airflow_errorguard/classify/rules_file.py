@@ -26,7 +26,11 @@ def load_rules_file(path: str | Path) -> list[Rule]:
     :class:`Rule` (durations in ``backoff`` as seconds). Any problem raises
     :class:`ErrorGuardConfigError` naming the file, the rule and the field.
     """
-    file = Path(path)
+    return rules_from_document(read_document(Path(path)), str(path))
+
+
+def read_document(file: Path) -> Any:
+    """The parsed YAML/TOML document at *file* (errors name the file)."""
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as err:
@@ -40,7 +44,7 @@ def load_rules_file(path: str | Path) -> list[Rule]:
             raise ErrorGuardConfigError(f"rules file {file}: expected a .yaml, .yml or .toml file")
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
         raise ErrorGuardConfigError(f"rules file {file}: not valid {file.suffix[1:].upper()}: {err}") from err
-    return rules_from_document(document, str(file))
+    return document
 
 
 def rules_from_document(document: Any, source: str) -> list[Rule]:
@@ -49,10 +53,10 @@ def rules_from_document(document: Any, source: str) -> list[Rule]:
         return []
     if not isinstance(document, Mapping):
         raise ErrorGuardConfigError(f"rules file {source}: expected a mapping with a 'rules' list")
-    unknown = set(document) - {"rules", "version"}
+    unknown = set(document) - {"rules", "version", "circuits"}  # circuits: classify/circuits_file.py
     if unknown:
         raise ErrorGuardConfigError(
-            f"rules file {source}: unknown top-level key(s) {sorted(unknown)}; expected 'rules'"
+            f"rules file {source}: unknown top-level key(s) {sorted(unknown)}; expected 'rules', 'circuits'"
         )
     items = document.get("rules") or []
     if not isinstance(items, list):

@@ -81,6 +81,7 @@ class GuardedRun:
     :param classifier: Classifier (default: the process default, with user rules).
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
+    :param on_retried: Called with the number of in-process retries of a record (for metrics).
     :param before_batch: Called before each batch is read (e.g. a circuit-breaker check that
         raises to stop the run); nothing of that batch has been consumed yet.
     """
@@ -96,6 +97,7 @@ class GuardedRun:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
+        on_retried: Callable[[int], object] | None = None,
     ) -> None:
         self.process = process
         self.store = store
@@ -105,6 +107,7 @@ class GuardedRun:
         self.retrier = InProcessRetrier(self.options.in_process_retry, self.classifier, sleep=sleep)
         self.clock = clock
         self.before_batch = before_batch
+        self.on_retried = on_retried
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
@@ -168,7 +171,9 @@ class GuardedRun:
             try:
                 output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
             except Exception as final:
-                tally.retried_in_process += max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
+                retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
+                tally.retried_in_process += retried
+                self._retried(retried)
                 exc, verdict = final, self.classifier.classify(final)
                 if verdict.action is ErrorAction.RETRY:
                     log.warning(
@@ -180,6 +185,7 @@ class GuardedRun:
                     raise
             else:
                 tally.retried_in_process += len(attempts)
+                self._retried(len(attempts))
                 return output
         key = self.options.key_of(record, position)
         if verdict.action is ErrorAction.ALERT:
@@ -190,6 +196,13 @@ class GuardedRun:
             ) from exc
         bad.append(QuarantineItem.from_exception(key, record, exc, verdict))
         return _QUARANTINED
+
+    def _retried(self, count: int) -> None:
+        if count and self.on_retried is not None:
+            try:
+                self.on_retried(count)
+            except Exception as err:  # metrics never change the outcome
+                log.debug("errorguard: on_retried failed: %r", err)
 
     # -- per batch ----------------------------------------------------------------------------
 

@@ -62,7 +62,10 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
-    :param circuit: Reserved for the circuit breaker (not supported yet; must be ``None``).
+    :param circuit: A circuit breaker (name or :class:`~airflow_errorguard.breaker.config.Circuit`)
+        checked before each batch; the run's outcome is recorded in it.
+    :param on_circuit_open: While the circuit is open: ``"reschedule"`` the task to the next probe
+        (no retry used, no worker slot held) or ``"fail"`` with ``CircuitOpenError``.
     :param classifier: Classifier to use (default: the process default, with user rules).
     :param errorguard_conn_id: Connection to errorguard's tables.
     """
@@ -83,6 +86,7 @@ class GuardedOperator(BaseOperator):
         in_process_retry: Backoff | None = None,
         checkpoint: bool = True,
         circuit: object = None,
+        on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
         errorguard_conn_id: str = "errorguard_default",
         **kwargs: Any,
@@ -94,7 +98,15 @@ class GuardedOperator(BaseOperator):
             kwargs["retry_policy"] = ErrorGuardRetryPolicy()
         super().__init__(**kwargs)
         if circuit is not None:
-            raise ErrorGuardConfigError(f"{self.task_id}: circuit= is not supported yet, got {circuit!r}")
+            from airflow_errorguard.circuits import validate_circuit_argument
+
+            circuit = validate_circuit_argument(circuit, self.task_id)
+        if on_circuit_open not in ("reschedule", "fail"):
+            raise ErrorGuardConfigError(
+                f"{self.task_id}: on_circuit_open must be 'reschedule' or 'fail', got {on_circuit_open!r}"
+            )
+        self.circuit = circuit
+        self.on_circuit_open = on_circuit_open
         if not callable(process):
             raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
         if isinstance(records, SqlRecords) and checkpoint and records.order_by is None:
@@ -132,9 +144,11 @@ class GuardedOperator(BaseOperator):
             self.options,
             sink=sink if sink is None or isinstance(sink, TransactionalSink) else self._bound_sink(context),
             classifier=self.classifier,
+            before_batch=self._circuit_check(context),
+            on_retried=_count_in_process_retries,
         )
         try:
-            summary = run.run(self._opener(context))
+            summary = self._run_recorded(run, context)
         except ErrorGuardBudgetExceeded as err:
             self.log.error("errorguard summary: %s", json.dumps(err.summary, sort_keys=True))
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
@@ -153,6 +167,28 @@ class GuardedOperator(BaseOperator):
         )
         return summary
 
+    def _circuit_check(self, context: Context) -> Any:
+        if self.circuit is None:
+            return None
+        from airflow_errorguard.circuit_outcomes import RunCircuitCheck
+        from airflow_errorguard.circuits import get_circuit_breaker
+
+        breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
+        return RunCircuitCheck(breaker, self.on_circuit_open)
+
+    def _run_recorded(self, run: GuardedRun, context: Context) -> dict[str, Any]:
+        """Run, recording the outcome in the circuit (if any)."""
+        check = run.before_batch
+        try:
+            summary = run.run(self._opener(context))
+        except BaseException as exc:
+            if check is not None:
+                check.record(exc)  # type: ignore[attr-defined]
+            raise
+        if check is not None:
+            check.record(None)  # type: ignore[attr-defined]
+        return summary
+
     def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
         sink = self.sink
         assert callable(sink)
@@ -168,3 +204,9 @@ class GuardedOperator(BaseOperator):
         if records is None:
             raise AirflowFailException(f"{self.task_id}: records resolved to None")
         return lambda position: itertools.islice(records, position, None)
+
+
+def _count_in_process_retries(count: int) -> None:
+    from airflow_errorguard.alerts import metrics
+
+    metrics.in_process_retry("transient", count)

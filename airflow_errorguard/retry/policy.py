@@ -70,6 +70,10 @@ class ErrorGuardRetryPolicy(RetryPolicy):
     :param classifier: A ready :class:`Classifier`; replaces rules and rules file.
     :param on_decision: Called with a :class:`PolicyDecision` after every evaluation (to record
         or report it); its failures are logged and never change the decision.
+    :param circuit: A circuit breaker (name or ``Circuit``) the failure is recorded into, with its
+        category (only counted categories count). While that circuit is open, a retry waits at
+        least until its next probe.
+    :param circuit_conn_id: Connection of errorguard's storage for the circuit.
     """
 
     def __init__(
@@ -84,9 +88,17 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         system_max_retries: int | None = None,
         classifier: Classifier | None = None,
         on_decision: Callable[[PolicyDecision], object] | None = None,
+        circuit: Any = None,
+        circuit_conn_id: str = "errorguard_default",
     ) -> None:
         settings = load_settings()
         self.on_decision = on_decision
+        if circuit is not None:
+            from airflow_errorguard.circuits import validate_circuit_argument
+
+            circuit = validate_circuit_argument(circuit, "ErrorGuardRetryPolicy")
+        self.circuit = circuit
+        self.circuit_conn_id = circuit_conn_id
         if backoff is not None and (base_delay, max_delay, jitter) != (None, None, None):
             raise ErrorGuardConfigError(
                 "ErrorGuardRetryPolicy: pass either backoff= or the base_delay/max_delay/jitter shortcuts"
@@ -137,9 +149,40 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             return RetryDecision(
                 reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
             )
+        if self.circuit is not None:
+            decision = self._record_in_circuit(exception, verdict, decision, context)
+        _emit_metrics(verdict, decision, context)
         if self.on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
+
+    def _record_in_circuit(
+        self, exception: BaseException, verdict: Classification, decision: RetryDecision, context: Any
+    ) -> RetryDecision:
+        """Record the failure in the circuit; while it is open, retry no earlier than its next probe."""
+        try:
+            from airflow_errorguard.breaker.state import CircuitState
+            from airflow_errorguard.circuits import get_circuit_breaker
+
+            breaker = get_circuit_breaker(self.circuit, conn_id=self.circuit_conn_id, context=context)
+            snap = breaker.record_failure(
+                verdict.category.value, error=exception, fingerprint=verdict.fingerprint
+            )
+            if snap is None or snap.state is not CircuitState.OPEN or snap.next_probe_at is None:
+                return decision
+            wait = snap.next_probe_at - breaker.clock()
+            if (
+                decision.action.value != "retry"
+                or decision.retry_delay is None
+                or wait <= decision.retry_delay
+            ):
+                return decision
+            return RetryDecision.retry(
+                delay=wait, reason=f"{decision.reason}; circuit {breaker.name!r} is open until its next probe"
+            )
+        except Exception as err:
+            log.warning("errorguard could not record the failure in circuit %r: %r", self.circuit, err)
+            return decision
 
     def _report(self, record: PolicyDecision) -> None:
         try:
@@ -196,6 +239,16 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             "system_max_retries": self.system_max_retries,
             "rules": [rule.name for rule in self.classifier.rules],
         }
+
+
+def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Context | None) -> None:
+    try:
+        from airflow_errorguard.alerts import metrics
+
+        metrics.error_classified(verdict.category.value, dag_id=_ids(context)[0])
+        metrics.decision_made(decision.action.value, verdict.category.value)
+    except Exception as err:  # metrics never change a decision
+        log.debug("errorguard: decision metrics not emitted: %r", err)
 
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:

@@ -74,7 +74,10 @@ class RealAirflow:
         extra_env: Mapping[str, str] | None = None,
         startup_timeout: float = 180.0,
         stop_grace: float = 30.0,
+        triggerer: bool = False,
     ) -> None:
+        #: Also start ``airflow triggerer`` (deferrable operators) and wait for its heartbeat.
+        self.triggerer = triggerer
         self.airflow_env = airflow_env
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -135,14 +138,14 @@ class RealAirflow:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         airflow = venv_bin("airflow")
         try:
-            for name, args in self.PROCESSES:
+            for name, args in self.process_specs():
                 log_path = self.log_dir / f"{name}.log"
                 log_file = log_path.open("ab")
                 self._log_files.append(log_file)
                 self.log_paths[name] = log_path
                 self.processes[name] = subprocess.Popen(
                     [airflow, *args],
-                    env=self.env,
+                    env=self.process_env(name),
                     cwd=self.airflow_env.home,
                     stdin=subprocess.DEVNULL,
                     stdout=log_file,
@@ -156,6 +159,16 @@ class RealAirflow:
             raise
         self.timings["startup"] = time.monotonic() - started
 
+    def process_specs(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(name, airflow CLI args)`` of the processes to start (``PROCESSES`` + the triggerer)."""
+        if self.triggerer:
+            return (*self.PROCESSES, ("triggerer", ("triggerer", "--skip-serve-logs")))
+        return self.PROCESSES
+
+    def process_env(self, name: str) -> dict[str, str]:
+        """Environment of the process ``name`` (subclasses give processes settings of their own)."""
+        return self.env
+
     def _wait_healthy(self, deadline: float) -> None:
         last: object = None
         while True:
@@ -166,9 +179,8 @@ class RealAirflow:
                 if response.status_code == 200:
                     health = response.json()
                     last = health
-                    if all(
-                        health.get(c, {}).get("status") == "healthy" for c in ("scheduler", "dag_processor")
-                    ):
+                    components = ("scheduler", "dag_processor", *(("triggerer",) if self.triggerer else ()))
+                    if all(health.get(c, {}).get("status") == "healthy" for c in components):
                         return
             except httpx.HTTPError as exc:
                 last = repr(exc)

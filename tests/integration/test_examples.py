@@ -82,3 +82,31 @@ def test_decisions_example(airflow_db: AirflowEnv) -> None:
         ("parse_orders", 1, "data", "fail"),
         ("read_credentials", 1, "configuration", "fail"),
     ]
+
+
+@pytest.mark.airflow
+def test_shared_circuit_examples(airflow_db: AirflowEnv) -> None:
+    """The CRM is down: the producer's calls trip ``crm_api``; the consumer's sensor holds, then skips."""
+    extra = {
+        "AIRFLOW_CONN_ERRORGUARD_DEFAULT": airflow_db.sql_alchemy_conn,
+        "CRM_OPEN_SECONDS": "600",
+        "CRM_SENSOR_TIMEOUT": "3",
+    }
+    produced = airflow_db.dag_test(
+        EXAMPLES / "shared_circuit_producer.py", "shared_circuit_producer", extra_env=extra
+    )
+    assert produced["state"] == "failed"
+    assert {ti["state"] for ti in produced["task_instances"].values()} == {"failed"}
+    (circuit,) = airflow_db.query(
+        "SELECT state, total_failures, trip_count FROM errorguard_circuit WHERE name = 'crm_api'"
+    )
+    assert (circuit["state"], circuit["total_failures"], circuit["trip_count"]) == ("open", 3, 1)
+
+    consumed = airflow_db.dag_test(
+        EXAMPLES / "shared_circuit_consumer.py", "shared_circuit_consumer", extra_env=extra
+    )
+    states = {task: ti["state"] for task, ti in consumed["task_instances"].items()}
+    assert states == {"wait_for_crm": "skipped", "refresh_segments": "skipped", "export_report": "skipped"}
+    # The held tasks never called the CRM: no call was added to the circuit.
+    (after,) = airflow_db.query("SELECT total_calls FROM errorguard_circuit WHERE name = 'crm_api'")
+    assert after["total_calls"] == 3

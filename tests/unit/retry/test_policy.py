@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk import RetryAction, RetryDecision, RetryPolicy
+from pytest_mock import MockerFixture
 
 from airflow_errorguard.classify.classifier import Classifier
 from airflow_errorguard.classify.rules import Rule
@@ -265,3 +266,15 @@ def test_rules_file_rules_come_after_explicit_rules(tmp_path: Path) -> None:
     both = ErrorGuardRetryPolicy(rules=[explicit], rules_file=str(path))
     assert both.serialize()["rules"] == ["explicit", "from-file"]
     assert both.evaluate(TimeoutError(), 1, MAX_TRIES).action is RetryAction.RETRY
+
+
+def test_decisions_are_counted_through_airflows_stats(
+    policy: ErrorGuardRetryPolicy, mocker: MockerFixture
+) -> None:
+    from airflow.sdk.observability.stats import Stats
+
+    incr = mocker.patch.object(Stats, "incr")
+    policy.evaluate(TimeoutError("read timed out"), try_number=1, max_tries=3)
+    calls = {c.args[0]: c.kwargs["tags"] for c in incr.call_args_list}
+    assert calls["errorguard.error.classified"] == {"category": "transient"}
+    assert calls["errorguard.decision"] == {"decision": "retry", "category": "transient"}
