@@ -1,0 +1,86 @@
+"""
+Learning from history: for an ``unknown`` error, did retrying its fingerprint help before?
+
+Each stored error event gets an outcome when its task instance ends (``success`` when a later try
+succeeded, ``failed`` when the task failed for good; set by the callback and the listener). For
+the current fingerprint we read at most ``learning_max_samples`` finished events of the
+``learning_window`` (one indexed range scan on ``(fingerprint, created_at)``) and decide:
+
+* fewer than ``learning_min_samples`` → no opinion (Airflow's default stays);
+* at least ``success_ratio`` of them succeeded on retry → ``retry``;
+* otherwise → ``fail``: waiting has not helped before, so alert now.
+
+On by default: it only ever speaks about ``unknown`` errors, only after ``learning_min_samples``
+(10) finished occurrences, its query is bounded, and its reason names the evidence, e.g.
+"learned from 14 past occurrences: 13 succeeded on retry".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from airflow_errorguard.storage.database import Transactional
+from airflow_errorguard.storage.tables.error_event import error_event_table as e
+
+#: Share of past occurrences that must have succeeded on retry for "retry".
+SUCCESS_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class LearnedDecision:
+    """What history says about a fingerprint: ``retry`` or ``fail``, and why."""
+
+    decision: str
+    samples: int
+    succeeded: int
+    reason: str
+
+
+def learn(
+    outcomes: Iterable[str], *, min_samples: int, success_ratio: float = SUCCESS_RATIO
+) -> LearnedDecision | None:
+    """Decide from past *outcomes* (``success`` / ``failed``; others are ignored)."""
+    finished = [o for o in outcomes if o in ("success", "failed")]
+    if len(finished) < min_samples:
+        return None
+    succeeded = sum(1 for o in finished if o == "success")
+    decision = "retry" if succeeded >= success_ratio * len(finished) else "fail"
+    reason = f"learned from {len(finished)} past occurrences: {succeeded} succeeded on retry"
+    return LearnedDecision(decision, len(finished), succeeded, reason)
+
+
+def past_outcomes(
+    tx: Transactional, fingerprint: str, *, now: datetime, window: timedelta, limit: int
+) -> list[str]:
+    """Outcomes of the newest *limit* finished events of *fingerprint* in ``[now - window, now)``."""
+    stmt = (
+        select(e.c.outcome)
+        .where(
+            e.c.fingerprint == fingerprint,
+            e.c.created_at >= now - window,
+            e.c.created_at < now,
+            e.c.outcome.is_not(None),
+        )
+        .order_by(e.c.created_at.desc())
+        .limit(limit)
+    )
+    with tx.transaction("reading the history of a fingerprint", write=False) as conn:
+        return [str(o) for (o,) in conn.execute(stmt).all()]
+
+
+def learned_decision(
+    tx: Transactional,
+    fingerprint: str,
+    *,
+    window: timedelta,
+    min_samples: int,
+    max_samples: int,
+    success_ratio: float = SUCCESS_RATIO,
+) -> LearnedDecision | None:
+    """:func:`learn` on the stored history of *fingerprint* (the clock is the database's)."""
+    outcomes = past_outcomes(tx, fingerprint, now=tx.clock(), window=window, limit=max_samples)
+    return learn(outcomes, min_samples=min_samples, success_ratio=success_ratio)

@@ -1,0 +1,57 @@
+"""A success after an incident: record that the retry fixed it, resolve, optionally send the notice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_errorguard.alerts import metrics
+from airflow_errorguard.alerts.content import Alert, ti_url
+from airflow_errorguard.alerts.dispatch import Notifier, dispatch
+from airflow_errorguard.storage.identity import TaskIdentity
+
+
+def resolve_on_success(
+    hook: Any,
+    context: Mapping[str, Any],
+    notifiers: Sequence[Notifier],
+    *,
+    resolve_notice: bool,
+    base_url: str = "",
+) -> list[Alert]:
+    """
+    Mark the task instance's failed tries ``success`` (what learning reads) and resolve the open
+    incidents last seen on this task. A circuit's incident is left open: it resolves when the
+    circuit closes, not on one success. The resolve notice goes out once (the caller that resolved
+    it) and only for incidents that notified. Returns the notices sent.
+    """
+    ti = context["ti"]
+    identity = TaskIdentity.from_ti(ti)
+    hook.events.set_outcome(identity, "success")
+    sent = []
+    for incident in hook.incidents.open_for_task(identity.dag_id, identity.task_id):
+        if incident.incident_key.startswith("circuit="):
+            continue
+        resolved = hook.incidents.resolve(incident.incident_key)
+        if resolved is None or not (resolve_notice and resolved.notify_count > 0):
+            continue
+        alert = Alert(
+            kind="resolved",
+            incident_key=resolved.incident_key,
+            dag_id=identity.dag_id,
+            task_id=identity.task_id,
+            run_id=identity.run_id,
+            map_index=identity.map_index,
+            try_number=identity.try_number,
+            max_tries=getattr(ti, "max_tries", None),
+            category=resolved.error_category,
+            reason=resolved.reason or "",
+            why_alert="the task succeeded",
+            fingerprint=resolved.fingerprint,
+            suppressed=resolved.suppressed_count,
+            ti_url=ti_url(base_url, identity.dag_id, identity.run_id, identity.task_id, identity.map_index),
+        )
+        dispatch(alert, notifiers, context)
+        metrics.alert_sent("resolved", category=alert.category)
+        sent.append(alert)
+    return sent

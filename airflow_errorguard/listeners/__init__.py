@@ -1,0 +1,1 @@
+"""Airflow listeners registered by errorguard's plugin."""

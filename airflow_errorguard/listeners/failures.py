@@ -1,0 +1,86 @@
+"""
+Zero-change coverage: record every task failure of every DAG in ``errorguard_error_event``.
+
+Registered by :class:`~airflow_errorguard.plugins.errorguard.ErrorGuardPlugin` (``listeners``);
+switched by ``[errorguard] listener_enabled``. It runs in the worker after the task's callbacks,
+so a try that ``ErrorGuardCallback`` (or a retry policy's ``on_decision``) already recorded is
+skipped. Successes mark the task instance's earlier events ``success`` (what learning reads). It
+never raises: a storage problem is logged once per process and the task is untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.listeners import hookimpl
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def _enabled() -> bool:
+    from airflow_errorguard.settings import load_settings
+
+    return load_settings().listener_enabled
+
+
+def _warn_once(err: BaseException) -> None:
+    key = type(err).__name__
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("errorguard listener could not record the failure (task unaffected): %s", err)
+
+
+def _state(task_instance: Any) -> str:
+    state = getattr(task_instance, "state", None)
+    return str(getattr(state, "value", state) or "")
+
+
+def record(task_instance: Any, error: BaseException | str | None) -> bool:
+    """Record *task_instance*'s failed try unless already recorded; returns whether it appended."""
+    from airflow_errorguard.alerts.recording import record_failure
+    from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+    from airflow_errorguard.settings import build_classifier
+    from airflow_errorguard.storage.identity import TaskIdentity
+
+    identity = TaskIdentity.from_ti(task_instance)
+    exc = error if isinstance(error, BaseException) else Exception(str(error or "task failed"))
+    verdict = build_classifier().classify(exc)
+    final = _state(task_instance) != "up_for_retry"
+    return record_failure(
+        ErrorGuardHook(),
+        identity,
+        verdict,
+        exc,
+        final=final,
+        max_tries=getattr(task_instance, "max_tries", None),
+    )
+
+
+@hookimpl
+def on_task_instance_failed(
+    previous_state: Any, task_instance: Any, error: BaseException | str | None
+) -> None:
+    """Record the failed try (``up_for_retry`` or ``failed``)."""
+    try:
+        if _enabled():
+            record(task_instance, error)
+    except Exception as err:
+        _warn_once(err)
+
+
+@hookimpl
+def on_task_instance_success(previous_state: Any, task_instance: Any) -> None:
+    """Mark the task instance's recorded failures as fixed by a retry."""
+    try:
+        if not _enabled():
+            return
+        from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+        from airflow_errorguard.storage.identity import TaskIdentity
+
+        identity = TaskIdentity.from_ti(task_instance)
+        if identity.try_number > 1:  # a first-try success has no failures to mark
+            ErrorGuardHook().events.set_outcome(identity, "success")
+    except Exception as err:
+        _warn_once(err)

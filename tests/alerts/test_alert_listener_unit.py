@@ -1,0 +1,52 @@
+"""The listener's functions on real storage: switch, record once, outcome on success, never raises."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from airflow_errorguard.listeners import failures
+from airflow_errorguard.storage.database import Database
+from airflow_errorguard.storage.tables import error_event_table as e
+from tests.alerts.helpers import FakeTI
+
+pytestmark = pytest.mark.airflow
+
+
+def rows(db: Database) -> list[tuple]:
+    stmt = select(e.c.task_id, e.c.try_number, e.c.error_category, e.c.decision, e.c.outcome).order_by(e.c.id)
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
+def test_listener_switch_dedup_and_outcome(
+    db: Database, storage_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_ERRORGUARD_DEFAULT", storage_url)
+    ti = FakeTI("plain", "t", "r1", try_number=1, max_tries=1, state="up_for_retry")
+    monkeypatch.setenv("AIRFLOW__ERRORGUARD__LISTENER_ENABLED", "False")
+    failures.on_task_instance_failed(previous_state=None, task_instance=ti, error=TimeoutError("timed out"))
+    assert rows(db) == []
+    monkeypatch.setenv("AIRFLOW__ERRORGUARD__LISTENER_ENABLED", "True")
+    for _ in range(2):  # the second sighting of the same try is not recorded again
+        failures.on_task_instance_failed(
+            previous_state=None, task_instance=ti, error=TimeoutError("timed out")
+        )
+    ti.try_number, ti.state = 2, "success"
+    failures.on_task_instance_success(previous_state=None, task_instance=ti)
+    ti2 = FakeTI("plain", "u", "r1", state="failed")
+    failures.on_task_instance_failed(previous_state=None, task_instance=ti2, error=None)
+    assert rows(db) == [("t", 1, "transient", "retry", "success"), ("u", 1, "unknown", "fail", "failed")]
+
+
+def test_listener_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ERRORGUARD_DEFAULT", "postgresql://eg:pw@127.0.0.1:1/x?connect_timeout=1"
+    )
+    ti = FakeTI("plain", "t", "r1")
+    failures.on_task_instance_failed(previous_state=None, task_instance=ti, error=ValueError("x"))
+    failures.on_task_instance_success(
+        previous_state=None, task_instance=FakeTI("plain", "t", "r1", try_number=2)
+    )
+    monkeypatch.setenv("AIRFLOW__ERRORGUARD__LISTENER_ENABLED", "maybe")  # bad config: logged, not raised
+    failures.on_task_instance_failed(previous_state=None, task_instance=ti, error=ValueError("x"))
