@@ -8,7 +8,7 @@ Every method runs in one transaction of its own, or in the caller's
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -75,6 +75,16 @@ def _where(flt: QuarantineFilter) -> list[ColumnElement[bool]]:
         clauses.append(q.c.created_at >= flt.created_after)
     if flt.created_before is not None:
         clauses.append(q.c.created_at < flt.created_before)
+    return clauses
+
+
+def _scope(dag_ids: Collection[str] | None, message_contains: str | None) -> list[ColumnElement[bool]]:
+    """Clauses restricting rows to *dag_ids* (``None``: any DAG) and to a message substring."""
+    clauses: list[ColumnElement[bool]] = []
+    if dag_ids is not None:
+        clauses.append(q.c.dag_id.in_(sorted(dag_ids)))
+    if message_contains:
+        clauses.append(q.c.error_message.icontains(message_contains, autoescape=True))
     return clauses
 
 
@@ -153,16 +163,20 @@ class QuarantineRepository:
         after: int | None = None,
         newest_first: bool = True,
         include_payload: bool = False,
+        dag_ids: Collection[str] | None = None,
+        message_contains: str | None = None,
     ) -> Page[QuarantineRow]:
         """
         One page of rows matching *flt*, ordered by id (newest first by default).
 
         :param after: ``next_cursor`` of the previous page; ``None`` for the first page.
         :param include_payload: Also load ``payload`` and ``traceback`` (large).
+        :param dag_ids: Only rows of these DAGs (e.g. those a user may read); ``None``: any DAG.
+        :param message_contains: Only rows whose error message contains this text (any case).
         """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {limit}")
-        clauses = _where(flt or QuarantineFilter())
+        clauses = _where(flt or QuarantineFilter()) + _scope(dag_ids, message_contains)
         if after is not None:
             clauses.append(q.c.id < after if newest_first else q.c.id > after)
         columns = list(q.c) if include_payload else _SUMMARY_COLUMNS
@@ -178,11 +192,62 @@ class QuarantineRepository:
         items = found[:limit]
         return Page(items=items, next_cursor=items[-1].id if more else None)
 
-    def count(self, flt: QuarantineFilter | None = None) -> int:
-        """How many rows match *flt*."""
-        stmt = select(func.count()).select_from(q).where(*_where(flt or QuarantineFilter()))
+    def count(
+        self,
+        flt: QuarantineFilter | None = None,
+        *,
+        dag_ids: Collection[str] | None = None,
+        message_contains: str | None = None,
+    ) -> int:
+        """How many rows match *flt* (and *dag_ids*/*message_contains*, as in :meth:`page`)."""
+        clauses = _where(flt or QuarantineFilter()) + _scope(dag_ids, message_contains)
+        stmt = select(func.count()).select_from(q).where(*clauses)
         with self._tx.transaction("counting quarantine rows", write=False) as conn:
             return int(conn.execute(stmt).scalar_one())
+
+    def count_by(
+        self,
+        column: str,
+        flt: QuarantineFilter | None = None,
+        *,
+        dag_ids: Collection[str] | None = None,
+        message_contains: str | None = None,
+    ) -> dict[str, int]:
+        """Rows matching the filters per value of *column* (``status``, ``error_category``, ``dag_id``)."""
+        if column not in ("status", "error_category", "dag_id"):
+            raise ValueError(f"count_by: cannot group by {column!r}")
+        clauses = _where(flt or QuarantineFilter()) + _scope(dag_ids, message_contains)
+        stmt = select(q.c[column], func.count()).where(*clauses).group_by(q.c[column])
+        with self._tx.transaction(f"counting quarantine rows per {column}", write=False) as conn:
+            return {str(value): int(n) for value, n in conn.execute(stmt).all()}
+
+    def newest_counts(
+        self,
+        flt: QuarantineFilter | None = None,
+        *,
+        dag_ids: Collection[str] | None = None,
+        message_contains: str | None = None,
+        cap: int = 10_000,
+    ) -> tuple[dict[str, int], dict[str, int], bool]:
+        """
+        Rows per status and per category among the newest *cap* + 1 rows matching the filters, and
+        whether more rows match (the counts are then a lower bound). Bounded cost on any table size:
+        one keyset range of the id-ordered indexes.
+        """
+        clauses = _where(flt or QuarantineFilter()) + _scope(dag_ids, message_contains)
+        newest = (
+            select(q.c.status, q.c.error_category).where(*clauses).order_by(q.c.id.desc()).limit(cap + 1)
+        ).subquery()
+        stmt = select(newest.c.status, newest.c.error_category, func.count()).group_by(
+            newest.c.status, newest.c.error_category
+        )
+        by_status: dict[str, int] = {}
+        by_category: dict[str, int] = {}
+        with self._tx.transaction("counting the newest quarantine rows", write=False) as conn:
+            for status, category, n in conn.execute(stmt).all():
+                by_status[str(status)] = by_status.get(str(status), 0) + int(n)
+                by_category[str(category)] = by_category.get(str(category), 0) + int(n)
+        return by_status, by_category, sum(by_status.values()) > cap
 
     def transition(
         self, ids: Sequence[int], to_status: str, *, actor: str, note: str | None = None

@@ -1,0 +1,158 @@
+"""What the quarantine pages and API do, with the user's rights applied (shared by both)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import HTTPException, status
+
+from airflow_errorguard.storage.audit import AuditEntry
+from airflow_errorguard.storage.quarantine_status import TransitionResult
+from airflow_errorguard.storage.records import Page, QuarantineRow
+from airflow_errorguard.ui import access
+from airflow_errorguard.ui.filters import QuarantineQuery
+from airflow_errorguard.ui.storage import get_hook
+
+Action = Literal["release", "discard", "requarantine"]
+#: Target status of each action.
+ACTION_STATUS: dict[str, str] = {"release": "released", "discard": "discarded", "requarantine": "quarantined"}
+#: Rows one bulk action may change (narrow the filter beyond that).
+BULK_LIMIT = 50_000
+_CHUNK = 1000
+
+
+def page(user: Any, query: QuarantineQuery, *, limit: int, after: int | None) -> Page[QuarantineRow]:
+    """One page of the rows *user* may read."""
+    scope = access.dag_scope(user, "GET")
+    return get_hook().quarantine.page(
+        query.filter, limit=limit, after=after, dag_ids=scope.filter, message_contains=query.message
+    )
+
+
+#: Matching rows the list page counts exactly; beyond that it says "more than".
+COUNT_CAP = 1_000
+
+
+def counts(user: Any, query: QuarantineQuery) -> dict[str, Any]:
+    """
+    Rows per status and per category among those *user* may read: exact up to
+    :data:`COUNT_CAP` matching rows, else over the newest ones (``capped`` is then true).
+    """
+    scope = access.dag_scope(user, "GET")
+    by_status, by_category, capped = get_hook().quarantine.newest_counts(
+        query.filter, dag_ids=scope.filter, message_contains=query.message, cap=COUNT_CAP
+    )
+    return {"status": by_status, "category": by_category, "capped": capped, "cap": COUNT_CAP}
+
+
+@dataclass(frozen=True)
+class RecordView:
+    row: QuarantineRow
+    history: list[AuditEntry]
+    can_edit: bool
+
+
+def record(user: Any, row_id: int) -> RecordView:
+    """One row with payload, traceback and audit history; 404 / 403 without ``GET`` on its DAG."""
+    hook = get_hook()
+    row = hook.quarantine.get(row_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No quarantined record {row_id}")
+    access.require_dag(user, row.dag_id, "GET")
+    history = hook.audit.history("quarantine", row_id, limit=200)
+    return RecordView(row=row, history=history, can_edit=access.can_access_dag(user, row.dag_id, "PUT"))
+
+
+def act(user: Any, row_id: int, action: str, note: str | None) -> TransitionResult:
+    """Release / discard / re-quarantine one row; needs ``PUT`` on its DAG."""
+    to_status = _target(action, note)
+    hook = get_hook()
+    row = hook.quarantine.get(row_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No quarantined record {row_id}")
+    access.require_dag(user, row.dag_id, "PUT")
+    return hook.quarantine.transition([row_id], to_status, actor=access.user_name(user), note=note)
+
+
+def _target(action: str, note: str | None) -> str:
+    if action not in ACTION_STATUS:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"unknown action {action!r}; expected one of {sorted(ACTION_STATUS)}"
+        )
+    if action == "discard" and not (note or "").strip():
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Discarding needs a note saying why")
+    return ACTION_STATUS[action]
+
+
+def bulk_count(user: Any, query: QuarantineQuery) -> int:
+    """Rows a bulk action on *query* would touch (those on DAGs *user* may edit)."""
+    scope = access.dag_scope(user, "PUT")
+    return get_hook().quarantine.count(query.filter, dag_ids=scope.filter, message_contains=query.message)
+
+
+def _ids(user: Any, query: QuarantineQuery) -> list[int]:
+    scope = access.dag_scope(user, "PUT")
+    repo = get_hook().quarantine
+    ids: list[int] = []
+    after: int | None = None
+    while True:
+        chunk = repo.page(
+            query.filter, limit=_CHUNK, after=after, dag_ids=scope.filter, message_contains=query.message
+        )
+        ids.extend(r.id for r in chunk.items)
+        if len(ids) > BULK_LIMIT:
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST,
+                f"A bulk action may change at most {BULK_LIMIT} records; narrow the filter",
+            )
+        if chunk.next_cursor is None:
+            return ids
+        after = chunk.next_cursor
+
+
+def bulk(
+    user: Any, query: QuarantineQuery, action: str, note: str | None, expected_count: int
+) -> TransitionResult:
+    """
+    Apply *action* to every row matching *query* that *user* may edit. *expected_count* is the count
+    the user confirmed; when the matching set changed since, nothing happens (409).
+    """
+    to_status = _target(action, note)
+    if query.is_empty:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "A bulk action needs a filter or a fingerprint")
+    ids = _ids(user, query)
+    if len(ids) != expected_count:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{len(ids)} records match now, not the {expected_count} you confirmed; review and retry",
+        )
+    return get_hook().quarantine.transition(ids, to_status, actor=access.user_name(user), note=note)
+
+
+def export_rows(user: Any, query: QuarantineQuery, *, chunk: int = 500) -> Iterator[QuarantineRow]:
+    """
+    Every readable row matching *query* with its payload, newest first, one page at a time (the
+    user's rights are resolved now, the rows are read as the caller iterates).
+    """
+    scope = access.dag_scope(user, "GET")
+    repo = get_hook().quarantine
+
+    def rows() -> Iterator[QuarantineRow]:
+        after: int | None = None
+        while True:
+            found = repo.page(
+                query.filter,
+                limit=chunk,
+                after=after,
+                dag_ids=scope.filter,
+                message_contains=query.message,
+                include_payload=True,
+            )
+            yield from found.items
+            if found.next_cursor is None:
+                return
+            after = found.next_cursor
+
+    return rows()

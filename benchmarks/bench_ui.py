@@ -1,0 +1,189 @@
+"""
+Page latency of the errorguard UI on a 1,000,000-row quarantine table in PostgreSQL.
+
+A throwaway Airflow home on a fresh PostgreSQL database (``airflow db migrate`` creates errorguard's
+tables), 1M quarantine rows loaded with one set-based ``INSERT ... SELECT generate_series`` (50 DAGs,
+6 categories, 4 statuses, 200 fingerprints), then a real ``airflow api-server`` serving the plugin.
+Every page/API call is timed over HTTP with an admin token (p50/p95 of sequential requests), next to
+a baseline measured in the same run: the bare indexed ``SELECT`` of the same page (psycopg2, no
+HTTP, no auth, no rendering). Target: p95 <= 100 ms per page.
+
+PostgreSQL: ``$ERRORGUARD_BENCH_PG_URL`` / ``$ERRORGUARD_TEST_PG_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/postgres``); the database is created and dropped.
+Run: ``python benchmarks/bench_ui.py`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import psycopg2  # noqa: E402
+
+from tests.harness import postgres as pg  # noqa: E402
+from tests.harness.airflow_env import AirflowEnv  # noqa: E402
+from tests.ui.api_server import ApiServer  # noqa: E402
+
+ROWS = int(os.environ.get("ERRORGUARD_BENCH_TABLE_ROWS", "1000000"))
+REQUESTS = int(os.environ.get("ERRORGUARD_BENCH_REQUESTS", "60"))
+WARMUP = 5
+PG_URL = os.environ.get("ERRORGUARD_BENCH_PG_URL") or pg.admin_url()
+
+LOAD = """
+INSERT INTO errorguard_quarantine (
+    dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,
+    payload_truncated, error_category, error_type, error_message, traceback, fingerprint, reason,
+    status, created_at, updated_at)
+SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'order-' || g,
+       '{"order": ' || g || ', "amount": "12.50", "email": "user' || g || '@example.com"}', 80, false,
+       (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
+       'builtins.ValueError', 'bad amount in order ' || g,
+       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
+       'fp-' || (g %% 200), 'the record failed validation',
+       (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
+       now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
+FROM generate_series(1, %(rows)s) AS g
+"""
+SUMMARY = (
+    "id, dag_id, task_id, run_id, map_index, try_number, record_key, payload_bytes, payload_truncated, "
+    "payload_sha256, error_category, error_type, error_message, fingerprint, reason, status, created_at, "
+    "updated_at, resolved_at, resolved_by, note"
+)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(call: Callable[[], object], n: int = REQUESTS) -> list[float]:
+    for _ in range(WARMUP):
+        call()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main() -> int:
+    database = pg.create_database(PG_URL, prefix="errorguard_bench_ui_")
+    home = Path(tempfile.mkdtemp(prefix="errorguard-bench-ui-"))
+    print(
+        f"bench_ui: {ROWS:,} quarantine rows in PostgreSQL database {database}; {REQUESTS} requests per page"
+    )
+    try:
+        env = AirflowEnv.create(home, pg.airflow_url(PG_URL, database))
+        env.migrate()
+        dsn = pg.airflow_url(PG_URL, database).replace("postgresql+psycopg2", "postgresql")
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            start = time.perf_counter()
+            cur.execute(LOAD, {"rows": ROWS})
+            cur.execute("ANALYZE errorguard_quarantine")
+            print(f"loaded in {time.perf_counter() - start:.1f} s")
+            cur.execute("SELECT max(id) FROM errorguard_quarantine")
+            max_id = int(cur.fetchone()[0])
+        mid = max_id // 2
+
+        def bare(where: str, params: tuple[object, ...], after: int | None = None) -> Callable[[], object]:
+            clause = where + (" AND id < %s" if after else "")
+            args = params + ((after,) if after else ())
+            sql = f"SELECT {SUMMARY} FROM errorguard_quarantine WHERE {clause} ORDER BY id DESC LIMIT 51"
+
+            def run() -> object:
+                with conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    return cur.fetchall()
+
+            return run
+
+        def detail_baseline() -> object:
+            with conn.cursor() as cur:
+                cur.execute("SELECT * FROM errorguard_quarantine WHERE id = %s", (mid,))
+                return cur.fetchall()
+
+        cases: list[tuple[str, str, dict[str, object], Callable[[], object]]] = [
+            ("list page (no filter, with counts)", "/errorguard/quarantine", {}, bare("TRUE", ())),
+            (
+                "list page, DAG + status",
+                "/errorguard/quarantine",
+                {"dag_id": "dag_7", "status": "quarantined"},
+                bare("dag_id = %s AND status = %s", ("dag_7", "quarantined")),
+            ),
+            (
+                "list page, fingerprint",
+                "/errorguard/quarantine",
+                {"fingerprint": "fp-42"},
+                bare("fingerprint = %s", ("fp-42",)),
+            ),
+            (
+                "list page, status, deep cursor",
+                "/errorguard/quarantine",
+                {"status": "released", "after": mid},
+                bare("status = %s", ("released",), after=mid),
+            ),
+            (
+                "list page, date range",
+                "/errorguard/quarantine",
+                {"since": "2000-01-01", "dag_id": "dag_3"},
+                bare("created_at >= '2000-01-01' AND dag_id = %s", ("dag_3",)),
+            ),
+            ("API list (JSON, no counts)", "/errorguard/api/quarantine", {}, bare("TRUE", ())),
+            (
+                "API list, DAG + category",
+                "/errorguard/api/quarantine",
+                {"dag_id": "dag_9", "category": "auth"},
+                bare("dag_id = %s AND error_category = %s", ("dag_9", "auth")),
+            ),
+            ("API counts (status + category)", "/errorguard/api/quarantine/counts", {}, bare("TRUE", ())),
+            (
+                "list page, message text (unindexed)",
+                "/errorguard/quarantine",
+                {"q": "order 99999"},
+                bare("error_message ILIKE %s", ("%order 99999%",)),
+            ),
+            ("record detail page", f"/errorguard/quarantine/{mid}", {}, detail_baseline),
+        ]
+        server = ApiServer(env, startup_timeout=240)
+        with server:
+            headers = {"Authorization": f"Bearer {server.token()}"}
+            client = server.client
+            print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'base p95':>9} {'ratio':>7}  target p95<=100ms")
+            for name, path, params, baseline in cases:
+
+                def call(path: str = path, params: dict[str, object] = params) -> object:
+                    response = client.get(path, params=params, headers=headers)  # type: ignore[arg-type]
+                    if response.status_code != 200:
+                        raise AssertionError(f"{path} -> {response.status_code}: {response.text[:300]}")
+                    return response
+
+                page = timed(call)
+                base = timed(baseline)
+                p95, b95 = percentile(page, 0.95), percentile(base, 0.95)
+                verdict = "ok" if p95 <= 100 else "OVER"
+                p50 = statistics.median(page)
+                print(f"{name:<40} {p50:8.1f} {p95:8.1f} {b95:9.2f} {p95 / b95:7.1f}x  {verdict}")
+        conn.close()
+    finally:
+        from airflow_errorguard.storage.engine import dispose_engines
+
+        dispose_engines()
+        pg.drop_database(PG_URL, database)
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
