@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,11 +27,30 @@ from tests.harness import AirflowEnv, RealAirflow  # noqa: E402
 
 HOME = ROOT / ".airflow-demo"
 
-#: (dag_id, conf) of every run the demo triggers, in order.
+#: (dag_id, conf) of the runs the demo triggers at once; the circuit's consumer comes after.
 RUNS: tuple[tuple[str, dict[str, object]], ...] = (
     ("errorguard_decisions", {}),
     ("errorguard_orders_guarded", {"pricing_outage_at": 640}),
+    ("errorguard_alerting", {}),
+    ("shared_circuit_producer", {}),  # the CRM is down: trips the crm_api circuit
 )
+CONSUMER = "shared_circuit_consumer"
+CRM_OPEN_SECONDS = 20
+
+
+class _CrmApi(BaseHTTPRequestHandler):
+    """The CRM, back up: answers every call with 200."""
+
+    def _ok(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"ok": true}')
+
+    do_GET = do_POST = _ok
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
 
 
 def demo_env() -> AirflowEnv:
@@ -42,6 +63,7 @@ def demo_env() -> AirflowEnv:
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
             "AIRFLOW_CONN_ERRORGUARD_DEFAULT": db,
             "ORDERS_SINK_DB": str(HOME / "orders_sink.db"),
+            "CRM_OPEN_SECONDS": str(CRM_OPEN_SECONDS),
         },
     )
 
@@ -61,13 +83,25 @@ def main() -> int:
     env.migrate()
     _step("airflow db migrate (Airflow's and errorguard's tables)", started)
     run_ids: dict[str, str] = {}
-    with RealAirflow(env, triggerer=True, startup_timeout=240) as af:
-        _step(f"api-server, scheduler, dag-processor, triggerer up on {af.base_url}", started)
-        for dag_id, conf in RUNS:
-            run_ids[dag_id] = af.trigger(dag_id, conf)
-        for dag_id, _ in RUNS:
-            state = af.wait_for_run(dag_id, run_ids[dag_id], timeout=600)
-            _step(f"{dag_id}: run {state}", started)
+    crm = ThreadingHTTPServer(("127.0.0.1", 0), _CrmApi)
+    threading.Thread(target=crm.serve_forever, daemon=True).start()
+    try:
+        with RealAirflow(env, triggerer=True, startup_timeout=240) as af:
+            _step(f"api-server, scheduler, dag-processor, triggerer up on {af.base_url}", started)
+            for dag_id, conf in RUNS:
+                run_ids[dag_id] = af.trigger(dag_id, conf)
+            for dag_id, _ in RUNS:
+                state = af.wait_for_run(dag_id, run_ids[dag_id], timeout=600)
+                _step(f"{dag_id}: run {state}", started)
+            # The CRM is back, but the circuit is open: the consumer's sensor holds its tasks
+            # until the open duration has passed, then the first call is the probe that closes it.
+            crm_url = f"http://127.0.0.1:{crm.server_address[1]}/contacts"
+            run_ids[CONSUMER] = af.trigger(CONSUMER, {"crm_api_url": crm_url})
+            state = af.wait_for_run(CONSUMER, run_ids[CONSUMER], timeout=600)
+            _step(f"{CONSUMER}: run {state}", started)
+    finally:
+        crm.shutdown()
+        crm.server_close()
     _step("every Airflow process stopped", started)
     demo_report.print_report(HOME / "airflow.db", HOME / "orders_sink.db", run_ids)
     print(

@@ -10,6 +10,9 @@ from typing import Any
 
 DECISIONS_DAG = "errorguard_decisions"
 ORDERS_DAG = "errorguard_orders_guarded"
+ALERTING_DAG = "errorguard_alerting"
+PRODUCER_DAG = "shared_circuit_producer"
+CONSUMER_DAG = "shared_circuit_consumer"
 
 
 def table(rows: list[list[str]], headers: list[str], widths: list[int]) -> str:
@@ -144,6 +147,64 @@ def _orders(db: sqlite3.Connection, sink_db: Path, run_id: str) -> None:
         print(f"   checkpoint: position {checkpoint[0]['position']}, version {checkpoint[0]['version']}")
 
 
+def _circuit(db: sqlite3.Connection, run_ids: dict[str, str]) -> None:
+    print(f"\n3. Circuit breaker: {PRODUCER_DAG} trips crm_api, {CONSUMER_DAG} waits on it\n")
+    producer = _rows(
+        db,
+        "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ? AND run_id = ? "
+        "ORDER BY map_index",
+        PRODUCER_DAG,
+        run_ids.get(PRODUCER_DAG, ""),
+    )
+    print(f"   {PRODUCER_DAG} (CRM down): " + ", ".join(f"[{t['map_index']}] {t['state']}" for t in producer))
+    events = _rows(
+        db,
+        "SELECT from_state, to_state, reason, actor, dag_id, task_id, created_at "
+        "FROM errorguard_circuit_event WHERE circuit_name = 'crm_api' ORDER BY id",
+    )
+    rows = [
+        [
+            e["created_at"][11:19],
+            f"{e['from_state']} -> {e['to_state']}",
+            f"{e['dag_id'] or ''}.{e['task_id'] or ''}",
+            e["reason"] or "",
+        ]
+        for e in events
+    ]
+    print("\n   transitions of crm_api (errorguard_circuit_event):\n")
+    print(textwrap.indent(table(rows, ["time", "transition", "task", "reason"], [8, 22, 40, 50]), "   "))
+    consumer_run = run_ids.get(CONSUMER_DAG, "")
+    held = _rows(
+        db,
+        "SELECT COUNT(*) AS n FROM task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id "
+        "WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.task_id = 'wait_for_crm'",
+        CONSUMER_DAG,
+        consumer_run,
+    )
+    consumer = _rows(
+        db,
+        "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY task_id",
+        CONSUMER_DAG,
+        consumer_run,
+    )
+    print(
+        f"\n   {CONSUMER_DAG} (CRM back up): the sensor held the group {held[0]['n'] if held else 0} time(s) "
+        "while the circuit was open (rescheduled: no worker slot, no retry), then: "
+        + ", ".join(f"{t['task_id']} {t['state']}" for t in consumer)
+    )
+
+
+def _alerts(metadata_db: Path) -> None:
+    from airflow_errorguard.alerts.report import incident_report
+    from airflow_errorguard.storage.database import Database
+    from airflow_errorguard.storage.engine import dispose_engines, get_engine
+
+    print(f"\n4. Alerts: {ALERTING_DAG} (ErrorGuardCallback in default_args, one incident per fingerprint)\n")
+    report = incident_report(Database(get_engine(f"sqlite:///{metadata_db}")), dag_id=ALERTING_DAG)
+    print(textwrap.indent(report, "   "))
+    dispose_engines()
+
+
 def print_report(metadata_db: Path, sink_db: Path, run_ids: dict[str, str]) -> None:
     """Print every section of the report for the demo's runs (``{dag_id: run_id}``)."""
     with sqlite3.connect(metadata_db) as db:
@@ -151,3 +212,7 @@ def print_report(metadata_db: Path, sink_db: Path, run_ids: dict[str, str]) -> N
             _decisions(db, run_ids[DECISIONS_DAG])
         if ORDERS_DAG in run_ids:
             _orders(db, sink_db, run_ids[ORDERS_DAG])
+        if PRODUCER_DAG in run_ids:
+            _circuit(db, run_ids)
+    if ALERTING_DAG in run_ids:
+        _alerts(metadata_db)
