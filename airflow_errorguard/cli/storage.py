@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from airflow_errorguard.storage.audit import AuditRepository
-from airflow_errorguard.storage.circuits import SqlCircuitStorage
 from airflow_errorguard.storage.database import Database
-from airflow_errorguard.storage.incidents import IncidentRepository
-from airflow_errorguard.storage.quarantine import QuarantineRepository
+from airflow_errorguard.storage.repositories import Repositories
 
 URL_ENV = "ERRORGUARD_URL"
 
 
-@dataclass
-class UrlStorage:
+class UrlStorage(Repositories):
     """errorguard's repositories on a SQLAlchemy URL, without importing Airflow."""
 
-    url: str
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     @cached_property
     def database(self) -> Database:
@@ -28,33 +24,10 @@ class UrlStorage:
 
         return Database(get_engine(self.url), conn_id="--url")
 
-    @cached_property
-    def quarantine(self) -> QuarantineRepository:
-        return QuarantineRepository(self.database)
-
-    @cached_property
-    def audit(self) -> AuditRepository:
-        return AuditRepository(self.database)
-
-    @cached_property
-    def circuits(self) -> SqlCircuitStorage:
-        return SqlCircuitStorage(self.database)
-
-    @cached_property
-    def incidents(self) -> IncidentRepository:
-        return IncidentRepository(self.database)
-
     def upgrade_schema(self) -> str | None:
-        from sqlalchemy.engine import make_url
-
         from airflow_errorguard.storage import migrate
-        from airflow_errorguard.storage.engine import EngineOptions, create_storage_engine
 
-        engine = create_storage_engine(make_url(self.url), EngineOptions(), pooled=False)
-        try:
-            return migrate.upgrade(engine)
-        finally:
-            engine.dispose()
+        return migrate.upgrade(self.url)
 
 
 def open_storage(url: str | None, conn_id: str) -> Any:

@@ -10,9 +10,8 @@ Airflow's metadata database when the connection is not defined.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sqlalchemy import text
@@ -22,19 +21,12 @@ from airflow_errorguard.exceptions import ErrorGuardStorageConfigError, ErrorGua
 from airflow_errorguard.hooks import connection_url
 from airflow_errorguard.hooks.runtime import metadata_db_url, orm_blocked
 from airflow_errorguard.storage import migrate
-from airflow_errorguard.storage.audit import AuditRepository
-from airflow_errorguard.storage.checkpoints import CheckpointRepository
-from airflow_errorguard.storage.circuits import SqlCircuitStorage
 from airflow_errorguard.storage.database import Clock, Database, translate_errors, utcnow
 from airflow_errorguard.storage.engine import EngineOptions, create_storage_engine, get_engine
-from airflow_errorguard.storage.events import ErrorEventRepository
-from airflow_errorguard.storage.incidents import IncidentRepository
 from airflow_errorguard.storage.payload import PayloadPolicy
-from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.unit_of_work import UnitOfWork, run_in_unit_of_work
+from airflow_errorguard.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def _is_not_found(err: BaseException) -> bool:
@@ -54,7 +46,7 @@ def payload_policy_from_settings() -> PayloadPolicy:
     )
 
 
-class ErrorGuardHook(DbApiHook):
+class ErrorGuardHook(DbApiHook, Repositories):
     """
     Reach errorguard's tables through an Airflow connection.
 
@@ -182,39 +174,6 @@ class ErrorGuardHook(DbApiHook):
     def database(self) -> Database:
         """The engine with this hook's connection id and clock (what repositories run on)."""
         return Database(self.get_sqlalchemy_engine(), conn_id=self.conn_id, clock=self._clock)
-
-    @cached_property
-    def quarantine(self) -> QuarantineRepository:
-        return QuarantineRepository(self.database, self.payload_policy)
-
-    @cached_property
-    def checkpoints(self) -> CheckpointRepository:
-        return CheckpointRepository(self.database)
-
-    @cached_property
-    def events(self) -> ErrorEventRepository:
-        return ErrorEventRepository(self.database)
-
-    @cached_property
-    def audit(self) -> AuditRepository:
-        return AuditRepository(self.database)
-
-    @cached_property
-    def circuits(self) -> SqlCircuitStorage:
-        """Shared circuit breaker state (see :mod:`airflow_errorguard.circuits`)."""
-        return SqlCircuitStorage(self.database)
-
-    @cached_property
-    def incidents(self) -> IncidentRepository:
-        return IncidentRepository(self.database)
-
-    def unit_of_work(self) -> UnitOfWork:
-        """A unit of work: ``with hook.unit_of_work() as uow: ...`` commits everything or nothing."""
-        return UnitOfWork(self.database, self.payload_policy)
-
-    def run_in_unit_of_work(self, work: Callable[[UnitOfWork], T], *, attempts: int = 3) -> T:
-        """``work(uow)`` in a unit of work, repeated on transient database failures."""
-        return run_in_unit_of_work(self.database, work, policy=self.payload_policy, attempts=attempts)
 
     def upgrade_schema(self) -> str | None:
         """Create/upgrade errorguard's tables on this connection (separate-database deployments)."""
