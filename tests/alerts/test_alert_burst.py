@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import queue
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,10 @@ from sqlalchemy import func, select
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.incidents import IncidentRepository
-from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.tables import error_event_table as e
 from airflow_errorguard.storage.tables import incident_table
 from tests.alerts import alert_worker as w
-from tests.storage.helpers import empty_tables
+from tests.storage.helpers import migrated_url, run_processes
 
 WORKERS = 8
 
@@ -29,13 +27,7 @@ WORKERS = 8
     ]
 )
 def burst_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'burst.db'}"
-        upgrade(url)
-        return url
-    url = str(request.getfixturevalue("postgres_storage_url"))
-    empty_tables(url)
-    return url
+    return migrated_url(request, tmp_path, "burst")
 
 
 def run_burst(url: str, markers: Path) -> list[dict[str, Any]]:
@@ -46,21 +38,7 @@ def run_burst(url: str, markers: Path) -> list[dict[str, Any]]:
         ctx.Process(target=w.run, args=(url, i, str(markers), barrier, results), daemon=True)
         for i in range(WORKERS)
     ]
-    for proc in procs:
-        proc.start()
-    reports = []
-    try:
-        for _ in procs:
-            reports.append(results.get(timeout=240))
-    except queue.Empty:
-        pytest.fail(f"only {len(reports)} of {WORKERS} workers finished within 240 s")
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
-    assert all(proc.exitcode == 0 for proc in procs), [proc.exitcode for proc in procs]
-    return reports
+    return run_processes(procs, results)
 
 
 def test_eight_processes_one_alert(burst_url: str, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ and the counters add up (every call, failure and rejection counted once).
 from __future__ import annotations
 
 import multiprocessing
-import queue
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ import pytest
 from airflow_errorguard.storage.circuits import SqlCircuitStorage
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
-from airflow_errorguard.storage.migrate import upgrade
 from tests.circuit import circuit_concurrency_worker as w
-from tests.storage.helpers import empty_tables
+from tests.storage.helpers import migrated_url, run_processes
 
 WORKERS = 8
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC).timestamp()
@@ -33,13 +31,7 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC).timestamp()
     ]
 )
 def concurrent_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'circuit-concurrency.db'}"
-        upgrade(url)
-        return url
-    url = str(request.getfixturevalue("postgres_storage_url"))
-    empty_tables(url)
-    return url
+    return migrated_url(request, tmp_path, "circuit-concurrency")
 
 
 def run_workers(url: str) -> list[dict[str, Any]]:
@@ -50,10 +42,8 @@ def run_workers(url: str) -> list[dict[str, Any]]:
     procs = [
         ctx.Process(target=w.run, args=(url, i, epoch, barrier, results), daemon=True) for i in range(WORKERS)
     ]
-    for proc in procs:
-        proc.start()
-    reports = []
-    try:
+
+    def drive() -> None:
         barrier.wait(timeout=180)  # everyone connected
         for _ in range(w.CYCLES):
             barrier.wait(timeout=180)  # failures recorded
@@ -62,18 +52,8 @@ def run_workers(url: str) -> list[dict[str, Any]]:
             barrier.wait(timeout=180)
             barrier.wait(timeout=180)  # admissions made
             barrier.wait(timeout=180)  # probes reported
-        for _ in procs:
-            reports.append(results.get(timeout=120))
-    except (queue.Empty, multiprocessing.BrokenBarrierError):  # type: ignore[attr-defined]
-        while not results.empty():
-            reports.append(results.get_nowait())
-        pytest.fail(f"workers did not finish: {[r['error'] for r in reports if r['error']]}")
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
-    return reports
+
+    return run_processes(procs, results, timeout=120, drive=drive)
 
 
 def test_one_transition_per_trip_and_exact_probes(concurrent_url: str) -> None:

@@ -7,7 +7,6 @@ Proves: no duplicate rows, no lost checkpoint update, the checkpoint moves exact
 from __future__ import annotations
 
 import multiprocessing
-import queue
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ from sqlalchemy import func, select
 from airflow_errorguard.storage.checkpoints import CheckpointRepository
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
-from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.tables import quarantine_table as q
 from tests.storage import concurrency_worker as w
-from tests.storage.helpers import empty_tables
+from tests.storage.helpers import migrated_url, run_processes
 
 WORKERS = 8
 ITERATIONS = 12
@@ -34,13 +32,7 @@ BATCH = 40
     ]
 )
 def concurrent_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'concurrency.db'}"
-        upgrade(url)
-        return url
-    url = str(request.getfixturevalue("postgres_storage_url"))
-    empty_tables(url)
-    return url
+    return migrated_url(request, tmp_path, "concurrency")
 
 
 def run_workers(url: str) -> list[dict[str, Any]]:
@@ -51,21 +43,7 @@ def run_workers(url: str) -> list[dict[str, Any]]:
         ctx.Process(target=w.run, args=(url, i, ITERATIONS, BATCH, barrier, results), daemon=True)
         for i in range(WORKERS)
     ]
-    for proc in procs:
-        proc.start()
-    reports = []
-    try:
-        for _ in procs:
-            reports.append(results.get(timeout=240))
-    except queue.Empty:
-        pytest.fail(f"only {len(reports)} of {WORKERS} workers finished within 240 s (deadlock?)")
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
-    assert all(proc.exitcode == 0 for proc in procs), [proc.exitcode for proc in procs]
-    return reports
+    return run_processes(procs, results)
 
 
 def test_concurrent_batches_and_checkpoint_advances(concurrent_url: str) -> None:
