@@ -179,7 +179,14 @@ class RealAirflow:
                 if response.status_code == 200:
                     health = response.json()
                     last = health
-                    components = ("scheduler", "dag_processor", *(("triggerer",) if self.triggerer else ()))
+                    started = {name for name, _ in self.PROCESSES} | (
+                        {"triggerer"} if self.triggerer else set()
+                    )
+                    components = [
+                        c
+                        for c in ("scheduler", "dag_processor", "triggerer")
+                        if c.replace("_", "-") in started
+                    ]
                     if all(health.get(c, {}).get("status") == "healthy" for c in components):
                         return
             except httpx.HTTPError as exc:
