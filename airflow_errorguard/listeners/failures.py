@@ -11,6 +11,8 @@ never raises: a storage problem is logged once per process and the task is untou
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from airflow.listeners import hookimpl
@@ -58,6 +60,31 @@ def record(task_instance: Any, error: BaseException | str | None) -> bool:
     )
 
 
+def _safely(work: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            work()
+        except Exception as err:
+            _warn_once(err)
+
+    return run
+
+
+def _dispatch(work: Callable[[], object]) -> None:
+    """
+    Run *work* now in a task process; in a server process (the scheduler handling a task that
+    died, the api-server) Airflow calls the hook inside its own open transaction, and on SQLite
+    our write would wait for that transaction's lock while it waits for us -- so record from a
+    short-lived thread, which writes once Airflow's transaction has committed.
+    """
+    from airflow_errorguard.hooks.runtime import orm_blocked
+
+    if orm_blocked():
+        _safely(work)()
+    else:
+        threading.Thread(target=_safely(work), name="errorguard-listener", daemon=True).start()
+
+
 @hookimpl
 def on_task_instance_failed(
     previous_state: Any, task_instance: Any, error: BaseException | str | None
@@ -65,22 +92,25 @@ def on_task_instance_failed(
     """Record the failed try (``up_for_retry`` or ``failed``)."""
     try:
         if _enabled():
-            record(task_instance, error)
+            _dispatch(lambda: record(task_instance, error))
     except Exception as err:
         _warn_once(err)
+
+
+def _mark_fixed(task_instance: Any) -> None:
+    from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+    from airflow_errorguard.storage.identity import TaskIdentity
+
+    identity = TaskIdentity.from_ti(task_instance)
+    if identity.try_number > 1:  # a first-try success has no failures to mark
+        ErrorGuardHook().events.set_outcome(identity, "success")
 
 
 @hookimpl
 def on_task_instance_success(previous_state: Any, task_instance: Any) -> None:
     """Mark the task instance's recorded failures as fixed by a retry."""
     try:
-        if not _enabled():
-            return
-        from airflow_errorguard.hooks.errorguard import ErrorGuardHook
-        from airflow_errorguard.storage.identity import TaskIdentity
-
-        identity = TaskIdentity.from_ti(task_instance)
-        if identity.try_number > 1:  # a first-try success has no failures to mark
-            ErrorGuardHook().events.set_outcome(identity, "success")
+        if _enabled():
+            _dispatch(lambda: _mark_fixed(task_instance))
     except Exception as err:
         _warn_once(err)

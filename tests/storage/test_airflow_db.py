@@ -14,7 +14,15 @@ from tests.harness import AirflowEnv
 from tests.harness import postgres as pg
 
 pytestmark = pytest.mark.airflow
-TABLES = {"errorguard_quarantine", "errorguard_checkpoint", "errorguard_error_event", "errorguard_audit"}
+TABLES = {
+    "errorguard_quarantine",
+    "errorguard_checkpoint",
+    "errorguard_error_event",
+    "errorguard_audit",
+    "errorguard_circuit",
+    "errorguard_circuit_event",
+    "errorguard_incident",
+}
 SENTINEL = (
     "INSERT INTO errorguard_audit (entity, entity_id, action, actor, created_at) "
     "VALUES ('test', 'sentinel', 'keep', 'pytest', '2026-01-01 00:00:00')"
