@@ -88,6 +88,19 @@ class Claim:
     incident: IncidentRow
     pending_until: datetime | None = None
 
+    @classmethod
+    def of(
+        cls, before: IncidentRow, after: IncidentRow, claimed: bool, pending_until: datetime | None = None
+    ) -> Claim:
+        """The claim from the incident before and after the claiming transaction."""
+        return cls(
+            notify=claimed,
+            reminder=claimed and before.notify_count > 0,
+            since_last=before.occurrences - before.notified_occurrences,
+            incident=after,
+            pending_until=pending_until,
+        )
+
 
 def _key(value: str) -> str:
     if not value or len(value) > KEY_LEN:
@@ -182,7 +195,8 @@ class IncidentRepository:
             )
             before = self._get(conn, key)
             assert before is not None  # inserted above, and incidents are never deleted here
-            pending = before.first_seen_at + group_wait if before.first_seen_at + group_wait > now else None
+            waited_until = before.first_seen_at + group_wait
+            pending = waited_until if waited_until > now else None
             claimed = False
             if may_notify and pending is None:
                 claimed = self._claim(conn, key, now, repeat_interval, group_wait)
@@ -190,13 +204,7 @@ class IncidentRepository:
                 self._suppress(conn, key)
             after = self._get(conn, key)
         assert after is not None
-        return Claim(
-            notify=claimed,
-            reminder=claimed and before.notify_count > 0,
-            since_last=before.occurrences - before.notified_occurrences,
-            incident=after,
-            pending_until=pending if may_notify else None,
-        )
+        return Claim.of(before, after, claimed, pending if may_notify else None)
 
     def claim_after_wait(
         self, incident_key: str, *, repeat_interval: timedelta, group_wait: timedelta
@@ -215,12 +223,7 @@ class IncidentRepository:
                 self._suppress(conn, incident_key)
             after = self._get(conn, incident_key)
         assert after is not None
-        return Claim(
-            notify=claimed,
-            reminder=claimed and before.notify_count > 0,
-            since_last=before.occurrences - before.notified_occurrences,
-            incident=after,
-        )
+        return Claim.of(before, after, claimed)
 
     @staticmethod
     def _claim(
