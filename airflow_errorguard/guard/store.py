@@ -18,6 +18,7 @@ from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.records import QuarantineItem
 
 if TYPE_CHECKING:
+    from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter
     from airflow_errorguard.storage.database import Database
     from airflow_errorguard.storage.payload import PayloadPolicy
     from airflow_errorguard.storage.unit_of_work import UnitOfWork
@@ -66,6 +67,9 @@ class GuardStore(abc.ABC):
         the batch's *outputs* together, or nothing. Returns the new version.
         """
 
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing between commits
+        """Release what the store keeps between commits (the run calls this when it ends)."""
+
 
 class MemoryGuardStore(GuardStore):
     """In-memory store: quarantined items by key (first wins) and one progress value."""
@@ -102,7 +106,10 @@ class MemoryGuardStore(GuardStore):
 class SqlGuardStore(GuardStore):
     """
     errorguard's tables: each commit is one unit of work (quarantine rows + checkpoint CAS),
-    repeated on transient database failures.
+    repeated on transient database failures. A batch that only advances the checkpoint (no
+    quarantine rows, nothing for a transactional sink) takes the hot path: one compare-and-swap
+    over a connection pinned for the run (:mod:`~airflow_errorguard.storage.checkpoint_writer`),
+    falling back to the unit of work whenever that path is not sure it succeeded.
 
     :param database: The storage (``ErrorGuardHook().database``).
     :param identity: The task instance try quarantining records.
@@ -122,6 +129,7 @@ class SqlGuardStore(GuardStore):
         self.key = checkpoint
         self.policy = policy
         self._version = 0
+        self._writer: PinnedCheckpointWriter | None = None
 
     def load(self) -> Progress:
         if self.key is None:
@@ -145,6 +153,19 @@ class SqlGuardStore(GuardStore):
         from airflow_errorguard.storage.unit_of_work import run_in_unit_of_work
 
         key = self.key
+        if key is not None and expected_version and not items and not (sink is not None and outputs):
+            if self._writer is None:
+                from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter
+
+                self._writer = PinnedCheckpointWriter(self.database, key)
+            if self._writer.advance(
+                state=progress.state,
+                position=progress.position,
+                expected_version=expected_version,
+                updated_by=self._updated_by,
+            ):
+                self._version = expected_version + 1
+                return self._version
 
         def work(uow: UnitOfWork) -> int:
             if sink is not None and outputs:
@@ -159,7 +180,7 @@ class SqlGuardStore(GuardStore):
                 state=progress.state,
                 position=progress.position,
                 expected_version=expected_version,
-                updated_by=f"try {self.identity.try_number}",
+                updated_by=self._updated_by,
             )
             return saved.version
 
@@ -170,3 +191,11 @@ class SqlGuardStore(GuardStore):
 
             metrics.records_quarantined(len(items), dag_id=self.identity.dag_id)
         return version
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    @property
+    def _updated_by(self) -> str:
+        return f"try {self.identity.try_number}"

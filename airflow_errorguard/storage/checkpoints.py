@@ -98,7 +98,7 @@ _KEY_MATCH = (
     & (c.c.map_index == bindparam("k_map_index"))
     & (c.c.name == bindparam("k_name"))
 )
-_UPDATE_AT_VERSION = (
+UPDATE_AT_VERSION = (
     update(c)
     .where(_KEY_MATCH, c.c.version == bindparam("k_version"))
     .values(
@@ -109,7 +109,7 @@ _UPDATE_AT_VERSION = (
         updated_by=bindparam("new_updated_by"),
     )
 )
-_UPDATE_AT_VERSION_RETURNING = _UPDATE_AT_VERSION.returning(c.c.created_at)
+_UPDATE_AT_VERSION_RETURNING = UPDATE_AT_VERSION.returning(c.c.created_at)
 _CREATED_AT = select(c.c.created_at).where(_KEY_MATCH)
 
 
@@ -126,7 +126,7 @@ class Checkpoint:
     updated_by: str | None
 
 
-def _encode_state(key: CheckpointKey, state: Any) -> str:
+def encode_state(key: CheckpointKey, state: Any) -> str:
     try:
         return json.dumps(state, allow_nan=False, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError) as err:
@@ -180,7 +180,7 @@ class CheckpointRepository:
         """
         if expected_version < 0:
             raise ValueError(f"checkpoint {key}: expected_version must be >= 0, got {expected_version}")
-        text = _encode_state(key, state)
+        text = encode_state(key, state)
         pos = clean_text(position, 1024)
         by = clean_text(updated_by, 250)
         now = self._tx.clock()
@@ -218,7 +218,7 @@ class CheckpointRepository:
                     row = conn.execute(_UPDATE_AT_VERSION_RETURNING, params).first()
                     done, created_at = (0, None) if row is None else (1, row[0])
                 else:
-                    done = conn.execute(_UPDATE_AT_VERSION, params).rowcount
+                    done = conn.execute(UPDATE_AT_VERSION, params).rowcount
                     created_at = None
             if done != 1:
                 actual = conn.execute(select(c.c.version).where(key.where())).scalar_one_or_none()
