@@ -1,4 +1,4 @@
-"""``errorguard circuits ...``, ``incidents list``, ``stats`` and ``db upgrade``."""
+"""``errorguard circuits ...``, ``incidents list``, ``stats`` and ``db upgrade|search-index``."""
 
 from __future__ import annotations
 
@@ -106,6 +106,24 @@ def cmd_db_upgrade(storage: Any, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_db_search_index(storage: Any, args: argparse.Namespace) -> int:
+    from airflow_errorguard.storage import message_search
+
+    db = storage.database
+    changed = False
+    if args.action == "create":
+        changed = message_search.create_message_search_index(db)
+    elif args.action == "drop":
+        changed = message_search.drop_message_search_index(db)
+    state = message_search.message_search_index_state(db)
+    if args.output == "json":
+        output.as_json({"index": message_search.MESSAGE_SEARCH_INDEX, "state": state, "changed": changed})
+    else:
+        done = {"create": " (created now)", "drop": " (dropped now)"}.get(args.action, "") if changed else ""
+        print(f"message search index {message_search.MESSAGE_SEARCH_INDEX}: {state}{done}")
+    return OK
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     circuits = sub.add_parser("circuits", help="circuit breakers").add_subparsers(
         dest="command", required=True
@@ -137,3 +155,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     db.add_parser("upgrade", parents=[common], help="create/upgrade the tables").set_defaults(
         handler=cmd_db_upgrade
     )
+    p = db.add_parser(
+        "search-index",
+        parents=[common],
+        help="PostgreSQL: the opt-in trigram index for message search (faster search, slower inserts)",
+    )
+    p.add_argument("action", choices=("status", "create", "drop"))
+    p.set_defaults(handler=cmd_db_search_index)
