@@ -44,6 +44,12 @@ def _machine() -> str:
     )
 
 
+def summary(bench: Path) -> str:
+    """The first paragraph of the benchmark's docstring, on one line."""
+    paragraph = bench.read_text().split('"""')[1].strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
+
+
 def main() -> int:
     benches = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     if not benches:
@@ -64,7 +70,7 @@ def main() -> int:
             failed.append(bench.name)
             print(proc.stderr[-4000:], file=sys.stderr)
             output += f"\n\nFAILED with exit code {proc.returncode}:\n{proc.stderr.strip()[-2000:]}"
-        doc = (bench.read_text().split('"""')[1].strip().splitlines() or [""])[0]
+        doc = summary(bench)
         sections.append(f"## `{bench.name}`\n\n{doc}\n\n```text\n{output}\n```\n\n_({elapsed:.0f} s)_\n")
     PAGE.write_text(
         "# Benchmarks\n\n"
