@@ -55,6 +55,20 @@ class IncidentRow:
 _ROW_FIELDS = [f.name for f in fields(IncidentRow)]
 
 
+def _fresh(now: datetime) -> dict[str, Any]:
+    """An incident starting afresh at *now*: a new one, or a resolved one failing again."""
+    return {
+        "status": "open",
+        "first_seen_at": now,
+        "occurrences": 0,
+        "notified_occurrences": 0,
+        "last_notified_at": None,
+        "notify_count": 0,
+        "suppressed_count": 0,
+        "resolved_at": None,
+    }
+
+
 @dataclass(frozen=True)
 class Observation:
     """What a failure tells the incident (the grouping key is computed by the caller)."""
@@ -152,33 +166,16 @@ class IncidentRepository:
                     circuit_name=observation.circuit_name,
                     error_category=clean_text(observation.error_category, 32) or "unknown",
                     reason=clean_text(observation.reason, REASON_LIMIT),
-                    status="open",
-                    first_seen_at=now,
                     last_seen_at=now,
-                    occurrences=0,
-                    notified_occurrences=0,
-                    last_notified_at=None,
-                    notify_count=0,
-                    suppressed_count=0,
-                    resolved_at=None,
                     version=0,
+                    **_fresh(now),
                 )
             )
             # A resolved incident that fails again starts afresh (one worker wins; others just count).
             conn.execute(
                 update(t)
                 .where(t.c.incident_key == key, t.c.status == "resolved")
-                .values(
-                    status="open",
-                    first_seen_at=now,
-                    occurrences=0,
-                    notified_occurrences=0,
-                    last_notified_at=None,
-                    notify_count=0,
-                    suppressed_count=0,
-                    resolved_at=None,
-                    version=t.c.version + 1,
-                )
+                .values(version=t.c.version + 1, **_fresh(now))
             )
             conn.execute(
                 update(t)
