@@ -10,8 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from airflow_errorguard.classify.defaults import classify as _classify_function
-from airflow_errorguard.classify.defaults import set_default_classifier_factory
+from airflow_errorguard.classification.defaults import classify as _classify_function
+from airflow_errorguard.classification.defaults import set_default_classifier_factory
 from airflow_errorguard.settings import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from airflow_errorguard.alerts.callback import ErrorGuardCallback
     from airflow_errorguard.alerts.config import AlertConfig
     from airflow_errorguard.breaker.config import Circuit
-    from airflow_errorguard.circuit_outcomes import CircuitOutcomeCallback, circuit_guard
-    from airflow_errorguard.classify.classifier import Classifier
-    from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
-    from airflow_errorguard.classify.rules import Rule
+    from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback, circuit_guard
+    from airflow_errorguard.classification.classifier import Classifier
+    from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+    from airflow_errorguard.classification.rules import Rule
     from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError, ErrorGuardError
-    from airflow_errorguard.guard.context import ErrorGuard
+    from airflow_errorguard.guard.facade import ErrorGuard
     from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
     from airflow_errorguard.operators.replay import QuarantineReplayOperator
@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "AlertConfig": "airflow_errorguard.alerts.config",
     "ErrorGuardCallback": "airflow_errorguard.alerts.callback",
-    "Classification": "airflow_errorguard.classify.model",
-    "ErrorAction": "airflow_errorguard.classify.model",
-    "ErrorCategory": "airflow_errorguard.classify.model",
-    "Classifier": "airflow_errorguard.classify.classifier",
-    "Rule": "airflow_errorguard.classify.rules",
+    "Classification": "airflow_errorguard.classification.model",
+    "ErrorAction": "airflow_errorguard.classification.model",
+    "ErrorCategory": "airflow_errorguard.classification.model",
+    "Classifier": "airflow_errorguard.classification.classifier",
+    "Rule": "airflow_errorguard.classification.rules",
     "Backoff": "airflow_errorguard.retry.backoff",
     "Attempt": "airflow_errorguard.retry.runner",
     "InProcessRetrier": "airflow_errorguard.retry.runner",
@@ -53,9 +53,9 @@ _EXPORTS = {
     "CircuitOpenError": "airflow_errorguard.exceptions",
     "Circuit": "airflow_errorguard.breaker.config",
     "CircuitBreakerSensor": "airflow_errorguard.sensors.circuit_breaker",
-    "CircuitOutcomeCallback": "airflow_errorguard.circuit_outcomes",
-    "circuit_guard": "airflow_errorguard.circuit_outcomes",
-    "ErrorGuard": "airflow_errorguard.guard.context",
+    "CircuitOutcomeCallback": "airflow_errorguard.circuits.outcomes",
+    "circuit_guard": "airflow_errorguard.circuits.outcomes",
+    "ErrorGuard": "airflow_errorguard.guard.facade",
     "GuardedOperator": "airflow_errorguard.operators.guarded",
     "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
     "SqlRecords": "airflow_errorguard.sources.sql",
@@ -95,7 +95,7 @@ __all__ = [
 set_default_classifier_factory(airflow_default_classifier)
 
 # Importing the ``classify`` subpackage bound its module to this name; the public name is the
-# function (the subpackage stays importable as ``airflow_errorguard.classify.<module>``).
+# function (the subpackage stays importable as ``airflow_errorguard.classification.<module>``).
 classify = _classify_function
 
 

@@ -21,7 +21,7 @@ def get_provider_info() -> dict[str, Any]:
                 "external-doc-url": "https://github.com/airflow-errorguard/airflow-errorguard",
                 "tags": ["software"],
                 "python-modules": [
-                    "airflow_errorguard.classify",
+                    "airflow_errorguard.classification",
                     "airflow_errorguard.retry",
                     "airflow_errorguard.storage",
                     "airflow_errorguard.guard",

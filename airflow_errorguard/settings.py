@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.plugins import load_plugins
-from airflow_errorguard.classify.rules import Rule
-from airflow_errorguard.classify.rules_file import load_rules_file
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.plugins import load_plugins
+from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.classification.rules_file import load_rules_file
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import JITTERS
 
@@ -223,7 +223,7 @@ def build_classifier(
 
 def airflow_default_classifier() -> Classifier:
     """
-    Factory for :func:`~airflow_errorguard.classify.defaults.set_default_classifier_factory`:
+    Factory for :func:`~airflow_errorguard.classification.defaults.set_default_classifier_factory`:
     the configured rules file and plugins; built-ins only where Airflow is not installed.
     """
     try:

@@ -9,13 +9,13 @@ if TYPE_CHECKING:
     from airflow_errorguard.alerts.callback import ErrorGuardCallback
     from airflow_errorguard.alerts.config import AlertConfig
     from airflow_errorguard.alerts.content import Alert
-    from airflow_errorguard.alerts.learned_policy import LearningRetryPolicy
+    from airflow_errorguard.retry.learned_policy import LearningRetryPolicy
 
 _EXPORTS = {
     "Alert": "airflow_errorguard.alerts.content",
     "AlertConfig": "airflow_errorguard.alerts.config",
     "ErrorGuardCallback": "airflow_errorguard.alerts.callback",
-    "LearningRetryPolicy": "airflow_errorguard.alerts.learned_policy",
+    "LearningRetryPolicy": "airflow_errorguard.retry.learned_policy",
 }
 __all__ = ["Alert", "AlertConfig", "ErrorGuardCallback", "LearningRetryPolicy"]
 

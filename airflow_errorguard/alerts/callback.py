@@ -18,18 +18,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow_errorguard.alerts import metrics
+from airflow_errorguard import metrics
 from airflow_errorguard.alerts.circuits import OPEN_STATES, circuit_from_exception, circuit_info
 from airflow_errorguard.alerts.config import AlertConfig
 from airflow_errorguard.alerts.content import Alert, CircuitInfo, errorguard_url, ti_url
 from airflow_errorguard.alerts.decision import should_alert
 from airflow_errorguard.alerts.dispatch import Notifier, dispatch
-from airflow_errorguard.alerts.learning import LearnedDecision, learned_decision
 from airflow_errorguard.alerts.recording import record_failure
 from airflow_errorguard.alerts.resolve import resolve_on_success
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import Classification
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.learning import LearnedDecision, learned_decision
 from airflow_errorguard.settings import build_classifier, load_settings
 from airflow_errorguard.storage import stats
 from airflow_errorguard.storage.database import Clock, utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from airflow_errorguard.alerts.learning import LearnedDecision
+from airflow_errorguard.retry.learning import LearnedDecision
 
 #: Categories a retry cannot fix: alert on the retry already (the task lacks a fail-fast policy).
 FAIL_FAST = frozenset({"configuration", "data"})

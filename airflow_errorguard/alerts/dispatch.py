@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_errorguard.alerts import metrics
+from airflow_errorguard import metrics
 from airflow_errorguard.alerts.content import Alert
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from airflow_errorguard.alerts import metrics
-from airflow_errorguard.classify.model import Classification
+from airflow_errorguard import metrics
+from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.events import ErrorEvent
 from airflow_errorguard.storage.identity import TaskIdentity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.alerts import metrics
+from airflow_errorguard import metrics
 from airflow_errorguard.alerts.content import Alert, ti_url
 from airflow_errorguard.alerts.dispatch import Notifier, dispatch
 from airflow_errorguard.storage.identity import TaskIdentity

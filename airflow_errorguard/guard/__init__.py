@@ -3,7 +3,7 @@ Guarded record processing: classify each failure, retry transient ones in-proces
 bad records, commit progress per batch, resume from the checkpoint, enforce an error budget.
 
 The engine (:mod:`~airflow_errorguard.guard.engine`) imports nothing from Airflow; the operator,
-the ``@task.guarded`` decorator and :class:`~airflow_errorguard.guard.context.ErrorGuard` adapt it.
+the ``@task.guarded`` decorator and :class:`~airflow_errorguard.guard.facade.ErrorGuard` adapt it.
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.defaults import get_default_classifier
-from airflow_errorguard.classify.model import ErrorAction
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.defaults import get_default_classifier
+from airflow_errorguard.classification.model import ErrorAction
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
 from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink

@@ -187,7 +187,7 @@ class SqlGuardStore(GuardStore):
         version = run_in_unit_of_work(self.database, work, policy=self.policy)
         self._version = version
         if items:
-            from airflow_errorguard.alerts import metrics
+            from airflow_errorguard import metrics
 
             metrics.records_quarantined(len(items), dag_id=self.identity.dag_id)
         return version

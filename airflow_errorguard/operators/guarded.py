@@ -21,7 +21,7 @@ from airflow_errorguard.storage.checkpoints import CheckpointKey
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_errorguard.classify.classifier import Classifier
+    from airflow_errorguard.classification.classifier import Classifier
 
 RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]] | SqlRecords
 
@@ -98,7 +98,7 @@ class GuardedOperator(BaseOperator):
             kwargs["retry_policy"] = ErrorGuardRetryPolicy()
         super().__init__(**kwargs)
         if circuit is not None:
-            from airflow_errorguard.circuits import validate_circuit_argument
+            from airflow_errorguard.circuits.registry import validate_circuit_argument
 
             circuit = validate_circuit_argument(circuit, self.task_id)
         if on_circuit_open not in ("reschedule", "fail"):
@@ -129,7 +129,7 @@ class GuardedOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_errorguard.guard.context import ErrorGuard
+        from airflow_errorguard.guard.facade import ErrorGuard
 
         guard = ErrorGuard.for_context(context, errorguard_conn_id=self.errorguard_conn_id)
         key = (
@@ -170,8 +170,8 @@ class GuardedOperator(BaseOperator):
     def _circuit_check(self, context: Context) -> Any:
         if self.circuit is None:
             return None
-        from airflow_errorguard.circuit_outcomes import RunCircuitCheck
-        from airflow_errorguard.circuits import get_circuit_breaker
+        from airflow_errorguard.circuits.outcomes import RunCircuitCheck
+        from airflow_errorguard.circuits.registry import get_circuit_breaker
 
         breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
         return RunCircuitCheck(breaker, self.on_circuit_open)
@@ -207,6 +207,6 @@ class GuardedOperator(BaseOperator):
 
 
 def _count_in_process_retries(count: int) -> None:
-    from airflow_errorguard.alerts import metrics
+    from airflow_errorguard import metrics
 
     metrics.in_process_retry("transient", count)

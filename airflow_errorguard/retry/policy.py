@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import RetryDecision, RetryPolicy
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
-from airflow_errorguard.classify.rules import Rule
-from airflow_errorguard.classify.signals import safe_str
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
@@ -94,7 +94,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         settings = load_settings()
         self.on_decision = on_decision
         if circuit is not None:
-            from airflow_errorguard.circuits import validate_circuit_argument
+            from airflow_errorguard.circuits.registry import validate_circuit_argument
 
             circuit = validate_circuit_argument(circuit, "ErrorGuardRetryPolicy")
         self.circuit = circuit
@@ -162,7 +162,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         """Record the failure in the circuit; while it is open, retry no earlier than its next probe."""
         try:
             from airflow_errorguard.breaker.state import CircuitState
-            from airflow_errorguard.circuits import get_circuit_breaker
+            from airflow_errorguard.circuits.registry import get_circuit_breaker
 
             breaker = get_circuit_breaker(self.circuit, conn_id=self.circuit_conn_id, context=context)
             snap = breaker.record_failure(
@@ -243,7 +243,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
 def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Context | None) -> None:
     try:
-        from airflow_errorguard.alerts import metrics
+        from airflow_errorguard import metrics
 
         metrics.error_classified(verdict.category.value, dag_id=_ids(context)[0])
         metrics.decision_made(decision.action.value, verdict.category.value)

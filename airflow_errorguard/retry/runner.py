@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.defaults import get_default_classifier
-from airflow_errorguard.classify.model import Classification, ErrorAction
-from airflow_errorguard.classify.signals import safe_str
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.defaults import get_default_classifier
+from airflow_errorguard.classification.model import Classification, ErrorAction
+from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.retry.backoff import Backoff
 
 T = TypeVar("T")

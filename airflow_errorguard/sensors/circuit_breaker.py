@@ -9,7 +9,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException
 
 from airflow_errorguard.breaker.config import Circuit
-from airflow_errorguard.circuits import validate_circuit_argument
+from airflow_errorguard.circuits.registry import validate_circuit_argument
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -53,7 +53,7 @@ class CircuitBreakerSensor(BaseSensorOperator):
         self.deferrable = deferrable
 
     def _status(self, context: Context) -> dict[str, Any]:
-        from airflow_errorguard.circuits import circuit_status, get_circuit_breaker
+        from airflow_errorguard.circuits.registry import circuit_status, get_circuit_breaker
 
         return circuit_status(
             get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
@@ -81,7 +81,7 @@ class CircuitBreakerSensor(BaseSensorOperator):
         poked = self.poke(context)
         if poked.is_done:
             return poked.xcom_value
-        from airflow_errorguard.circuits import resolve
+        from airflow_errorguard.circuits.registry import resolve
         from airflow_errorguard.settings import load_settings
         from airflow_errorguard.triggers.circuit_breaker import CircuitBreakerTrigger
 

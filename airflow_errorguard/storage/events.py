@@ -16,7 +16,7 @@ from airflow_errorguard.storage.records import MESSAGE_LIMIT, REASON_LIMIT, erro
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 
 if TYPE_CHECKING:
-    from airflow_errorguard.classify.model import Classification
+    from airflow_errorguard.classification.model import Classification
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 
 if TYPE_CHECKING:
-    from airflow_errorguard.classify.model import Classification
+    from airflow_errorguard.classification.model import Classification
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ class QuarantineItem:
         unless *classification* is given.
         """
         if classification is None:
-            from airflow_errorguard.classify.defaults import classify
+            from airflow_errorguard.classification.defaults import classify
 
             classification = classify(error)
         cls_ = type(error)

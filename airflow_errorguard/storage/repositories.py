@@ -55,7 +55,7 @@ class Repositories:
 
     @cached_property
     def circuits(self) -> SqlCircuitStorage:
-        """Shared circuit breaker state (see :mod:`airflow_errorguard.circuits`)."""
+        """Shared circuit breaker state (see :mod:`airflow_errorguard.circuits.registry`)."""
         return SqlCircuitStorage(self.database)
 
     @cached_property

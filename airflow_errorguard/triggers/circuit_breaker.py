@@ -22,7 +22,7 @@ def circuit_from_dict(data: dict[str, Any]) -> Circuit:
 def _status(circuit: Circuit, conn_id: str, on_storage_failure: str) -> dict[str, Any]:
     """The circuit's state as the sensor reports it (blocking: run it in a thread)."""
     from airflow_errorguard.breaker.breaker import CircuitBreaker
-    from airflow_errorguard.circuits import _HookStorage, circuit_status
+    from airflow_errorguard.circuits.registry import _HookStorage, circuit_status
 
     return circuit_status(
         CircuitBreaker(circuit, _HookStorage(conn_id), on_storage_failure=on_storage_failure)

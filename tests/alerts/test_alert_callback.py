@@ -215,7 +215,7 @@ def test_the_callbacks_circuit_is_read_from_the_breaker_table(
 def test_learning_retry_policy_flips_unknown_decisions(make: Any, clock: FakeClock) -> None:
     from airflow.sdk import RetryAction
 
-    from airflow_errorguard.alerts.learned_policy import LearningRetryPolicy
+    from airflow_errorguard.retry.learned_policy import LearningRetryPolicy
 
     cb = make(learning_min_samples=3)
     policy = LearningRetryPolicy(errorguard_conn_id=CONN, min_samples=3, clock=clock)

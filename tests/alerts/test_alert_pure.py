@@ -9,7 +9,7 @@ import pytest
 from airflow_errorguard.alerts.config import AlertConfig
 from airflow_errorguard.alerts.content import Alert, CircuitInfo, errorguard_url, ti_url
 from airflow_errorguard.alerts.decision import should_alert
-from airflow_errorguard.alerts.learning import learn
+from airflow_errorguard.retry.learning import learn
 
 pytestmark = pytest.mark.unit
 

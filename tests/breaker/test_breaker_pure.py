@@ -36,7 +36,7 @@ def test_breaker_imports_no_airflow_module() -> None:
 
 def test_the_probe_sees_airflow_when_it_is_imported() -> None:
     code = (
-        "import json, sys; import airflow_errorguard.circuits as c; c.get_circuit_breaker; "
+        "import json, sys; import airflow_errorguard.circuits.registry as c; c.get_circuit_breaker; "
         "import airflow_errorguard.hooks.errorguard; print(json.dumps('airflow' in sys.modules))"
     )
     done = subprocess.run(

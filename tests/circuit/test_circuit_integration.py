@@ -19,8 +19,8 @@ from airflow.sdk import RetryAction
 from airflow.sdk.exceptions import AirflowRescheduleException
 
 from airflow_errorguard.breaker import Circuit, CircuitState
-from airflow_errorguard.circuit_outcomes import CircuitOutcomeCallback, circuit_guard
-from airflow_errorguard.circuits import get_circuit_breaker, resolve
+from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback, circuit_guard
+from airflow_errorguard.circuits.registry import get_circuit_breaker, resolve
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
 from airflow_errorguard.storage.engine import dispose_engines

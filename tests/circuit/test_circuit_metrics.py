@@ -9,7 +9,7 @@ from pytest_mock import MockerFixture
 
 from airflow_errorguard.breaker.config import Circuit
 from airflow_errorguard.breaker.storage import MemoryCircuitStorage
-from airflow_errorguard.circuits import get_circuit_breaker
+from airflow_errorguard.circuits.registry import get_circuit_breaker
 from airflow_errorguard.exceptions import CircuitOpenError
 
 pytestmark = pytest.mark.unit

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from airflow_errorguard.exceptions import ErrorGuardCheckpointConflict
 from airflow_errorguard.guard import GuardedRun, GuardOptions, SqlGuardStore
-from airflow_errorguard.guard.context import ErrorGuard
+from airflow_errorguard.guard.facade import ErrorGuard
 from airflow_errorguard.storage.checkpoints import CheckpointKey, CheckpointRepository
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine

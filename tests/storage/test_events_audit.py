@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow_errorguard.classify import Classifier
+from airflow_errorguard.classification import Classifier
 from airflow_errorguard.storage.audit import AuditRepository
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.events import ErrorEvent, ErrorEventRepository

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from airflow_errorguard.classify import defaults as defaults_module
-from airflow_errorguard.classify import plugins as plugins_module
-from airflow_errorguard.classify.classifier import Classifier
+from airflow_errorguard.classification import defaults as defaults_module
+from airflow_errorguard.classification import plugins as plugins_module
+from airflow_errorguard.classification.classifier import Classifier
 from tests.harness import postgres as pg
 
 MYSQL_URL_ENV = "ERRORGUARD_TEST_MYSQL_URL"

@@ -8,7 +8,12 @@ import socket
 from contextlib import closing
 from typing import Any
 
-from airflow_errorguard.classify.model import DEFAULT_ACTIONS, Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.model import (
+    DEFAULT_ACTIONS,
+    Classification,
+    ErrorAction,
+    ErrorCategory,
+)
 
 HEX16 = re.compile(r"[0-9a-f]{16}")
 

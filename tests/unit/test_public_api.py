@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import airflow_errorguard
-from airflow_errorguard.classify.model import Classification, ErrorCategory
+from airflow_errorguard.classification.model import Classification, ErrorCategory
 
 pytestmark = pytest.mark.unit
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
-    "airflow_errorguard.classify.classifier",
-    "airflow_errorguard.classify.defaults",
+    "airflow_errorguard.classification.classifier",
+    "airflow_errorguard.classification.defaults",
     "airflow_errorguard.retry.backoff",
     "airflow_errorguard.retry.runner",
 ]
@@ -41,7 +41,7 @@ def test_pure_core_imports_no_airflow_module() -> None:
         before = sorted(m for m in sys.modules if m == "airflow" or m.startswith("airflow."))
         for name in {PURE_MODULES!r}:
             importlib.import_module(name)
-        from airflow_errorguard.classify.classifier import Classifier
+        from airflow_errorguard.classification.classifier import Classifier
         from airflow_errorguard.retry.backoff import Backoff
         from airflow_errorguard.retry.runner import run_with_retry
         verdict = Classifier().classify(ConnectionResetError(104, "reset"))

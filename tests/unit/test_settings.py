@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from airflow.sdk import RetryAction
 
-from airflow_errorguard.classify.defaults import classify
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.defaults import classify
+from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.get_provider_info import get_provider_info
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
@@ -118,7 +118,7 @@ def test_missing_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path
     with pytest.raises(ErrorGuardConfigError, match=r"rules file .*gone\.yaml: cannot be read"):
         ErrorGuardRetryPolicy()
     # classify() never raises: it falls back to the built-ins and logs why.
-    with caplog.at_level(logging.WARNING, logger="airflow_errorguard.classify.defaults"):
+    with caplog.at_level(logging.WARNING, logger="airflow_errorguard.classification.defaults"):
         result = classify(TimeoutError())
     assert result.category is ErrorCategory.TRANSIENT
     assert result.rule == "builtin:type:TimeoutError"

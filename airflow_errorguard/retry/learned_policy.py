@@ -2,7 +2,7 @@
 ``LearningRetryPolicy``: ``ErrorGuardRetryPolicy`` whose ``unknown`` decisions follow history.
 
 For an ``unknown`` error the base policy keeps Airflow's default. This one asks the fingerprint's
-history (:mod:`~airflow_errorguard.alerts.learning`) first: mostly fixed by a retry before →
+history (:mod:`~airflow_errorguard.retry.learning`) first: mostly fixed by a retry before →
 retry with backoff; mostly not → fail now, with the evidence as the reason ("learned from 14 past
 occurrences: 1 succeeded on retry"). Too little history, or storage unreachable → the base
 policy's decision. The retry count still never exceeds the task's ``retries``.
@@ -16,8 +16,8 @@ from typing import Any
 
 from airflow.sdk import RetryDecision
 
-from airflow_errorguard.alerts.learning import learned_decision
-from airflow_errorguard.classify.model import Classification, ErrorCategory
+from airflow_errorguard.classification.model import Classification, ErrorCategory
+from airflow_errorguard.retry.learning import learned_decision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 from airflow_errorguard.storage.database import Clock, utcnow
 

@@ -2,7 +2,7 @@
 Circuit breakers inside Airflow: resolve a circuit's configuration and bind it to the shared storage.
 
 :func:`get_circuit_breaker` is what operators, sensors, triggers, retry policies and
-:func:`~airflow_errorguard.circuit_outcomes.circuit_guard` use. The configuration comes from the
+:func:`~airflow_errorguard.circuits.outcomes.circuit_guard` use. The configuration comes from the
 ``[errorguard] circuit_*`` defaults, the rules file's ``circuits:`` section and Python
 (:class:`~airflow_errorguard.breaker.config.Circuit`); the state lives in errorguard's tables,
 reached through the ``errorguard_default`` connection (never Airflow's ORM).
@@ -29,7 +29,7 @@ DEFAULT_CONN_ID = "errorguard_default"
 
 @lru_cache(maxsize=8)
 def _overrides(path: str, mtime: float) -> dict[str, dict[str, Any]]:
-    from airflow_errorguard.classify.circuits_file import load_circuit_overrides
+    from airflow_errorguard.circuits.rules_file import load_circuit_overrides
 
     return load_circuit_overrides(path)
 
@@ -141,12 +141,12 @@ class MetricsListener(CircuitListener):
     """Circuit transitions and rejected calls as errorguard metrics through Airflow's ``Stats``."""
 
     def on_transition(self, transition: Transition, context: CallContext) -> None:
-        from airflow_errorguard.alerts import metrics
+        from airflow_errorguard import metrics
 
         metrics.circuit_transition(transition.circuit, transition.from_state.value, transition.to_state.value)
 
     def on_rejected(self, circuit: str, admission: Admission, context: CallContext) -> None:
-        from airflow_errorguard.alerts import metrics
+        from airflow_errorguard import metrics
 
         metrics.circuit_rejected(circuit)
 

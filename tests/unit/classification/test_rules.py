@@ -11,12 +11,12 @@ import psycopg2.errors
 import pytest
 import requests
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import ErrorAction, ErrorCategory
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
+from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import Backoff
-from tests.unit.classify.test_signals_http import requests_error
+from tests.unit.classification.test_signals_http import requests_error
 from tests.unit.helpers import assert_verdict
 
 pytestmark = pytest.mark.unit
@@ -130,7 +130,7 @@ def test_code_matchers() -> None:
     busy.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
     assert matches(Rule(category="data", driver_code="sqlite:SQLITE_BUSY"), busy)
     assert not matches(Rule(category="data", driver_code="mysql:1213"), busy)
-    from tests.unit.classify.test_signals_cloud import client_error
+    from tests.unit.classification.test_signals_cloud import client_error
 
     assert matches(
         Rule(category="data", cloud_code="ThrottlingException"), client_error("ThrottlingException", 400)
@@ -221,7 +221,7 @@ def test_a_rule_that_raises_is_logged_and_skipped(caplog: pytest.LogCaptureFixtu
             Rule(category="system", name="ok", exception=KeyError),
         ]
     )
-    with caplog.at_level("WARNING", logger="airflow_errorguard.classify.classifier"):
+    with caplog.at_level("WARNING", logger="airflow_errorguard.classification.classifier"):
         result = classifier.classify(KeyError("x"))
     assert_verdict(result, ErrorCategory.SYSTEM, "user:ok")
     assert "rule 'broken' failed" in caplog.text

@@ -25,16 +25,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classify.builtin import Candidate, match_builtin
-from airflow_errorguard.classify.model import (
+from airflow_errorguard.classification.builtin import Candidate, match_builtin
+from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
     Classification,
     ErrorAction,
     ErrorCategory,
 )
-from airflow_errorguard.classify.rules import Rule
-from airflow_errorguard.classify.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
+from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
 
 log = logging.getLogger(__name__)
 

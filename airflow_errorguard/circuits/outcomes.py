@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from airflow_errorguard.breaker.breaker import CircuitBreaker
 from airflow_errorguard.breaker.config import Circuit
-from airflow_errorguard.circuits import get_circuit_breaker, validate_circuit_argument
+from airflow_errorguard.circuits.registry import get_circuit_breaker, validate_circuit_argument
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _current_context() -> Mapping[str, Any] | None:
 def record_exception(breaker: CircuitBreaker, exc: BaseException) -> None:
     """Classify *exc* and record it as a failure (counted only for the circuit's categories)."""
     try:
-        from airflow_errorguard.classify.defaults import get_default_classifier
+        from airflow_errorguard.classification.defaults import get_default_classifier
 
         verdict = get_default_classifier().classify(exc)
         breaker.record_failure(verdict.category.value, error=exc, fingerprint=verdict.fingerprint)

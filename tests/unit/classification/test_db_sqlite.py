@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.helpers import assert_verdict
 
 pytestmark = pytest.mark.unit

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import Classification
-from airflow_errorguard.classify.plugins import load_plugins
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.plugins import load_plugins
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()

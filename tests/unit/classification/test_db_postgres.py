@@ -15,8 +15,8 @@ import psycopg2.errors
 import pytest
 import sqlalchemy as sa
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.helpers import assert_verdict, closed_port
 
 pytestmark = [pytest.mark.unit, pytest.mark.postgres]

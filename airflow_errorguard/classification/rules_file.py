@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from airflow_errorguard.classify.rules import RULE_FIELDS, Rule
+from airflow_errorguard.classification.rules import RULE_FIELDS, Rule
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 
 if sys.version_info >= (3, 11):

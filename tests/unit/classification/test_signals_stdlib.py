@@ -15,8 +15,8 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.helpers import assert_verdict, closed_port
 
 pytestmark = pytest.mark.unit

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.defaults import classify
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.defaults import classify
+from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.helpers import assert_valid, assert_verdict
 
 pytestmark = pytest.mark.unit

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_errorguard.classify.model import DEFAULT_ACTIONS, ErrorAction, ErrorCategory
-from airflow_errorguard.classify.signals import LinkFacts
+from airflow_errorguard.classification.model import DEFAULT_ACTIONS, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import Backoff
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.fingerprint import mask_message
-from airflow_errorguard.classify.model import (
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.fingerprint import mask_message
+from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
     Classification,

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from airflow_errorguard.classify import plugins as plugins_module
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.defaults import classify
-from airflow_errorguard.classify.model import ErrorCategory
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification import plugins as plugins_module
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.defaults import classify
+from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.classification.rules import Rule
 from tests.unit.helpers import assert_verdict
 
 pytestmark = pytest.mark.unit
 
 PLUGIN_SOURCE = """
-from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.rules import Rule
 
 
 def teapot(exc):
@@ -100,7 +100,7 @@ def test_plugin_classifiers_decide_before_builtins(
 ) -> None:
     rules, classifiers = plugins_module.load_plugins()
     classifier = Classifier(rules=rules, plugins=classifiers)
-    with caplog.at_level(logging.WARNING, logger="airflow_errorguard.classify.classifier"):
+    with caplog.at_level(logging.WARNING, logger="airflow_errorguard.classification.classifier"):
         teapot = classifier.classify(ConnectionResetError("I'm a teapot"))
     assert_verdict(teapot, ErrorCategory.DATA, "plugin:teapot", reason_has=("teapot",))
     assert "bug in a plugin" in caplog.text  # the broken plugin was tried first, logged and skipped

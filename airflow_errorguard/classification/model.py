@@ -10,7 +10,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-from airflow_errorguard.classify.fingerprint import mask_message
+from airflow_errorguard.classification.fingerprint import mask_message
 
 
 class ErrorCategory(str, Enum):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import errno as E
 
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.model import ErrorCategory
 
 T = ErrorCategory.TRANSIENT
 D = ErrorCategory.DATA

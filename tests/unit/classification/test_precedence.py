@@ -12,10 +12,10 @@ import sqlalchemy as sa
 import tenacity
 from airflow.sdk.exceptions import AirflowException
 
-from airflow_errorguard.classify.classifier import MAX_DEPTH, Classifier
-from airflow_errorguard.classify.model import ErrorCategory
-from airflow_errorguard.classify.rules import Rule
-from tests.unit.classify.test_signals_http import requests_error
+from airflow_errorguard.classification.classifier import MAX_DEPTH, Classifier
+from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.classification.rules import Rule
+from tests.unit.classification.test_signals_http import requests_error
 from tests.unit.helpers import BaseExceptionGroup, ExceptionGroup, assert_valid, assert_verdict
 
 pytestmark = pytest.mark.unit

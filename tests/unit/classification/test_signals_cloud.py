@@ -13,8 +13,8 @@ import grpc
 import pytest
 from botocore.stub import Stubber
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import ErrorCategory
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.helpers import assert_verdict
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any
 
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification.rules import Rule
 
 log = logging.getLogger(__name__)
 

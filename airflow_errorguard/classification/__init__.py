@@ -8,8 +8,8 @@ confidence, the rule that decided, a one-sentence reason, a fingerprint and an o
 
 from __future__ import annotations
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import Classification, ErrorAction, ErrorCategory
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.rules import Rule
 
 __all__ = ["Classification", "Classifier", "ErrorAction", "ErrorCategory", "Rule"]

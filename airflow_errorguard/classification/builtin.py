@@ -6,10 +6,10 @@ import errno as errno_module
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_errorguard.classify import knowledge_codes as codes
-from airflow_errorguard.classify.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
-from airflow_errorguard.classify.model import ErrorCategory
-from airflow_errorguard.classify.signals import LinkFacts, type_paths
+from airflow_errorguard.classification import knowledge_codes as codes
+from airflow_errorguard.classification.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
+from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.classification.signals import LinkFacts, type_paths
 
 #: Messages are read only when no code or class gives at least this confidence: message patterns
 #: refine broad classes (``OperationalError``, ``Exception`` subclasses), never a specific signal.

@@ -29,7 +29,7 @@ from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.records import QuarantineItem
 
 if TYPE_CHECKING:
-    from airflow_errorguard.classify.classifier import Classifier
+    from airflow_errorguard.classification.classifier import Classifier
     from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 
 T = TypeVar("T")
@@ -129,6 +129,6 @@ class ErrorGuard:
 
 
 def _default_classifier() -> Classifier:
-    from airflow_errorguard.classify.defaults import get_default_classifier
+    from airflow_errorguard.classification.defaults import get_default_classifier
 
     return get_default_classifier()

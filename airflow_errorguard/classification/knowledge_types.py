@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_errorguard.classify.knowledge_codes import SQLSTATE, C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:

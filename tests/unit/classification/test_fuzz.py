@@ -20,9 +20,9 @@ from airflow.sdk import RetryAction, RetryDecision
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_errorguard.classify.classifier import Classifier
-from airflow_errorguard.classify.model import Classification
-from airflow_errorguard.classify.rules import Rule
+from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 from tests.unit.helpers import BaseExceptionGroup, ExceptionGroup, assert_valid
 

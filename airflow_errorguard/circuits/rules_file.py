@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_errorguard.breaker.config import Circuit
-from airflow_errorguard.classify.rules_file import read_document
+from airflow_errorguard.classification.rules_file import read_document
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 
 CIRCUIT_FIELDS = tuple(f.name for f in fields(Circuit) if f.name != "name")

@@ -1,0 +1,1 @@
+"""Circuits inside Airflow: registry, task outcomes, the rules-file section."""
