@@ -48,6 +48,12 @@ def records_quarantined(count: int, *, dag_id: str | None = None) -> None:
         _incr("quarantine.records", count, dag_id=dag_id)
 
 
+def records_replayed(count: int, *, outcome: str) -> None:
+    """Released records settled by a replay (``outcome``: ``replayed`` or ``requarantined``)."""
+    if count > 0:
+        _incr("quarantine.replayed", count, outcome=outcome)
+
+
 def circuit_transition(circuit: str, from_state: str, to_state: str) -> None:
     """A circuit changed state (``errorguard.circuit.transition``)."""
     _incr("circuit.transition", circuit=circuit, from_state=from_state, to_state=to_state)

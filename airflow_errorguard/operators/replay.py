@@ -4,30 +4,45 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineRow
+from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardConfigError
+from airflow_errorguard.guard.options import GuardOptions, default_in_process_retry
+from airflow_errorguard.guard.store import TransactionalSink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_errorguard.storage.quarantine import QuarantineRepository
+    from airflow_errorguard.classification.classifier import Classifier
+    from airflow_errorguard.guard.replay import ReplayStore
+    from airflow_errorguard.retry.backoff import Backoff
+
+#: How long a replay run's claim on a row lasts before another run may take the row over.
+DEFAULT_CLAIM_LEASE = timedelta(minutes=30)
 
 
 class QuarantineReplayOperator(BaseOperator):
     """
-    Replay quarantined records in status ``released``: ``process(payload)`` each, ``sink(outputs,
-    context)`` per batch, then the batch's successes move to ``replayed`` and its failures back to
-    ``quarantined`` with the new error in the row's note (both audited).
+    Replay quarantined records in status ``released``, each exactly once even when replay runs
+    overlap: rows are claimed a batch at a time, run through the guarded engine (``process(payload)``
+    with classification and in-process retry of transient failures), and settled — successes to
+    ``replayed``, records that fail again with a data error back to ``quarantined`` with the new
+    error in the row's note, both audited — in one transaction per batch. With a
+    :class:`~airflow_errorguard.guard.sql_sink.SqlTableSink` the sink rows commit in that same
+    transaction (exactly once); any other ``sink(outputs, context)`` runs just before it
+    (at-least-once: make it idempotent by the record's key). A still-transient failure fails the
+    try (its batch stays ``released`` for the retry); a configuration error fails without retry.
 
-    Returns (XCom) ``{"replayed": n, "failed": n, "batches": n, "failures": {id: message}}``
-    (at most 100 failure messages).
+    Returns (XCom) ``{"replayed": n, "failed": n, "batches": n, "retried_in_process": n,
+    "lost_claims": n, "failures": {id: message}}`` (at most 100 failure messages); only rows this
+    run actually moved are counted.
 
     :param process: ``process(payload) -> output``; *payload* is the stored record (decoded JSON).
-    :param sink: ``sink(outputs, context)`` per batch, or ``None``.
+    :param sink: ``sink(outputs, context)`` per batch, a ``SqlTableSink``, or ``None``.
     :param source_dag_id: Only rows of this DAG. (templated)
     :param source_task_id: Only rows of this task (needs ``source_dag_id``). (templated)
     :param source_run_id: Only rows of this run. (templated)
@@ -35,6 +50,10 @@ class QuarantineReplayOperator(BaseOperator):
     :param ids: Only these row ids. (templated)
     :param batch_size: Rows per batch (1 to 1000).
     :param max_records_per_second: Rate limit; ``None`` for none.
+    :param claim_lease: How long a claim lasts: rows claimed by a run that died are taken over
+        after it (at once by the next try of the same task instance).
+    :param in_process_retry: Backoff of in-process retries of transient failures.
+    :param classifier: Classifier to use (default: the process default, with user rules).
     :param errorguard_conn_id: Connection to errorguard's tables.
     """
 
@@ -50,7 +69,7 @@ class QuarantineReplayOperator(BaseOperator):
         self,
         *,
         process: Callable[[Any], Any],
-        sink: Callable[[list[Any], Any], object] | None = None,
+        sink: Callable[[list[Any], Any], object] | TransactionalSink | None = None,
         source_dag_id: str | None = None,
         source_task_id: str | None = None,
         source_run_id: str | None = None,
@@ -58,6 +77,9 @@ class QuarantineReplayOperator(BaseOperator):
         ids: Sequence[int] | None = None,
         batch_size: int = 100,
         max_records_per_second: float | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+        in_process_retry: Backoff | None = None,
+        classifier: Classifier | None = None,
         errorguard_conn_id: str = "errorguard_default",
         **kwargs: Any,
     ) -> None:
@@ -68,6 +90,12 @@ class QuarantineReplayOperator(BaseOperator):
             raise ErrorGuardConfigError(
                 f"{self.task_id}: max_records_per_second must be > 0, got {max_records_per_second!r}"
             )
+        if not isinstance(claim_lease, timedelta) or claim_lease <= timedelta(0):
+            raise ErrorGuardConfigError(
+                f"{self.task_id}: claim_lease must be a positive timedelta, got {claim_lease!r}"
+            )
+        if not callable(process):
+            raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
         self.process = process
         self.sink = sink
         self.source_dag_id = source_dag_id
@@ -77,76 +105,109 @@ class QuarantineReplayOperator(BaseOperator):
         self.ids = ids
         self.batch_size = batch_size
         self.max_records_per_second = max_records_per_second
+        self.claim_lease = claim_lease
+        self.classifier = classifier
         self.errorguard_conn_id = errorguard_conn_id
+        self.options = GuardOptions(
+            batch_size=batch_size,
+            in_process_retry=in_process_retry or default_in_process_retry(),
+            checkpoint=False,
+            record_key=_row_key,
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_errorguard.guard.engine import GuardedRun
+        from airflow_errorguard.guard.replay import ReplayStore
         from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+        from airflow_errorguard.storage.replay_claims import Claimant
 
-        repo = ErrorGuardHook(errorguard_conn_id=self.errorguard_conn_id).quarantine
+        hook = ErrorGuardHook(errorguard_conn_id=self.errorguard_conn_id)
         ti = context["ti"]
-        actor = f"replay:{ti.dag_id}/{ti.task_id}/{ti.run_id}"
-        wanted = None if self.ids is None else {int(i) for i in self.ids}
-        flt = QuarantineFilter(
-            statuses=("released",),
-            dag_id=self.source_dag_id,
-            task_id=self.source_task_id,
-            run_id=self.source_run_id,
-            fingerprint=self.fingerprint,
+        map_index = getattr(ti, "map_index", -1)
+        claimant = Claimant(
+            holder=f"{ti.dag_id}/{ti.task_id}/{ti.run_id}/{map_index}",
+            try_number=int(ti.try_number),
+            lease=self.claim_lease,
+            actor=f"replay:{ti.dag_id}/{ti.task_id}/{ti.run_id}",
         )
-        result: dict[str, Any] = {"replayed": 0, "failed": 0, "batches": 0, "failures": {}}
-        cursor: int | None = None
-        while True:
-            started = time.monotonic()
-            page = repo.page(
-                flt, limit=self.batch_size, after=cursor, newest_first=False, include_payload=True
-            )
-            rows = [r for r in page.items if wanted is None or r.id in wanted]
-            if rows:
-                self._replay_batch(repo, rows, actor, context, result)
-                self._throttle(len(rows), started)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        store = ReplayStore(hook.database, claimant, self._where(), self.batch_size)
+        process = self.process
+        sink = self.sink
+        run = GuardedRun(
+            lambda row: process(row.payload_value()),
+            store,
+            self.options,
+            sink=sink if isinstance(sink, TransactionalSink) else self._bound_sink(context),
+            classifier=self.classifier,
+            before_batch=self._throttle(store),
+            on_retried=_count_in_process_retries,
+        )
+        try:
+            summary = run.run(store.records)
+        except (ErrorGuardAlert, ErrorGuardConfigError) as err:
+            raise AirflowFailException(f"errorguard replay: {err}") from err
+        result = {
+            "replayed": store.replayed,
+            "failed": store.failed,
+            "batches": summary["batches"],
+            "retried_in_process": summary["retried_in_process"],
+            "lost_claims": store.lost,
+            "failures": store.failures,
+        }
         self.log.info(
-            "errorguard replay: %d replayed, %d failed, %d batches",
-            result["replayed"],
-            result["failed"],
-            result["batches"],
+            "errorguard replay: %d replayed, %d failed again, %d lost to another run, %d batches",
+            store.replayed,
+            store.failed,
+            store.lost,
+            summary["batches"],
         )
         return result
 
-    def _replay_batch(
-        self,
-        repo: QuarantineRepository,
-        rows: list[QuarantineRow],
-        actor: str,
-        context: Context,
-        result: dict[str, Any],
-    ) -> None:
-        outputs: list[Any] = []
-        ok: list[int] = []
-        failed: dict[int, str] = {}
-        for row in rows:
-            try:
-                outputs.append(self.process(row.payload_value()))
-                ok.append(row.id)
-            except Exception as exc:
-                failed[row.id] = f"{type(exc).__name__}: {exc}"[:2000]
-        if self.sink is not None and outputs:
-            self.sink(outputs, context)
-        if ok:
-            repo.mark_replayed(ok, actor=actor, note="replayed")
-        for row_id, message in failed.items():
-            repo.transition([row_id], "quarantined", actor=actor, note=f"replay failed: {message}")
-            if len(result["failures"]) < 100:
-                result["failures"][str(row_id)] = message
-        result["replayed"] += len(ok)
-        result["failed"] += len(failed)
-        result["batches"] += 1
+    def _where(self) -> list[Any]:
+        from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
-    def _throttle(self, count: int, started: float) -> None:
-        if self.max_records_per_second is None:
-            return
-        wait = count / self.max_records_per_second - (time.monotonic() - started)
-        if wait > 0:
-            time.sleep(wait)
+        if self.source_task_id is not None and self.source_dag_id is None:
+            raise AirflowFailException(f"{self.task_id}: source_task_id needs source_dag_id")
+        where: list[Any] = []
+        for column, value in (
+            ("dag_id", self.source_dag_id),
+            ("task_id", self.source_task_id),
+            ("run_id", self.source_run_id),
+            ("fingerprint", self.fingerprint),
+        ):
+            if value is not None:
+                where.append(q.c[column] == value)
+        if self.ids is not None:
+            where.append(q.c.id.in_(sorted({int(i) for i in self.ids})))
+        return where
+
+    def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
+        sink = self.sink
+        if sink is None:
+            return lambda outputs: None
+        assert callable(sink)
+        return lambda outputs: sink(outputs, context)
+
+    def _throttle(self, store: ReplayStore) -> Callable[[], None] | None:
+        rate = self.max_records_per_second
+        if rate is None:
+            return None
+        started = time.monotonic()
+
+        def wait() -> None:
+            done = store.replayed + store.failed + store.lost
+            ahead = done / rate - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+
+        return wait
+
+
+def _row_key(row: Any) -> int:
+    return int(row.id)
+
+
+def _count_in_process_retries(count: int) -> None:
+    from airflow_errorguard import metrics
+
+    metrics.in_process_retry("transient", count)

@@ -91,6 +91,9 @@ def transition(
                         resolved_at=now if resolved else None,
                         resolved_by=clean_text(actor, 250) if resolved else None,
                         note=note,
+                        claimed_by=None,
+                        claim_try=None,
+                        claimed_at=None,
                     )
                 )
                 changed.extend(moving)

@@ -155,6 +155,9 @@ class QuarantineRow:
     note: str | None
     payload: str | None = None
     traceback: str | None = None
+    claimed_by: str | None = None
+    claim_try: int | None = None
+    claimed_at: datetime | None = None
 
     def payload_value(self) -> Any:
         """The stored payload decoded from JSON (the truncation marker when it was truncated)."""

@@ -42,6 +42,11 @@ quarantine_table = Table(
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("resolved_by", String(250), nullable=True),
     Column("note", Text, nullable=True),
+    # A replay run's claim on a released row (``claimed_by``: the task instance, ``claim_try``:
+    # its try): set atomically before the row is processed, cleared when its status moves.
+    Column("claimed_by", Text, nullable=True),
+    Column("claim_try", Integer, nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
     # A retried (or re-run) task can never quarantine the same record twice.
     UniqueConstraint(
         "dag_id", "task_id", "run_id", "map_index", "record_key", name="uq_errorguard_quarantine_record"
