@@ -12,7 +12,7 @@ LINT_PATHS := $(wildcard airflow_errorguard tests dags_examples benchmarks scrip
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv lint typecheck browser-deps test docs demo ui bench clean
+.PHONY: venv lint typecheck browser-deps monitoring-deps test docs demo ui bench clean
 
 # Create .venv with uv when it is missing (installing uv from PyPI when it is not on PATH), then
 # always install exactly what uv.lock pins (a no-op when already in sync).
@@ -35,12 +35,17 @@ typecheck: venv
 
 # The whole suite, every tier (unit, airflow, postgres, slow, browser).  pytest's exit code is
 # propagated unchanged: exit 5 ("no tests collected") fails this target.
-test: venv lint typecheck browser-deps
+test: venv lint typecheck browser-deps monitoring-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium chromium-driver; fi
+
+# `promtool check rules` validates the shipped Prometheus rules (tests/docs/test_monitoring.py):
+# Debian's prometheus package, installed when missing.
+monitoring-deps:
+	@if ! command -v promtool >/dev/null 2>&1; then apt-get update && apt-get install -y prometheus; fi
 
 # The documentation site (mkdocs.yml); --strict turns every warning, broken link or anchor into an error.
 docs: venv

@@ -1,33 +1,83 @@
 """
 errorguard's metrics through Airflow's ``Stats`` (StatsD or OpenTelemetry, as Airflow is configured).
 
-One tiny function per fact, callable from anywhere (callbacks, guard, breaker, retry). A metric
-that cannot be emitted is dropped silently: metrics never break a task. Names start with
-``errorguard.``; dimensions travel as tags (dropped by plain StatsD, kept by DogStatsD/OTel).
+:data:`METRICS` is the one list of what errorguard emits: the emitters below, the docs' metrics
+table, the Prometheus alerting rules and the Grafana dashboard
+(:mod:`airflow_errorguard.monitoring`) are all checked against it. One tiny function per fact,
+called once per event by the one place that owns the event. A metric that cannot be emitted is
+dropped silently: metrics never break a task. Dimensions travel as tags (dropped by plain
+StatsD, kept by DogStatsD/OTel).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
 PREFIX = "errorguard"
 
 
+@dataclass(frozen=True)
+class Metric:
+    """
+    One counter errorguard emits.
+
+    :param name: The name after ``errorguard.`` (``error.classified``).
+    :param description: What one increment means.
+    :param tags: Tag names it carries (labels with DogStatsD/OTel).
+    """
+
+    name: str
+    description: str
+    tags: tuple[str, ...] = ()
+
+    @property
+    def stats_name(self) -> str:
+        """The name passed to Airflow's ``Stats`` (``errorguard.error.classified``)."""
+        return f"{PREFIX}.{self.name}"
+
+    def prometheus_name(self, statsd_prefix: str = "airflow") -> str:
+        """The series name statsd_exporter gives it (no mapping file): dots become underscores."""
+        return f"{statsd_prefix}.{self.stats_name}".replace(".", "_")
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "error.classified", "A failed try recorded, with its category (once per try).", ("category", "dag_id")
+    ),
+    Metric("decision", "A retry decision taken by the retry policy.", ("decision", "category")),
+    Metric("retry.in_process", "In-process retry attempts of transient failures.", ("category",)),
+    Metric("quarantine.records", "Records quarantined (guarded runs, `ErrorGuard.quarantine`).", ("dag_id",)),
+    Metric("quarantine.replayed", "Released records settled by a replay.", ("outcome",)),
+    Metric("circuit.transition", "A circuit changed state.", ("circuit", "from_state", "to_state")),
+    Metric("circuit.rejected", "A call rejected because its circuit is open.", ("circuit",)),
+    Metric("alert.sent", "An alert, reminder or resolution sent.", ("kind", "category")),
+    Metric(
+        "alert.suppressed",
+        "An alert not sent (duplicate, inhibited, retry pending...).",
+        ("reason", "category"),
+    ),
+    Metric("alert.notifier_failed", "A notifier raised.", ("notifier",)),
+)
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
 def _incr(name: str, count: int = 1, **tags: Any) -> None:
+    metric = BY_NAME[name]  # an unknown name is a programming error, caught by the tests
     try:
         from airflow.sdk.observability.stats import Stats
     except ImportError:  # pure-core use without Airflow
         return
     try:
-        Stats.incr(f"{PREFIX}.{name}", count, tags={k: str(v) for k, v in tags.items() if v is not None})
+        Stats.incr(metric.stats_name, count, tags={k: str(v) for k, v in tags.items() if v is not None})
     except Exception as err:
         log.debug("errorguard: metric %s not emitted: %r", name, err)
 
 
 def error_classified(category: str, *, dag_id: str | None = None) -> None:
-    """One failure classified (``errorguard.error.classified``, tag ``category``)."""
+    """One failed try recorded (``errorguard.error.classified``); emitted by the recorder only."""
     _incr("error.classified", category=category, dag_id=dag_id)
 
 
@@ -77,3 +127,12 @@ def alert_suppressed(reason: str, *, category: str | None = None) -> None:
 def notifier_failed(notifier: str) -> None:
     """A notifier raised (``errorguard.alert.notifier_failed``)."""
     _incr("alert.notifier_failed", notifier=notifier)
+
+
+def markdown_table() -> str:
+    """The docs' metrics table (``docs/alerting.md`` embeds it; a test keeps them equal)."""
+    lines = ["| metric | tags | one increment means |", "|---|---|---|"]
+    for m in METRICS:
+        tags = ", ".join(f"`{t}`" for t in m.tags) or "—"
+        lines.append(f"| `{m.stats_name}` | {tags} | {m.description} |")
+    return "\n".join(lines)

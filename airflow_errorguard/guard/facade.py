@@ -21,9 +21,10 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from airflow_errorguard import metrics
 from airflow_errorguard.guard.store import SqlGuardStore
 from airflow_errorguard.retry.backoff import Backoff
-from airflow_errorguard.retry.runner import InProcessRetrier
+from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.checkpoints import Checkpoint, CheckpointKey, CheckpointRepository
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.records import QuarantineItem
@@ -117,11 +118,20 @@ class ErrorGuard:
             record_key = "repr-sha256:" + hashlib.sha256(repr(record).encode("utf-8", "replace")).hexdigest()
         verdict = (self.classifier or _default_classifier()).classify(exc)
         item = QuarantineItem.from_exception(str(record_key), record, exc, verdict)
-        return self.hook.quarantine.add(self.identity, [item]).inserted == 1
+        inserted = self.hook.quarantine.add(self.identity, [item]).inserted == 1
+        if inserted:
+            metrics.records_quarantined(1, dag_id=self.identity.dag_id)
+        return inserted
 
     def run_with_retry(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)``, transient failures retried in-process."""
-        return self.retrier.call(fn, *args, **kwargs)
+        try:
+            output, attempts = self.retrier.call_with_history(fn, *args, **kwargs)
+        except Exception as exc:
+            metrics.in_process_retry("transient", len(getattr(exc, ATTEMPTS_ATTR, ())) - 1)
+            raise
+        metrics.in_process_retry("transient", len(attempts))
+        return output
 
     def store(self, checkpoint: CheckpointKey | None) -> SqlGuardStore:
         """A :class:`SqlGuardStore` of this task instance (what guarded processing commits to)."""

@@ -245,7 +245,7 @@ def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Con
     try:
         from airflow_errorguard import metrics
 
-        metrics.error_classified(verdict.category.value, dag_id=_ids(context)[0])
+        # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
         metrics.decision_made(decision.action.value, verdict.category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
