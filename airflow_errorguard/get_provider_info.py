@@ -143,8 +143,9 @@ def get_provider_info() -> dict[str, Any]:
                         "default": "",
                     },
                     "hash_key": {
-                        "description": "Secret key of the hash used for ``hash_fields``. Without one the "
-                        "hash of a guessable value (an e-mail address) can be reversed by trying candidates.",
+                        "description": "Secret key of the hash used for ``hash_fields``; required when "
+                        "``hash_fields`` is set (refused at parse time otherwise: an unkeyed hash of a "
+                        "guessable value, such as an e-mail address, is reversed by trying candidates).",
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": "a-long-random-secret",

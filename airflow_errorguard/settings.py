@@ -86,6 +86,12 @@ class ErrorGuardSettings:
         from airflow_errorguard.breaker.defaults import circuit_defaults
 
         circuit_defaults(self)  # validates the circuit_* options, naming the bad one
+        if self.hash_fields and not self.hash_key:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] hash_fields ({', '.join(self.hash_fields)}) needs hash_key: an unkeyed hash "
+                "of a guessable value (an e-mail address) is reversed by hashing candidates; set "
+                f"AIRFLOW__{SECTION.upper()}__HASH_KEY to a secret (e.g. from a secrets backend)"
+            )
         both = sorted(set(self.redact_fields) & set(self.hash_fields))
         if both:
             raise ErrorGuardConfigError(

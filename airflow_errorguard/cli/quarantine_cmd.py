@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from airflow_errorguard.cli import output
+from airflow_errorguard.cli import output, purge_cmd
 from airflow_errorguard.cli.confirm import confirm
 from airflow_errorguard.cli.exit_codes import NOT_FOUND, OK, PARTIAL, USAGE, CliError
 from airflow_errorguard.storage.quarantine_status import TransitionResult
@@ -190,3 +190,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--file", help="write here instead of stdout")
     p.add_argument("--limit", type=int, help="at most N records")
     p.set_defaults(handler=cmd_export)
+    purge_cmd.register(group, common)

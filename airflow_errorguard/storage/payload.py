@@ -50,7 +50,7 @@ class PayloadPolicy:
     :param max_bytes: Cap on the stored JSON text, in UTF-8 bytes (``[errorguard] max_payload_bytes``).
     :param redact_fields: Field names replaced by ``"[redacted]"`` (``[errorguard] redact_fields``).
     :param hash_fields: Field names replaced by a keyed hash (``[errorguard] hash_fields``).
-    :param hash_key: Key of that hash (``[errorguard] hash_key``); empty means an unkeyed hash.
+    :param hash_key: Secret key of that hash (``[errorguard] hash_key``); required with *hash_fields*.
     """
 
     max_bytes: int = 65536
@@ -65,6 +65,11 @@ class PayloadPolicy:
             )
         object.__setattr__(self, "redact_fields", frozenset(f.lower() for f in self.redact_fields))
         object.__setattr__(self, "hash_fields", frozenset(f.lower() for f in self.hash_fields))
+        if self.hash_fields and not self.hash_key:
+            raise ValueError(
+                "PayloadPolicy.hash_fields needs a hash_key: an unkeyed hash of a guessable value "
+                "is reversible"
+            )
 
     @property
     def transforms_fields(self) -> bool:

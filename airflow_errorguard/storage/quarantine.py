@@ -286,3 +286,7 @@ class QuarantineRepository:
         return quarantine_status.purge(
             self._tx, older_than, statuses=statuses, batch_size=batch_size, actor=actor
         )
+
+    def purgeable(self, older_than: datetime, *, statuses: Sequence[str] = ("replayed", "discarded")) -> int:
+        """How many rows :meth:`purge` would delete now (a dry run)."""
+        return quarantine_status.purgeable(self._tx, older_than, statuses=statuses)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
@@ -114,6 +114,26 @@ def transition(
     return TransitionResult(changed=changed, skipped=skipped)
 
 
+def _purge_statuses(statuses: Sequence[str]) -> list[str]:
+    chosen = list(statuses)
+    unknown = [s for s in chosen if s not in QUARANTINE_STATUSES]
+    if unknown or not chosen:
+        raise ValueError(f"purge: statuses must be a non-empty subset of {QUARANTINE_STATUSES}, got {chosen}")
+    return chosen
+
+
+def purgeable(
+    tx: Transactional, older_than: datetime, *, statuses: Sequence[str] = ("replayed", "discarded")
+) -> int:
+    """How many rows :func:`purge` would delete now (its dry run)."""
+    chosen = _purge_statuses(statuses)
+    stmt = select(func.count()).where(
+        q.c.created_at < older_than, q.c.updated_at < older_than, q.c.status.in_(chosen)
+    )
+    with tx.transaction("counting purgeable quarantine rows", write=False) as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
 def purge(
     tx: Transactional,
     older_than: datetime,
@@ -123,12 +143,7 @@ def purge(
     actor: str = "errorguard",
 ) -> int:
     """See :meth:`QuarantineRepository.purge`."""
-    statuses = list(statuses)
-    unknown = [s for s in statuses if s not in QUARANTINE_STATUSES]
-    if unknown or not statuses:
-        raise ValueError(
-            f"purge: statuses must be a non-empty subset of {QUARANTINE_STATUSES}, got {statuses}"
-        )
+    statuses = _purge_statuses(statuses)
     if batch_size < 1:
         raise ValueError(f"purge: batch_size must be >= 1, got {batch_size}")
     candidates = (

@@ -194,7 +194,9 @@ payloads = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(payloads, st.sampled_from([400, 2048, 65536]))
 def test_fuzz_never_raises_and_always_fits(payload: Any, max_bytes: int) -> None:
-    policy = PayloadPolicy(max_bytes=max_bytes, redact_fields=frozenset({"a"}), hash_fields=frozenset({"b"}))
+    policy = PayloadPolicy(
+        max_bytes=max_bytes, redact_fields=frozenset({"a"}), hash_fields=frozenset({"b"}), hash_key=b"k"
+    )
     for pol in (policy, PayloadPolicy(max_bytes=max_bytes)):
         encoded = encode_payload(payload, pol)
         data = encoded.text.encode("utf-8")

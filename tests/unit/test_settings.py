@@ -91,6 +91,14 @@ def test_malformed_options_name_the_option(
     assert text in str(info.value)
 
 
+def test_hash_fields_without_a_hash_key_are_refused_at_parse_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV}HASH_FIELDS", "email, phone")
+    with pytest.raises(ErrorGuardConfigError, match=r"hash_fields \(email, phone\) needs hash_key"):
+        ErrorGuardRetryPolicy()  # what a DAG file builds while it is parsed
+    monkeypatch.setenv(f"{ENV}HASH_KEY", "s3cret")
+    ErrorGuardRetryPolicy()
+
+
 def test_blank_numeric_options_fall_back_to_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(f"{ENV}BASE_DELAY", "  ")
     assert load_settings().base_delay == ErrorGuardSettings().base_delay
