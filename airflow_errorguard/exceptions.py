@@ -72,6 +72,23 @@ class ErrorGuardAlert(ErrorGuardError):
         self.category = category
 
 
+class TaskProcessDied(ErrorGuardError):
+    """
+    A try ended without reporting an error: its process was killed (SIGKILL, the OOM killer, a
+    kill after ``execution_timeout``), crashed, or its worker was lost. Recorded for it by the
+    scheduler side (category ``system``).
+
+    :param how: How it died, as far as Airflow's records tell.
+    """
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.how,))
+
+
 class CircuitOpenError(ErrorGuardError):
     """
     A call was rejected because its circuit breaker is open.

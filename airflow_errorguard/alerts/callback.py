@@ -150,9 +150,11 @@ class ErrorGuardCallback:
         identity = TaskIdentity.from_ti(ti)
         max_tries = getattr(ti, "max_tries", None)
         error = context.get("exception")
-        verdict = self.classifier.classify(
-            error if isinstance(error, BaseException) else Exception(str(error)), context
-        )
+        if not isinstance(error, BaseException):  # the dag-processor's message for a killed try
+            from airflow_errorguard.listeners.killed import as_exception
+
+            error = as_exception(error)
+        verdict = self.classifier.classify(error, context)
         hook = self._hook()
         db = hook.database
         record_failure(hook, identity, verdict, error, final=final, max_tries=max_tries)

@@ -40,6 +40,11 @@ TYPES: dict[str, Entry] = {
     "FileExistsError": (D, 0.6, "means the target already exists"),
     "OSError": (S, 0.4, "is an operating-system error"),
     "MemoryError": (S, 0.97, "means the process ran out of memory"),
+    "airflow_errorguard.exceptions.TaskProcessDied": (
+        S,
+        0.99,
+        "means the task process died without reporting (killed, out of memory, or its worker lost)",
+    ),
     "RecursionError": (S, 0.7, "means the recursion limit was hit (deeply nested input, or a bug)"),
     "SystemError": (S, 0.9, "is an interpreter-level error"),
     "KeyboardInterrupt": (S, 0.9, "means the process was interrupted"),

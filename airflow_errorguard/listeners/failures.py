@@ -47,7 +47,9 @@ def record(task_instance: Any, error: BaseException | str | None) -> bool:
     from airflow_errorguard.storage.identity import TaskIdentity
 
     identity = TaskIdentity.from_ti(task_instance)
-    exc = error if isinstance(error, BaseException) else Exception(str(error or "task failed"))
+    from airflow_errorguard.listeners.killed import as_exception
+
+    exc = as_exception(error)  # a scheduler-side message (heartbeat timeout, lost worker): TaskProcessDied
     verdict = build_classifier().classify(exc)
     final = _state(task_instance) != "up_for_retry"
     return record_failure(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from airflow_errorguard.listeners import failures as failure_listener
+from airflow_errorguard.listeners import killed as killed_listener
 from airflow_errorguard.ui.lazy import LazyApp
 
 #: Mounted by the api-server at ``/errorguard``; built on its first request (no I/O at import).
@@ -15,8 +16,9 @@ class ErrorGuardPlugin(AirflowPlugin):
     """Registers errorguard with Airflow: the UI app, its navigation entries and the listener."""
 
     name = "errorguard"
-    #: Records every task failure in errorguard_error_event ([errorguard] listener_enabled).
-    listeners = [failure_listener]
+    #: Records every task failure in errorguard_error_event ([errorguard] listener_enabled), also
+    #: the tries that died without reporting (found from the scheduler side).
+    listeners = [failure_listener, killed_listener]
     fastapi_apps = [{"app": errorguard_app, "url_prefix": "/errorguard", "name": "errorguard"}]
     external_views = [
         {

@@ -81,3 +81,20 @@ def test_in_a_server_process_it_records_after_airflows_own_transaction(
     airflow_side.close()
     db = Database(get_engine(url))
     assert rows(db) == [("t", 1, "transient", "fail", "failed")]
+
+
+def test_scheduler_side_messages_become_task_process_died() -> None:
+    from airflow_errorguard import classify
+    from airflow_errorguard.exceptions import TaskProcessDied
+    from airflow_errorguard.listeners.killed import as_exception
+
+    lost = as_exception(
+        "Executor LocalExecutor(parallelism=4) reported that the task instance <TaskInstance: d.t r> "
+        "finished with state failed, but the task instance's state attribute is queued."
+    )
+    zombie = as_exception("{'DAG Id': 'd', 'Task Id': 't', 'Run Id': 'r'} heartbeat timeout")
+    assert isinstance(lost, TaskProcessDied) and "worker was lost" in str(lost)
+    assert isinstance(zombie, TaskProcessDied) and "heartbeat" in str(zombie)
+    assert str(classify(lost).category) == "system"
+    plain = as_exception("something else")
+    assert type(plain) is Exception and str(as_exception(None)) == "task failed"

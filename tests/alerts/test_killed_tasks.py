@@ -1,0 +1,102 @@
+"""
+Killed tasks leave a trace, under a REAL scheduler (LocalExecutor): a task that SIGKILLs itself
+(what the OOM killer does) -- once before a successful retry, once for good -- and one that runs
+out of its memory rlimit each get an error event of category ``system`` saying how they died,
+although the killed process could run neither its callbacks nor the worker-side listener.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from tests.harness import AirflowEnv, RealAirflow
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+DAG = textwrap.dedent(
+    '''
+    """Tasks that die without reporting (tests/alerts/test_killed_tasks.py)."""
+    import os
+    import resource
+    import signal
+    from datetime import datetime, timedelta
+
+    from airflow.sdk import DAG, get_current_context, task
+
+
+    @task(retries=1, retry_delay=timedelta(seconds=1))
+    def killed_then_ok():
+        if get_current_context()["ti"].try_number == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+    @task(retries=0)
+    def killed():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+    @task(retries=0)
+    def out_of_memory():
+        with open("/proc/self/status") as status:
+            size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+        limit = (size_kb + 256 * 1024) * 1024  # 256 MiB above what the process maps now
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        hog = bytearray(1 << 30)  # 1 GiB: past the limit
+        return len(hog)
+
+
+    with DAG("eg_killed", schedule=None, start_date=datetime(2024, 1, 1), catchup=False):
+        killed_then_ok()
+        killed()
+        out_of_memory()
+    '''
+)
+
+
+def test_killed_and_out_of_memory_tries_are_recorded_as_system(
+    airflow_db: AirflowEnv, e2e_figures: list[str]
+) -> None:
+    env = airflow_db
+    env.add_dag_file(DAG, "eg_killed.py")
+    with RealAirflow(env, extra_env={"AIRFLOW_CONN_ERRORGUARD_DEFAULT": env.sql_alchemy_conn}) as af:
+        run_id = af.trigger("eg_killed")
+        assert af.wait_for_run("eg_killed", run_id, timeout=300) == "failed"
+        tis = af.task_instances("eg_killed", run_id)
+        assert (tis["killed_then_ok"]["state"], tis["killed_then_ok"]["try_number"]) == ("success", 2)
+        assert tis["killed"]["state"] == tis["out_of_memory"]["state"] == "failed"
+        logs = af.task_log("eg_killed", run_id, "killed", 1)
+        rows: list[dict] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # recorded by the scheduler once the run finished
+            rows = env.query(
+                "SELECT task_id, try_number, error_category, decision, exception_type, exception_message "
+                "FROM errorguard_error_event WHERE run_id = :r ORDER BY task_id, try_number",
+                r=run_id,
+            )
+            if len(rows) >= 3:
+                break
+            time.sleep(1)
+    assert "SIGKILL" in logs, "Airflow itself logged the kill"
+    by_task = {(r["task_id"], r["try_number"]): r for r in rows}
+    assert set(by_task) == {("killed", 1), ("killed_then_ok", 1), ("out_of_memory", 1)}, rows
+    assert {r["error_category"] for r in rows} == {"system"}, rows
+    for key in (("killed", 1), ("killed_then_ok", 1)):
+        assert by_task[key]["exception_type"].endswith("TaskProcessDied"), by_task[key]
+        # How it died, as Airflow saw it: the scheduler noticed (the executor reported the try failed
+        # while it was running) or, found when the run ended, the process died without reporting.
+        message = by_task[key]["exception_message"]
+        assert "killed from outside" in message or "died without reporting" in message, by_task[key]
+    assert (by_task[("killed", 1)]["decision"], by_task[("killed_then_ok", 1)]["decision"]) == (
+        "fail",
+        "retry",
+    )
+    oom = by_task[("out_of_memory", 1)]
+    assert oom["exception_type"].endswith(("MemoryError", "TaskProcessDied")), oom
+    e2e_figures.extend(
+        f"killed task {r['task_id']} try {r['try_number']}: {r['error_category']} "
+        f"{r['exception_type'].rsplit('.', 1)[-1]}: {(r['exception_message'] or '')[:90]}"
+        for r in rows
+    )
