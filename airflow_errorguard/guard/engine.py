@@ -9,8 +9,10 @@ Per record: ``process(record)``; a failure is classified and
 * ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
 
 Per batch: ``sink(outputs)``, then one commit of the batch's quarantine rows and the checkpoint
-advance. On the next try, processing resumes after the last committed batch. After each commit
-the error budget is checked; a breach raises
+advance. When the sink rejects the batch with a data error, the rows it rejects are isolated by
+bisection (:mod:`~airflow_errorguard.guard.bisection`) and quarantined with the same commit.
+On the next try, processing resumes after the last committed batch. After each commit the error
+budget is checked; a breach raises
 :class:`~airflow_errorguard.exceptions.ErrorGuardBudgetExceeded` with the summary.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +29,9 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
 from airflow_errorguard.classification.model import ErrorAction
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
-from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink
+from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.records import QuarantineItem
@@ -140,12 +143,15 @@ class GuardedRun:
         while True:
             if self.before_batch is not None:
                 self.before_batch()
-            outputs, bad = self._process_batch(itertools.islice(records, batch_size), position, run.tally)
+            skipped: list[int] = []  # batch indexes of the records quarantined by process()
+            outputs, bad = self._process_batch(
+                itertools.islice(records, batch_size), position, run.tally, skipped
+            )
             count = len(outputs) + len(bad)
             if not count:
                 break
+            self._commit(run, outputs, bad, position, skipped)
             position += count
-            self._commit(run, outputs, bad, position)
             # Free this batch before the next one is built, so it reuses the memory while the
             # CPU caches still hold it (measurably faster than holding two batches at a time).
             del outputs, bad
@@ -155,7 +161,7 @@ class GuardedRun:
     # -- per record ---------------------------------------------------------------------------
 
     def _process_batch(
-        self, batch: Iterable[Any], start: int, tally: Tally
+        self, batch: Iterable[Any], start: int, tally: Tally, skipped: list[int]
     ) -> tuple[list[Any], list[QuarantineItem]]:
         """Outputs and quarantine items of one batch (its records start at position *start*)."""
         outputs: list[Any] = []
@@ -169,6 +175,8 @@ class GuardedRun:
                 output = self._recover(exc, record, start + index, bad, tally)
                 if output is not _QUARANTINED:
                     append(output)
+                else:
+                    skipped.append(index)
         return outputs, bad
 
     def _recover(
@@ -214,13 +222,28 @@ class GuardedRun:
 
     # -- per batch ----------------------------------------------------------------------------
 
-    def _commit(self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], position: int) -> None:
-        tally, kept = run.tally, run.kept
-        sink, in_transaction = self.sink, None
+    def _commit(
+        self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, skipped: list[int]
+    ) -> None:
+        """Hand the batch (records from *start* on) to the sink and commit it with its checkpoint."""
+        kept, sink, isolating = run.kept, self.sink, self.options.isolate_sink_errors
+        position = start + len(outputs) + len(bad)
+        in_transaction: TransactionalSink | None = None
+        at_load: list[QuarantineItem] = []
         if isinstance(sink, TransactionalSink):
-            in_transaction = sink  # written by the store, in the same transaction as the checkpoint
+            # Written by the store, in the same transaction as the checkpoint.
+            in_transaction = (
+                IsolatingSink(sink, self.classifier, output_keys(self.options, start, skipped))
+                if isolating
+                else sink
+            )
         elif sink is not None:
-            if outputs:
+            if outputs and isolating:
+                name = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+                isolation = isolate(sink, outputs, self.classifier, sink_name=f"sink {name}")
+                keys = output_keys(self.options, start, skipped)
+                at_load = rejected_items(isolation, outputs, keys, sink_name=f"sink {name}")
+            elif outputs:
                 sink(outputs)
         else:
             kept.extend(outputs)
@@ -229,18 +252,27 @@ class GuardedRun:
                     f"{len(kept)} outputs and no sink: at most {MAX_RETURNED_OUTPUTS} outputs are returned "
                     "through XCom; give the guard a sink"
                 )
-        tally.processed += len(outputs) + len(bad)
-        tally.succeeded += len(outputs)
-        tally.add_quarantined(bad)
-        tally.batches += 1
-        state = tally.to_state()
-        if self.sink is None:
-            state["outputs"] = kept
-        progress = Progress(position, state)
+        base = run.tally
+        counted: list[Tally] = []
+
+        def progress_for(rejected: Sequence[QuarantineItem]) -> Progress:
+            # The store may call this again (a repeated unit of work): count from the batch's start.
+            again = counted or isinstance(in_transaction, IsolatingSink)
+            tally = Tally.from_state(base.to_state()) if again else base
+            tally.add_batch(outputs, bad, [*at_load, *rejected])
+            counted[:] = [tally]
+            state = tally.to_state()
+            if self.sink is None:
+                state["outputs"] = kept
+            return Progress(position, state)
+
+        deferred = isinstance(in_transaction, IsolatingSink)
+        progress: ProgressFor = progress_for if deferred else progress_for(())
         if in_transaction is None:
-            run.version = self.store.commit(bad, progress, run.version)
+            run.version = self.store.commit([*bad, *at_load], progress, run.version)
         else:
             run.version = self.store.commit(bad, progress, run.version, sink=in_transaction, outputs=outputs)
+        run.tally = tally = counted[-1]
         breach = tally.budget_breach(self.options)
         if breach is not None:
             summary = tally.summary(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ class Tally:
     quarantined: int = 0
     retried_in_process: int = 0
     batches: int = 0
+    rejected_at_load: int = 0
     by_category: Counter[str] = field(default_factory=Counter)
     fingerprints: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
@@ -38,6 +40,7 @@ class Tally:
             quarantined=int(counts.get("quarantined", 0)),
             retried_in_process=int(counts.get("retried_in_process", 0)),
             batches=int(counts.get("batches", 0)),
+            rejected_at_load=int(counts.get("rejected_at_load", 0)),
             by_category=Counter(state.get("by_category") or {}),
             fingerprints=Counter(state.get("fingerprints") or {}),
             samples=list(state.get("samples") or []),
@@ -51,11 +54,23 @@ class Tally:
                 "quarantined": self.quarantined,
                 "retried_in_process": self.retried_in_process,
                 "batches": self.batches,
+                "rejected_at_load": self.rejected_at_load,
             },
             "by_category": dict(self.by_category),
             "fingerprints": dict(self.fingerprints.most_common(50)),
             "samples": self.samples[:_SAMPLES],
         }
+
+    def add_batch(
+        self, outputs: Sequence[object], bad: list[QuarantineItem], rejected_at_load: list[QuarantineItem]
+    ) -> None:
+        """Count one committed batch: *outputs* (the rejected ones among them), *bad* records."""
+        self.processed += len(outputs) + len(bad)
+        self.succeeded += len(outputs) - len(rejected_at_load)
+        self.rejected_at_load += len(rejected_at_load)
+        self.add_quarantined(bad)
+        self.add_quarantined(rejected_at_load)
+        self.batches += 1
 
     def add_quarantined(self, items: list[QuarantineItem]) -> None:
         self.quarantined += len(items)
@@ -77,6 +92,7 @@ class Tally:
             "retried_in_process": self.retried_in_process,
             "resumed_from": resumed_from,
             "batches": self.batches,
+            "rejected_at_load": self.rejected_at_load,
             "duration_s": round(duration, 3),
             "by_category": dict(self.by_category),
             "top_fingerprints": dict(self.fingerprints.most_common(_TOP)),

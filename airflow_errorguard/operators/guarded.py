@@ -62,6 +62,9 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param isolate_sink_errors: When the sink rejects a batch with a data error (a constraint
+        violation, an overflow, an invalid date), find the rejected rows by bisection, quarantine
+        them with the database's error and load the rest (default); ``False`` fails the batch.
     :param circuit: A circuit breaker (name or :class:`~airflow_errorguard.breaker.config.Circuit`)
         checked before each batch; the run's outcome is recorded in it.
     :param on_circuit_open: While the circuit is open: ``"reschedule"`` the task to the next probe
@@ -85,6 +88,7 @@ class GuardedOperator(BaseOperator):
         max_quarantined: int | None = None,
         in_process_retry: Backoff | None = None,
         checkpoint: bool = True,
+        isolate_sink_errors: bool = True,
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
@@ -126,6 +130,7 @@ class GuardedOperator(BaseOperator):
             in_process_retry=in_process_retry or default_in_process_retry(),
             checkpoint=checkpoint,
             record_key=record_key,
+            isolate_sink_errors=isolate_sink_errors,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -192,7 +197,12 @@ class GuardedOperator(BaseOperator):
     def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
         sink = self.sink
         assert callable(sink)
-        return lambda outputs: sink(outputs, context)
+
+        def bound(outputs: list[Any]) -> object:
+            return sink(outputs, context)
+
+        bound.__qualname__ = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+        return bound
 
     def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
         records = self.records
