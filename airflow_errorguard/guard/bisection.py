@@ -4,8 +4,10 @@ Poison rows at load time: find the rows a batch write rejects by bisection (pure
 When a sink rejects a batch with an error the classifier sends to quarantine (a constraint
 violation, an overflowing value, an invalid date), the batch is split in halves and each half is
 written again, recursively, until the failing rows stand alone: ``O(k log n)`` writes for ``k`` bad
-rows in ``n``. Rows that load are kept; each row that fails alone becomes a quarantine item whose
-reason names the database's error (:mod:`~airflow_errorguard.guard.load_errors`).
+rows in ``n`` (when the left half of a failed chunk loads, the right half must fail, and is split
+without being written whole). Rows that load are kept; each row that fails alone (its own write
+failed: never inferred) becomes a quarantine item whose reason names the database's error
+(:mod:`~airflow_errorguard.guard.load_errors`).
 
 * errors classified ``retry`` (transient) propagate unchanged, as without bisection;
 * errors classified ``alert`` (configuration) raise
@@ -83,15 +85,24 @@ def isolate(
             raise
         return None
 
-    def split(lo: int, hi: int, failure: tuple[BaseException, Classification]) -> None:
+    def split(lo: int, hi: int, failure: tuple[BaseException, Classification] | None) -> None:
+        """Isolate the failing rows of [lo, hi); *failure* is ``None`` when inferred, not seen."""
         if hi - lo == 1:
-            outcome.rejected.append(Rejection(lo, failure[0], failure[1]))
+            failure = failure or attempt(lo, hi)  # a row is rejected only by its own failed write
+            if failure is not None:
+                outcome.rejected.append(Rejection(lo, failure[0], failure[1]))
             return
         mid = (lo + hi) // 2
-        for a, b in ((lo, mid), (mid, hi)):
-            failed = attempt(a, b)
+        failed = attempt(lo, mid)
+        if failed is not None:
+            split(lo, mid, failed)
+            failed = attempt(mid, hi)
             if failed is not None:
-                split(a, b, failed)
+                split(mid, hi, failed)
+        else:
+            # The left half is written and [lo, hi) failed: writing [mid, hi) now is writing
+            # [lo, hi) again, so it fails too: split it without writing it whole.
+            split(mid, hi, None)
 
     if rows:
         failed = attempt(0, len(rows))

@@ -188,6 +188,22 @@ def test_bisection_takes_o_k_log_n_writes(size: int, bad: list[int]) -> None:
 
 
 @pytest.mark.unit
+def test_a_row_is_rejected_only_by_its_own_failed_write() -> None:
+    """A batch that failed once for no row's fault (nothing fails alone) loads whole."""
+    written: list[int] = []
+    failures = iter([ValueError("check constraint violated")])
+
+    def once(rows: list[int]) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        written.extend(rows)
+
+    outcome = isolate(once, list(range(64)), get_default_classifier(), sink_name="once")
+    assert outcome.rejected == [] and written == list(range(64))
+
+
+@pytest.mark.unit
 def test_a_callable_sink_rejection_is_quarantined_and_the_summary_counts_it() -> None:
     sink, store = PickySink(), MemoryGuardStore()
 
