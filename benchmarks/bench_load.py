@@ -10,6 +10,7 @@ rows good). ``ERRORGUARD_BENCH_LOAD_ROWS`` changes the row count.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -82,6 +83,8 @@ def bench(url: str, label: str) -> None:
 
 
 def main() -> int:
+    logging.getLogger("airflow_errorguard").setLevel(logging.WARNING)  # one line per bisected batch
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     began = time.perf_counter()
     print(
         f"errorguard load-time bisection benchmark (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)"

@@ -1,6 +1,6 @@
 """
 Poison rows at load time: 2,000 payments go through a guarded task into a table with constraints;
-the transform accepts them all, the **database** rejects 1 % of them (a duplicate key, a missing
+the transform accepts them all, the **database** rejects 3 % of them (a duplicate key, a missing
 customer, a non-positive amount).
 
 ``load`` ends in SUCCESS on its first try: each rejected batch is split and written again by
@@ -26,7 +26,7 @@ TABLE = "eg_example_payments"
 
 
 def payment(n: int) -> dict[str, Any]:
-    """Payment *n*; one in 100 carries what the table's constraints reject."""
+    """Payment *n*; three in 100 carry what the table's constraints reject."""
     customer: str | None = f"customer-{n % 40}"
     amount, key = f"{n % 90 + 1}.25", n
     if n % 100 == 17:

@@ -6,7 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from scripts import demo_report
 from tests.harness import AirflowEnv
 
 pytestmark = pytest.mark.airflow
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.airflow
 EXAMPLE = Path(__file__).resolve().parents[2] / "dags_examples" / "load_poison_rows.py"
 
 
-def test_load_poison_rows_example(airflow_backend: AirflowEnv) -> None:
+def test_load_poison_rows_example(airflow_backend: AirflowEnv, capsys: pytest.CaptureFixture[str]) -> None:
     extra = {"AIRFLOW_CONN_ERRORGUARD_DEFAULT": airflow_backend.sql_alchemy_conn}
     env = dataclasses.replace(airflow_backend, env={**airflow_backend.env, **extra})
     result = env.dag_test(EXAMPLE, "errorguard_load_poison_rows")
@@ -44,3 +46,15 @@ def test_load_poison_rows_example(airflow_backend: AirflowEnv) -> None:
     }
     for row in rows:
         assert names[bad[int(row["record_key"])]] in row["reason"], row["reason"]
+    if not postgres:  # what `make demo` prints of this run
+        database = sa.engine.make_url(airflow_backend.sql_alchemy_conn).database
+        assert database is not None
+        demo_report.print_report(
+            Path(database), Path("/nonexistent"), {demo_report.LOAD_DAG: result["run_id"]}
+        )
+        report = capsys.readouterr().out
+        assert "1940 rows loaded, 60 rejected by the database and isolated by bisection" in report
+        assert "60 quarantine rows, one per rejected row" in report
+        assert (
+            "quarantined: SQLITE_CONSTRAINT_NOTNULL, column eg_example_payments.customer: NOT NULL" in report
+        )
