@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction
@@ -56,8 +56,35 @@ class Isolation:
     writes: int = 0
 
 
+class Rows(Protocol):
+    """What :func:`isolate` splits: a length and row ranges (a list, or a chunk's view)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, span: slice, /) -> Any: ...
+
+
+def data_error(exc: Exception, classifier: Classifier, *, sink_name: str, rows: str) -> Classification | None:
+    """
+    The verdict of *exc*, raised writing *rows*, when it is the rows' fault (quarantine).
+
+    :raises ErrorGuardAlert: when *exc* is classified ``alert``.
+    :returns: ``None`` when *exc* is classified ``retry`` (the caller re-raises it).
+    """
+    verdict = classifier.classify(exc)
+    if verdict.action is ErrorAction.QUARANTINE:
+        return verdict
+    if verdict.action is ErrorAction.ALERT:
+        raise ErrorGuardAlert(
+            f"{sink_name} failed: {verdict.reason} ({verdict.category}); failing without retry",
+            record_key=rows,
+            category=str(verdict.category),
+        ) from exc
+    return None
+
+
 def isolate(
-    write: Callable[[list[Any]], object], rows: list[Any], classifier: Classifier, *, sink_name: str
+    write: Callable[[Any], object], rows: Rows, classifier: Classifier, *, sink_name: str
 ) -> Isolation:
     """
     ``write(rows)``; when it fails with an error classified for quarantine, write the halves
@@ -73,16 +100,12 @@ def isolate(
         try:
             write(rows[lo:hi])
         except Exception as exc:
-            verdict = classifier.classify(exc)
-            if verdict.action is ErrorAction.QUARANTINE:
-                return exc, verdict
-            if verdict.action is ErrorAction.ALERT:
-                raise ErrorGuardAlert(
-                    f"{sink_name} failed: {verdict.reason} ({verdict.category}); failing without retry",
-                    record_key=f"rows {lo}-{hi - 1} of the batch",
-                    category=str(verdict.category),
-                ) from exc
-            raise
+            verdict = data_error(
+                exc, classifier, sink_name=sink_name, rows=f"rows {lo}-{hi - 1} of the batch"
+            )
+            if verdict is None:
+                raise
+            return exc, verdict
         return None
 
     def split(lo: int, hi: int, failure: tuple[BaseException, Classification] | None) -> None:
