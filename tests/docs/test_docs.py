@@ -54,3 +54,12 @@ def test_guarded_processing_page_embeds_the_load_bisection_example() -> None:
     assert any(body.strip() in b for b in blocks), (
         "docs/guarded-processing.md must embed load_bisection verbatim"
     )
+
+
+def test_guarded_processing_page_embeds_the_dataframe_example() -> None:
+    text = (ROOT / "docs" / "guarded-processing.md").read_text()
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", text, re.S)]
+    source = (ROOT / "dags_examples" / "csv_frames.py").read_text()
+    for name in ("frames_transform", "frames_load"):
+        body = textwrap.dedent(dict(MARKER.findall(source))[name])
+        assert any(body.strip() in b for b in blocks), f"docs/guarded-processing.md must embed {name}"

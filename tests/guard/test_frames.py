@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,3 +152,11 @@ def test_chunks_resume_from_the_checkpoint_into_a_sql_table(database: Database) 
     assert sorted(int(k) for k in reasons) == sorted(BAD + too_big)
     assert "CHECK constraint failed" in reasons[str(too_big[0])]
     assert summary["rejected_at_load"] == len(too_big)
+
+
+def test_importing_the_module_imports_neither_pandas_nor_pyarrow() -> None:
+    code = (
+        "import sys, airflow_errorguard.guard.frames; print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
