@@ -4,7 +4,9 @@ The guarded processing engine (pure Python: no Airflow imports).
 Per record: ``process(record)``; a failure is classified and
 
 * ``retry`` → retried in-process with ``in_process_retry``; still failing → the batch stops
-  **uncommitted** and the original exception propagates (Airflow's retry takes over);
+  **uncommitted** and the original exception propagates (Airflow's retry takes over). A wait
+  asked for (``Retry-After``) above ``reschedule_waits_over`` is not slept: the batch so far is
+  committed and :class:`~airflow_errorguard.exceptions.ErrorGuardReschedule` is raised;
 * ``quarantine`` → the record is set aside with its classification and the batch goes on;
 * ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
 
@@ -27,8 +29,13 @@ from typing import Any
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
-from airflow_errorguard.classification.model import ErrorAction
-from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.classification.model import Classification, ErrorAction
+from airflow_errorguard.exceptions import (
+    ErrorGuardAlert,
+    ErrorGuardBudgetExceeded,
+    ErrorGuardConfigError,
+    ErrorGuardReschedule,
+)
 from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
@@ -111,6 +118,7 @@ class GuardedRun:
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
+        self._waiting: ErrorGuardReschedule | None = None  # a record asked for a long wait
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
@@ -148,10 +156,15 @@ class GuardedRun:
                 itertools.islice(records, batch_size), position, run.tally, skipped
             )
             count = len(outputs) + len(bad)
+            waiting, self._waiting = self._waiting, None
+            if count:
+                self._commit(run, outputs, bad, position, skipped)
+                position += count
+            if waiting is not None:
+                log.info("errorguard: committed up to record %d; %s", position, waiting)
+                raise waiting
             if not count:
                 break
-            self._commit(run, outputs, bad, position, skipped)
-            position += count
             # Free this batch before the next one is built, so it reuses the memory while the
             # CPU caches still hold it (measurably faster than holding two batches at a time).
             del outputs, bad
@@ -172,7 +185,11 @@ class GuardedRun:
                 append(process(record))
             except Exception as exc:
                 index = len(outputs) + len(bad)  # every record done so far left one entry
-                output = self._recover(exc, record, start + index, bad, tally)
+                try:
+                    output = self._recover(exc, record, start + index, bad, tally)
+                except ErrorGuardReschedule as waiting:
+                    self._waiting = waiting  # this record is not consumed: the batch ends before it
+                    break
                 if output is not _QUARANTINED:
                     append(output)
                 else:
@@ -184,6 +201,7 @@ class GuardedRun:
     ) -> Any:
         verdict = self.classifier.classify(exc)
         if verdict.action is ErrorAction.RETRY:
+            self._no_long_wait(verdict, record, position, exc)
             try:
                 output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
             except Exception as final:
@@ -192,6 +210,7 @@ class GuardedRun:
                 self._retried(retried)
                 exc, verdict = final, self.classifier.classify(final)
                 if verdict.action is ErrorAction.RETRY:
+                    self._no_long_wait(verdict, record, position, exc)
                     log.warning(
                         "errorguard: record %s still failing after in-process retries (%s); "
                         "the batch stays uncommitted and the task fails for Airflow to retry",
@@ -212,6 +231,13 @@ class GuardedRun:
             ) from exc
         bad.append(QuarantineItem.from_exception(key, record, exc, verdict))
         return _QUARANTINED
+
+    def _no_long_wait(self, verdict: Classification, record: Any, position: int, exc: Exception) -> None:
+        """Raise :class:`ErrorGuardReschedule` when *verdict* asks for a wait above the threshold."""
+        over, wait = self.options.reschedule_waits_over, verdict.retry_after
+        if over is not None and wait is not None and wait > over:
+            key = self.options.key_of(record, position)
+            raise ErrorGuardReschedule(wait, record_key=key, reason=verdict.reason) from exc
 
     def _retried(self, count: int) -> None:
         if count and self.on_retried is not None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.exceptions import (
+    ErrorGuardAlert,
+    ErrorGuardBudgetExceeded,
+    ErrorGuardConfigError,
+    ErrorGuardReschedule,
+)
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
 from airflow_errorguard.guard.store import TransactionalSink
@@ -62,6 +68,10 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param reschedule_waits_over: A transient failure asking to wait (``Retry-After``) longer than
+        this does not sleep in the worker slot: the batch so far is committed and the task is
+        rescheduled to the retry time (no retry used); it resumes from the checkpoint. ``None``
+        always waits in-process.
     :param isolate_sink_errors: When the sink rejects a batch with a data error (a constraint
         violation, an overflow, an invalid date), find the rejected rows by bisection, quarantine
         them with the database's error and load the rest (default); ``False`` fails the batch.
@@ -89,6 +99,7 @@ class GuardedOperator(BaseOperator):
         in_process_retry: Backoff | None = None,
         checkpoint: bool = True,
         isolate_sink_errors: bool = True,
+        reschedule_waits_over: timedelta | None = timedelta(seconds=30),
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
@@ -131,6 +142,7 @@ class GuardedOperator(BaseOperator):
             checkpoint=checkpoint,
             record_key=record_key,
             isolate_sink_errors=isolate_sink_errors,
+            reschedule_waits_over=reschedule_waits_over,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -159,6 +171,14 @@ class GuardedOperator(BaseOperator):
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
         except (ErrorGuardAlert, ErrorGuardConfigError) as err:
             raise AirflowFailException(f"errorguard: {err}") from err
+        except ErrorGuardReschedule as err:
+            from airflow.sdk.exceptions import AirflowRescheduleException
+
+            when = datetime.now(UTC) + err.wait
+            self.log.warning(
+                "errorguard: %s; rescheduling the task to %s (no retry used)", err, when.isoformat()
+            )
+            raise AirflowRescheduleException(when) from err
         self.log.info(
             "errorguard: processed %d, succeeded %d, quarantined %d, retried in-process %d, "
             "resumed from %d, %d batches in %.1fs",
