@@ -10,6 +10,9 @@ Per record: ``process(record)``; a failure is classified and
 * ``quarantine`` → the record is set aside with its classification and the batch goes on;
 * ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
 
+With a ``fallback``, a record whose transient error outlived its in-process retries, or whose
+error is a system one, is served by ``fallback(record)`` instead (counted in the summary).
+
 Per batch: ``sink(outputs)``, then one commit of the batch's quarantine rows and the checkpoint
 advance. When the sink rejects the batch with a data error, the rows it rejects are isolated by
 bisection (:mod:`~airflow_errorguard.guard.bisection`) and quarantined with the same commit.
@@ -24,12 +27,11 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
-from airflow_errorguard.classification.model import Classification, ErrorAction
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.exceptions import (
     ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
@@ -38,6 +40,7 @@ from airflow_errorguard.exceptions import (
 )
 from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
+from airflow_errorguard.guard.passes import Pass, Replay
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
@@ -48,34 +51,6 @@ log = logging.getLogger(__name__)
 #: ``open_at(position) -> records from that position on`` (position: records already consumed).
 Source = Callable[[int], Iterable[Any]]
 Sink = Callable[[list[Any]], object] | TransactionalSink
-
-
-class _Replay:
-    """Hands tenacity the first failure again, then calls ``process`` for real."""
-
-    __slots__ = ("first", "process", "record")
-
-    def __init__(self, first: BaseException, process: Callable[[Any], Any], record: Any) -> None:
-        self.first: BaseException | None = first
-        self.process = process
-        self.record = record
-
-    def __call__(self) -> Any:
-        if self.first is not None:
-            first, self.first = self.first, None
-            raise first
-        return self.process(self.record)
-
-
-@dataclass
-class _Pass:
-    """Mutable state of one :meth:`GuardedRun.run`."""
-
-    tally: Tally
-    kept: list[Any]
-    resumed_from: int
-    start: float
-    version: int
 
 
 class GuardedRun:
@@ -92,6 +67,9 @@ class GuardedRun:
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
     :param on_retried: Called with the number of in-process retries of a record (for metrics).
+    :param fallback: ``fallback(record) -> output`` for a record whose primary call failed with a
+        transient error after its in-process retries, or with a system error (a cached value, a
+        secondary endpoint); when it fails too, the primary error stands.
     :param before_batch: Called before each batch is read (e.g. a circuit-breaker check that
         raises to stop the run); nothing of that batch has been consumed yet.
     """
@@ -108,6 +86,7 @@ class GuardedRun:
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
         on_retried: Callable[[int], object] | None = None,
+        fallback: Callable[[Any], Any] | None = None,
     ) -> None:
         self.process = process
         self.store = store
@@ -118,12 +97,13 @@ class GuardedRun:
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
+        self.fallback = fallback
         self._waiting: ErrorGuardReschedule | None = None  # a record asked for a long wait
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
         progress = self.store.load()
-        run = _Pass(
+        run = Pass(
             tally=Tally.from_state(progress.state),
             kept=list(progress.state.get("outputs") or []) if self.sink is None else [],
             resumed_from=progress.position,
@@ -145,7 +125,7 @@ class GuardedRun:
             summary["outputs"] = run.kept
         return summary
 
-    def _run_batches(self, open_at: Source, run: _Pass, position: int) -> None:
+    def _run_batches(self, open_at: Source, run: Pass, position: int) -> None:
         records = iter(open_at(position))
         batch_size = self.options.batch_size
         while True:
@@ -203,7 +183,7 @@ class GuardedRun:
         if verdict.action is ErrorAction.RETRY:
             self._no_long_wait(verdict, record, position, exc)
             try:
-                output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
+                output, attempts = self.retrier.call_with_history(Replay(exc, self.process, record))
             except Exception as final:
                 retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
                 tally.retried_in_process += retried
@@ -211,6 +191,9 @@ class GuardedRun:
                 exc, verdict = final, self.classifier.classify(final)
                 if verdict.action is ErrorAction.RETRY:
                     self._no_long_wait(verdict, record, position, exc)
+                    served = self._fall_back(record, position, tally)
+                    if served is not _NOT_SERVED:
+                        return served
                     log.warning(
                         "errorguard: record %s still failing after in-process retries (%s); "
                         "the batch stays uncommitted and the task fails for Airflow to retry",
@@ -222,6 +205,10 @@ class GuardedRun:
                 tally.retried_in_process += len(attempts)
                 self._retried(len(attempts))
                 return output
+        if verdict.category is ErrorCategory.SYSTEM:
+            served = self._fall_back(record, position, tally)
+            if served is not _NOT_SERVED:
+                return served
         key = self.options.key_of(record, position)
         if verdict.action is ErrorAction.ALERT:
             raise ErrorGuardAlert(
@@ -239,6 +226,21 @@ class GuardedRun:
             key = self.options.key_of(record, position)
             raise ErrorGuardReschedule(wait, record_key=key, reason=verdict.reason) from exc
 
+    def _fall_back(self, record: Any, position: int, tally: Tally) -> Any:
+        """``fallback(record)``, counted; :data:`_NOT_SERVED` without one or when it fails too."""
+        if self.fallback is None:
+            return _NOT_SERVED
+        key = self.options.key_of(record, position)
+        try:
+            output = self.fallback(record)
+        except Exception as err:
+            log.warning(
+                "errorguard: record %s: the fallback failed too (%r); the primary error stands", key, err
+            )
+            return _NOT_SERVED
+        tally.served_by_fallback(key)
+        return output
+
     def _retried(self, count: int) -> None:
         if count and self.on_retried is not None:
             try:
@@ -249,7 +251,7 @@ class GuardedRun:
     # -- per batch ----------------------------------------------------------------------------
 
     def _commit(
-        self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, skipped: list[int]
+        self, run: Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, skipped: list[int]
     ) -> None:
         """Hand the batch (records from *start* on) to the sink and commit it with its checkpoint."""
         kept, sink, isolating = run.kept, self.sink, self.options.isolate_sink_errors
@@ -308,3 +310,4 @@ class GuardedRun:
 
 
 _QUARANTINED: Any = object()
+_NOT_SERVED: Any = object()

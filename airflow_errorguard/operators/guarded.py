@@ -68,6 +68,9 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param fallback: ``fallback(record) -> output`` serving a record whose call failed with a
+        transient error after its in-process retries, or with a system error (a cached value, a
+        secondary endpoint); the summary counts them (``served_by_fallback``, ``fallback_keys``).
     :param reschedule_waits_over: A transient failure asking to wait (``Retry-After``) longer than
         this does not sleep in the worker slot: the batch so far is committed and the task is
         rescheduled to the retry time (no retry used); it resumes from the checkpoint. ``None``
@@ -100,6 +103,7 @@ class GuardedOperator(BaseOperator):
         checkpoint: bool = True,
         isolate_sink_errors: bool = True,
         reschedule_waits_over: timedelta | None = timedelta(seconds=30),
+        fallback: Callable[[Any], Any] | None = None,
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
@@ -122,6 +126,9 @@ class GuardedOperator(BaseOperator):
             )
         self.circuit = circuit
         self.on_circuit_open = on_circuit_open
+        if fallback is not None and not callable(fallback):
+            raise ErrorGuardConfigError(f"{self.task_id}: fallback must be callable, got {fallback!r}")
+        self.fallback = fallback
         if not callable(process):
             raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
         if isinstance(records, SqlRecords) and checkpoint and records.order_by is None:
@@ -163,6 +170,7 @@ class GuardedOperator(BaseOperator):
             classifier=self.classifier,
             before_batch=self._circuit_check(context),
             on_retried=_count_in_process_retries,
+            fallback=self.fallback,
         )
         try:
             summary = self._run_recorded(run, context)
