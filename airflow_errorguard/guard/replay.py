@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink
+from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.storage.records import QuarantineItem, QuarantineRow
 from airflow_errorguard.storage.replay_claims import Claimant, ClaimLost, claim, release, settle
 
@@ -75,26 +75,36 @@ class ReplayStore(GuardStore):
     def commit(
         self,
         items: Sequence[QuarantineItem],
-        progress: Progress,
+        progress: ProgressFor,
         expected_version: int,
         sink: TransactionalSink | None = None,
         outputs: list[Any] | None = None,
     ) -> int:
         from airflow_errorguard.storage.unit_of_work import run_in_unit_of_work
 
-        count, self._position = progress.position - self._position, progress.position
+        start = self._position
+        self._position = settle_progress(progress, ()).position
+        count = self._position - start
         batch, self._handed = self._handed[:count], self._handed[count:]
-        failed = {int(item.record_key): _message(item) for item in items}
-        replayed = [row_id for row_id in batch if row_id not in failed]
 
-        def work(uow: UnitOfWork) -> None:
+        def row_of(item: QuarantineItem) -> int:
+            # Rows rejected by the sink are keyed by stream position; process failures by row id.
+            key = item.record_key
+            return batch[int(key.split(":", 1)[1]) - start] if key.startswith("position:") else int(key)
+
+        def work(uow: UnitOfWork) -> tuple[list[int], dict[int, str]]:
             with uow.transaction("settling a replayed batch") as conn:
+                rejected: Sequence[QuarantineItem] = ()
                 if sink is not None and outputs:
-                    sink.write(conn, outputs)
+                    rejected = sink.write(conn, outputs) or ()
+                settle_progress(progress, rejected)
+                failed = {row_of(item): _message(item) for item in [*items, *rejected]}
+                replayed = [row_id for row_id in batch if row_id not in failed]
                 settle(conn, self.claimant, uow.clock(), replayed, failed)
+                return replayed, failed
 
         try:
-            run_in_unit_of_work(self.database, work)
+            replayed, failed = run_in_unit_of_work(self.database, work)
         except ClaimLost as lost:
             self.lost += len(batch)
             log.warning(
@@ -127,6 +137,11 @@ class ReplayStore(GuardStore):
             return
         if released:
             log.info("errorguard replay: released %d unsettled claims", released)
+
+
+def settle_progress(progress: ProgressFor, rejected: Sequence[QuarantineItem]) -> Progress:
+    """The engine's progress of a batch (a function of the rows the sink rejected, or a value)."""
+    return progress if isinstance(progress, Progress) else progress(rejected)
 
 
 def _message(item: QuarantineItem) -> str:
