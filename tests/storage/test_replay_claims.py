@@ -156,3 +156,20 @@ def test_discarding_a_claimed_row_clears_the_claim(db: Database) -> None:
     assert row is not None and (row.status, row.claimed_by) == ("discarded", None)
     with db.transaction("settle") as conn, pytest.raises(ClaimLost):
         settle(conn, w.claimant("manual__1"), db.clock(), [ids[0]], {})
+
+
+def test_rows_the_sink_rejects_go_back_to_quarantine(storage_url: str, db: Database) -> None:
+    _seed(db, 10)
+    with db.transaction("strict sink") as conn:
+        conn.exec_driver_sql(f"DROP TABLE {w.SINK_TABLE}")
+        conn.exec_driver_sql(
+            f"CREATE TABLE {w.SINK_TABLE} (n INTEGER NOT NULL CHECK (n <> 3), replayed_by VARCHAR(250))"
+        )
+    store = w.replay(storage_url, w.claimant("manual__1"))
+    assert (store.replayed, store.failed) == (7, 3)  # 0 and 7 fail in process, 3 at load
+    with db.transaction("check", write=False) as conn:
+        sunk = sorted(conn.execute(sa.text(f"SELECT n FROM {w.SINK_TABLE}")).scalars())
+        back = conn.execute(sa.select(q.c.record_key, q.c.note).where(q.c.status == "quarantined")).all()
+    assert sunk == [1, 2, 4, 5, 6, 8, 9]
+    assert sorted(k for k, _ in back) == ["r0", "r3", "r7"]
+    assert all(note.startswith("replay failed: ") for _, note in back)
