@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,8 @@ class GuardedRun:
         transaction as the batch's commit (exactly-once); without one, outputs are kept in the
         checkpoint state (at most :data:`MAX_RETURNED_OUTPUTS`) and returned under ``outputs``.
     :param classifier: Classifier (default: the process default, with user rules).
+    :param scope: The task's context (or ``{"dag_id", "task_id"}``): rules scoped to a DAG or task
+        apply to its records.
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
     :param on_retried: Called with the number of in-process retries of a record (for metrics).
@@ -94,6 +96,7 @@ class GuardedRun:
         *,
         sink: Sink | None = None,
         classifier: Classifier | None = None,
+        scope: Mapping[str, Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
@@ -104,7 +107,10 @@ class GuardedRun:
         self.options = options or GuardOptions()
         self.sink = sink
         self.classifier = classifier or get_default_classifier()
-        self.retrier = InProcessRetrier(self.options.in_process_retry, self.classifier, sleep=sleep)
+        self.scope = scope
+        self.retrier = InProcessRetrier(
+            self.options.in_process_retry, self.classifier, sleep=sleep, scope=scope
+        )
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
@@ -174,7 +180,7 @@ class GuardedRun:
     def _recover(
         self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
     ) -> Any:
-        verdict = self.classifier.classify(exc)
+        verdict = self.classifier.classify(exc, self.scope)
         if verdict.action is ErrorAction.RETRY:
             try:
                 output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
@@ -182,7 +188,7 @@ class GuardedRun:
                 retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
                 tally.retried_in_process += retried
                 self._retried(retried)
-                exc, verdict = final, self.classifier.classify(final)
+                exc, verdict = final, self.classifier.classify(final, self.scope)
                 if verdict.action is ErrorAction.RETRY:
                     log.warning(
                         "errorguard: record %s still failing after in-process retries (%s); "

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -51,6 +51,7 @@ class InProcessRetrier:
     :param sleep: Blocking sleep ``(seconds) -> None``; inject a fake in tests.
     :param async_sleep: Async sleep for coroutine functions.
     :param clock: Monotonic clock in seconds, for the deadline.
+    :param scope: The task's context (or ``{"dag_id", "task_id"}``) for rules scoped to a DAG or task.
     """
 
     def __init__(
@@ -60,9 +61,12 @@ class InProcessRetrier:
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        scope: Mapping[str, Any] | None = None,
     ) -> None:
         self.backoff = backoff or Backoff()
         self.classifier = classifier
+        self.scope = scope
         self.sleep = sleep
         self.async_sleep = async_sleep
         self.clock = clock
@@ -116,7 +120,7 @@ class _RunState:
         # tenacity asks about the latest failure only; holding it keeps ids from being reused.
         if self._last is not None and self._last[0] is exc:
             return self._last[1]
-        verdict = self.classifier.classify(exc)
+        verdict = self.classifier.classify(exc, self.retrier.scope)
         self._last = (exc, verdict)
         self.attempts.append(
             Attempt(len(self.attempts) + 1, type(exc).__name__, safe_str(exc)[:500], verdict, None)
