@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow_errorguard.classification.builtin import Candidate, match_builtin
@@ -64,12 +64,23 @@ class Classifier:
         self.plugins: tuple[PluginClassifier, ...] = tuple(plugins)
         self.now = now
 
-    def classify(self, exc: BaseException, context: Mapping[str, Any] | None = None) -> Classification:
-        """Classify *exc*; any internal failure yields an ``unknown`` classification, logged."""
+    def classify(
+        self,
+        exc: BaseException,
+        context: Mapping[str, Any] | None = None,
+        *,
+        ignore: Collection[BaseException] = (),
+    ) -> Classification:
+        """
+        Classify *exc*; any internal failure yields an ``unknown`` classification, logged.
+
+        :param context: The task's context (or ``{"dag_id", "task_id"}``), for scoped rules.
+        :param ignore: Exceptions of the chain not to follow (earlier attempts of a retry).
+        """
         try:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
-            links = self._links(exc)
+            links = self._links(exc, {id(other) for other in ignore if other is not exc})
             result = self._by_user_rules(links, context) or self._by_plugins(exc)
             if result is not None:
                 return result
@@ -87,12 +98,15 @@ class Classifier:
 
     # -- chain ------------------------------------------------------------------------------
 
-    def _links(self, exc: BaseException) -> list[LinkFacts]:
-        """The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe."""
+    def _links(self, exc: BaseException, ignored: set[int]) -> list[LinkFacts]:
+        """
+        The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe,
+        without the *ignored* ones (by ``id``) and what only they wrap.
+        """
         top = LinkFacts(exc, self.now)
         if not top.children:  # the common case: a lone exception
             return [top]
-        seen: set[int] = {id(exc)}
+        seen: set[int] = {id(exc), *ignored}
         order: list[LinkFacts] = [top]
         queue: deque[tuple[BaseException, int]] = deque((child, 1) for child, _ in top.children)
         while queue and len(order) < MAX_LINKS:

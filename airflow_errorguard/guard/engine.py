@@ -170,11 +170,16 @@ class GuardedRun:
         for record in batch:  # errors of the source itself propagate from here, unclassified
             try:  # free when nothing fails (zero-cost exceptions): no per-record bookkeeping
                 append(process(record))
+                continue
             except Exception as exc:
-                index = len(outputs) + len(bad)  # every record done so far left one entry
-                output = self._recover(exc, record, start + index, bad, tally)
-                if output is not _QUARANTINED:
-                    append(output)
+                failed = exc
+            # Recovered outside the handler: a retry's own error must not carry this one as its
+            # ``__context__`` (a data error on the retry would otherwise look transient).
+            index = len(outputs) + len(bad)  # every record done so far left one entry
+            output = self._recover(failed, record, start + index, bad, tally)
+            del failed
+            if output is not _QUARANTINED:
+                append(output)
         return outputs, bad
 
     def _recover(
