@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from airflow_errorguard.breaker.breaker import CircuitBreaker
 from airflow_errorguard.breaker.config import Circuit
+from airflow_errorguard.circuits import probes
 from airflow_errorguard.circuits.registry import get_circuit_breaker, validate_circuit_argument
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 
@@ -81,7 +82,10 @@ class circuit_guard:
 
     While the circuit is open the block is not run: :class:`CircuitOpenError` is raised, or with
     ``on_open="reschedule"`` the task is rescheduled to the next probe (no retry used). The
-    outcome is recorded; failures are classified and only counted categories count.
+    outcome is recorded; failures are classified and only counted categories count. Inside a task
+    whose outer guard of the same circuit holds the half-open probe (``GuardedOperator(circuit=)``,
+    an outer ``circuit_guard``), it joins that probe: no slot of its own, no outcome of its own
+    (see :mod:`~airflow_errorguard.circuits.probes`).
 
     :param circuit: A circuit name or :class:`Circuit`.
     :param errorguard_conn_id: Connection to errorguard's tables.
@@ -109,19 +113,23 @@ class circuit_guard:
         breaker = get_circuit_breaker(
             self.circuit, conn_id=self.conn_id, context=self.context or _current_context()
         )
+        if probes.held(breaker):  # the task's outer guard holds the probe: join it
+            yield breaker
+            return
         try:
-            breaker.before_call()
+            admission = breaker.before_call()
         except CircuitOpenError as err:
             from datetime import timedelta
 
             reject(err, self.on_open, breaker.clock() + timedelta(seconds=breaker.config.open_seconds(1)))
-        try:
-            yield breaker
-        except BaseException as exc:
-            if is_outcome(exc):
-                record_exception(breaker, exc)
-            raise
-        breaker.record_success()
+        with probes.holding(breaker, admission.probe):
+            try:
+                yield breaker
+            except BaseException as exc:
+                if is_outcome(exc):
+                    record_exception(breaker, exc)
+                raise
+            breaker.record_success()
 
     def __enter__(self) -> CircuitBreaker:
         self._active = self._guard()
@@ -192,6 +200,8 @@ class RunCircuitCheck:
         if self.admitted is None:
             admission = breaker.admit()
             self.admitted, self.probe = admission.allowed, admission.probe
+            if self.probe:
+                probes.hold(breaker)  # inner circuit_guard()s of this task join the probe
         elif self.probe:
             return
         else:
@@ -206,6 +216,8 @@ class RunCircuitCheck:
 
     def record(self, exc: BaseException | None) -> None:
         """Record the run's outcome (nothing when the circuit stopped it)."""
+        if self.probe:
+            probes.release(self.breaker)
         if self.rejected or not self.admitted:
             return
         if exc is None:
