@@ -49,12 +49,20 @@ def _current_context() -> Mapping[str, Any] | None:
         return None
 
 
-def record_exception(breaker: CircuitBreaker, exc: BaseException) -> None:
-    """Classify *exc* and record it as a failure (counted only for the circuit's categories)."""
+def record_exception(
+    breaker: CircuitBreaker, exc: BaseException, context: Mapping[str, Any] | None = None
+) -> None:
+    """
+    Classify *exc* (with the task's classifier, in the task's scope, when *context* is the task's)
+    and record it as a failure (counted only for the circuit's categories).
+    """
     try:
         from airflow_errorguard.classification.defaults import get_default_classifier
+        from airflow_errorguard.classification.task_scope import task_classifier
 
-        verdict = get_default_classifier().classify(exc)
+        task = context.get("task") if context else None
+        classifier = task_classifier(task) or get_default_classifier()
+        verdict = classifier.classify(exc, context)
         breaker.record_failure(verdict.category.value, error=exc, fingerprint=verdict.fingerprint)
     except Exception as err:  # never mask the task's own exception
         log.warning("errorguard could not record a failure in circuit %r: %r", breaker.name, err)
@@ -110,9 +118,8 @@ class circuit_guard:
 
     @contextmanager
     def _guard(self) -> Iterator[CircuitBreaker]:
-        breaker = get_circuit_breaker(
-            self.circuit, conn_id=self.conn_id, context=self.context or _current_context()
-        )
+        context = self.context or _current_context()
+        breaker = get_circuit_breaker(self.circuit, conn_id=self.conn_id, context=context)
         if probes.held(breaker):  # the task's outer guard holds the probe: join it
             yield breaker
             return
@@ -127,7 +134,7 @@ class circuit_guard:
                 yield breaker
             except BaseException as exc:
                 if is_outcome(exc):
-                    record_exception(breaker, exc)
+                    record_exception(breaker, exc, context)
                 raise
             breaker.record_success()
 
@@ -168,7 +175,7 @@ class CircuitOutcomeCallback:
             exc = context.get("exception")
             if isinstance(exc, BaseException):
                 if is_outcome(exc):
-                    record_exception(breaker, exc)
+                    record_exception(breaker, exc, context)
             else:
                 breaker.record_success()
         except Exception as err:
@@ -184,11 +191,15 @@ class RunCircuitCheck:
 
     :param breaker: The circuit.
     :param on_open: ``"reschedule"`` (to the next probe: no retry used) or ``"fail"``.
+    :param context: The task's context: its classifier and scope classify the run's failure.
     """
 
-    def __init__(self, breaker: CircuitBreaker, on_open: str) -> None:
+    def __init__(
+        self, breaker: CircuitBreaker, on_open: str, context: Mapping[str, Any] | None = None
+    ) -> None:
         self.breaker = breaker
         self.on_open = on_open
+        self.context = context
         self.admitted: bool | None = None
         self.probe = False
         self.rejected = False
@@ -223,4 +234,4 @@ class RunCircuitCheck:
         if exc is None:
             self.breaker.record_success()
         elif is_outcome(exc):
-            record_exception(self.breaker, exc)
+            record_exception(self.breaker, exc, self.context)

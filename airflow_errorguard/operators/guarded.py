@@ -180,7 +180,7 @@ class GuardedOperator(BaseOperator):
         from airflow_errorguard.circuits.registry import get_circuit_breaker
 
         breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
-        return RunCircuitCheck(breaker, self.on_circuit_open)
+        return RunCircuitCheck(breaker, self.on_circuit_open, context)
 
     def _run_recorded(self, run: GuardedRun, context: Context) -> dict[str, Any]:
         """Run, recording the outcome in the circuit (if any)."""
