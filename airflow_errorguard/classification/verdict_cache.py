@@ -35,6 +35,9 @@ FACT_SLOTS: tuple[str, ...] = tuple(
 )
 #: Lazily read facts: private slots ``_name`` behind a property ``name``.
 LAZY_SLOTS: tuple[str, ...] = tuple(sorted(s for s in LinkFacts.__slots__ if s.startswith("_")))
+#: ``(slot, property)`` of the lazy facts that can be read back, and the slots that cannot.
+_READABLE = tuple((s, s[1:]) for s in LAZY_SLOTS if isinstance(getattr(LinkFacts, s[1:], None), property))
+_UNREADABLE = tuple(s for s in LAZY_SLOTS if not isinstance(getattr(LinkFacts, s[1:], None), property))
 _facts_of = attrgetter(*FACT_SLOTS)
 _UNREAD = object()
 
@@ -83,18 +86,22 @@ class Decision:
 
 def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:
     """The eager facts of the chain, its shape and *scope*; raises ``TypeError`` if unhashable."""
-    index = {id(facts.exc): position for position, facts in enumerate(links)}
-    key = (
-        scope,
-        tuple(
-            (
-                type(facts.exc),
-                _facts_of(facts),
-                tuple((index.get(id(child), -1), kind) for child, kind in facts.children),
-            )
-            for facts in links
-        ),
-    )
+    if len(links) == 1 and not links[0].children:  # the common case: a lone exception
+        top = links[0]
+        key: Hashable = (scope, ((type(top.exc), _facts_of(top), ()),))
+    else:
+        index = {id(facts.exc): position for position, facts in enumerate(links)}
+        key = (
+            scope,
+            tuple(
+                (
+                    type(facts.exc),
+                    _facts_of(facts),
+                    tuple((index.get(id(child), -1), kind) for child, kind in facts.children),
+                )
+                for facts in links
+            ),
+        )
     hash(key)
     return key
 
@@ -103,14 +110,14 @@ def lazy_reads(links: Sequence[LinkFacts]) -> tuple[tuple[int, str, Any], ...] |
     """The lazy facts read so far (``None`` when one cannot be read back through its property)."""
     reads = []
     for position, facts in enumerate(links):
-        for slot in LAZY_SLOTS:
+        for slot, name in _READABLE:
             value = getattr(facts, slot, _UNREAD)
-            if value is _UNREAD or type(value) is object:  # never read (the _MISSING sentinel)
-                continue
-            name = slot[1:]
-            if not isinstance(getattr(type(facts), name, None), property):
+            if value is not _UNREAD and type(value) is not object:  # read (not the _MISSING sentinel)
+                reads.append((position, name, value))
+        for slot in _UNREADABLE:
+            value = getattr(facts, slot, _UNREAD)
+            if value is not _UNREAD and type(value) is not object:
                 return None
-            reads.append((position, name, value))
     return tuple(reads)
 
 
