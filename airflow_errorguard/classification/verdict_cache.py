@@ -24,8 +24,10 @@ from typing import Any
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.signals import LinkFacts
 
-#: Entries per classifier (a few hundred bytes each).
+#: Keys per classifier (a few hundred bytes each).
 MAX_ENTRIES = 2048
+#: Decisions kept per key when they read different lazy values (messages, hosts).
+MAX_VARIANTS = 4
 
 #: ``LinkFacts`` slots that are not facts of the exception (objects, caches, the chain itself).
 _NOT_FACTS = frozenset({"exc", "now", "plan", "paths", "values", "signals", "response", "children"})
@@ -138,30 +140,38 @@ def decision_of(
 
 
 class VerdictCache:
-    """Bounded map of chain keys to :class:`Decision` (oldest entry evicted first)."""
+    """
+    Bounded map of chain keys to :class:`Decision` (oldest key evicted first). A key keeps up to
+    :data:`MAX_VARIANTS` decisions that read different lazy values (e.g. two messages of one class
+    that message rules tell apart), most recent first.
+    """
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: dict[Hashable, Decision] = {}
+        self._entries: dict[Hashable, list[Decision]] = {}
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
-        """The decision cached for *key*, if it holds for *links*."""
-        found = self._entries.get(key)
-        if found is not None and found.holds_for(links):
-            self.hits += 1
-            return found
+        """The decision cached for *key* that holds for *links*, if any."""
+        for decision in self._entries.get(key, ()):
+            if decision.holds_for(links):
+                self.hits += 1
+                return decision
         self.misses += 1
         return None
 
     def put(self, key: Hashable, decision: Decision) -> None:
-        """Cache *decision* under *key*, evicting the oldest entry when full."""
+        """Cache *decision* under *key*, evicting the oldest key when full."""
         entries = self._entries
-        if key not in entries and len(entries) >= self.max_entries:
-            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
-                del entries[next(iter(entries))]
-        entries[key] = decision
+        variants = entries.get(key)
+        if variants is None:
+            if len(entries) >= self.max_entries:
+                with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
+                    del entries[next(iter(entries))]
+            entries[key] = [decision]
+        else:
+            entries[key] = [decision, *variants[: MAX_VARIANTS - 1]]
 
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""

@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.rules import Rule
 from tests.unit.classification.test_fuzz import CONTEXTS, FUZZ, RULES, exceptions
+from tests.unit.classification.test_signals_cloud import client_error
+from tests.unit.classification.test_signals_http import BUILDERS
+from tests.unit.classification.test_signals_stdlib import connect_refused
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from corpus import build_corpus
@@ -48,6 +51,26 @@ def test_cached_equals_uncached_over_the_corpus_and_fresh_twins(rules: Any) -> N
         for context in (None, {"dag_id": "etl_orders", "task_id": "load"}):
             _same(cached, uncached, exc, context)
     assert cached.cache.hits > len(first), "the twins were served from the cache"
+
+
+def _unit_test_exceptions() -> list[BaseException]:
+    """The exceptions the signal unit tests build: HTTP clients, botocore, sockets (fresh each call)."""
+    made: list[BaseException] = [connect_refused()]
+    for build in BUILDERS:
+        for status in (400, 401, 404, 422, 429, 500, 503):
+            made.append(build(status, headers={"Retry-After": "7"} if status == 429 else None))
+            made.append(build(status, path=f"/v1/orders/{status * 7}"))
+    for code, status in (("ThrottlingException", 400), ("AccessDenied", 403), ("ValidationException", 400)):
+        made.append(client_error(code, status))
+    return made
+
+
+def test_cached_equals_uncached_over_the_unit_test_exceptions() -> None:
+    cached, uncached = _pair(RULES)
+    first, twins = _unit_test_exceptions(), _unit_test_exceptions()
+    for exc in first + twins:
+        _same(cached, uncached, exc, {"dag_id": "etl_x", "task_id": "t"})
+    assert cached.cache.hits >= len(first)
 
 
 @FUZZ
