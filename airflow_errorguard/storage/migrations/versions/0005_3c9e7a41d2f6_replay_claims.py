@@ -2,7 +2,7 @@
 Replay claims on quarantine rows: who is replaying a released row, from which try, since when.
 
 Revision ID: 3c9e7a41d2f6
-Revises: b5f2da38c041
+Revises: abffe3b0ca91
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from airflow_errorguard.storage.tables.column_types import UtcDateTime
 
 revision = "3c9e7a41d2f6"
-down_revision = "b5f2da38c041"
+down_revision = "abffe3b0ca91"
 branch_labels = None
 depends_on = None
 errorguard_version = "0.1.0"
