@@ -28,6 +28,7 @@ from airflow_errorguard.alerts.recording import record_failure
 from airflow_errorguard.alerts.resolve import resolve_on_success
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.learning import LearnedDecision, learned_decision
 from airflow_errorguard.settings import build_classifier, load_settings
@@ -35,6 +36,7 @@ from airflow_errorguard.storage import stats
 from airflow_errorguard.storage.database import Clock, utcnow
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.incidents import Claim, Observation
+from airflow_errorguard.task_context import task_ref
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ class ErrorGuardCallback:
         self,
         *,
         notifiers: Iterable[Notifier] = (),
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         config: AlertConfig | None = None,
         circuit: str | None = None,
         rules: Sequence[Any] = (),
@@ -146,9 +148,8 @@ class ErrorGuardCallback:
             log.warning("errorguard: alert callback failed (task unaffected): %r", err, exc_info=True)
 
     def _failure(self, context: Mapping[str, Any], *, final: bool) -> Alert | None:
-        ti = context["ti"]
-        identity = TaskIdentity.from_ti(ti)
-        max_tries = getattr(ti, "max_tries", None)
+        identity = TaskIdentity.from_context(context)
+        max_tries = task_ref(context).max_tries
         error = context.get("exception")
         verdict = self.classifier.classify(
             error if isinstance(error, BaseException) else Exception(str(error)), context

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from airflow_errorguard.breaker.breaker import CircuitBreaker
 from airflow_errorguard.breaker.config import Circuit
 from airflow_errorguard.circuits.registry import get_circuit_breaker, validate_circuit_argument
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class circuit_guard:
         self,
         circuit: Circuit | str,
         *,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         on_open: str = "raise",
         context: Mapping[str, Any] | None = None,
     ) -> None:
@@ -150,7 +151,7 @@ class CircuitOutcomeCallback:
     Use it as ``on_retry_callback`` too so every failed try counts.
     """
 
-    def __init__(self, circuit: Circuit | str, *, errorguard_conn_id: str = "errorguard_default") -> None:
+    def __init__(self, circuit: Circuit | str, *, errorguard_conn_id: str = DEFAULT_CONN_ID) -> None:
         self.circuit = validate_circuit_argument(circuit, "CircuitOutcomeCallback")
         self.conn_id = errorguard_conn_id
 
@@ -204,8 +205,8 @@ class RunCircuitCheck:
         fallback = breaker.clock() + timedelta(seconds=breaker.config.open_seconds(1))
         reject(error, "reschedule" if self.on_open == "reschedule" else "raise", fallback)
 
-    def record(self, exc: BaseException | None) -> None:
-        """Record the run's outcome (nothing when the circuit stopped it)."""
+    def on_finish(self, exc: BaseException | None) -> None:
+        """The run's ``on_finish``: record its outcome (nothing when the circuit stopped it)."""
         if self.rejected or not self.admitted:
             return
         if exc is None:

@@ -21,10 +21,11 @@ from airflow_errorguard.breaker.defaults import circuit_defaults, resolve_circui
 from airflow_errorguard.breaker.listener import CircuitListener
 from airflow_errorguard.breaker.state import Admission, CallContext, CircuitSnapshot, Transition
 from airflow_errorguard.breaker.storage import CircuitEvent, CircuitStorage, ManualAction
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.task_context import task_ref
 
 T = TypeVar("T")
-DEFAULT_CONN_ID = "errorguard_default"
 
 
 @lru_cache(maxsize=8)
@@ -123,17 +124,16 @@ class _HookStorage(CircuitStorage):
 
 def context_of(context: Mapping[str, Any] | None, actor: str | None = None) -> CallContext:
     """A :class:`CallContext` naming the task instance in an Airflow *context*."""
-    ti = (context or {}).get("ti")
-    if ti is None:
+    ref = task_ref(context)
+    if not ref.known:
         return CallContext(actor=actor or "errorguard")
-    dag_id, task_id = str(getattr(ti, "dag_id", "")), str(getattr(ti, "task_id", ""))
-    map_index = getattr(ti, "map_index", None)
+    dag_id, task_id = ref.dag_id or "", ref.task_id or ""
     return CallContext(
         actor=actor or f"{dag_id}.{task_id}",
         dag_id=dag_id,
         task_id=task_id,
-        run_id=str(getattr(ti, "run_id", "")),
-        map_index=map_index if isinstance(map_index, int) else None,
+        run_id=ref.run_id or "",
+        map_index=ref.map_index,
     )
 
 

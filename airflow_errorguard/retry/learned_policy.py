@@ -17,6 +17,7 @@ from typing import Any
 from airflow.sdk import RetryDecision
 
 from airflow_errorguard.classification.model import Classification, ErrorCategory
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.retry.learning import learned_decision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 from airflow_errorguard.storage.database import Clock, utcnow
@@ -37,7 +38,7 @@ class LearningRetryPolicy(ErrorGuardRetryPolicy):
     def __init__(
         self,
         *,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         min_samples: int | None = None,
         window: timedelta | None = None,
         max_samples: int = 200,

@@ -10,6 +10,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_errorguard.breaker.config import Circuit
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 
 
 def circuit_from_dict(data: dict[str, Any]) -> Circuit:
@@ -46,7 +47,7 @@ class CircuitBreakerTrigger(BaseTrigger):
         self,
         *,
         circuit: dict[str, Any],
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float = 30.0,
         on_storage_failure: str = "open",
     ) -> None:

@@ -257,3 +257,32 @@ def test_crash_between_sink_and_commit_replays_that_one_batch_to_the_sink() -> N
         [i * 10 for i in range(30) if i != 12] + [i * 10 for i in range(10, 20) if i != 12]
     )
     assert set(store.items) == {"12"} and summary["processed"] == 30 and summary["resumed_from"] == 10
+
+
+def test_on_finish_gets_none_after_success_and_the_exception_after_a_failure() -> None:
+    seen: list[BaseException | None] = []
+    run = GuardedRun(Flaky(), MemoryGuardStore(), GuardOptions(in_process_retry=FAST), on_finish=seen.append)
+    run.run(from_list([{"id": i} for i in range(3)]))
+    assert seen == [None]
+
+    failing = GuardedRun(
+        Flaky(always=[1]), MemoryGuardStore(), GuardOptions(in_process_retry=FAST), on_finish=seen.append
+    )
+    with pytest.raises(ConnectionResetError) as raised:
+        failing.run(from_list([{"id": i} for i in range(3)]))
+    assert seen[1] is raised.value
+
+
+def test_a_failing_on_finish_never_masks_the_run_outcome() -> None:
+    def broken(exc: BaseException | None) -> None:
+        raise RuntimeError("on_finish broke")
+
+    run = GuardedRun(
+        Flaky(bad=[0]), MemoryGuardStore(), GuardOptions(in_process_retry=FAST), on_finish=broken
+    )
+    assert run.run(from_list([{"id": 0}, {"id": 1}]))["quarantined"] == 1
+    failing = GuardedRun(
+        Flaky(always=[0]), MemoryGuardStore(), GuardOptions(in_process_retry=FAST), on_finish=broken
+    )
+    with pytest.raises(ConnectionResetError):
+        failing.run(from_list([{"id": 0}]))
