@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from airflow_errorguard.backoff import JITTERS
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.plugins import load_plugins
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.rules_file import load_rules_file
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import JITTERS
 
 SECTION = "errorguard"
+#: What an incident can be grouped by (``alert_group_by``).
+GROUP_KEYS = ("dag", "task", "fingerprint", "circuit")
+#: Longest ``alert_group_wait``: the callback waits in the worker, so keep the slot short.
+MAX_GROUP_WAIT = timedelta(minutes=5)
 #: Bounds of ``max_payload_bytes`` (the upper one fits MySQL's MEDIUMTEXT).
 MIN_PAYLOAD_BYTES = 1024
 MAX_PAYLOAD_BYTES = 16_000_000
@@ -94,8 +99,6 @@ class ErrorGuardSettings:
 
 
 def _check_alert_options(settings: ErrorGuardSettings) -> None:
-    from airflow_errorguard.alerts.config import GROUP_KEYS, MAX_GROUP_WAIT
-
     bad = [key for key in settings.alert_group_by if key not in GROUP_KEYS]
     if not settings.alert_group_by or bad:
         raise ErrorGuardConfigError(

@@ -87,15 +87,7 @@ class ErrorGuardCallback:
             if not callable(notifier):
                 raise ErrorGuardConfigError(f"ErrorGuardCallback: notifier {notifier!r} is not callable")
         self.errorguard_conn_id = errorguard_conn_id
-        self.config = config or AlertConfig(
-            group_by=settings.alert_group_by,
-            repeat_interval=timedelta(seconds=settings.alert_repeat_interval),
-            group_wait=timedelta(seconds=settings.alert_group_wait),
-            resolve_notice=settings.alert_resolve_notice,
-            learning=settings.learning_enabled,
-            learning_min_samples=settings.learning_min_samples,
-            learning_window=timedelta(hours=settings.learning_window_hours),
-        )
+        self.config = config or AlertConfig.from_settings(settings)
         self.system_max_retries = settings.system_max_retries
         self.circuit = circuit
         self.classifier = classifier or build_classifier(tuple(rules), None, settings)

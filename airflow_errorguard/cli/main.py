@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from airflow_errorguard.cli import exit_codes, ops_cmd, quarantine_cmd
+from airflow_errorguard.cli.connect import URL_ENV, open_storage
 from airflow_errorguard.cli.exit_codes import CliError
-from airflow_errorguard.cli.storage import URL_ENV, open_storage
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.version import __version__
 

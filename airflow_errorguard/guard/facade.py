@@ -21,8 +21,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.constants import DEFAULT_CONN_ID
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.retry.runner import InProcessRetrier
 from airflow_errorguard.storage.checkpoints import Checkpoint, CheckpointKey, CheckpointRepository
 from airflow_errorguard.storage.identity import TaskIdentity

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
 from airflow_errorguard.guard.store import SqlGuardStore, TransactionalSink
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.sources.sql import SqlRecords
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore, Progress
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.storage.records import QuarantineItem
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from airflow_errorguard.retry.backoff import JITTERS, Backoff
+from airflow_errorguard.backoff import JITTERS, Backoff
 
 pytestmark = pytest.mark.unit
 
