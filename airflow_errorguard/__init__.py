@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.classification.defaults import classify as _classify_function
 from airflow_errorguard.classification.defaults import set_default_classifier_factory
-from airflow_errorguard.settings import airflow_default_classifier
+from airflow_errorguard.configured import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
 if TYPE_CHECKING:

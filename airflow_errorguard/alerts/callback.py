@@ -28,10 +28,11 @@ from airflow_errorguard.alerts.recording import record_failure
 from airflow_errorguard.alerts.resolve import resolve_on_success
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.learning import LearnedDecision, learned_decision
-from airflow_errorguard.settings import build_classifier, load_settings
+from airflow_errorguard.settings import load_settings
 from airflow_errorguard.storage import stats
 from airflow_errorguard.storage.database import Clock, utcnow
 from airflow_errorguard.storage.identity import TaskIdentity

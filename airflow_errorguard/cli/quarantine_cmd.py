@@ -14,7 +14,7 @@ from airflow_errorguard.manage.export import csv_lines, jsonl_lines
 from airflow_errorguard.manage.filters import FilterError, QuarantineQuery
 from airflow_errorguard.manage.serialize import audit_dict, row_dict
 from airflow_errorguard.storage.quarantine_status import TransitionResult
-from airflow_errorguard.storage.records import QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineRow
 
 LIST_COLUMNS = (
     "id",

@@ -31,7 +31,7 @@ from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
 from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 log = logging.getLogger(__name__)
 

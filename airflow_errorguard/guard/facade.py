@@ -26,7 +26,7 @@ from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.retry.runner import InProcessRetrier
 from airflow_errorguard.storage.checkpoints import Checkpoint, CheckpointKey, CheckpointRepository
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 if TYPE_CHECKING:
     from airflow_errorguard.classification.classifier import Classifier

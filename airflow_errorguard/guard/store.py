@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.storage.checkpoints import CheckpointKey
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 if TYPE_CHECKING:
     from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter

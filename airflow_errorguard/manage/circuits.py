@@ -94,6 +94,6 @@ def control(
         raise ValueError(f"unknown circuit action {action!r}; expected one of {', '.join(CIRCUIT_ACTIONS)}")
     if storage.load(name) is None:
         raise LookupError(f"no circuit named {name!r}")
-    breaker = CircuitBreaker(circuit_config(storage, name), storage, on_storage_failure="closed")
+    breaker = CircuitBreaker(circuit_config(storage, name), storage, on_storage_failure="reject")
     result: CircuitSnapshot = getattr(breaker, action)(actor=actor, note=note)
     return result

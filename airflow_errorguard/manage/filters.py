@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from airflow_errorguard.storage.records import QuarantineFilter
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 
 #: Query-string / JSON keys of a quarantine filter.

@@ -102,10 +102,12 @@ class GuardedOperator(BaseOperator):
             from airflow_errorguard.circuits.registry import validate_circuit_argument
 
             circuit = validate_circuit_argument(circuit, self.task_id)
-        if on_circuit_open not in ("reschedule", "fail"):
-            raise ErrorGuardConfigError(
-                f"{self.task_id}: on_circuit_open must be 'reschedule' or 'fail', got {on_circuit_open!r}"
-            )
+        from airflow_errorguard.breaker.modes import on_open_mode
+
+        try:
+            on_circuit_open = on_open_mode(on_circuit_open, f"{self.task_id}: on_circuit_open")
+        except ValueError as err:
+            raise ErrorGuardConfigError(str(err)) from None
         self.circuit = circuit
         self.on_circuit_open = on_circuit_open
         if not callable(process):

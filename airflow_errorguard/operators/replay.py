@@ -10,7 +10,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineRow
 from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import select
+from datetime import timedelta
 
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.settings import ErrorGuardSettings
 from airflow_errorguard.storage.database import Transactional
-from airflow_errorguard.storage.tables.error_event import error_event_table as e
+from airflow_errorguard.storage.events import ErrorEventRepository
 
 #: Share of past occurrences that must have succeeded on retry for "retry".
 SUCCESS_RATIO = 0.5
@@ -98,25 +96,6 @@ def learn(
     return LearnedDecision(decision, len(finished), succeeded, reason)
 
 
-def past_outcomes(
-    tx: Transactional, fingerprint: str, *, now: datetime, window: timedelta, limit: int
-) -> list[str]:
-    """Outcomes of the newest *limit* finished events of *fingerprint* in ``[now - window, now)``."""
-    stmt = (
-        select(e.c.outcome)
-        .where(
-            e.c.fingerprint == fingerprint,
-            e.c.created_at >= now - window,
-            e.c.created_at < now,
-            e.c.outcome.is_not(None),
-        )
-        .order_by(e.c.created_at.desc())
-        .limit(limit)
-    )
-    with tx.transaction("reading the history of a fingerprint", write=False) as conn:
-        return [str(o) for (o,) in conn.execute(stmt).all()]
-
-
 def learned_decision(
     tx: Transactional,
     fingerprint: str,
@@ -127,5 +106,7 @@ def learned_decision(
     success_ratio: float = SUCCESS_RATIO,
 ) -> LearnedDecision | None:
     """:func:`learn` on the stored history of *fingerprint* (the clock is the database's)."""
-    outcomes = past_outcomes(tx, fingerprint, now=tx.clock(), window=window, limit=max_samples)
+    outcomes = ErrorEventRepository(tx).past_outcomes(
+        fingerprint, now=tx.clock(), window=window, limit=max_samples
+    )
     return learn(outcomes, min_samples=min_samples, success_ratio=success_ratio)

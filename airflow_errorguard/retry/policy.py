@@ -15,9 +15,10 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
+from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
+from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:

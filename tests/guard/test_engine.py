@@ -13,7 +13,7 @@ import pytest
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore, Progress
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 pytestmark = pytest.mark.unit
 
