@@ -5,7 +5,7 @@ Layers, lowest first (a module may import its own layer and any layer below it):
 
     0 leaves         constants, exceptions, version, task_context, metrics, backoff
     1 pure core      classification/, breaker/          (no Airflow import at all)
-    2 configuration  settings, configured               (reads/validates [errorguard]; what it builds)
+    2 configuration  config_options, settings, configured (options table; reader; what it builds)
     3 storage        storage/                           (errorguard's tables, SQLAlchemy Core)
     4 connection     hooks/, sources/                   (Airflow connections)
     5 circuits       circuits/                          (circuits inside Airflow)
@@ -36,7 +36,7 @@ PACKAGE = Path(airflow_errorguard.__file__).parent
 LAYERS: list[tuple[str, set[str]]] = [
     ("leaves", {"constants", "exceptions", "version", "task_context", "metrics", "backoff"}),
     ("pure core", {"classification", "breaker"}),
-    ("configuration", {"settings", "configured"}),
+    ("configuration", {"config_options", "settings", "configured"}),
     ("storage", {"storage"}),
     ("connection", {"hooks", "sources"}),
     ("circuits", {"circuits"}),
