@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
-from airflow_errorguard.storage.records import QuarantineItem, QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineItem, QuarantineRow
 from airflow_errorguard.storage.replay_claims import Claimant, ClaimLost, claim, release, settle
 
 if TYPE_CHECKING:

@@ -84,15 +84,15 @@ def unreported_tries(dag_id: str, run_id: str) -> list[tuple[Any, str, str]]:
 
 def record_unreported(dag_id: str, run_id: str) -> int:
     """Record a ``system`` event for each failed try of the run that has none; returns how many."""
-    from airflow_errorguard.alerts.recording import record_failure, try_recorded
+    from airflow_errorguard.alerts.recording import record_failure
+    from airflow_errorguard.configured import build_classifier
     from airflow_errorguard.hooks.errorguard import ErrorGuardHook
-    from airflow_errorguard.settings import build_classifier
 
     hook = ErrorGuardHook()
     classifier = build_classifier()
     recorded = 0
     for identity, state, how in unreported_tries(dag_id, run_id):
-        if try_recorded(hook.database, identity):
+        if hook.events.try_recorded(identity):
             continue
         died = TaskProcessDied(f"try {identity.try_number} ended {state}: {how}")
         final = state == "failed"

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardConfigError
 from airflow_errorguard.guard.options import GuardOptions, default_in_process_retry
 from airflow_errorguard.guard.store import TransactionalSink
+from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -80,7 +82,7 @@ class QuarantineReplayOperator(BaseOperator):
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
         in_process_retry: Backoff | None = None,
         classifier: Classifier | None = None,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -122,13 +124,12 @@ class QuarantineReplayOperator(BaseOperator):
         from airflow_errorguard.storage.replay_claims import Claimant
 
         hook = ErrorGuardHook(errorguard_conn_id=self.errorguard_conn_id)
-        ti = context["ti"]
-        map_index = getattr(ti, "map_index", -1)
+        ref = task_ref(context)
         claimant = Claimant(
-            holder=f"{ti.dag_id}/{ti.task_id}/{ti.run_id}/{map_index}",
-            try_number=int(ti.try_number),
+            holder=f"{ref.dag_id}/{ref.task_id}/{ref.run_id}/{ref.map_index}",
+            try_number=int(ref.try_number),
             lease=self.claim_lease,
-            actor=f"replay:{ti.dag_id}/{ti.task_id}/{ti.run_id}",
+            actor=f"replay:{ref.dag_id}/{ref.task_id}/{ref.run_id}",
         )
         store = ReplayStore(hook.database, claimant, self._where(), self.batch_size)
         process = self.process

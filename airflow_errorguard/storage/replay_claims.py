@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
-from airflow_errorguard.storage.records import QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineRow
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 _ROW_COLUMNS = [c for c in q.c if c.name != "traceback"]

@@ -14,7 +14,7 @@ from airflow_errorguard.cli import exit_codes
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 ERRORGUARD = Path(sys.executable).parent / "errorguard"

@@ -117,7 +117,7 @@ def _release_records(engine: sa.Engine) -> None:
     from airflow_errorguard.storage.database import Database
     from airflow_errorguard.storage.identity import TaskIdentity
     from airflow_errorguard.storage.quarantine import QuarantineRepository
-    from airflow_errorguard.storage.records import QuarantineItem
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
     repo = QuarantineRepository(Database(engine))
     repo.add(

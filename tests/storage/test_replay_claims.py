@@ -19,7 +19,7 @@ from airflow_errorguard.guard.store import Progress
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.replay_claims import ClaimLost, claim, settle
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 from tests.storage import replay_worker as w
