@@ -68,6 +68,17 @@ def demo_env() -> AirflowEnv:
     )
 
 
+def cli_hint(db_path: Path) -> list[str]:
+    """The lines that point the ``errorguard`` CLI at the demo's database (printed at the end)."""
+    url = f"sqlite:///{db_path.resolve()}"
+    return [
+        "Point the errorguard CLI at the demo's database (the URL may come before or after the command):",
+        f"  export ERRORGUARD_URL={url}",
+        "  .venv/bin/errorguard quarantine list",
+        f"  # or, in one line: .venv/bin/errorguard --url {url} quarantine list",
+    ]
+
+
 def _step(label: str, started: float) -> None:
     print(f"  {label:<58} {time.monotonic() - started:6.1f}s", flush=True)
 
@@ -104,6 +115,7 @@ def main() -> int:
         crm.server_close()
     _step("every Airflow process stopped", started)
     demo_report.print_report(HOME / "airflow.db", HOME / "orders_sink.db", run_ids)
+    print("\n" + "\n".join(cli_hint(HOME / "airflow.db")))
     print(
         "\nSee it in the Airflow UI: `make ui`, then open http://127.0.0.1:8080 (user admin, "
         "password admin) and the errorguard entry in the navigation."
