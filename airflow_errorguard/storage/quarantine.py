@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -248,6 +249,28 @@ class QuarantineRepository:
                 by_status[str(status)] = by_status.get(str(status), 0) + int(n)
                 by_category[str(category)] = by_category.get(str(category), 0) + int(n)
         return by_status, by_category, sum(by_status.values()) > cap
+
+    def fingerprints_with_prefix(
+        self,
+        prefix: str,
+        flt: QuarantineFilter | None = None,
+        *,
+        dag_ids: Collection[str] | None = None,
+        limit: int = 5,
+    ) -> list[str]:
+        """
+        Up to *limit* distinct fingerprints starting with *prefix* (in order, so an exact match comes
+        first) among rows matching *flt* and *dag_ids* (*flt*'s own fingerprint is ignored).
+        """
+        clauses = _where(replace(flt or QuarantineFilter(), fingerprint=None)) + _scope(dag_ids, None)
+        clauses.append(q.c.fingerprint.startswith(prefix, autoescape=True))
+        if prefix.isascii() and prefix.isalnum():
+            # An index range too (LIKE alone cannot use the index under a non-C collation).
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            clauses += [q.c.fingerprint >= prefix, q.c.fingerprint < upper]
+        stmt = select(q.c.fingerprint).where(*clauses).distinct().order_by(q.c.fingerprint).limit(limit)
+        with self._tx.transaction("looking up fingerprints by prefix", write=False) as conn:
+            return [str(f) for f in conn.execute(stmt).scalars()]
 
     def transition(
         self, ids: Sequence[int], to_status: str, *, actor: str, note: str | None = None
