@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_errorguard.cli import exit_codes, ops_cmd, quarantine_cmd
+from airflow_errorguard.cli import exit_codes, ops_cmd, orphans_cmd, quarantine_cmd
 from airflow_errorguard.cli.exit_codes import CliError
 from airflow_errorguard.cli.storage import (
     REMEDY,
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True)
     quarantine_cmd.register(sub, common)
     ops_cmd.register(sub, common)
+    orphans_cmd.register(sub, common)
     return parser
 
 
