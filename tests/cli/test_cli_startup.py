@@ -208,3 +208,20 @@ def test_the_line_make_demo_prints_works_on_a_demo_like_home(tmp_path: Path) -> 
         )
         assert done.returncode == 0, done.stderr
         assert [r["record_key"] for r in json.loads(done.stdout)["items"]] == ["dag_b-0", "dag_a-0"]
+
+
+def test_demo_waits_for_the_circuit_to_open(tmp_path: Path) -> None:
+    """The demo triggers the consumer only once crm_api is open (so its sensor really holds)."""
+    import sqlite3
+
+    from scripts.demo import wait_until_circuit_open
+
+    db_path = tmp_path / "airflow.db"
+    with sqlite3.connect(db_path) as db:
+        db.execute("CREATE TABLE errorguard_circuit (name TEXT, state TEXT)")
+        db.execute("INSERT INTO errorguard_circuit VALUES ('crm_api', 'closed')")
+    with pytest.raises(TimeoutError, match="'crm_api' did not open"):
+        wait_until_circuit_open(db_path, "crm_api", timeout=1)
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE errorguard_circuit SET state = 'open'")
+    wait_until_circuit_open(db_path, "crm_api", timeout=5)
