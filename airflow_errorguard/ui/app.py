@@ -39,11 +39,18 @@ def _error(request: Request, status_code: int, detail: object) -> Response:
 
 def create_app() -> FastAPI:
     """Build the app (routes import Airflow's security module, so call this in the api-server)."""
-    from airflow_errorguard.ui import api_circuits, api_incidents, api_quarantine, pages, pages_ops
+    from airflow_errorguard.ui import (
+        api_circuits,
+        api_incidents,
+        api_orphans,
+        api_quarantine,
+        pages,
+        pages_ops,
+    )
 
     # No schema/docs routes: every route of this app requires a signed-in Airflow user.
     app = FastAPI(title="errorguard", docs_url=None, redoc_url=None, openapi_url=None)
-    for module in (api_quarantine, api_circuits, api_incidents, pages, pages_ops):
+    for module in (api_quarantine, api_circuits, api_incidents, api_orphans, pages, pages_ops):
         app.include_router(module.router)
 
     @app.exception_handler(HTTPException)

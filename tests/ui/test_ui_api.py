@@ -323,3 +323,20 @@ def test_short_fingerprints_resolve_or_are_rejected(ui_server: UiServer) -> None
         with db.transaction("removing the probe rows") as conn:
             conn.execute(delete(quarantine_table).where(quarantine_table.c.task_id == "fp_probe"))
         db.engine.dispose()
+
+
+def test_orphans_are_visible_to_admins_and_purged_on_request(ui_server: UiServer) -> None:
+    """The seeded rows belong to runs that do not exist in this metadata DB: orphans, all of them."""
+    assert get(ui_server, "/errorguard/api/orphans", "alice").status_code == 403
+    listed = get(ui_server, "/errorguard/api/orphans", "admin", limit=5)
+    assert listed.status_code == 200, listed.text
+    data = listed.json()
+    total = sum(len(v) for v in ui_server.ids.values())
+    assert sum(data["counts"]["quarantine"].values()) >= total  # every seeded row, whatever its status
+    assert len(data["quarantine"]) == 5 and {r["dag_id"] for r in data["quarantine"]} <= {ALPHA, BETA}
+    origin = {"Origin": ui_server.base_url, "Sec-Fetch-Site": "same-origin"}
+    assert post(ui_server, "/errorguard/api/orphans/purge", "alice", {}, origin).status_code == 403
+    # Nothing is a year old: a purge with that cutoff deletes nothing and leaves the rows for others.
+    kept = post(ui_server, "/errorguard/api/orphans/purge", "admin", {"older_than_days": 365}, origin)
+    assert kept.status_code == 200, kept.text
+    assert kept.json() == {"deleted": {"quarantine": {}, "checkpoints": 0}}
