@@ -35,6 +35,7 @@ RUNS: tuple[tuple[str, dict[str, object]], ...] = (
     ("errorguard_orders_guarded", {"pricing_outage_at": 640}),
     ("errorguard_alerting", {}),
     ("shared_circuit_producer", {}),  # the CRM is down: trips the crm_api circuit
+    ("errorguard_load_poison_rows", {}),  # the database rejects 3 % of the rows: bisection
 )
 CONSUMER = "shared_circuit_consumer"
 #: How long crm_api stays open after the producer trips it: the consumer, triggered as soon as it

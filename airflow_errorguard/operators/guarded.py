@@ -5,12 +5,19 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.classification.task_scope import task_classifier
+from airflow_errorguard.exceptions import (
+    ErrorGuardAlert,
+    ErrorGuardBudgetExceeded,
+    ErrorGuardConfigError,
+    ErrorGuardReschedule,
+)
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
 from airflow_errorguard.guard.store import TransactionalSink
@@ -62,11 +69,23 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param fallback: ``fallback(record) -> output`` serving a record whose call failed with a
+        transient error after its in-process retries, or with a system error (a cached value, a
+        secondary endpoint); the summary counts them (``served_by_fallback``, ``fallback_keys``).
+    :param reschedule_waits_over: A transient failure asking to wait (``Retry-After``) longer than
+        this does not sleep in the worker slot: the batch so far is committed and the task is
+        rescheduled to the retry time (no retry used); it resumes from the checkpoint. ``None``
+        always waits in-process.
+    :param isolate_sink_errors: When the sink rejects a batch with a data error (a constraint
+        violation, an overflow, an invalid date), find the rejected rows by bisection, quarantine
+        them with the database's error and load the rest (default); ``False`` fails the batch.
     :param circuit: A circuit breaker (name or :class:`~airflow_errorguard.breaker.config.Circuit`)
         checked before each batch; the run's outcome is recorded in it.
     :param on_circuit_open: While the circuit is open: ``"reschedule"`` the task to the next probe
         (no retry used, no worker slot held) or ``"fail"`` with ``CircuitOpenError``.
-    :param classifier: Classifier to use (default: the process default, with user rules).
+    :param classifier: The task's classifier (default: the configured one, with user rules): the
+        engine, the installed ``ErrorGuardRetryPolicy``, ``ErrorGuardCallback`` and the failure
+        listener all decide with it.
     :param errorguard_conn_id: Connection to errorguard's tables.
     """
 
@@ -85,6 +104,9 @@ class GuardedOperator(BaseOperator):
         max_quarantined: int | None = None,
         in_process_retry: Backoff | None = None,
         checkpoint: bool = True,
+        isolate_sink_errors: bool = True,
+        reschedule_waits_over: timedelta | None = timedelta(seconds=30),
+        fallback: Callable[[Any], Any] | None = None,
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
@@ -95,8 +117,10 @@ class GuardedOperator(BaseOperator):
         if kwargs.get("retry_policy") is None and default_args.get("retry_policy") is None:
             from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 
-            kwargs["retry_policy"] = ErrorGuardRetryPolicy()
+            kwargs["retry_policy"] = ErrorGuardRetryPolicy(classifier=classifier)
         super().__init__(**kwargs)
+        if classifier is not None:
+            self.retry_policy = _bind_policy(self.retry_policy, classifier, self.task_id)
         if circuit is not None:
             from airflow_errorguard.circuits.registry import validate_circuit_argument
 
@@ -107,6 +131,9 @@ class GuardedOperator(BaseOperator):
             )
         self.circuit = circuit
         self.on_circuit_open = on_circuit_open
+        if fallback is not None and not callable(fallback):
+            raise ErrorGuardConfigError(f"{self.task_id}: fallback must be callable, got {fallback!r}")
+        self.fallback = fallback
         if not callable(process):
             raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
         if isinstance(records, SqlRecords) and checkpoint and records.order_by is None:
@@ -126,6 +153,8 @@ class GuardedOperator(BaseOperator):
             in_process_retry=in_process_retry or default_in_process_retry(),
             checkpoint=checkpoint,
             record_key=record_key,
+            isolate_sink_errors=isolate_sink_errors,
+            reschedule_waits_over=reschedule_waits_over,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -143,9 +172,11 @@ class GuardedOperator(BaseOperator):
             guard.store(key),
             self.options,
             sink=sink if sink is None or isinstance(sink, TransactionalSink) else self._bound_sink(context),
-            classifier=self.classifier,
+            classifier=task_classifier(self),
+            scope=context,
             before_batch=self._circuit_check(context),
             on_retried=_count_in_process_retries,
+            fallback=self.fallback,
         )
         try:
             summary = self._run_recorded(run, context)
@@ -154,6 +185,14 @@ class GuardedOperator(BaseOperator):
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
         except (ErrorGuardAlert, ErrorGuardConfigError) as err:
             raise AirflowFailException(f"errorguard: {err}") from err
+        except ErrorGuardReschedule as err:
+            from airflow.sdk.exceptions import AirflowRescheduleException
+
+            when = datetime.now(UTC) + err.wait
+            self.log.warning(
+                "errorguard: %s; rescheduling the task to %s (no retry used)", err, when.isoformat()
+            )
+            raise AirflowRescheduleException(when) from err
         self.log.info(
             "errorguard: processed %d, succeeded %d, quarantined %d, retried in-process %d, "
             "resumed from %d, %d batches in %.1fs",
@@ -174,7 +213,7 @@ class GuardedOperator(BaseOperator):
         from airflow_errorguard.circuits.registry import get_circuit_breaker
 
         breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
-        return RunCircuitCheck(breaker, self.on_circuit_open)
+        return RunCircuitCheck(breaker, self.on_circuit_open, context)
 
     def _run_recorded(self, run: GuardedRun, context: Context) -> dict[str, Any]:
         """Run, recording the outcome in the circuit (if any)."""
@@ -192,7 +231,12 @@ class GuardedOperator(BaseOperator):
     def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
         sink = self.sink
         assert callable(sink)
-        return lambda outputs: sink(outputs, context)
+
+        def bound(outputs: list[Any]) -> object:
+            return sink(outputs, context)
+
+        bound.__qualname__ = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+        return bound
 
     def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
         records = self.records
@@ -204,6 +248,15 @@ class GuardedOperator(BaseOperator):
         if records is None:
             raise AirflowFailException(f"{self.task_id}: records resolved to None")
         return lambda position: itertools.islice(records, position, None)
+
+
+def _bind_policy(policy: Any, classifier: Classifier, task_id: str) -> Any:
+    """*policy* deciding with the task's *classifier* when it is errorguard's (a copy, never mutated)."""
+    from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
+
+    if isinstance(policy, ErrorGuardRetryPolicy):
+        return policy.with_classifier(classifier, task_id)
+    return policy
 
 
 def _count_in_process_retries(count: int) -> None:

@@ -3,7 +3,7 @@ Quarantine rows remember the re-runs that met them again: ``seen_count``, ``last
 ``last_seen_at``, and an index to find the open row of a task's record key.
 
 Revision ID: 785c08ee1572
-Revises: b5f2da38c041
+Revises: abffe3b0ca91
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from airflow_errorguard.storage.tables.column_types import UtcDateTime, id_string
 
 revision = "785c08ee1572"
-down_revision = "b5f2da38c041"
+down_revision = "abffe3b0ca91"
 branch_labels = None
 depends_on = None
 errorguard_version = "0.1.0"
