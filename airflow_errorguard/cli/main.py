@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_errorguard.cli import exit_codes, ops_cmd, orphans_cmd, quarantine_cmd
-from airflow_errorguard.cli.exit_codes import CliError
-from airflow_errorguard.cli.storage import (
+from airflow_errorguard.cli.connect import (
     REMEDY,
     URL_ENV,
     describe,
@@ -24,6 +23,8 @@ from airflow_errorguard.cli.storage import (
     open_storage,
     require_existing_database,
 )
+from airflow_errorguard.cli.exit_codes import CliError
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.version import __version__
 
 ACTOR_ENV = "ERRORGUARD_ACTOR"
@@ -50,7 +51,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     where = parser.add_argument_group("storage (before or after the subcommand)")
     where.add_argument(
         "--conn-id",
-        default=default("errorguard_default"),
+        default=default(DEFAULT_CONN_ID),
         help="Airflow connection (default errorguard_default; $AIRFLOW_CONN_<ID> is read without Airflow)",
     )
     where.add_argument(

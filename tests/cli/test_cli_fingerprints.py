@@ -13,7 +13,7 @@ from airflow_errorguard.cli import exit_codes
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 ERRORGUARD = str(Path(sys.executable).parent / "errorguard")
 

@@ -30,7 +30,7 @@ def _readers_code() -> dict[str, Any]:
     """Stand-ins for the functions and values the docs leave to the reader."""
     from airflow_errorguard.storage.checkpoints import CheckpointKey
     from airflow_errorguard.storage.identity import TaskIdentity
-    from airflow_errorguard.storage.records import QuarantineItem
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
     def records() -> list[dict[str, Any]]:
         return [{"id": 1, "amount": "1.5"}]
@@ -85,7 +85,7 @@ def errorguard_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     from airflow_errorguard.storage.identity import TaskIdentity
     from airflow_errorguard.storage.migrate import upgrade
     from airflow_errorguard.storage.quarantine import QuarantineRepository
-    from airflow_errorguard.storage.records import QuarantineItem
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
     url = f"sqlite:///{tmp_path / 'errorguard.db'}"
     upgrade(url)

@@ -13,7 +13,7 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.orphans import OrphanRepository
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 from airflow_errorguard.storage.tables import quarantine_table as q
 
 

@@ -275,7 +275,7 @@ def test_short_fingerprints_resolve_or_are_rejected(ui_server: UiServer) -> None
 
     from airflow_errorguard.storage.identity import TaskIdentity
     from airflow_errorguard.storage.quarantine import QuarantineRepository
-    from airflow_errorguard.storage.records import QuarantineItem
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem
     from airflow_errorguard.storage.tables import quarantine_table
 
     db = ui_server.database()

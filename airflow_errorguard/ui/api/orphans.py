@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from airflow_errorguard.ui import access
 from airflow_errorguard.ui.csrf import require_same_origin_json
-from airflow_errorguard.ui.storage import get_hook
+from airflow_errorguard.ui.hook import get_hook
 
 router = APIRouter(prefix="/api/orphans", tags=["orphans"])
 

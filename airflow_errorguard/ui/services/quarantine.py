@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from fastapi import HTTPException, status
 
+from airflow_errorguard.manage.filters import QuarantineQuery
 from airflow_errorguard.storage.audit import AuditEntry
 from airflow_errorguard.storage.quarantine_status import TransitionResult
-from airflow_errorguard.storage.records import Page, QuarantineRow
+from airflow_errorguard.storage.quarantine_types import Page, QuarantineRow
 from airflow_errorguard.ui import access
-from airflow_errorguard.ui.filters import QuarantineQuery
-from airflow_errorguard.ui.storage import get_hook
+from airflow_errorguard.ui.hook import get_hook
 
 Action = Literal["release", "discard", "requarantine"]
 #: Target status of each action.
@@ -26,7 +26,7 @@ _CHUNK = 1000
 def resolve(user: Any, query: QuarantineQuery) -> QuarantineQuery:
     """
     *query* with a fingerprint prefix replaced by the full fingerprint, among the rows *user* may
-    read (:class:`~airflow_errorguard.ui.filters.FilterError` when ambiguous or unknown). Bulk
+    read (:class:`~airflow_errorguard.manage.filters.FilterError` when ambiguous or unknown). Bulk
     actions resolve among readable rows too, then act on the editable ones.
     """
     if query.filter.fingerprint is None:
