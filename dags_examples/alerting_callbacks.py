@@ -11,19 +11,11 @@ failure is suppressed as a duplicate. Every failed try is in ``errorguard_error_
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from airflow.sdk import DAG, BaseNotifier, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 
 from airflow_errorguard.alerts import AlertConfig, ErrorGuardCallback
-
-
-class LogNotifier(BaseNotifier):
-    """Writes the alert to the task log (use ``SmtpNotifier``, ``SlackNotifier``... in production)."""
-
-    def notify(self, context: Any) -> None:
-        self.log.warning("errorguard alert:\n%s", context["errorguard_alert_text"])
-
+from airflow_errorguard.alerts.notifiers import LogNotifier
 
 # [START errorguard_alerting]
 alerts = ErrorGuardCallback(

@@ -13,9 +13,11 @@ DAG, waits for the runs, stops every process it started, and prints the report
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 import threading
 import time
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -36,7 +38,9 @@ RUNS: tuple[tuple[str, dict[str, object]], ...] = (
     ("errorguard_load_poison_rows", {}),  # the database rejects 3 % of the rows: bisection
 )
 CONSUMER = "shared_circuit_consumer"
-CRM_OPEN_SECONDS = 20
+#: How long crm_api stays open after the producer trips it: the consumer, triggered as soon as it
+#: opens, must find it still open for its sensor to hold (poke_interval 10 s).
+CRM_OPEN_SECONDS = 40
 
 
 class _CrmApi(BaseHTTPRequestHandler):
@@ -69,6 +73,33 @@ def demo_env() -> AirflowEnv:
     )
 
 
+def cli_hint(db_path: Path) -> list[str]:
+    """The lines that point the ``errorguard`` CLI at the demo's database (printed at the end)."""
+    url = f"sqlite:///{db_path.resolve()}"
+    return [
+        "Point the errorguard CLI at the demo's database (the URL may come before or after the command):",
+        f"  export ERRORGUARD_URL={url}",
+        "  .venv/bin/errorguard quarantine list",
+        f"  # or, in one line: .venv/bin/errorguard --url {url} quarantine list",
+    ]
+
+
+def wait_until_circuit_open(db_path: Path, name: str, timeout: float = 300) -> None:
+    """Poll errorguard's circuit table (read-only) until circuit *name* is open."""
+    deadline = time.monotonic() + timeout
+    uri = f"file:{db_path}?mode=ro"
+    while time.monotonic() < deadline:
+        try:
+            with closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+                row = db.execute("SELECT state FROM errorguard_circuit WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            row = None
+        if row and row[0] == "open":
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"circuit {name!r} did not open within {timeout:.0f} s")
+
+
 def _step(label: str, started: float) -> None:
     print(f"  {label:<58} {time.monotonic() - started:6.1f}s", flush=True)
 
@@ -89,22 +120,26 @@ def main() -> int:
     try:
         with RealAirflow(env, triggerer=True, startup_timeout=240) as af:
             _step(f"api-server, scheduler, dag-processor, triggerer up on {af.base_url}", started)
+            af.wait_for_dag(CONSUMER)
             for dag_id, conf in RUNS:
                 run_ids[dag_id] = af.trigger(dag_id, conf)
-            for dag_id, _ in RUNS:
-                state = af.wait_for_run(dag_id, run_ids[dag_id], timeout=600)
-                _step(f"{dag_id}: run {state}", started)
-            # The CRM is back, but the circuit is open: the consumer's sensor holds its tasks
-            # until the open duration has passed, then the first call is the probe that closes it.
+            # The producer trips crm_api; the CRM is back up by then, but the circuit is open: the
+            # consumer, triggered at once, has its sensor hold the group (rescheduled, no worker
+            # slot) until the open duration has passed; then its first call is the probe that
+            # closes the circuit.
+            wait_until_circuit_open(HOME / "airflow.db", "crm_api")
+            _step("crm_api opened by the producer", started)
             crm_url = f"http://127.0.0.1:{crm.server_address[1]}/contacts"
             run_ids[CONSUMER] = af.trigger(CONSUMER, {"crm_api_url": crm_url})
-            state = af.wait_for_run(CONSUMER, run_ids[CONSUMER], timeout=600)
-            _step(f"{CONSUMER}: run {state}", started)
+            for dag_id in [*(d for d, _ in RUNS), CONSUMER]:
+                state = af.wait_for_run(dag_id, run_ids[dag_id], timeout=600)
+                _step(f"{dag_id}: run {state}", started)
     finally:
         crm.shutdown()
         crm.server_close()
     _step("every Airflow process stopped", started)
     demo_report.print_report(HOME / "airflow.db", HOME / "orders_sink.db", run_ids)
+    print("\n" + "\n".join(cli_hint(HOME / "airflow.db")))
     print(
         "\nSee it in the Airflow UI: `make ui`, then open http://127.0.0.1:8080 (user admin, "
         "password admin) and the errorguard entry in the navigation."

@@ -111,7 +111,7 @@ def _orders(db: sqlite3.Connection, sink_db: Path, run_id: str) -> None:
     quarantined = _rows(
         db,
         "SELECT error_category, error_type, COUNT(*) AS n, MIN(record_key) AS first_key "
-        "FROM errorguard_quarantine WHERE dag_id = ? AND run_id = ? "
+        "FROM errorguard_quarantine WHERE dag_id = ? AND ? IN (run_id, last_seen_run_id) "
         "GROUP BY error_category, error_type",
         ORDERS_DAG,
         run_id,

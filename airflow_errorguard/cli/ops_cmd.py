@@ -154,7 +154,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_stats)
     db = sub.add_parser("db", help="errorguard's tables").add_subparsers(dest="command", required=True)
     db.add_parser("upgrade", parents=[common], help="create/upgrade the tables").set_defaults(
-        handler=cmd_db_upgrade
+        handler=cmd_db_upgrade, creates_tables=True
     )
     p = db.add_parser(
         "search-index",

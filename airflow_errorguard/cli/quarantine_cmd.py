@@ -11,7 +11,7 @@ from airflow_errorguard.cli import output, purge_cmd
 from airflow_errorguard.cli.confirm import confirm
 from airflow_errorguard.cli.exit_codes import NOT_FOUND, OK, PARTIAL, USAGE, CliError
 from airflow_errorguard.manage.export import csv_lines, jsonl_lines
-from airflow_errorguard.manage.filters import FilterError, QuarantineQuery
+from airflow_errorguard.manage.filters import FilterError, FingerprintNotFound, QuarantineQuery
 from airflow_errorguard.manage.serialize import audit_dict, row_dict
 from airflow_errorguard.storage.quarantine_status import TransitionResult
 from airflow_errorguard.storage.quarantine_types import QuarantineRow
@@ -40,20 +40,25 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         "--status", action="append", help="status (repeatable): quarantined, released, replayed, discarded"
     )
     group.add_argument("--category", help="error category")
-    group.add_argument("--fingerprint", help="failure fingerprint")
+    group.add_argument(
+        "--fingerprint", help="failure fingerprint, or a unique prefix of it (at least 6 characters)"
+    )
     group.add_argument("--contains", dest="q", help="text in the error message (any case)")
     group.add_argument("--since", help="created on/after (date or ISO timestamp, UTC)")
     group.add_argument("--until", help="created before the end of (date) / before (timestamp)")
 
 
-def query_of(args: argparse.Namespace) -> QuarantineQuery:
+def query_of(args: argparse.Namespace, storage: Any) -> QuarantineQuery:
+    """The command's filters, validated, with a fingerprint prefix resolved to the full fingerprint."""
     raw = {
         k: getattr(args, k, None)
         for k in ("dag_id", "task_id", "run_id", "category", "fingerprint", "q", "since", "until")
     }
     raw["status"] = args.status or None
     try:
-        return QuarantineQuery.parse(raw)
+        return QuarantineQuery.parse(raw).resolve_fingerprint(storage.quarantine.fingerprints_with_prefix)
+    except FingerprintNotFound as err:
+        raise CliError(str(err), NOT_FOUND) from err
     except FilterError as err:
         raise CliError(str(err), USAGE) from err
 
@@ -80,7 +85,7 @@ def _rows(
 
 
 def cmd_list(storage: Any, args: argparse.Namespace) -> int:
-    query = query_of(args)
+    query = query_of(args, storage)
     page = storage.quarantine.page(
         query.filter, limit=args.limit, after=args.after, message_contains=query.message
     )
@@ -130,7 +135,7 @@ def cmd_transition(storage: Any, args: argparse.Namespace, to_status: str) -> in
     note = (args.note or "").strip() or None
     if to_status == "discarded" and not note:
         raise CliError("discard needs --note saying why", USAGE)
-    query = query_of(args)
+    query = query_of(args, storage)
     if args.ids and not query.is_empty:
         raise CliError("give record ids or filters, not both", USAGE)
     if args.ids:
@@ -150,7 +155,7 @@ def cmd_transition(storage: Any, args: argparse.Namespace, to_status: str) -> in
 
 
 def cmd_export(storage: Any, args: argparse.Namespace) -> int:
-    query = query_of(args)
+    query = query_of(args, storage)
     rows = _rows(storage, query, with_payload=True, limit=args.limit)
     lines = csv_lines(rows) if args.format == "csv" else jsonl_lines(rows)
     if args.file in (None, "-"):

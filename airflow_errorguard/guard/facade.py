@@ -120,7 +120,8 @@ class ErrorGuard:
         """
         Quarantine *record*, which failed with *exc* (classified here). Without *record_key*, the
         key is a digest of the record's ``repr``. Returns whether a new row was written (a record
-        already quarantined by this task instance is skipped).
+        already quarantined by this task instance is skipped; one an earlier run still holds open
+        with the same fingerprint is counted on that row).
         """
         if record_key is None:
             record_key = "repr-sha256:" + hashlib.sha256(repr(record).encode("utf-8", "replace")).hexdigest()

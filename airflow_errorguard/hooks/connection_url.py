@@ -5,14 +5,19 @@ Supported connection types: ``postgres``/``postgresql``, ``mysql``/``mariadb``, 
 ``errorguard`` (host/login/password/port/schema plus ``sqlalchemy_scheme`` in extra, default
 ``postgresql``) and any ``dialect+driver`` type (``postgresql+psycopg2://...`` URIs). An extra
 ``sqlalchemy_url`` overrides everything. Other extra keys are driver parameters (``sslmode``...)
-except the engine options below.
+except the engine options below. :func:`connection_from_env` reads an ``AIRFLOW_CONN_<ID>``
+variable the way Airflow does, for callers (the CLI) that should not pay Airflow's import.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from importlib.util import find_spec
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy.engine import URL, make_url
 
@@ -108,3 +113,83 @@ def engine_options(conn: Any) -> EngineOptions:
         return EngineOptions(**values)
     except ValueError as err:
         raise ErrorGuardStorageConfigError(f"connection {conn_id!r}: {err}", conn_id=conn_id) from err
+
+
+@dataclass(frozen=True)
+class EnvConnection:
+    """The fields of an ``AIRFLOW_CONN_<ID>`` connection, read without importing Airflow."""
+
+    conn_id: str
+    conn_type: str
+    host: str | None = None
+    schema: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    extra_dejson: dict[str, Any] = field(default_factory=dict)
+
+
+def _conn_type(raw: str) -> str:
+    return "postgres" if raw == "postgresql" else raw.replace("-", "_")
+
+
+def _from_json(conn_id: str, value: str) -> EnvConnection | None:
+    data = json.loads(value)
+    if not isinstance(data, dict) or not data.get("conn_type"):
+        return None
+    extra = data.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra)
+    return EnvConnection(
+        conn_id=conn_id,
+        conn_type=_conn_type(str(data["conn_type"])),
+        host=data.get("host"),
+        schema=data.get("schema"),
+        login=data.get("login"),
+        password=data.get("password"),
+        port=int(data["port"]) if data.get("port") else None,
+        extra_dejson=dict(extra),
+    )
+
+
+def _from_uri(conn_id: str, value: str) -> EnvConnection | None:
+    if value.count("://") != 1:
+        return None  # a host with its own protocol: leave it to Airflow's parser
+    scheme, rest = value.split("://", 1)
+    parts = urlsplit("//" + rest)
+    extra: dict[str, Any] = {}
+    if parts.query:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if "__extra__" in query:
+            extra = json.loads(query["__extra__"])
+        else:
+            for key, raw in query.items():
+                try:
+                    extra[key] = json.loads(raw) if raw else raw
+                except json.JSONDecodeError:
+                    extra[key] = raw
+    schema = parts.path[1:]
+    return EnvConnection(
+        conn_id=conn_id,
+        conn_type=_conn_type(scheme),
+        host=unquote(parts.hostname) if parts.hostname else None,
+        schema=unquote(schema) if schema else None,
+        login=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        port=parts.port,
+        extra_dejson=extra if isinstance(extra, dict) else {},
+    )
+
+
+def connection_from_env(conn_id: str, environ: Mapping[str, str] | None = None) -> EnvConnection | None:
+    """
+    Connection *conn_id* from ``AIRFLOW_CONN_<CONN_ID>`` (URI or JSON form), parsed as Airflow does,
+    without importing Airflow; ``None`` when the variable is unset or in a form only Airflow reads.
+    """
+    value = (os.environ if environ is None else environ).get(f"AIRFLOW_CONN_{conn_id.upper()}", "").strip()
+    if not value:
+        return None
+    try:
+        return _from_json(conn_id, value) if value.startswith("{") else _from_uri(conn_id, value)
+    except (ValueError, TypeError):
+        return None  # Airflow's own parser will name what is wrong

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
@@ -14,10 +14,16 @@ from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 FILTER_KEYS = ("dag_id", "task_id", "run_id", "status", "category", "fingerprint", "q", "since", "until")
 DEFAULT_PAGE_SIZE = 50
 MAX_TEXT = 500
+#: Shortest fingerprint prefix accepted in place of the full fingerprint.
+MIN_FINGERPRINT_PREFIX = 6
 
 
 class FilterError(ValueError):
     """A filter value that cannot be used (shown to the user as a 400)."""
+
+
+class FingerprintNotFound(FilterError):
+    """No stored record has the fingerprint (or a fingerprint starting with it) asked for."""
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str | None:
@@ -94,6 +100,43 @@ class QuarantineQuery:
     @property
     def is_empty(self) -> bool:
         return not self.raw
+
+    def resolve_fingerprint(self, lookup: Callable[[str, QuarantineFilter], list[str]]) -> QuarantineQuery:
+        """
+        This query with its fingerprint made exact: a stored fingerprint is kept, a unique prefix of
+        at least :data:`MIN_FINGERPRINT_PREFIX` characters (the short form the UI and docs show) is
+        replaced by the full one; an ambiguous prefix raises :class:`FilterError` and one that
+        matches nothing :class:`FingerprintNotFound`, so a filter never silently matches nothing.
+
+        :param lookup: ``(prefix, filter) -> fingerprints`` of stored rows matching the filter's
+            other fields and starting with *prefix*, sorted, a few at most
+            (:meth:`~airflow_errorguard.storage.quarantine.QuarantineRepository.fingerprints_with_prefix`).
+        """
+        wanted = self.filter.fingerprint
+        if wanted is None:
+            return self
+        found = lookup(wanted, self.filter)
+        if found and found[0] == wanted:
+            return self
+        where = " matching the other filters" if len(self.raw) > 1 else ""
+        if len(wanted) < MIN_FINGERPRINT_PREFIX:
+            raise FingerprintNotFound(
+                f"no quarantined record{where} has fingerprint {wanted!r}; give the full fingerprint "
+                f"or a prefix of at least {MIN_FINGERPRINT_PREFIX} characters"
+            )
+        if not found:
+            raise FingerprintNotFound(
+                f"no quarantined record{where} has a fingerprint equal to or starting with {wanted!r}"
+            )
+        if len(found) > 1:
+            shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+            raise FilterError(
+                f"fingerprint prefix {wanted!r} is ambiguous: it starts {shown}; give more characters"
+            )
+        full = found[0]
+        return replace(
+            self, filter=replace(self.filter, fingerprint=full), raw={**self.raw, "fingerprint": full}
+        )
 
 
 def parse_limit(value: Any, default: int = DEFAULT_PAGE_SIZE, maximum: int = 500) -> int:

@@ -30,6 +30,9 @@ EXPORT_COLUMNS = (
     "resolved_at",
     "resolved_by",
     "note",
+    "seen_count",
+    "last_seen_run_id",
+    "last_seen_at",
     "payload_truncated",
     "payload",
 )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from airflow_errorguard.storage import quarantine_status
+from airflow_errorguard.storage import quarantine_status, repeats
 from airflow_errorguard.storage.bulk import bulk_insert_ignoring_duplicates
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
@@ -125,29 +126,40 @@ class QuarantineRepository:
         for start in range(0, len(ordered), CHUNK_SIZE):
             yield [self._row(key, item) for key, item in ordered[start : start + CHUNK_SIZE]]
 
-    def add(self, identity: TaskIdentity, items: Iterable[QuarantineItem]) -> InsertResult:
+    def add(
+        self, identity: TaskIdentity, items: Iterable[QuarantineItem], *, count_repeats: bool = True
+    ) -> InsertResult:
         """
         Quarantine *items* for *identity* in one transaction, skipping records already stored for
         the same task instance and record key (a retried task never duplicates a row).
 
-        :return: How many rows were inserted and how many were already there.
+        :param count_repeats: A record an earlier run of the task still holds open with the same
+            fingerprint is counted on that row instead of stored again
+            (:mod:`~airflow_errorguard.storage.repeats`); ``False`` stores it for this run too.
+        :return: How many rows were inserted, already there, and counted as repeats.
         """
         items = list(items)
         by_key: dict[str, QuarantineItem] = {}
         for item in items:
             by_key.setdefault(storage_key(item.record_key), item)  # the first occurrence wins
-        # Sorted by key: one lock order for every writer (see bulk_insert_ignoring_duplicates).
-        ordered = sorted(by_key.items(), key=itemgetter(0))
-        if not ordered:
+        if not by_key:
             return InsertResult(inserted=0, duplicates=len(items))
         now = self._tx.clock()
         constants = {**identity.as_columns(), "status": "quarantined", "created_at": now, "updated_at": now}
-        operation = f"quarantining {len(ordered)} records of {identity.dag_id}.{identity.task_id}"
+        operation = f"quarantining {len(by_key)} records of {identity.dag_id}.{identity.task_id}"
         with self._tx.transaction(operation) as conn:
+            repeated: set[str] = set()
+            if count_repeats:
+                fingerprints = {key: clean_text(item.fingerprint, 64) for key, item in by_key.items()}
+                repeated = repeats.count_repeats(conn, identity, fingerprints, now)
+            # Sorted by key: one lock order for every writer (see bulk_insert_ignoring_duplicates).
+            ordered = sorted((kv for kv in by_key.items() if kv[0] not in repeated), key=itemgetter(0))
             inserted = bulk_insert_ignoring_duplicates(
                 conn, q, constants, _VARYING, self._chunks(ordered), total=len(ordered)
             )
-        return InsertResult(inserted=inserted, duplicates=len(items) - inserted)
+        return InsertResult(
+            inserted=inserted, duplicates=len(items) - inserted - len(repeated), repeated=len(repeated)
+        )
 
     def get(self, row_id: int) -> QuarantineRow | None:
         """One row with its payload and traceback, or ``None``."""
@@ -248,6 +260,28 @@ class QuarantineRepository:
                 by_status[str(status)] = by_status.get(str(status), 0) + int(n)
                 by_category[str(category)] = by_category.get(str(category), 0) + int(n)
         return by_status, by_category, sum(by_status.values()) > cap
+
+    def fingerprints_with_prefix(
+        self,
+        prefix: str,
+        flt: QuarantineFilter | None = None,
+        *,
+        dag_ids: Collection[str] | None = None,
+        limit: int = 5,
+    ) -> list[str]:
+        """
+        Up to *limit* distinct fingerprints starting with *prefix* (in order, so an exact match comes
+        first) among rows matching *flt* and *dag_ids* (*flt*'s own fingerprint is ignored).
+        """
+        clauses = _where(replace(flt or QuarantineFilter(), fingerprint=None)) + _scope(dag_ids, None)
+        clauses.append(q.c.fingerprint.startswith(prefix, autoescape=True))
+        if prefix.isascii() and prefix.isalnum():
+            # An index range too (LIKE alone cannot use the index under a non-C collation).
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            clauses += [q.c.fingerprint >= prefix, q.c.fingerprint < upper]
+        stmt = select(q.c.fingerprint).where(*clauses).distinct().order_by(q.c.fingerprint).limit(limit)
+        with self._tx.transaction("looking up fingerprints by prefix", write=False) as conn:
+            return [str(f) for f in conn.execute(stmt).scalars()]
 
     def transition(
         self, ids: Sequence[int], to_status: str, *, actor: str, note: str | None = None

@@ -86,14 +86,19 @@ def error_message(error: BaseException) -> str:
 
 @dataclass(frozen=True)
 class InsertResult:
-    """Outcome of a bulk quarantine insert: rows written and rows already there (skipped)."""
+    """
+    Outcome of a bulk quarantine insert: rows written, records this task instance had already
+    stored (skipped), and records an earlier run still holds open with the same fingerprint
+    (counted on that row, not stored again).
+    """
 
     inserted: int
     duplicates: int
+    repeated: int = 0
 
     @property
     def submitted(self) -> int:
-        return self.inserted + self.duplicates
+        return self.inserted + self.duplicates + self.repeated
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,9 @@ class QuarantineRow:
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
+    seen_count: int = 1
+    last_seen_run_id: str | None = None
+    last_seen_at: datetime | None = None
     payload: str | None = None
     traceback: str | None = None
     claimed_by: str | None = None

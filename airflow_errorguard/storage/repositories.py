@@ -17,6 +17,7 @@ from airflow_errorguard.storage.circuits import SqlCircuitStorage
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.events import ErrorEventRepository
 from airflow_errorguard.storage.incidents import IncidentRepository
+from airflow_errorguard.storage.orphans import OrphanRepository
 from airflow_errorguard.storage.payload import PayloadPolicy
 from airflow_errorguard.storage.quarantine import QuarantineRepository
 from airflow_errorguard.storage.unit_of_work import UnitOfWork, run_in_unit_of_work
@@ -61,6 +62,11 @@ class Repositories:
     @cached_property
     def incidents(self) -> IncidentRepository:
         return IncidentRepository(self.database)
+
+    @cached_property
+    def orphans(self) -> OrphanRepository:
+        """Quarantine rows and checkpoints whose DAG run was deleted."""
+        return OrphanRepository(self.database)
 
     def unit_of_work(self) -> UnitOfWork:
         """A unit of work: ``with repos.unit_of_work() as uow: ...`` commits everything or nothing."""

@@ -157,8 +157,12 @@ def occurrences(tx: Transactional, fingerprint: str, since: datetime, until: dat
 
 
 def quarantined_in_run(tx: Transactional, dag_id: str, run_id: str) -> int:
-    """Records quarantined (any status) by the DAG run."""
-    stmt = select(func.count()).select_from(q).where(q.c.dag_id == dag_id, q.c.run_id == run_id)
+    """Records quarantined by the DAG run (any status), or open from an earlier run and met again by it."""
+    stmt = (
+        select(func.count())
+        .select_from(q)
+        .where(q.c.dag_id == dag_id, (q.c.run_id == run_id) | (q.c.last_seen_run_id == run_id))
+    )
     with tx.transaction("counting quarantine rows of a run", write=False) as conn:
         return int(conn.execute(stmt).scalar_one())
 

@@ -41,6 +41,7 @@ def create_app() -> FastAPI:
     """Build the app (routes import Airflow's security module, so call this in the api-server)."""
     from airflow_errorguard.ui.api import circuits as api_circuits
     from airflow_errorguard.ui.api import incidents as api_incidents
+    from airflow_errorguard.ui.api import orphans as api_orphans
     from airflow_errorguard.ui.api import quarantine as api_quarantine
     from airflow_errorguard.ui.pages import circuits as circuit_pages
     from airflow_errorguard.ui.pages import incidents as incident_pages
@@ -52,6 +53,7 @@ def create_app() -> FastAPI:
         api_quarantine,
         api_circuits,
         api_incidents,
+        api_orphans,
         quarantine_pages,
         circuit_pages,
         incident_pages,

@@ -194,7 +194,7 @@ def test_console_script_and_module_as_processes(tmp_path: Path) -> None:
 
 @pytest.mark.airflow
 def test_conn_id_goes_through_the_airflow_connection(cli_url: str, cli_db: Database) -> None:
-    """``--conn-id`` resolves the Airflow connection with ErrorGuardHook (here from the environment)."""
+    """``--conn-id`` resolves the connection (its ``AIRFLOW_CONN_*`` variable, read without Airflow)."""
     seed(cli_db, n=2)
     done = subprocess.run(
         [str(VENV_BIN / "errorguard"), "quarantine", "list", "--conn-id", "eg_cli", "-o", "json"],

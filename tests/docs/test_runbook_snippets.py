@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import Column, MetaData, String, Table
 
 from airflow_errorguard.storage.audit import AuditRepository
 from airflow_errorguard.storage.database import Database
@@ -15,6 +16,7 @@ from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.events import ErrorEventRepository
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import upgrade
+from airflow_errorguard.storage.orphans import OrphanRepository
 from airflow_errorguard.storage.quarantine import QuarantineRepository
 from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 
@@ -39,8 +41,14 @@ def hook(tmp_path: Path) -> SimpleNamespace:
     url = f"sqlite:///{tmp_path / 'errorguard.db'}"
     upgrade(url)
     db = Database(get_engine(url), conn_id="errorguard_default")
+    # Airflow's dag_run (the two columns orphan detection reads), as in the metadata database.
+    dag_run = Table("dag_run", MetaData(), Column("dag_id", String(250)), Column("run_id", String(250)))
+    dag_run.create(db.engine)
     return SimpleNamespace(
-        quarantine=QuarantineRepository(db), events=ErrorEventRepository(db), audit=AuditRepository(db)
+        quarantine=QuarantineRepository(db),
+        events=ErrorEventRepository(db),
+        audit=AuditRepository(db),
+        orphans=OrphanRepository(db),
     )
 
 
@@ -91,6 +99,11 @@ def test_release_discard_and_purge_as_documented(hook: SimpleNamespace) -> None:
     namespace = {"hook": hook}
     exec(_block("purge("), namespace)
     assert hook.quarantine.count() == 4
+    # Still quarantined, but its DAG run is gone (no dag_run row): only the orphans line removes it.
+    hook.quarantine.add(
+        TaskIdentity("orders_guarded", "clean", "deleted_run"),
+        [QuarantineItem.from_exception("orphan", {"i": 9}, KeyError("x"))],
+    )
     future = _block("purge(").replace("timedelta(days=90)", "timedelta(days=-1)")
     exec(future, namespace)
-    assert hook.quarantine.count() == 0  # released and discarded rows purged
+    assert hook.quarantine.count() == 0  # released and discarded rows purged, and the orphan

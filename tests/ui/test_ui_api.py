@@ -172,6 +172,10 @@ def test_sql_injection_in_filters_is_harmless(ui_server: UiServer, value: str) -
     for key in ("dag_id", "run_id", "category", "fingerprint", "q"):
         params = {key: value, **({"task_id": value} if key == "dag_id" else {})}
         response = get(ui_server, "/errorguard/api/quarantine", "admin", **params)
+        if key == "fingerprint":  # a fingerprint that matches nothing is rejected, naming it
+            assert response.status_code == 400, response.text
+            assert "no quarantined record" in response.text
+            continue
         assert response.status_code == 200, (key, response.text)
         assert response.json()["items"] == [], (key, value)
     assert get(ui_server, "/errorguard/quarantine", "admin", q=value).status_code == 200
@@ -263,3 +267,76 @@ def test_exports_stream_only_readable_rows(ui_server: UiServer) -> None:
     records = [json.loads(line) for line in lines]
     assert records and all(r["dag_id"] == BETA and r["error_category"] == "data" for r in records)
     assert all("payload" in r and "traceback" in r for r in records)
+
+
+def test_short_fingerprints_resolve_or_are_rejected(ui_server: UiServer) -> None:
+    """The 8-character form the docs show: a unique prefix works, an ambiguous/unknown one says so."""
+    from sqlalchemy import delete
+
+    from airflow_errorguard.storage.identity import TaskIdentity
+    from airflow_errorguard.storage.quarantine import QuarantineRepository
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem
+    from airflow_errorguard.storage.tables import quarantine_table
+
+    db = ui_server.database()
+    identity = TaskIdentity(dag_id=ALPHA, task_id="fp_probe", run_id="manual__fp", try_number=1)
+    fingerprints = ["5eed0a1b2c3d4e5f", "5eed0a1bffff0000", "77aa11bb22cc33dd"]
+    QuarantineRepository(db).add(
+        identity,
+        [
+            QuarantineItem(record_key=f"k{i}", payload={}, error_category="data", fingerprint=fp)
+            for i, fp in enumerate([*fingerprints, fingerprints[2]])
+        ],
+    )
+    try:
+        listed = get(ui_server, "/errorguard/api/quarantine", "alice", fingerprint="77aa11bb")
+        assert listed.status_code == 200, listed.text
+        assert [r["fingerprint"] for r in listed.json()["items"]] == [fingerprints[2]] * 2
+        preview = post(
+            ui_server,
+            "/errorguard/api/quarantine/bulk/preview",
+            "alice",
+            {"action": "discard", "filter": {"fingerprint": "77aa11bb"}},
+        )
+        assert preview.json() == {
+            "count": 2,
+            "filter": {"fingerprint": fingerprints[2]},
+            "action": "discard",
+        }
+        ambiguous = get(ui_server, "/errorguard/api/quarantine", "alice", fingerprint="5eed0a1b")
+        assert ambiguous.status_code == 400 and "ambiguous" in ambiguous.text
+        assert fingerprints[0] in ambiguous.text and fingerprints[1] in ambiguous.text
+        unknown = post(
+            ui_server,
+            "/errorguard/api/quarantine/bulk/preview",
+            "alice",
+            {"action": "discard", "filter": {"fingerprint": "0badc0de"}},
+        )
+        assert unknown.status_code == 400 and "no quarantined record" in unknown.text
+        # bob cannot read ALPHA: its fingerprints do not resolve for him.
+        assert get(ui_server, "/errorguard/api/quarantine", "bob", fingerprint="77aa11bb").status_code == 400
+        page = get(ui_server, "/errorguard/quarantine", "alice", fingerprint="5eed0a1b")
+        assert page.status_code == 400 and "ambiguous" in page.text
+        page = get(ui_server, "/errorguard/quarantine", "alice", fingerprint="77aa11bb")
+        assert page.status_code == 200 and fingerprints[2] in page.text
+    finally:
+        with db.transaction("removing the probe rows") as conn:
+            conn.execute(delete(quarantine_table).where(quarantine_table.c.task_id == "fp_probe"))
+        db.engine.dispose()
+
+
+def test_orphans_are_visible_to_admins_and_purged_on_request(ui_server: UiServer) -> None:
+    """The seeded rows belong to runs that do not exist in this metadata DB: orphans, all of them."""
+    assert get(ui_server, "/errorguard/api/orphans", "alice").status_code == 403
+    listed = get(ui_server, "/errorguard/api/orphans", "admin", limit=5)
+    assert listed.status_code == 200, listed.text
+    data = listed.json()
+    total = sum(len(v) for v in ui_server.ids.values())
+    assert sum(data["counts"]["quarantine"].values()) >= total  # every seeded row, whatever its status
+    assert len(data["quarantine"]) == 5 and {r["dag_id"] for r in data["quarantine"]} <= {ALPHA, BETA}
+    origin = {"Origin": ui_server.base_url, "Sec-Fetch-Site": "same-origin"}
+    assert post(ui_server, "/errorguard/api/orphans/purge", "alice", {}, origin).status_code == 403
+    # Nothing is a year old: a purge with that cutoff deletes nothing and leaves the rows for others.
+    kept = post(ui_server, "/errorguard/api/orphans/purge", "admin", {"older_than_days": 365}, origin)
+    assert kept.status_code == 200, kept.text
+    assert kept.json() == {"deleted": {"quarantine": {}, "checkpoints": 0}}

@@ -47,6 +47,11 @@ quarantine_table = Table(
     Column("claimed_by", Text, nullable=True),
     Column("claim_try", Integer, nullable=True),
     Column("claimed_at", UtcDateTime, nullable=True),
+    # A later run that met the same open record again (same task, key, fingerprint) counts it
+    # here instead of storing it again.
+    Column("seen_count", Integer, nullable=False, server_default="1"),
+    Column("last_seen_run_id", id_string(), nullable=True),
+    Column("last_seen_at", UtcDateTime, nullable=True),
     # A retried (or re-run) task can never quarantine the same record twice.
     UniqueConstraint(
         "dag_id", "task_id", "run_id", "map_index", "record_key", name="uq_errorguard_quarantine_record"
@@ -59,4 +64,6 @@ quarantine_table = Table(
     Index("ix_errorguard_quarantine_dag_status_id", "dag_id", "status", "id"),
     Index("ix_errorguard_quarantine_fingerprint_id", "fingerprint", "id"),
     Index("ix_errorguard_quarantine_created_at", "created_at"),
+    # The open row a re-run of the task meets again (see QuarantineRepository.add).
+    Index("ix_errorguard_quarantine_task_record", "dag_id", "task_id", "record_key"),
 )

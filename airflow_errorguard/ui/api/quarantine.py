@@ -84,7 +84,7 @@ def export_jsonl(request: Request, user: GetUserDep) -> StreamingResponse:
 @router.post("/bulk/preview", dependencies=_actions)
 def bulk_preview(body: BulkBody, user: GetUserDep) -> dict[str, Any]:
     """How many records a bulk action would change (confirm with this count)."""
-    query = QuarantineQuery.parse(body.filter)
+    query = service.resolve(user, QuarantineQuery.parse(body.filter))
     return {"count": service.bulk_count(user, query), "filter": query.raw, "action": body.action}
 
 

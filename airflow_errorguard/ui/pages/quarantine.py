@@ -34,7 +34,7 @@ def quarantine_list(request: Request, user: GetUserDep) -> HTMLResponse:
     params = dict(request.query_params)
     error: str | None = None
     try:
-        query = QuarantineQuery.parse(params)
+        query = service.resolve(user, QuarantineQuery.parse(params))
         limit = parse_limit(params.get("limit"))
         after = parse_cursor(params.get("after"))
     except FilterError as err:

@@ -23,8 +23,24 @@ BULK_LIMIT = 50_000
 _CHUNK = 1000
 
 
+def resolve(user: Any, query: QuarantineQuery) -> QuarantineQuery:
+    """
+    *query* with a fingerprint prefix replaced by the full fingerprint, among the rows *user* may
+    read (:class:`~airflow_errorguard.manage.filters.FilterError` when ambiguous or unknown). Bulk
+    actions resolve among readable rows too, then act on the editable ones.
+    """
+    if query.filter.fingerprint is None:
+        return query
+    scope = access.dag_scope(user, "GET")
+    repo = get_hook().quarantine
+    return query.resolve_fingerprint(
+        lambda prefix, flt: repo.fingerprints_with_prefix(prefix, flt, dag_ids=scope.filter)
+    )
+
+
 def page(user: Any, query: QuarantineQuery, *, limit: int, after: int | None) -> Page[QuarantineRow]:
     """One page of the rows *user* may read."""
+    query = resolve(user, query)
     scope = access.dag_scope(user, "GET")
     return get_hook().quarantine.page(
         query.filter, limit=limit, after=after, dag_ids=scope.filter, message_contains=query.message
@@ -40,6 +56,7 @@ def counts(user: Any, query: QuarantineQuery) -> dict[str, Any]:
     Rows per status and per category among those *user* may read: exact up to
     :data:`COUNT_CAP` matching rows, else over the newest ones (``capped`` is then true).
     """
+    query = resolve(user, query)
     scope = access.dag_scope(user, "GET")
     by_status, by_category, capped = get_hook().quarantine.newest_counts(
         query.filter, dag_ids=scope.filter, message_contains=query.message, cap=COUNT_CAP
@@ -88,11 +105,13 @@ def _target(action: str, note: str | None) -> str:
 
 def bulk_count(user: Any, query: QuarantineQuery) -> int:
     """Rows a bulk action on *query* would touch (those on DAGs *user* may edit)."""
+    query = resolve(user, query)
     scope = access.dag_scope(user, "PUT")
     return get_hook().quarantine.count(query.filter, dag_ids=scope.filter, message_contains=query.message)
 
 
 def _ids(user: Any, query: QuarantineQuery) -> list[int]:
+    query = resolve(user, query)
     scope = access.dag_scope(user, "PUT")
     repo = get_hook().quarantine
     ids: list[int] = []
@@ -136,6 +155,7 @@ def export_rows(user: Any, query: QuarantineQuery, *, chunk: int = 500) -> Itera
     Every readable row matching *query* with its payload, newest first, one page at a time (the
     user's rights are resolved now, the rows are read as the caller iterates).
     """
+    query = resolve(user, query)
     scope = access.dag_scope(user, "GET")
     repo = get_hook().quarantine
 
