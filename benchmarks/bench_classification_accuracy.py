@@ -41,8 +41,10 @@ def main() -> int:
             if verdict.category in case.accept:
                 row[1] += 1
             else:
-                misses.append(f"  {case.id}: {verdict.category.value} (acceptable: "
-                              f"{'/'.join(sorted(c.value for c in case.accept))})")
+                misses.append(
+                    f"  {case.id}: {verdict.category.value} (acceptable: "
+                    f"{'/'.join(sorted(c.value for c in case.accept))})"
+                )
             if verdict.category is ErrorCategory.TRANSIENT and case.accept == {ErrorCategory.CONFIGURATION}:
                 row[2] += 1
     print(f"{'family':12} {'cases':>5} {'acceptable':>10} {'share':>7} {'config->transient':>18}")
@@ -54,7 +56,10 @@ def main() -> int:
     print(f"{'all':12} {total[0]:5d} {total[1]:10d} {share:7.1%} {total[2]:18d}")
     print(f"goal: >= {GOAL:.0%} acceptable and 0 configuration errors classified transient")
     if missing:
-        print("families not measured (service unreachable): " + "; ".join(f"{k}: {v}" for k, v in missing.items()))
+        print(
+            "families not measured (service unreachable): "
+            + "; ".join(f"{k}: {v}" for k, v in missing.items())
+        )
     if misses:
         print("not acceptable:")
         print("\n".join(misses))

@@ -12,9 +12,12 @@ Precedence, highest first:
    exception's class when more confident; the message is read only when neither reaches 0.8, so
    a message pattern refines a broad class (``OperationalError`` saying "password authentication
    failed" is configuration) but never overrides a specific one; the most confident verdict of the chain wins
-   (the outermost on ties). An implicit ``__context__`` counts for 85% of its confidence, an
-   explicit cause in full. Members of an ``ExceptionGroup`` are combined by severity:
-   configuration > system > data > unknown > transient.
+   (on ties the more specific: an explicit inner cause over its wrapper). An implicit ``__context__``
+   counts for 85% of its confidence, an explicit cause in full. Members of an ``ExceptionGroup``
+   are combined by severity: configuration > system > data > unknown > transient.
+4. **TLS verification** failures (untrusted, expired or wrong-host certificates) anywhere in the
+   chain, even in a ``__context__`` suppressed with ``raise ... from None``, make the verdict
+   configuration: retrying a misconfiguration forever is the worst outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin
+from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification
 from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
@@ -158,6 +161,12 @@ class Classifier:
     def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Classification:
         by_id = {id(facts.exc): facts for facts in links}
         best = self._best(exc, by_id, set(), 1.0)
+        if best is None or best.category is not ErrorCategory.CONFIGURATION:
+            tls = self._tls_anywhere(links)
+            if tls is not None:
+                if tls.facts is not links[0]:
+                    tls.reason += f" (found in the chain of {links[0].type_name})"
+                best = tls
         if best is None:
             top = links[0]
             return _unknown(
@@ -168,6 +177,31 @@ class Classifier:
                 top.as_dict(),
             )
         return self._result(best, links[0])
+
+    def _tls_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
+        """A TLS verification failure among *links* or in a context they suppressed (``from None``)."""
+        queue = deque(links)
+        seen = {id(facts.exc) for facts in links}
+        budget = MAX_LINKS
+        while queue and budget:
+            budget -= 1
+            facts = queue.popleft()
+            found = tls_verification(facts)
+            if found is not None:
+                return found
+            try:
+                hidden = facts.exc.__context__ if facts.exc.__suppress_context__ else None
+            except BaseException:
+                hidden = None
+            for inner in [hidden, *(child for child, _ in facts.children)]:
+                if (
+                    isinstance(inner, BaseException)
+                    and id(inner) not in seen
+                    and (inner is hidden or facts in links)
+                ):
+                    seen.add(id(inner))
+                    queue.append(LinkFacts(inner, self.now))
+        return None
 
     def _best(
         self, exc: BaseException, by_id: dict[int, LinkFacts], visited: set[int], weight: float
@@ -193,7 +227,7 @@ class Classifier:
                 best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
             elif kind is not MEMBER:
                 inner = self._best(child, by_id, visited, weight)
-                best = _stronger(best, inner, f"the cause of {facts.type_name}")
+                best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
         return best
 
     def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:
@@ -253,11 +287,20 @@ def _unknown(
     )
 
 
-def _stronger(current: Candidate | None, other: Candidate | None, where: str) -> Candidate | None:
-    """The more confident of two verdicts; *other* (a nested error) must be strictly stronger."""
+def _stronger(
+    current: Candidate | None, other: Candidate | None, where: str, *, inner_wins_ties: bool = False
+) -> Candidate | None:
+    """
+    The more confident of two verdicts. *other* (a nested error) must be strictly stronger, except
+    an explicit cause, which wins ties: it is the more specific signal.
+    """
     if other is None:
         return current
-    if current is None or other.confidence > current.confidence:
+    if (
+        current is None
+        or other.confidence > current.confidence
+        or (inner_wins_ties and other.confidence == current.confidence)
+    ):
         if "(found in" not in other.reason:
             other.reason = f"{other.reason} (found in {where})"
         return other

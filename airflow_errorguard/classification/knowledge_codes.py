@@ -1,12 +1,14 @@
 """
 Built-in knowledge of error codes: HTTP status, SQLSTATE, MySQL and SQLite codes, errno and cloud
-service codes. Each entry is ``code: (category, confidence, explanation)``.
+service codes (those live in :mod:`.knowledge_cloud`, re-exported here). Each entry is
+``code: (category, confidence, explanation)``.
 """
 
 from __future__ import annotations
 
 import errno as E
 
+from airflow_errorguard.classification.knowledge_cloud import CLOUD_CODE  # noqa: F401 - re-exported
 from airflow_errorguard.classification.model import ErrorCategory
 
 T = ErrorCategory.TRANSIENT
@@ -221,109 +223,4 @@ GAI_ERRNO: dict[int, Entry] = {
     -2: (C, 0.75, "means the host name is not known (check the connection's host)"),
     -5: (C, 0.75, "means the host has no address"),
     -8: (C, 0.8, "means the service name is not known"),
-}
-
-#: Cloud service codes: botocore ``Error.Code``, Google ``grpc_status_code`` names, Airflow
-#: runtime error types.
-CLOUD_CODE: dict[str, Entry] = {
-    **dict.fromkeys(
-        [
-            "Throttling",
-            "ThrottlingException",
-            "ThrottledException",
-            "RequestLimitExceeded",
-            "TooManyRequestsException",
-            "ProvisionedThroughputExceededException",
-            "SlowDown",
-            "RequestThrottled",
-            "RequestThrottledException",
-            "BandwidthLimitExceeded",
-            "EC2ThrottledException",
-            "PriorRequestNotComplete",
-            "TransactionInProgressException",
-            "LimitExceededException",
-        ],
-        (T, 0.97, "is throttling"),
-    ),
-    **dict.fromkeys(
-        [
-            "RequestTimeout",
-            "RequestTimeoutException",
-            "ServiceUnavailable",
-            "ServiceUnavailableException",
-            "InternalError",
-            "InternalFailure",
-            "InternalServerError",
-            "InternalServerException",
-            "TransactionConflictException",
-            "IDPCommunicationError",
-            "Unavailable",
-        ],
-        (T, 0.95, "is a transient service-side failure"),
-    ),
-    **dict.fromkeys(
-        [
-            "AccessDenied",
-            "AccessDeniedException",
-            "UnauthorizedOperation",
-            "UnauthorizedException",
-            "InvalidClientTokenId",
-            "ExpiredToken",
-            "ExpiredTokenException",
-            "SignatureDoesNotMatch",
-            "InvalidAccessKeyId",
-            "UnrecognizedClientException",
-            "AuthFailure",
-            "InvalidToken",
-            "MissingAuthenticationToken",
-            "NoSuchBucket",
-            "AllAccessDisabled",
-            "InvalidSignatureException",
-            "OptInRequired",
-            "AccountProblem",
-            "KMS.AccessDeniedException",
-        ],
-        (C, 0.97, "means the credentials, permissions or target are misconfigured"),
-    ),
-    **dict.fromkeys((["ResourceNotFoundException", "NoSuchEntity"]), (C, 0.8, "means a resource is missing")),
-    **dict.fromkeys(
-        [
-            "ValidationException",
-            "ValidationError",
-            "InvalidParameterValue",
-            "InvalidParameterException",
-            "InvalidParameterCombination",
-            "MalformedPolicyDocument",
-            "ConditionalCheckFailedException",
-            "EntityTooLarge",
-            "InvalidArgument",
-            "SerializationException",
-            "InvalidRequest",
-            "InvalidRequestException",
-        ],
-        (D, 0.85, "means the request's content was rejected"),
-    ),
-    "NoSuchKey": (D, 0.7, "means the object key does not exist"),
-    # gRPC status names (google-api-core, grpc).
-    "UNAVAILABLE": (T, 0.97, "means the service is unavailable"),
-    "DEADLINE_EXCEEDED": (T, 0.95, "means the deadline was exceeded"),
-    "RESOURCE_EXHAUSTED": (T, 0.95, "means a quota or rate limit was exhausted"),
-    "ABORTED": (T, 0.95, "means the operation was aborted by a concurrency conflict"),
-    "INTERNAL": (T, 0.8, "is an internal service error"),
-    "UNKNOWN": (T, 0.6, "is an unknown service error"),
-    "CANCELLED": (T, 0.7, "means the call was cancelled"),
-    "UNAUTHENTICATED": (C, 0.97, "means the credentials are missing or invalid"),
-    "PERMISSION_DENIED": (C, 0.97, "means the credentials lack permission"),
-    "NOT_FOUND": (C, 0.75, "means a resource is missing"),
-    "FAILED_PRECONDITION": (C, 0.8, "means the system is not in the state the call needs"),
-    "UNIMPLEMENTED": (C, 0.9, "means the method is not implemented"),
-    "INVALID_ARGUMENT": (D, 0.9, "means an argument was rejected"),
-    "OUT_OF_RANGE": (D, 0.9, "means a value is out of range"),
-    "ALREADY_EXISTS": (D, 0.8, "means the resource already exists"),
-    "DATA_LOSS": (S, 0.9, "means unrecoverable data loss or corruption"),
-    # Airflow runtime errors (airflow.sdk.exceptions.ErrorType).
-    "CONNECTION_NOT_FOUND": (C, 0.98, "means an Airflow connection is not defined"),
-    "VARIABLE_NOT_FOUND": (C, 0.98, "means an Airflow variable is not defined"),
-    "ASSET_NOT_FOUND": (C, 0.9, "means an Airflow asset is not defined"),
-    "XCOM_NOT_FOUND": (C, 0.8, "means an upstream XCom is missing"),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
@@ -60,7 +61,6 @@ TYPES: dict[str, Entry] = {
         "decimal.InvalidOperation decimal.ConversionSyntax decimal.DecimalException",
         (D, 0.9, "means a value is not a valid decimal"),
     ),
-    "csv.Error": (D, 0.9, "means a CSV row is malformed"),
     "binascii.Error": (D, 0.85, "means encoded data is malformed"),
     "xml.etree.ElementTree.ParseError": (D, 0.9, "means the input is not valid XML"),
     "ZeroDivisionError": (D, 0.8, "is a division by zero in a record's values"),
@@ -199,11 +199,9 @@ TYPES: dict[str, Entry] = {
     "dateutil.parser._parser.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
     "pydantic_core._pydantic_core.ValidationError": (D, 0.9, "means a record failed schema validation"),
     "jsonschema.exceptions.ValidationError": (D, 0.9, "means a record failed schema validation"),
-    "redis.exceptions.ConnectionError": (T, 0.9, "is a Redis connection failure"),
-    "redis.exceptions.TimeoutError": (T, 0.9, "is a Redis timeout"),
-    "redis.exceptions.BusyLoadingError": (T, 0.9, "means Redis is still loading"),
-    "redis.exceptions.AuthenticationError": (C, 0.95, "means the Redis credentials are wrong"),
 }
+
+TYPES.update(LIBRARY_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {
@@ -248,6 +246,10 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
     (
+        r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|unknown command',
+        (C, 0.85, "says a statement or command is not understood (a code or version error)"),
+    ),
+    (
         r"missing \d+ required positional argument|got an unexpected keyword argument|"
         r"takes \d+ positional arguments? but \d+ (?:was|were) given",
         (C, 0.85, "says code was called with the wrong arguments (a defect)"),
@@ -276,6 +278,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
         r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
         r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
+        r"network error|"
         r"temporary failure in name resolution|remaining connection slots|too many connections|"
         r"the database system is (?:starting up|shutting down|in recovery mode)|"
         r"terminating connection due to administrator command|ssl connection has been closed",
@@ -293,7 +296,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"expecting value|invalid (?:date|datetime|timestamp|format|json|value)|does not match format|"
         r"unconverted data remains|codec can't (?:decode|encode)|out of range|value too long|"
         r"cannot be null|violates (?:not-null|unique|foreign key|check) constraint|duplicate (?:key|entry)|"
-        r"incorrect (?:\w+ )?value|nonetype",
+        r"incorrect (?:\w+ )?value|nonetype|end-of-stream marker|compressed (?:file|data) ended|"
+        r"invalid data stream|not a gzip file|incorrect header check|bad magic number|not a zip file",
         (D, 0.85, "says a value in the input is invalid"),
     ),
 )

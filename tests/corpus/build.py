@@ -65,13 +65,16 @@ def corpus(families: list[str] | None = None) -> Iterator[tuple[list[Case], dict
             cases.extend(family.cases)
             timings[name] = time.monotonic() - started
         if os.environ.get("ERRORGUARD_CORPUS_TIMINGS"):
-            print("corpus build seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), file=sys.stderr)
+            print(
+                "corpus build seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),
+                file=sys.stderr,
+            )
         yield cases, missing
     finally:
         for close in reversed(closing):
             try:
                 close()
-            except Exception as exc:  # noqa: BLE001 - keep closing the others
+            except Exception as exc:
                 print(f"corpus: closing failed: {exc!r}", file=sys.stderr)
         tmp.cleanup()
 

@@ -20,7 +20,9 @@ from tests.corpus.servers import free_port
 HOST, PORT = "127.0.0.1", int(os.environ.get("ERRORGUARD_TEST_AMQP_PORT", "5672"))
 
 
-def _params(name: str, password: str = "guest", vhost: str = "/", port: int = PORT) -> pika.ConnectionParameters:
+def _params(
+    name: str, password: str = "guest", vhost: str = "/", port: int = PORT
+) -> pika.ConnectionParameters:
     return pika.ConnectionParameters(
         HOST,
         port,
@@ -149,8 +151,12 @@ def build(family: Family, closing: list[Any]) -> None:
                 conn.close()
 
     family.add("pika-320-forced", pika_forced, T, "320 CONNECTION_FORCED: the broker closed the connection")
+    _kombu_cases(family, tag, queue, refused)
 
-    # -- kombu / py-amqp ------------------------------------------------------------------------
+
+def _kombu_cases(family: Family, tag: str, queue: str, refused: int) -> None:
+    """The same failures through kombu and py-amqp, as Celery meets them."""
+
     def kombu_url(password: str = "guest", vhost: str = "", port: int = PORT) -> str:
         return f"amqp://guest:{password}@{HOST}:{port}/{vhost}"
 

@@ -16,7 +16,6 @@ from airflow_errorguard.exceptions import (
     ErrorGuardStorageError,
 )
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
-
 from tests.corpus.model import C, D, Family, S, T
 
 
@@ -32,14 +31,18 @@ def build(family: Family, closing: list[Any]) -> None:
     )
     family.add(
         "storage-transient",
-        ErrorGuardStorageError("errorguard storage 'errorguard_db' timed out", conn_id="errorguard_db", transient=True),
+        ErrorGuardStorageError(
+            "errorguard storage 'errorguard_db' timed out", conn_id="errorguard_db", transient=True
+        ),
         T,
         "storage timed out (transient=True); built as the hook builds it",
         constructed=True,
     )
     family.add(
         "storage-failed",
-        ErrorGuardStorageError("errorguard storage 'errorguard_db' rejected the write", conn_id="errorguard_db"),
+        ErrorGuardStorageError(
+            "errorguard storage 'errorguard_db' rejected the write", conn_id="errorguard_db"
+        ),
         {S, T},
         "errorguard's own storage failed (not transient)",
         constructed=True,

@@ -59,7 +59,10 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     family.add("zlib", lambda: zlib.decompress(GARBAGE), D, "zlib.error: incorrect header check")
     family.add("zip", lambda: zipfile.ZipFile(io.BytesIO(GARBAGE)), D, "BadZipFile: not a zip file")
     family.add(
-        "tar", lambda: tarfile.open(fileobj=io.BytesIO(GARBAGE * 200)), D, "tarfile.ReadError: not a tar file"
+        "tar",
+        lambda: tarfile.open(fileobj=io.BytesIO(GARBAGE * 200)).close(),
+        D,
+        "tarfile.ReadError: not a tar file",
     )
     family.add("lzma", lambda: lzma.decompress(GARBAGE), D, "LZMAError: input format not recognised")
     family.add("bz2", lambda: bz2.decompress(GARBAGE), D, "bz2 OSError 'Invalid data stream' (no errno)")
@@ -67,9 +70,7 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     family.add("toml", lambda: tomllib.loads("a = = 1"), D, "TOMLDecodeError")
     family.add("xml", lambda: ET.fromstring("<a><b></a>"), D, "XML ParseError: mismatched tag")
     family.add("utf8", lambda: b"caf\xe9".decode("utf-8"), D, "UnicodeDecodeError")
-    family.add(
-        "strptime", lambda: datetime.datetime.strptime("2026-13-45", "%Y-%m-%d"), D, "bad date value"
-    )
+    family.add("strptime", lambda: datetime.datetime.strptime("2026-13-45", "%Y-%m-%d"), D, "bad date value")
     family.add("decimal", lambda: decimal.Decimal("12,50"), D, "decimal.InvalidOperation: not a number")
     family.add("int", lambda: int("12a"), D, "ValueError: invalid literal")
     family.add("fromisoformat", lambda: datetime.date.fromisoformat("2026/11/29"), D, "invalid isoformat")

@@ -31,7 +31,14 @@ STATUSES: dict[str, tuple[Any, str]] = {
     "DATA_LOSS": (S, "unrecoverable data loss"),
     "CANCELLED": (T, "the call was cancelled"),
 }
-WRAPPED = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "NOT_FOUND", "INVALID_ARGUMENT", "UNAUTHENTICATED")
+WRAPPED = (
+    "UNAVAILABLE",
+    "RESOURCE_EXHAUSTED",
+    "PERMISSION_DENIED",
+    "NOT_FOUND",
+    "INVALID_ARGUMENT",
+    "UNAUTHENTICATED",
+)
 
 
 def _handler(request: bytes, context: grpc.ServicerContext) -> bytes:
@@ -60,7 +67,9 @@ def build(family: Family, closing: list[Any]) -> None:
     call = channel.unary_unary("/corpus.Failing/Call")
 
     for name, (accept, why) in STATUSES.items():
-        family.add(f"grpc-{name.lower()}", lambda n=name: call(n.encode(), timeout=5), accept, f"{name}: {why}")
+        family.add(
+            f"grpc-{name.lower()}", lambda n=name: call(n.encode(), timeout=5), accept, f"{name}: {why}"
+        )
     family.add(
         "grpc-client-deadline",
         lambda: call(b"SLOW", timeout=0.05),

@@ -34,7 +34,9 @@ def build(family: Family, closing: list[Any]) -> None:
     closing.append(http.close)
 
     def via_requests(status: int) -> Any:
-        return lambda: requests.get(http.url(f"/status/{status}/v1/customers/42"), timeout=5).raise_for_status()
+        return lambda: requests.get(
+            http.url(f"/status/{status}/v1/customers/42"), timeout=5
+        ).raise_for_status()
 
     def via_httpx(status: int) -> Any:
         return lambda: httpx.get(http.url(f"/status/{status}/v1/orders/7"), timeout=5).raise_for_status()
@@ -43,9 +45,11 @@ def build(family: Family, closing: list[Any]) -> None:
         return lambda: urllib.request.urlopen(http.url(f"/status/{status}"), timeout=5)
 
     async def aio(status: int) -> None:
-        async with aiohttp.ClientSession(raise_for_status=True) as session:
-            async with session.get(http.url(f"/status/{status}")):
-                pass
+        async with (
+            aiohttp.ClientSession(raise_for_status=True) as session,
+            session.get(http.url(f"/status/{status}")),
+        ):
+            pass
 
     for status, (accept, why) in STATUSES.items():
         family.add(f"requests-{status}", via_requests(status), accept, f"{status}: {why}")
@@ -57,9 +61,14 @@ def build(family: Family, closing: list[Any]) -> None:
     refused = f"http://127.0.0.1:{free_port()}/"
     family.add("requests-refused", lambda: requests.get(refused, timeout=5), T, "connection refused")
     family.add("httpx-refused", lambda: httpx.get(refused, timeout=5), T, "connection refused")
-    family.add("urllib-refused", lambda: urllib.request.urlopen(refused, timeout=5), T, "URLError(ECONNREFUSED)")
+    family.add(
+        "urllib-refused", lambda: urllib.request.urlopen(refused, timeout=5), T, "URLError(ECONNREFUSED)"
+    )
     family.add("requests-timeout", lambda: requests.get(http.url("/slow"), timeout=0.1), T, "read timeout")
     family.add("httpx-timeout", lambda: httpx.get(http.url("/slow"), timeout=0.1), T, "read timeout")
     family.add(
-        "requests-bad-scheme", lambda: requests.get("htp://127.0.0.1/", timeout=5), C, "no adapter for the scheme"
+        "requests-bad-scheme",
+        lambda: requests.get("htp://127.0.0.1/", timeout=5),
+        C,
+        "no adapter for the scheme",
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from typing import Any
@@ -33,7 +34,8 @@ def build(family: Family, closing: list[Any]) -> None:
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{db}`")
         cur.execute(
-            f"CREATE TABLE `{db}`.parent (id INT PRIMARY KEY, name VARCHAR(5) NOT NULL, qty TINYINT) ENGINE=InnoDB"
+            f"CREATE TABLE `{db}`.parent (id INT PRIMARY KEY, name VARCHAR(5) NOT NULL, qty TINYINT) "
+            "ENGINE=InnoDB"
         )
         cur.execute(
             f"CREATE TABLE `{db}`.child (id INT PRIMARY KEY, parent_id INT, "
@@ -102,9 +104,7 @@ def build(family: Family, closing: list[Any]) -> None:
             with conn.cursor() as cur:
                 cur.execute("SELECT 1")
         finally:
-            try:
+            with contextlib.suppress(pymysql.MySQLError):
                 conn.close()
-            except pymysql.MySQLError:
-                pass
 
     family.add("killed", killed, T, "the connection was killed by the server (2013/4031/1927)")

@@ -46,8 +46,11 @@ class _Conn:
             self.loop = asyncio.new_event_loop()
             self.raw = self.loop.run_until_complete(
                 asyncpg.connect(
-                    host=params["host"], port=params["port"], user=params["user"],
-                    database=params["dbname"], timeout=5,
+                    host=params["host"],
+                    port=params["port"],
+                    user=params["user"],
+                    database=params["dbname"],
+                    timeout=5,
                 )
             )
         else:
@@ -74,13 +77,17 @@ class _Conn:
                 self.loop.close()
             else:
                 self.raw.close()
-        except Exception:  # noqa: BLE001 - already broken by the case
+        except Exception:
             pass
 
 
 def build(family: Family, closing: list[Any]) -> None:
     parts = urlsplit(URL)
-    server = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432, "user": parts.username or "postgres"}
+    server = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+    }
     dbname = f"errorguard_corpus_{secrets.token_hex(4)}"
     try:
         admin = psycopg2.connect(**server, dbname=(parts.path.lstrip("/") or "postgres"), connect_timeout=5)
@@ -140,9 +147,24 @@ def build(family: Family, closing: list[Any]) -> None:
         ("no-column", statements("SELECT customer_id FROM parent"), C, "42703 undefined column"),
         ("syntax", statements("SELEC 1"), C, "42601 syntax error"),
         ("no-function", statements("SELECT no_such_function(1)"), C, "42883 undefined function"),
-        ("privilege", statements(f'SET ROLE "{role}"', "SELECT * FROM parent"), C, "42501 insufficient privilege"),
-        ("read-only", statements("BEGIN READ ONLY", "INSERT INTO child VALUES (5, 1)"), C, "25006 read-only txn"),
-        ("nowait", statements("SELECT * FROM parent WHERE id = 1 FOR UPDATE NOWAIT"), T, "55P03 lock not available"),
+        (
+            "privilege",
+            statements(f'SET ROLE "{role}"', "SELECT * FROM parent"),
+            C,
+            "42501 insufficient privilege",
+        ),
+        (
+            "read-only",
+            statements("BEGIN READ ONLY", "INSERT INTO child VALUES (5, 1)"),
+            C,
+            "25006 read-only txn",
+        ),
+        (
+            "nowait",
+            statements("SELECT * FROM parent WHERE id = 1 FOR UPDATE NOWAIT"),
+            T,
+            "55P03 lock not available",
+        ),
         (
             "lock-timeout",
             statements("SET lock_timeout = '50ms'", "UPDATE parent SET name = 'x' WHERE id = 1"),

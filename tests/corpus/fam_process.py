@@ -19,11 +19,13 @@ from tests.corpus.model import C, D, Family, S, T, U
 
 def _in_child(body: str) -> BaseException:
     """Run *body* in a fresh interpreter; it must raise; the pickled exception comes back."""
-    script = "import pickle, sys, resource, os, signal\ntry:\n" + textwrap.indent(body, "    ") + (
-        "\nexcept BaseException as exc:\n    sys.stdout.buffer.write(pickle.dumps(exc))\n"
+    script = (
+        "import pickle, sys, resource, os, signal\ntry:\n"
+        + textwrap.indent(body, "    ")
+        + ("\nexcept BaseException as exc:\n    sys.stdout.buffer.write(pickle.dumps(exc))\n")
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=60)
-    return pickle.loads(out.stdout)  # noqa: S301 - our own child's output
+    return pickle.loads(out.stdout)
 
 
 def _die() -> None:
@@ -38,7 +40,9 @@ def build(family: Family, closing: list[Any]) -> None:
     py = sys.executable
 
     def run(*args: str, **kwargs: Any) -> None:
-        subprocess.run(list(args), check=True, capture_output=True, timeout=kwargs.pop("timeout", 30), **kwargs)
+        subprocess.run(
+            list(args), check=True, capture_output=True, timeout=kwargs.pop("timeout", 30), **kwargs
+        )
 
     for signum, accept, why in (
         (9, S, "-9 SIGKILL: the OOM killer's signal; the host is in trouble"),
@@ -58,7 +62,9 @@ def build(family: Family, closing: list[Any]) -> None:
         S,
         "exit status 137 (128+9) from a shell: its child was SIGKILLed",
     )
-    family.add("shell-127", lambda: run("sh", "-c", "no-such-command-errorguard"), C, "127: command not found")
+    family.add(
+        "shell-127", lambda: run("sh", "-c", "no-such-command-errorguard"), C, "127: command not found"
+    )
     family.add("exit-1", lambda: run(py, "-c", "raise SystemExit(1)"), {U, T, D, C}, "exit 1 says nothing")
     family.add(
         "exec-missing",
@@ -81,7 +87,9 @@ def build(family: Family, closing: list[Any]) -> None:
         return run_pool
 
     family.add("broken-pool-exit", broken_pool(_die), S, "BrokenProcessPool: a worker died abruptly")
-    family.add("broken-pool-sigkill", broken_pool(_sigkill_self), S, "BrokenProcessPool: a worker was SIGKILLed")
+    family.add(
+        "broken-pool-sigkill", broken_pool(_sigkill_self), S, "BrokenProcessPool: a worker was SIGKILLed"
+    )
 
     limit_as = "resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))\n"
     family.add(
@@ -98,7 +106,10 @@ def build(family: Family, closing: list[Any]) -> None:
     )
     family.add(
         "emfile",
-        _in_child("resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))\nfiles = [open(os.devnull) for _ in range(50)]"),
+        _in_child(
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))\n"
+            "files = [open(os.devnull) for _ in range(50)]"
+        ),
         S,
         "OSError EMFILE: too many open files under RLIMIT_NOFILE",
     )
@@ -120,6 +131,8 @@ def build(family: Family, closing: list[Any]) -> None:
 
     family.add("enospc", write_full, S, "OSError ENOSPC: no space left on device (/dev/full)")
     family.add(
-        "recursion", _in_child("import json\njson.loads('[' * 100000 + ']' * 100000)"), {D, S},
+        "recursion",
+        _in_child("import json\njson.loads('[' * 100000 + ']' * 100000)"),
+        {D, S},
         "RecursionError on deeply nested input",
     )

@@ -6,6 +6,7 @@ cluster and loading replies a single server cannot produce on demand.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -45,7 +46,9 @@ def build(family: Family, closing: list[Any]) -> None:
         T,
         "socket read timed out",
     )
-    family.add("wrongtype", lambda: shared.get(key), {D, C}, "WRONGTYPE: the key holds another type; not transient")
+    family.add(
+        "wrongtype", lambda: shared.get(key), {D, C}, "WRONGTYPE: the key holds another type; not transient"
+    )
     family.add(
         "unknown-command",
         lambda: shared.execute_command("NOSUCHCOMMAND", "x"),
@@ -129,8 +132,13 @@ def build(family: Family, closing: list[Any]) -> None:
         ("clusterdown", "CLUSTERDOWN The cluster is down", T, "CLUSTERDOWN: the cluster is failing over"),
         ("crossslot", "CROSSSLOT Keys in request don't hash to the same slot", C, "CROSSSLOT: code bug"),
         ("max-clients", "ERR max number of clients reached", T, "max clients: retry later"),
-        ("misconf", "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
-         "persist to disk. Commands that may modify the data set are disabled", {S, T}, "MISCONF: disk"),
+        (
+            "misconf",
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+            "persist to disk. Commands that may modify the data set are disabled",
+            {S, T},
+            "MISCONF: disk",
+        ),
         ("noreplicas", "NOREPLICAS Not enough good replicas to write.", T, "NOREPLICAS: replicas lag"),
     ):
         scripted.error = error
@@ -138,7 +146,5 @@ def build(family: Family, closing: list[Any]) -> None:
 
 
 def _swallow(action: Any) -> None:
-    try:
+    with contextlib.suppress(redis.RedisError):
         action()
-    except redis.RedisError:
-        pass

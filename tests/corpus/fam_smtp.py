@@ -28,7 +28,7 @@ class _Handler:
     }
 
     def _scripted(self, address: str, prefix: str) -> str | None:
-        local = address.split("@")[0]
+        local = address.split("@", maxsplit=1)[0]
         if local.startswith(prefix) and local[1:4] in self.TEXTS:
             return f"{local[1:4]} {self.TEXTS[local[1:4]]}"
         return None
@@ -116,14 +116,24 @@ def build(family: Family, closing: list[Any]) -> None:
         "552 message too large: the message (data) or the limit (configuration)",
     )
 
+    _session_cases(family, closing, p, auth.port)
+
+
+def _session_cases(family: Family, closing: list[Any], p: int, auth_port: int) -> None:
+    """Authentication, extensions, greetings and lost sessions."""
+
+    def send(port: int, sender: str, to: list[str], body: str = "Subject: x\r\n\r\nhi\r\n") -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+            client.sendmail(sender, to, body)
+
     def login(port: int) -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
             client.login("airflow", "wrong-password")
 
-    family.add("auth-535", lambda: login(auth.port), C, "535 authentication credentials invalid")
+    family.add("auth-535", lambda: login(auth_port), C, "535 authentication credentials invalid")
     family.add(
         "auth-required-530",
-        lambda: send(auth.port, "a@example.com", ["ok@example.com"]),
+        lambda: send(auth_port, "a@example.com", ["ok@example.com"]),
         C,
         "530 authentication required: the SMTP connection has no credentials",
     )
@@ -156,6 +166,7 @@ def build(family: Family, closing: list[Any]) -> None:
         C,
         "554 greeting: this host does not serve SMTP to us (wrong host)",
     )
+
     def _drop(line: bytes, rfile: Any) -> bytes:
         raise OSError("drop")
 
@@ -185,5 +196,8 @@ def build(family: Family, closing: list[Any]) -> None:
     )
     refused = free_port()
     family.add(
-        "refused", lambda: smtplib.SMTP("127.0.0.1", refused, timeout=5), T, "connection refused (not listening)"
+        "refused",
+        lambda: smtplib.SMTP("127.0.0.1", refused, timeout=5),
+        T,
+        "connection refused (not listening)",
     )

@@ -35,10 +35,11 @@ def _permission_error() -> None:
         open("/etc/shadow")  # noqa: SIM115 - raises PermissionError
     script = (
         "import os, pickle, sys\nos.setgid(65534); os.setuid(65534)\n"
-        "try:\n    open('/etc/shadow')\nexcept OSError as exc:\n    sys.stdout.buffer.write(pickle.dumps(exc))\n"
+        "try:\n    open('/etc/shadow')\n"
+        "except OSError as exc:\n    sys.stdout.buffer.write(pickle.dumps(exc))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=30)
-    raise pickle.loads(out.stdout)  # noqa: S301 - our own child's output
+    raise pickle.loads(out.stdout)
 
 
 def _refused() -> None:

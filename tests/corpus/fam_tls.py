@@ -39,18 +39,26 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
 
     def raw(port: int, cafile: str | None) -> None:
         context = ssl.create_default_context(cafile=cafile)
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            with context.wrap_socket(sock, server_hostname="127.0.0.1"):
-                pass
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+            context.wrap_socket(sock, server_hostname="127.0.0.1"),
+        ):
+            pass
 
     family.add("ssl-untrusted", lambda: raw(good.port, None), C, "self-signed chain: CA not trusted")
     family.add("ssl-hostname", lambda: raw(other.port, ca), C, "certificate for another host name")
     family.add("ssl-expired", lambda: raw(expired.port, ca), C, "certificate expired")
     family.add(
-        "urllib-untrusted", lambda: urllib.request.urlopen(untrusted, timeout=5), C, "URLError(reason=cert error)"
+        "urllib-untrusted",
+        lambda: urllib.request.urlopen(untrusted, timeout=5),
+        C,
+        "URLError(reason=cert error)",
     )
     family.add(
-        "requests-untrusted", lambda: requests.get(untrusted, timeout=5), C, "requests SSLError <- cert verify"
+        "requests-untrusted",
+        lambda: requests.get(untrusted, timeout=5),
+        C,
+        "requests SSLError <- cert verify",
     )
     family.add(
         "requests-hostname",
@@ -59,9 +67,14 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         "requests SSLError <- hostname mismatch",
     )
     family.add(
-        "requests-expired", lambda: requests.get(stale, timeout=5, verify=ca), C, "requests SSLError <- expired"
+        "requests-expired",
+        lambda: requests.get(stale, timeout=5, verify=ca),
+        C,
+        "requests SSLError <- expired",
     )
-    family.add("httpx-untrusted", lambda: httpx.get(untrusted, timeout=5), C, "httpx ConnectError <- cert verify")
+    family.add(
+        "httpx-untrusted", lambda: httpx.get(untrusted, timeout=5), C, "httpx ConnectError <- cert verify"
+    )
     family.add(
         "httpx-hostname",
         lambda: httpx.get(mismatch, timeout=5, verify=ssl.create_default_context(cafile=ca)),
@@ -70,9 +83,11 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     )
 
     async def aio(url: str) -> None:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)):
-                pass
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(url, timeout=aiohttp.ClientTimeout(total=5)),
+        ):
+            pass
 
     family.add("aiohttp-untrusted", lambda: asyncio.run(aio(untrusted)), C, "ClientConnectorCertificateError")
 

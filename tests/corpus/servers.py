@@ -78,7 +78,9 @@ class Certificates:
                 .public_key(key.public_key())
                 .serial_number(x509.random_serial_number())
                 .not_valid_before(start)
-                .not_valid_after(now - datetime.timedelta(days=5) if expired else now + datetime.timedelta(days=1))
+                .not_valid_after(
+                    now - datetime.timedelta(days=5) if expired else now + datetime.timedelta(days=1)
+                )
                 .add_extension(x509.SubjectAlternativeName(sans), critical=False)
                 .add_extension(
                     x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False

@@ -26,7 +26,9 @@ def _check_missing(missing: dict[str, str], families: list[str]) -> None:
         return
     text = "; ".join(f"{name}: {why}" for name, why in absent.items())
     if in_ci():
-        pytest.fail(f"corpus services missing -- CI=true, so this fails instead of skipping: {text}", pytrace=False)
+        pytest.fail(
+            f"corpus services missing -- CI=true, so this fails instead of skipping: {text}", pytrace=False
+        )
     pytest.skip(f"corpus services missing: {text}")
 
 
