@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from airflow_errorguard.classification import knowledge_codes as codes
+from airflow_errorguard.classification import knowledge_messages as messages
 from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification import knowledge_types as types
 from airflow_errorguard.classification.model import DEFAULT_ACTIONS
@@ -117,7 +118,7 @@ def classification_table() -> str:
         "",
         "Searched in the lower-cased message only when no code or class reached confidence 0.8.",
         "",
-        *_rows((pattern.replace("|", " \\| "), entry) for pattern, entry in types.MESSAGES),
+        *_rows((pattern.replace("|", " \\| "), entry) for pattern, entry in messages.MESSAGES),
         "",
     ]
     return "\n".join(parts)

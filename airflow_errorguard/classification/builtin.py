@@ -9,7 +9,8 @@ from typing import Any
 
 from airflow_errorguard.classification import knowledge_codes as codes
 from airflow_errorguard.classification import knowledge_protocols as protocols
-from airflow_errorguard.classification.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
+from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.signals import LinkFacts, safe_getattr, type_paths
 
@@ -209,9 +210,13 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 def tls_verification(facts: LinkFacts) -> Candidate | None:
     """A configuration verdict when *facts* is a TLS certificate or host-name verification failure."""
     if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
-        if not any("SSL" in path or "Certificate" in path for path in facts.paths):
+        found = _TLS_VERIFICATION_MESSAGE.search(facts.message)
+        if found is None:
             return None
-        if not _TLS_VERIFICATION_MESSAGE.search(facts.message):
+        # "doesn't match" is a TLS verdict only on a TLS exception (urllib3's CertificateError).
+        if found.group(0).lower() == "doesn't match" and not any(
+            "SSL" in path or "Certificate" in path for path in facts.paths
+        ):
             return None
     return Candidate(
         ErrorCategory.CONFIGURATION,

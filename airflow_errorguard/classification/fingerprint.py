@@ -1,9 +1,10 @@
 """
 Masking of volatile message parts so the same failure gets the same fingerprint across runs.
 
-**Identity** (kept, digits masked): the name of a missing key, column, attribute, field, table, constraint, queue
-or module (a quoted name after such a word, a message that is only a quoted name as ``KeyError``
-has, a quoted type name before ``object``, a property named "required"), and an HTTP route template
+**Identity** (kept, digits masked): the name of a missing key, column, attribute, field, table,
+constraint, queue or module (a quoted name after such a word, a message that is only a quoted name
+as ``KeyError`` has, a quoted type name before ``object``, a property named "required"), and an
+HTTP route template
 (scheme, host and path, with id-like segments masked). SQLSTATEs, HTTP statuses and driver codes
 are kept by the classifier in the fingerprint's head.
 

@@ -32,6 +32,21 @@ LIBRARY_TYPES: dict[str, Entry] = {
     "tomllib.TOMLDecodeError": (D, 0.92, "means the input is not valid TOML"),
     "pyarrow.lib.ArrowInvalid": (D, 0.85, "means the input does not parse or cast"),
     "pyarrow.lib.ArrowTypeError": (D, 0.8, "means a value has the wrong type"),
+    "pyarrow.lib.ArrowKeyError": (D, 0.8, "means a field or column is missing"),
+    "pyarrow.lib.ArrowCapacityError": (D, 0.8, "means a value exceeds Arrow's capacity"),
+    "pyarrow.lib.ArrowMemoryError": (S, 0.95, "means Arrow ran out of memory"),
+    "pyarrow.lib.ArrowNotImplementedError": (C, 0.75, "means the conversion or feature is not supported"),
+    **_many(
+        "struct.error pickle.UnpicklingError xml.parsers.expat.ExpatError email.errors.MessageError "
+        "lxml.etree.XMLSyntaxError lxml.etree.ParseError PIL.UnidentifiedImageError "
+        "marshmallow.exceptions.ValidationError simplejson.errors.JSONDecodeError "
+        "fastjsonschema.exceptions.JsonSchemaValueException yaml.YAMLError msgpack.exceptions.ExtraData "
+        "msgpack.exceptions.FormatError",
+        (D, 0.88, "means the input could not be parsed or validated"),
+    ),
+    "jsonschema.exceptions.SchemaError": (C, 0.9, "means the schema itself is invalid"),
+    "pydantic.errors.PydanticUserError": (C, 0.9, "means a model is defined wrongly"),
+    "configparser.Error": (C, 0.85, "means a configuration file is invalid"),
     **_many(
         "pandas.errors.ParserError pandas.errors.EmptyDataError",
         (D, 0.9, "means the input could not be parsed"),
@@ -43,6 +58,7 @@ LIBRARY_TYPES: dict[str, Entry] = {
     ),
     # --- processes ------------------------------------------------------------------------------
     "concurrent.futures.process.BrokenProcessPool": (S, 0.9, "means a pool worker died abruptly"),
+    "concurrent.futures._base.BrokenExecutor": (S, 0.8, "means the executor's workers are gone"),
     "multiprocessing.pool.MaybeEncodingError": (D, 0.6, "means a result could not be pickled"),
     "subprocess.TimeoutExpired": (T, 0.85, "means a child process did not finish in time"),
     # --- SMTP ---------------------------------------------------------------------------------
@@ -62,6 +78,11 @@ LIBRARY_TYPES: dict[str, Entry] = {
     ),
     "pika.exceptions.AMQPConnectionError": (T, 0.6, "is a failure connecting to the broker"),
     "pika.exceptions.UnroutableError": (C, 0.7, "means a message could not be routed"),
+    "pika.exceptions.IncompatibleProtocolError": (
+        C,
+        0.85,
+        "means the peer does not speak AMQP (wrong port?)",
+    ),
     "pika.exceptions.NackError": (T, 0.7, "means the broker did not accept a message"),
     "amqp.exceptions.RecoverableConnectionError": (T, 0.85, "is a recoverable broker connection error"),
     "amqp.exceptions.AMQPNotImplementedError": (C, 0.85, "means the broker does not implement the method"),
@@ -85,6 +106,24 @@ LIBRARY_TYPES: dict[str, Entry] = {
     "redis.exceptions.NoScriptError": (C, 0.7, "means the script is not loaded"),
     "redis.exceptions.LockNotOwnedError": (T, 0.6, "means the lock expired or was taken"),
     "redis.exceptions.DataError": (D, 0.8, "means a value cannot be sent to Redis"),
+    "redis.exceptions.WatchError": (T, 0.9, "means a watched key changed (optimistic lock): run it again"),
+    "redis.exceptions.InvalidResponse": (C, 0.75, "means the peer does not speak the Redis protocol"),
+    "redis.exceptions.RedisClusterException": (T, 0.6, "is a Redis cluster client error"),
+    # --- gRPC and Azure -----------------------------------------------------------------------
+    "grpc.FutureTimeoutError": (T, 0.9, "means the channel did not become ready in time"),
+    **_many(
+        "azure.core.exceptions.ServiceRequestError azure.core.exceptions.ServiceResponseError "
+        "azure.core.exceptions.IncompleteReadError",
+        (T, 0.88, "is a network failure talking to Azure"),
+    ),
+    **_many(
+        "azure.core.exceptions.ClientAuthenticationError "
+        "azure.identity._exceptions.CredentialUnavailableError",
+        (C, 0.9, "means the Azure credentials are missing or rejected"),
+    ),
+    "azure.core.exceptions.ResourceExistsError": (D, 0.8, "means the resource already exists"),
+    "azure.core.exceptions.DecodeError": (D, 0.8, "means the response could not be decoded"),
+    "azure.core.exceptions.TooManyRedirectsError": (C, 0.85, "means the endpoint redirects in a loop"),
     # --- errorguard ---------------------------------------------------------------------------
     f"{_EG}CircuitOpenError": (
         T,

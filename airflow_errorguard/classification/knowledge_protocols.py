@@ -84,6 +84,10 @@ REDIS_PREFIX: dict[str, Entry] = {
     "WRONGTYPE": (D, 0.85, "(the key holds a value of another type)"),
     "NOSCRIPT": (C, 0.7, "(the script is not loaded on this server)"),
     "EXECABORT": (D, 0.7, "(the transaction was discarded after an earlier error)"),
+    "NOGROUP": (C, 0.85, "(the stream's consumer group does not exist)"),
+    "BUSYGROUP": (D, 0.7, "(the consumer group already exists)"),
+    "DENIED": (C, 0.9, "(the server runs in protected mode)"),
+    "NOTBUSY": (T, 0.6, "(no script is running)"),
 }
 
 
