@@ -33,10 +33,10 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.9, "says TLS certificate verification failed"),
     ),
     (
-        r"wrong version number|unsupported protocol|no protocols available|alert protocol version|"
+        r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
         r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
         r"does not support ssl|ssl was required|no pg_hba\.conf entry",
-        (C, 0.88, "says the TLS or connection security settings do not match the server"),
+        (C, 0.92, "says the TLS or connection security settings do not match the server"),
     ),
     (
         r"could not translate host name|name or service not known|nodename nor servname",
@@ -49,7 +49,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
     (
         r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
-        r"unknown (?:sub)?command|wrong number of arguments for",
+        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",
         (C, 0.85, "says a statement or command is not understood (a code or version error)"),
     ),
     (

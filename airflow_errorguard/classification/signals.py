@@ -298,7 +298,9 @@ class LinkFacts:
             code.upper() if isinstance(code, str) and len(code) == 5 else args_sqlstate(exc)
         )
         number = get("errno")
-        self.errno: int | None = number if isinstance(number, int) and not isinstance(number, bool) else None
+        if isinstance(number, bool) or not isinstance(number, int) or "ssl.SSLError" in plan.paths:
+            number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
+        self.errno: int | None = number
         self.driver_code: str | None = self._driver_code(get)
         self.cloud_code: str | None = self._cloud_code(get, response)
         self.connection_invalidated: bool = get("connection_invalidated") is True

@@ -115,6 +115,65 @@ def build(family: Family, closing: list[Any]) -> None:
     other = _Conn("psycopg2", params)
     closing.append(other.close)
 
+    scenarios = _scenarios(role, other)
+    _connection_cases(family, params)
+    refused = free_port()
+    for driver in ("psycopg2", "psycopg", "asyncpg", "pg8000"):
+        for name, scenario, accept, why in scenarios:
+
+            def run(s: Callable[[_Conn], None] = scenario, d: str = driver) -> None:
+                conn = _Conn(d, params)
+                try:
+                    s(conn)
+                finally:
+                    conn.close()
+
+            family.add(f"{driver}-{name}", run, accept, why)
+        family.add(
+            f"{driver}-unknown-role",
+            lambda d=driver: _Conn(d, {**params, "user": "no_such_role_errorguard"}),
+            C,
+            "28000 role does not exist: wrong user",
+        )
+        family.add(
+            f"{driver}-unknown-db",
+            lambda d=driver: _Conn(d, {**params, "dbname": "no_such_db_errorguard"}),
+            C,
+            "3D000 database does not exist",
+        )
+        family.add(
+            f"{driver}-refused",
+            lambda d=driver: _Conn(d, {**params, "port": refused}),
+            T,
+            "connection refused: server down",
+        )
+
+
+def _connection_cases(family: Family, params: dict[str, Any]) -> None:
+    """Connection settings that do not match the server, and a cancelled statement."""
+    family.add(
+        "psycopg2-sslmode-require",
+        lambda: psycopg2.connect(**params, sslmode="require", connect_timeout=5),
+        C,
+        "sslmode=require against a server without TLS: the connection's settings are wrong",
+    )
+    family.add(
+        "psycopg2-unknown-host",
+        lambda: psycopg2.connect(**{**params, "host": "no-such-host.invalid"}, connect_timeout=5),
+        {C, T},
+        "the host name does not resolve",
+    )
+    family.add(
+        "psycopg-cancelled",
+        lambda: _Conn("psycopg", params).execute("SELECT pg_cancel_backend(pg_backend_pid())"),
+        T,
+        "57014 cancelled by a user/administrator request",
+    )
+
+
+def _scenarios(role: str, other: _Conn) -> list[tuple[str, Callable[[_Conn], None], Any, str]]:
+    """What every driver runs: ``(name, scenario(conn), acceptable, why)``."""
+
     def statements(*sql: str) -> Callable[[Any], None]:
         def run(conn: _Conn) -> None:
             for one in sql:
@@ -133,7 +192,7 @@ def build(family: Family, closing: list[Any]) -> None:
         other.execute(f"SELECT pg_terminate_backend({pid})")
         conn.execute("SELECT 1")
 
-    scenarios: list[tuple[str, Callable[[_Conn], None], Any, str]] = [
+    return [
         ("unique", statements("INSERT INTO parent VALUES (2, 'dup', 'x', 0)"), D, "23505 unique violation"),
         ("not-null", statements("INSERT INTO parent VALUES (9, NULL, 'x', 0)"), D, "23502 not-null"),
         ("check", statements("INSERT INTO parent VALUES (9, 'n', 'x', -5)"), D, "23514 check violation"),
@@ -180,33 +239,3 @@ def build(family: Family, closing: list[Any]) -> None:
         ("serialization", serialization, T, "40001 could not serialize access: rerun the transaction"),
         ("admin-shutdown", terminated, T, "57P01 terminated by an administrator (failover, restart)"),
     ]
-    refused = free_port()
-    for driver in ("psycopg2", "psycopg", "asyncpg", "pg8000"):
-        for name, scenario, accept, why in scenarios:
-
-            def run(s: Callable[[_Conn], None] = scenario, d: str = driver) -> None:
-                conn = _Conn(d, params)
-                try:
-                    s(conn)
-                finally:
-                    conn.close()
-
-            family.add(f"{driver}-{name}", run, accept, why)
-        family.add(
-            f"{driver}-unknown-role",
-            lambda d=driver: _Conn(d, {**params, "user": "no_such_role_errorguard"}),
-            C,
-            "28000 role does not exist: wrong user",
-        )
-        family.add(
-            f"{driver}-unknown-db",
-            lambda d=driver: _Conn(d, {**params, "dbname": "no_such_db_errorguard"}),
-            C,
-            "3D000 database does not exist",
-        )
-        family.add(
-            f"{driver}-refused",
-            lambda d=driver: _Conn(d, {**params, "port": refused}),
-            T,
-            "connection refused: server down",
-        )

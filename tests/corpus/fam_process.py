@@ -67,6 +67,18 @@ def build(family: Family, closing: list[Any]) -> None:
     )
     family.add("exit-1", lambda: run(py, "-c", "raise SystemExit(1)"), {U, T, D, C}, "exit 1 says nothing")
     family.add(
+        "check-output-sigkill",
+        lambda: subprocess.check_output(["sh", "-c", "kill -9 $$"]),
+        S,
+        "check_output of a shell that was SIGKILLed",
+    )
+    family.add(
+        "not-executable-126",
+        lambda: run("sh", "-c", "/etc/hostname"),
+        C,
+        "126: the command is not executable",
+    )
+    family.add(
         "exec-missing",
         lambda: run("/nonexistent/errorguard-tool"),
         C,

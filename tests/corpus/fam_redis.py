@@ -56,6 +56,31 @@ def build(family: Family, closing: list[Any]) -> None:
         "unknown command: client and server disagree (version, module)",
     )
     family.add(
+        "wrong-arity",
+        lambda: shared.execute_command("SET", key),
+        C,
+        "wrong number of arguments: a code error",
+    )
+    family.add(
+        "not-an-integer",
+        lambda: (shared.set(f"{key}-n", "abc"), shared.incr(f"{key}-n")),
+        D,
+        "INCR on a value that is not an integer: the stored value is bad",
+    )
+    closing.append(lambda: shared.delete(f"{key}-n"))
+    family.add(
+        "syntax-error",
+        lambda: shared.execute_command("SET", f"{key}-s", "v", "NOSUCHOPTION"),
+        {C, D},
+        "ERR syntax error: the command is malformed",
+    )
+    family.add(
+        "nogroup",
+        lambda: shared.xreadgroup("no-such-group", "worker", {f"{key}-stream": ">"}),
+        C,
+        "NOGROUP: the stream's consumer group was never created",
+    )
+    family.add(
         "noscript", lambda: shared.evalsha("0" * 40, 0), {C, T}, "NOSCRIPT: the script must be loaded first"
     )
 
@@ -122,6 +147,11 @@ def build(family: Family, closing: list[Any]) -> None:
         "masterdown", lambda: client(stale.port).get("k"), T, "MASTERDOWN: the link with the master is down"
     )
 
+    _scripted_cases(family, closing)
+
+
+def _scripted_cases(family: Family, closing: list[Any]) -> None:
+    """Replies a single real server cannot give on demand (cluster, loading), from a scripted one."""
     scripted = ScriptedRESP()
     closing.append(scripted.close)
     for name, error, accept, why in (

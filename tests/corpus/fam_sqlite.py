@@ -39,6 +39,22 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     family.add("not-null", run("INSERT INTO t VALUES (2, NULL, 0)"), D, "SQLITE_CONSTRAINT_NOTNULL")
     family.add("check", run("INSERT INTO t VALUES (2, 'x', -1)"), D, "SQLITE_CONSTRAINT_CHECK")
     family.add("strict-type", run("INSERT INTO s VALUES (1, 'abc')"), D, "SQLITE_CONSTRAINT_DATATYPE")
+
+    def fk() -> None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE c (p INTEGER REFERENCES p (id))")
+        conn.execute("INSERT INTO c VALUES (5)")
+
+    family.add("fk", fk, D, "SQLITE_CONSTRAINT_FOREIGNKEY")
+
+    def closed() -> None:
+        conn = sqlite3.connect(":memory:")
+        conn.close()
+        conn.execute("SELECT 1")
+
+    family.add("closed", closed, C, "ProgrammingError: operating on a closed connection (a code error)")
     family.add("no-table", run("SELECT * FROM missing"), C, "no such table")
     family.add("no-column", run("SELECT customer_id FROM t"), C, "no such column")
     family.add("syntax", run("SELEC 1"), C, "syntax error")

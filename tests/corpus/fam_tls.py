@@ -8,6 +8,7 @@ wrappers that hide the verification failure behind a transient-looking exception
 from __future__ import annotations
 
 import asyncio
+import smtplib
 import socket
 import ssl
 import urllib.error
@@ -129,6 +130,7 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
             raise OSError("upload failed") from None
 
     family.add("oserror-from-none", in_handler, C, "OSError from None over hostname mismatch")
+    _protocol_mismatch_cases(family, closing)
     family.add(
         "plain-http-to-tls",
         lambda: requests.get(good.url("/"), timeout=5),
@@ -140,4 +142,29 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         lambda: requests.get(good.url("/slow", scheme="https"), timeout=0.2, verify=ca),
         T,
         "TLS verified fine, then a read timeout: transient",
+    )
+
+
+def _protocol_mismatch_cases(family: Family, closing: list[Any]) -> None:
+    """TLS spoken to a plain port."""
+    plain = ScriptedHTTP()
+    closing.append(plain.close)
+    https_to_plain = plain.url("/", scheme="https")
+    family.add(
+        "requests-https-to-plain",
+        lambda: requests.get(https_to_plain, timeout=5),
+        C,
+        "TLS spoken to a plain port (wrong version number): a wrong URL or port",
+    )
+    family.add(
+        "httpx-https-to-plain",
+        lambda: httpx.get(https_to_plain, timeout=5),
+        C,
+        "WRONG_VERSION_NUMBER via httpx",
+    )
+    family.add(
+        "smtp-ssl-to-plain",
+        lambda: smtplib.SMTP_SSL("127.0.0.1", plain.port, timeout=5),
+        C,
+        "SMTP_SSL to a plain port: the port or TLS mode is wrong",
     )
