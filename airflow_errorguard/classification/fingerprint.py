@@ -84,7 +84,9 @@ def mask_message(text: str) -> str:
     identity names), paths, IP addresses, hex ids and numbers become placeholders such as ``<n>``;
     whitespace is collapsed.
     """
-    text = text[:_MAX_SOURCE]
+    text = text[:_MAX_SOURCE].strip()
+    if len(text) > 2 and text[0] == text[-1] == "'" and " " in text and "'" not in text[1:-1]:
+        text = text[1:-1]  # a KeyError's repr of a sentence: read the sentence
     kept: list[str] = []
 
     def protect(value: str) -> str:

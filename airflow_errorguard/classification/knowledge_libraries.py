@@ -37,16 +37,19 @@ LIBRARY_TYPES: dict[str, Entry] = {
     "pyarrow.lib.ArrowMemoryError": (S, 0.95, "means Arrow ran out of memory"),
     "pyarrow.lib.ArrowNotImplementedError": (C, 0.75, "means the conversion or feature is not supported"),
     **_many(
-        "struct.error pickle.UnpicklingError xml.parsers.expat.ExpatError email.errors.MessageError "
+        "struct.error _pickle.UnpicklingError pickle.UnpicklingError xml.parsers.expat.ExpatError "
+        "email.errors.MessageError "
         "lxml.etree.XMLSyntaxError lxml.etree.ParseError PIL.UnidentifiedImageError "
         "marshmallow.exceptions.ValidationError simplejson.errors.JSONDecodeError "
-        "fastjsonschema.exceptions.JsonSchemaValueException yaml.YAMLError msgpack.exceptions.ExtraData "
+        "fastjsonschema.exceptions.JsonSchemaValueException yaml.error.YAMLError "
+        "msgpack.exceptions.ExtraData "
         "msgpack.exceptions.FormatError",
         (D, 0.88, "means the input could not be parsed or validated"),
     ),
     "jsonschema.exceptions.SchemaError": (C, 0.9, "means the schema itself is invalid"),
     "pydantic.errors.PydanticUserError": (C, 0.9, "means a model is defined wrongly"),
     "configparser.Error": (C, 0.85, "means a configuration file is invalid"),
+    **_many("_pickle.PicklingError pickle.PicklingError", (C, 0.8, "means a value cannot be pickled (code)")),
     **_many(
         "pandas.errors.ParserError pandas.errors.EmptyDataError",
         (D, 0.9, "means the input could not be parsed"),
@@ -78,6 +81,10 @@ LIBRARY_TYPES: dict[str, Entry] = {
     ),
     "pika.exceptions.AMQPConnectionError": (T, 0.6, "is a failure connecting to the broker"),
     "pika.exceptions.UnroutableError": (C, 0.7, "means a message could not be routed"),
+    **_many(
+        "pika.exceptions.ChannelWrongStateError pika.exceptions.ConnectionWrongStateError",
+        (C, 0.75, "means a channel or connection was used after it closed (a code error)"),
+    ),
     "pika.exceptions.IncompatibleProtocolError": (
         C,
         0.85,

@@ -47,6 +47,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.95, "says an Airflow connection or variable is not defined"),
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
         r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
         r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",

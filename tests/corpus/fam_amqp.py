@@ -139,6 +139,31 @@ def build(family: Family, closing: list[Any]) -> None:
         "406 unknown delivery tag: a client bug, never transient",
     )
 
+    exclusive = f"errorguard-corpus-exclusive-{tag}"
+    owner = pika.BlockingConnection(_params(f"eg-owner-{tag}"))
+    owner.channel().queue_declare(exclusive, exclusive=True)
+    family.add(
+        "pika-405-locked",
+        on_channel(lambda ch: ch.queue_declare(exclusive)),
+        {T, C},
+        "405 RESOURCE_LOCKED: another connection holds the exclusive queue",
+    )
+    owner.close()
+    family.add(
+        "pika-publish-404",
+        on_channel(
+            lambda ch: (ch.basic_publish(f"missing-{tag}", "rk", b"x"), ch.queue_declare(queue, passive=True))
+        ),
+        C,
+        "publishing to an exchange that does not exist closes the channel with 404",
+    )
+    family.add(
+        "pika-closed-channel",
+        on_channel(lambda ch: (ch.close(), ch.basic_publish("", queue, b"x"))),
+        C,
+        "ChannelWrongStateError: the code uses a closed channel",
+    )
+
     def pika_forced() -> None:
         name = f"eg-forced-{tag}"
         conn = pika.BlockingConnection(_params(name))

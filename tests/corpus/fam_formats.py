@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import lzma
+import pickle
 import tarfile
 import tomllib
 import xml.etree.ElementTree as ET
@@ -26,7 +27,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pydantic
 
-from tests.corpus.model import D, Family
+from tests.corpus.model import C, D, Family
 
 NEEDS_TMP = True
 GARBAGE = b"this is not what the reader expects \x00\x01\x02" * 4
@@ -121,6 +122,28 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         "ValueError: invalid literal while casting a column",
     )
     family.add("pandas-json", lambda: pd.read_json(io.StringIO("{not json")), D, "ValueError: bad JSON")
+    family.add("pickle", lambda: pickle.loads(b"garbage"), D, "UnpicklingError: truncated pickle")
+    family.add(
+        "pandas-missing-column",
+        lambda: pd.DataFrame({"a": [1]})["customer_id"],
+        {D, C},
+        "KeyError: the frame has no such column",
+    )
+    family.add(
+        "pandas-to-numeric", lambda: pd.to_numeric(pd.Series(["1", "x"])), D, "ValueError: unparsable number"
+    )
+    family.add(
+        "pandas-int-nan",
+        lambda: pd.Series([1.0, None]).astype("int64"),
+        D,
+        "IntCastingNaNError: a missing value in an integer column",
+    )
+    family.add(
+        "arrow-missing-field",
+        lambda: pa.table({"a": [1]}).select(["customer_id"]),
+        {D, C},
+        "KeyError: the table has no such field",
+    )
     family.add(
         "pydantic-type",
         lambda: Order.model_validate({"customer_id": "abc", "amount": "1.5", "currency": "EUR"}),

@@ -3,12 +3,14 @@ the same errors through google-api-core's wrapper (``grpc_helpers.wrap_errors``)
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent import futures
 from typing import Any
 
 import grpc
 from google.api_core import grpc_helpers
+from google.api_core import retry as google_retry
 
 from tests.corpus.model import C, D, Family, S, T
 from tests.corpus.servers import free_port
@@ -84,6 +86,31 @@ def build(family: Family, closing: list[Any]) -> None:
         T,
         "UNAVAILABLE: nothing listens (connection refused)",
     )
+    idle = grpc.insecure_channel(f"127.0.0.1:{free_port()}")
+    closing.append(idle.close)
+    family.add(
+        "grpc-channel-ready-timeout",
+        lambda: grpc.channel_ready_future(idle).result(timeout=0.3),
+        T,
+        "FutureTimeoutError: the channel did not become ready",
+    )
+
+    def aio_refused() -> None:
+        async def go() -> None:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{free_port()}") as channel:
+                await channel.unary_unary("/corpus.Failing/Call")(b"x", timeout=2)
+
+        asyncio.run(go())
+
+    family.add("grpc-aio-refused", aio_refused, T, "AioRpcError UNAVAILABLE: nothing listens")
+
+    def retry_gave_up() -> None:
+        retry = google_retry.Retry(
+            initial=0.01, maximum=0.02, timeout=0.2, predicate=google_retry.if_exception_type(Exception)
+        )
+        retry(grpc_helpers.wrap_errors(call))(b"UNAVAILABLE", timeout=5)
+
+    family.add("google-retry-gave-up", retry_gave_up, T, "RetryError over UNAVAILABLE: gave up for now")
     wrapped = grpc_helpers.wrap_errors(call)
     for name in WRAPPED:
         accept, why = STATUSES[name]

@@ -98,6 +98,12 @@ def build(family: Family, closing: list[Any]) -> None:
 
         return run_pool
 
+    family.add(
+        "unpicklable-task",
+        broken_pool(lambda: 1),
+        C,
+        "a lambda cannot be pickled to a worker process: a code error",
+    )
     family.add("broken-pool-exit", broken_pool(_die), S, "BrokenProcessPool: a worker died abruptly")
     family.add(
         "broken-pool-sigkill", broken_pool(_sigkill_self), S, "BrokenProcessPool: a worker was SIGKILLed"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+import pyarrow as pa
 import pydantic
 import pytest
 import requests
@@ -80,6 +81,10 @@ def test_a_missing_key_attribute_or_field_name_is_identity() -> None:
     )
     assert fingerprint(raised(lambda: object().customer_id)) != fingerprint(  # type: ignore[attr-defined]
         raised(lambda: object().order_id)  # type: ignore[attr-defined]
+    )
+    table = pa.table({"amount": [1]})
+    assert fingerprint(raised(lambda: table.select(["customer_id"]))) != fingerprint(
+        raised(lambda: table.select(["order_id"]))
     )
     missing_customer = raised(lambda: Order.model_validate({"currency": "EUR"}))
     missing_currency = raised(lambda: Order.model_validate({"customer_id": 7}))
