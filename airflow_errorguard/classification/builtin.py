@@ -100,6 +100,9 @@ def _code_candidates(facts: LinkFacts) -> list[Candidate]:
     if driver is not None:
         kind, _, value = driver.partition(":")
         entry, label = _protocol_entry(kind, value)
+        refused_sender = kind == "smtp" and "smtplib.SMTPSenderRefused" in facts.paths
+        if entry is not None and refused_sender and entry[0] is ErrorCategory.DATA:
+            entry = (ErrorCategory.CONFIGURATION, 0.85, "means the sender address is refused (a setting)")
         if entry is not None:
             service_coded = True
             found.append(_candidate(facts, entry, f"{kind}:{value}", f"{facts.type_name} ({label})"))

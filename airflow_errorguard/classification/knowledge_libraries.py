@@ -59,6 +59,11 @@ LIBRARY_TYPES: dict[str, Entry] = {
         "pg8000.exceptions.InterfaceError psycopg2.InterfaceError pymysql.err.InterfaceError",
         (T, 0.7, "is a database interface error (usually a lost or closed connection)"),
     ),
+    "asyncpg.exceptions._base.InterfaceError": (
+        C,
+        0.7,
+        "means the connection was used wrongly (a code error)",
+    ),
     # --- processes ------------------------------------------------------------------------------
     "concurrent.futures.process.BrokenProcessPool": (S, 0.9, "means a pool worker died abruptly"),
     "concurrent.futures._base.BrokenExecutor": (S, 0.8, "means the executor's workers are gone"),

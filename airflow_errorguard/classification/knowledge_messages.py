@@ -49,6 +49,10 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
+        r"cluster mode is not enabled|cluster support disabled",
+        (C, 0.92, "says a cluster client talks to a server that is not a cluster"),
+    ),
+    (
         r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
         r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",
         (C, 0.85, "says a statement or command is not understood (a code or version error)"),

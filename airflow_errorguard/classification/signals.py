@@ -300,6 +300,8 @@ class LinkFacts:
         number = get("errno")
         if isinstance(number, bool) or not isinstance(number, int) or "ssl.SSLError" in plan.paths:
             number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
+        elif plan.is_mysql and number >= 1000:
+            number = None  # mysql.connector: a server error number, read as a driver code
         self.errno: int | None = number
         self.driver_code: str | None = self._driver_code(get)
         self.cloud_code: str | None = self._cloud_code(get, response)
@@ -326,6 +328,9 @@ class LinkFacts:
             args = safe_getattr(self.exc, "args")
             if isinstance(args, tuple) and args and isinstance(args[0], int):
                 return f"mysql:{args[0]}"
+            number = get("errno")  # mysql.connector keeps the server's error number in errno
+            if isinstance(number, int) and not isinstance(number, bool) and number >= 1000:
+                return f"mysql:{number}"
         return None
 
     def _cloud_code(self, get: Callable[[str], Any], response: Any) -> str | None:

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import redis
+import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -79,6 +80,12 @@ def build(family: Family, closing: list[Any]) -> None:
         lambda: shared.xreadgroup("no-such-group", "worker", {f"{key}-stream": ">"}),
         C,
         "NOGROUP: the stream's consumer group was never created",
+    )
+    family.add(
+        "cluster-client-on-single-node",
+        lambda: redis.cluster.RedisCluster(host="127.0.0.1", port=SHARED_PORT, socket_timeout=5),
+        C,
+        "a cluster client against a server without cluster mode: the setting is wrong",
     )
     family.add(
         "noscript", lambda: shared.evalsha("0" * 40, 0), {C, T}, "NOSCRIPT: the script must be loaded first"

@@ -102,6 +102,12 @@ def build(family: Family, closing: list[Any]) -> None:
         C,
         "553 sender not owned by the authenticated user: configuration",
     )
+    family.add(
+        "mail-550",
+        lambda: send(p, "m550@example.com", ["ok@example.com"]),
+        C,
+        "550 on MAIL FROM: the configured sender is refused",
+    )
     family.add("mail-421", lambda: send(p, "m421@example.com", ["ok@example.com"]), T, "421 try later")
     family.add(
         "data-451",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import grpc
 import httpx
 import requests
 
@@ -90,6 +91,14 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         ):
             pass
 
+    grpc_channel = grpc.secure_channel(f"127.0.0.1:{good.port}", grpc.ssl_channel_credentials())
+    closing.append(grpc_channel.close)
+    family.add(
+        "grpc-untrusted",
+        lambda: grpc_channel.unary_unary("/corpus.Failing/Call")(b"x", timeout=5),
+        C,
+        "UNAVAILABLE whose details say the certificate did not verify: configuration, not an outage",
+    )
     family.add("aiohttp-untrusted", lambda: asyncio.run(aio(untrusted)), C, "ClientConnectorCertificateError")
 
     def hidden(call: Any, outer: type[BaseException], suppress: bool) -> Any:
