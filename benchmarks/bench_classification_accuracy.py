@@ -38,7 +38,9 @@ def main() -> int:
             verdict = classifier.classify(case.exc)
             row = per_family[case.family]
             row[0] += 1
-            if verdict.category in case.accept:
+            if not case.reproduced:
+                misses.append(f"  {case.id}: the scenario did not raise")
+            elif verdict.category in case.accept:
                 row[1] += 1
             else:
                 misses.append(

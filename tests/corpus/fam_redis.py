@@ -91,6 +91,26 @@ def build(family: Family, closing: list[Any]) -> None:
         "noscript", lambda: shared.evalsha("0" * 40, 0), {C, T}, "NOSCRIPT: the script must be loaded first"
     )
 
+    _secured_server_cases(family, closing)
+    replica = RedisServer("--replicaof", "127.0.0.1", str(free_port()))
+    closing.append(replica.close)
+    family.add(
+        "readonly-replica",
+        lambda: client(replica.port).set("k", "v"),
+        {C, T},
+        "READONLY: writing to a replica (wrong endpoint, or a failover in progress)",
+    )
+    stale = RedisServer("--replicaof", "127.0.0.1", str(free_port()), "--replica-serve-stale-data", "no")
+    closing.append(stale.close)
+    family.add(
+        "masterdown", lambda: client(stale.port).get("k"), T, "MASTERDOWN: the link with the master is down"
+    )
+
+    _scripted_cases(family, closing)
+
+
+def _secured_server_cases(family: Family, closing: list[Any]) -> None:
+    """A private server with a password and an ACL user, a busy script, then a memory limit."""
     secured = RedisServer("--requirepass", "s3cret")
     closing.append(secured.close)
     admin = client(secured.port, password="s3cret")
@@ -117,13 +137,16 @@ def build(family: Family, closing: list[Any]) -> None:
         daemon=True,
     )
     looping.start()
-    time.sleep(0.3)
-    family.add(
-        "busy-script",
-        lambda: client(secured.port, password="s3cret").get("k"),
-        T,
-        "BUSY: a script is running; retry when it ends",
-    )
+
+    def while_busy() -> None:
+        """GET until the looping script makes the server answer BUSY (it starts asynchronously)."""
+        probe = client(secured.port, password="s3cret")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe.get("k")
+            time.sleep(0.05)
+
+    family.add("busy-script", while_busy, T, "BUSY: a script is running; retry when it ends")
     _swallow(lambda: client(secured.port, password="s3cret").script_kill())
     looping.join(5)
 
@@ -139,22 +162,6 @@ def build(family: Family, closing: list[Any]) -> None:
     family.add("oom", fill, {S, T}, "OOM: maxmemory reached (noeviction); the server is out of memory")
     admin.flushall()
     admin.config_set("maxmemory", 0)
-
-    replica = RedisServer("--replicaof", "127.0.0.1", str(free_port()))
-    closing.append(replica.close)
-    family.add(
-        "readonly-replica",
-        lambda: client(replica.port).set("k", "v"),
-        {C, T},
-        "READONLY: writing to a replica (wrong endpoint, or a failover in progress)",
-    )
-    stale = RedisServer("--replicaof", "127.0.0.1", str(free_port()), "--replica-serve-stale-data", "no")
-    closing.append(stale.close)
-    family.add(
-        "masterdown", lambda: client(stale.port).get("k"), T, "MASTERDOWN: the link with the master is down"
-    )
-
-    _scripted_cases(family, closing)
 
 
 def _scripted_cases(family: Family, closing: list[Any]) -> None:
