@@ -213,7 +213,10 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 def tls_verification(facts: LinkFacts) -> Candidate | None:
     """A configuration verdict when *facts* is a TLS certificate or host-name verification failure."""
     if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
-        found = _TLS_VERIFICATION_MESSAGE.search(facts.message)
+        message = facts.message
+        if "ertif" not in message and "ERTIF" not in message and "ostname" not in message:
+            return None  # the cheap test first: this runs on every chain not already configuration
+        found = _TLS_VERIFICATION_MESSAGE.search(message)
         if found is None:
             return None
         # "doesn't match" is a TLS verdict only on a TLS exception (urllib3's CertificateError).
