@@ -197,6 +197,31 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
     return best
 
 
+_UNKNOWN_HOST_HINTS = (
+    "ame or service not known",
+    "servname",
+    "esolve host",
+    "ranslate host",
+    "ddress associated",
+)
+_UNKNOWN_HOST_ERRNOS = frozenset({-2, -5})  # EAI_NONAME, EAI_NODATA
+
+
+def unknown_host(facts: LinkFacts) -> Candidate | None:
+    """A configuration verdict when *facts* says a host name does not exist (not a temporary failure)."""
+    coded = facts.errno in _UNKNOWN_HOST_ERRNOS and "socket.gaierror" in facts.paths
+    if not coded and not any(hint in facts.message for hint in _UNKNOWN_HOST_HINTS):
+        return None
+    return Candidate(
+        ErrorCategory.CONFIGURATION,
+        0.92,
+        "builtin:unknown-host",
+        f"{facts.type_name} says the host name does not resolve (EAI_NONAME): check the connection's "
+        "host; configuration",
+        facts,
+    )
+
+
 _TLS_VERIFICATION_TYPES = frozenset(
     {
         "ssl.SSLCertVerificationError",

@@ -15,9 +15,10 @@ Precedence, highest first:
    (on ties the more specific: an explicit inner cause over its wrapper). An implicit ``__context__``
    counts for 85% of its confidence, an explicit cause in full. Members of an ``ExceptionGroup``
    are combined by severity: configuration > system > data > unknown > transient.
-4. **TLS verification** failures (untrusted, expired or wrong-host certificates) anywhere in the
-   chain, even in a ``__context__`` suppressed with ``raise ... from None``, make the verdict
-   configuration: retrying a misconfiguration forever is the worst outcome.
+4. **TLS verification** failures (untrusted, expired or wrong-host certificates) and **unknown host
+   names** (``EAI_NONAME``) anywhere in the chain, even in a ``__context__`` suppressed with
+   ``raise ... from None``, make the verdict configuration: retrying a misconfiguration forever is
+   the worst outcome.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification
+from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
 from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
@@ -162,7 +163,7 @@ class Classifier:
         by_id = {id(facts.exc): facts for facts in links}
         best = self._best(exc, by_id, set(), 1.0)
         if best is None or best.category is not ErrorCategory.CONFIGURATION:
-            tls = self._tls_anywhere(links)
+            tls = self._configuration_anywhere(links)
             if tls is not None:
                 if tls.facts is not links[0]:
                     tls.reason += f" (found in the chain of {links[0].type_name})"
@@ -178,15 +179,18 @@ class Classifier:
             )
         return self._result(best, links[0])
 
-    def _tls_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
-        """A TLS verification failure among *links* or in a context they suppressed (``from None``)."""
+    def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
+        """
+        A TLS verification failure or an unknown host name among *links* or in a context they
+        suppressed (``from None``): a wrapper's transient look must not hide them.
+        """
         queue = deque(links)
         seen = {id(facts.exc) for facts in links}
         budget = MAX_LINKS
         while queue and budget:
             budget -= 1
             facts = queue.popleft()
-            found = tls_verification(facts)
+            found = tls_verification(facts) or unknown_host(facts)
             if found is not None:
                 return found
             try:

@@ -66,6 +66,15 @@ def build(family: Family, closing: list[Any]) -> None:
     )
     family.add("requests-timeout", lambda: requests.get(http.url("/slow"), timeout=0.1), T, "read timeout")
     family.add("httpx-timeout", lambda: httpx.get(http.url("/slow"), timeout=0.1), T, "read timeout")
+    unknown = "http://no-such-host.invalid/v1/items"
+    family.add("requests-unknown-host", lambda: requests.get(unknown, timeout=5), C, "EAI_NONAME: wrong host")
+    family.add("httpx-unknown-host", lambda: httpx.get(unknown, timeout=5), C, "EAI_NONAME via httpx")
+
+    async def aio_unknown() -> None:
+        async with aiohttp.ClientSession() as session, session.get(unknown):
+            pass
+
+    family.add("aiohttp-unknown-host", lambda: asyncio.run(aio_unknown()), C, "ClientConnectorDNSError")
     family.add(
         "requests-bad-scheme",
         lambda: requests.get("htp://127.0.0.1/", timeout=5),

@@ -98,6 +98,7 @@ def build(family: Family, closing: list[Any]) -> None:
         ("unknown-db", sql("SELECT 1", database="no_such_db_errorguard"), C, "1049 unknown database"),
         ("bad-password", sql("SELECT 1", user="no_such_user_eg", password="x"), C, "1045 access denied"),
         ("refused", sql("SELECT 1", port=free_port()), T, "2003 can't connect"),
+        ("unknown-host", sql("SELECT 1", host="no-such-host.invalid"), C, "2003 whose cause is EAI_NONAME"),
     ):
         family.add(name, run, accept, why)
 

@@ -42,6 +42,12 @@ def build(family: Family, closing: list[Any]) -> None:
 
     family.add("refused", lambda: client(free_port()).ping(), T, "connection refused: Redis down")
     family.add(
+        "unknown-host",
+        lambda: redis.Redis("no-such-host.invalid", SHARED_PORT, socket_timeout=5).ping(),
+        C,
+        "the host name does not resolve: the connection's host is wrong",
+    )
+    family.add(
         "read-timeout",
         lambda: client(SHARED_PORT, socket_timeout=0.1).blpop([f"{key}-empty"], timeout=2),
         T,
