@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.classification.rules import Rule
     from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError, ErrorGuardError
     from airflow_errorguard.guard.facade import ErrorGuard
+    from airflow_errorguard.guard.frames import FrameBatches
     from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
     from airflow_errorguard.operators.replay import QuarantineReplayOperator
@@ -56,6 +57,7 @@ _EXPORTS = {
     "CircuitOutcomeCallback": "airflow_errorguard.circuits.outcomes",
     "circuit_guard": "airflow_errorguard.circuits.outcomes",
     "ErrorGuard": "airflow_errorguard.guard.facade",
+    "FrameBatches": "airflow_errorguard.guard.frames",
     "GuardedOperator": "airflow_errorguard.operators.guarded",
     "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
     "SqlRecords": "airflow_errorguard.sources.sql",
@@ -78,6 +80,7 @@ __all__ = [
     "ErrorGuardConfigError",
     "ErrorGuardError",
     "ErrorGuardRetryPolicy",
+    "FrameBatches",
     "GuardedOperator",
     "InProcessRetrier",
     "QuarantineReplayOperator",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -70,6 +70,26 @@ class ErrorGuardAlert(ErrorGuardError):
         super().__init__(message)
         self.record_key = record_key
         self.category = category
+
+
+class ErrorGuardReschedule(ErrorGuardError):
+    """
+    A record's dependency asked for a wait longer than the run may hold its worker slot: the run
+    committed its progress (the record included is not) and should be rescheduled to resume.
+
+    :param wait: How long the dependency asked to wait (``Retry-After``).
+    :param record_key: Key of the record that must wait.
+    :param reason: The classification's reason.
+    """
+
+    def __init__(self, wait: timedelta, *, record_key: str, reason: str) -> None:
+        super().__init__(
+            f"record {record_key}: {reason}; asked to wait {wait.total_seconds():g}s, longer than "
+            "the worker slot is held"
+        )
+        self.wait = wait
+        self.record_key = record_key
+        self.reason = reason
 
 
 class CircuitOpenError(ErrorGuardError):

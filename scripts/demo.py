@@ -33,6 +33,7 @@ RUNS: tuple[tuple[str, dict[str, object]], ...] = (
     ("errorguard_orders_guarded", {"pricing_outage_at": 640}),
     ("errorguard_alerting", {}),
     ("shared_circuit_producer", {}),  # the CRM is down: trips the crm_api circuit
+    ("errorguard_load_poison_rows", {}),  # the database rejects 3 % of the rows: bisection
 )
 CONSUMER = "shared_circuit_consumer"
 CRM_OPEN_SECONDS = 20

@@ -13,6 +13,7 @@ ORDERS_DAG = "errorguard_orders_guarded"
 ALERTING_DAG = "errorguard_alerting"
 PRODUCER_DAG = "shared_circuit_producer"
 CONSUMER_DAG = "shared_circuit_consumer"
+LOAD_DAG = "errorguard_load_poison_rows"
 
 
 def table(rows: list[list[str]], headers: list[str], widths: list[int]) -> str:
@@ -205,6 +206,40 @@ def _alerts(metadata_db: Path) -> None:
     dispose_engines()
 
 
+def _load_bisection(db: sqlite3.Connection, run_id: str) -> None:
+    print(f"\n5. Poison rows at load time: {LOAD_DAG} loads 2,000 payments into a table with constraints\n")
+    xcom = _rows(
+        db,
+        "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = 'load' "
+        "AND key = 'return_value'",
+        LOAD_DAG,
+        run_id,
+    )
+    summary = json.loads(xcom[0]["value"]) if xcom else {}
+    if isinstance(summary, str):
+        summary = json.loads(summary)
+    if summary:
+        print(
+            f"   load: {summary['succeeded']} rows loaded, {summary['rejected_at_load']} rejected by the "
+            f"database and isolated by bisection (batches of 500; no batch failed as a whole)"
+        )
+    rows = _rows(
+        db,
+        "SELECT record_key, reason FROM errorguard_quarantine WHERE dag_id = ? AND run_id = ? "
+        "ORDER BY CAST(record_key AS INTEGER)",
+        LOAD_DAG,
+        run_id,
+    )
+    seen: set[str] = set()
+    for row in rows:
+        detail = row["reason"].split(": ", 1)[-1]  # after "rejected at load time by <sink>"
+        what = detail.split(":", 1)[0]  # SQLSTATE / code, constraint, column
+        if what not in seen:
+            seen.add(what)
+            print(f"   record {row['record_key']} quarantined: {detail[:140]}")
+    print(f"   {len(rows)} quarantine rows, one per rejected row, the database's error as reason")
+
+
 def print_report(metadata_db: Path, sink_db: Path, run_ids: dict[str, str]) -> None:
     """Print every section of the report for the demo's runs (``{dag_id: run_id}``)."""
     with sqlite3.connect(metadata_db) as db:
@@ -216,3 +251,6 @@ def print_report(metadata_db: Path, sink_db: Path, run_ids: dict[str, str]) -> N
             _circuit(db, run_ids)
     if ALERTING_DAG in run_ids:
         _alerts(metadata_db)
+    if LOAD_DAG in run_ids:
+        with sqlite3.connect(metadata_db) as db:
+            _load_bisection(db, run_ids[LOAD_DAG])

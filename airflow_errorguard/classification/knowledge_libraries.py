@@ -146,6 +146,11 @@ LIBRARY_TYPES: dict[str, Entry] = {
     f"{_EG}ErrorGuardStorageConfigError": (C, 0.95, "means errorguard's storage connection is not usable"),
     f"{_EG}ErrorGuardCheckpointConflict": (T, 0.9, "means another writer moved the checkpoint"),
     f"{_EG}ErrorGuardStorageError": (S, 0.8, "means errorguard's own storage failed"),
+    f"{_EG}ErrorGuardReschedule": (
+        T,
+        0.95,
+        "means a dependency asked for a long wait: the run committed and is rescheduled to resume",
+    ),
     f"{_EG}ErrorGuardAlert": (S, 0.5, "is an alert raised for a record (its category decides)"),
     f"{_EG}ErrorGuardBudgetExceeded": (D, 0.95, "means more records failed than the error budget allows"),
 }

@@ -4,13 +4,20 @@ The guarded processing engine (pure Python: no Airflow imports).
 Per record: ``process(record)``; a failure is classified and
 
 * ``retry`` → retried in-process with ``in_process_retry``; still failing → the batch stops
-  **uncommitted** and the original exception propagates (Airflow's retry takes over);
+  **uncommitted** and the original exception propagates (Airflow's retry takes over). A wait
+  asked for (``Retry-After``) above ``reschedule_waits_over`` is not slept: the batch so far is
+  committed and :class:`~airflow_errorguard.exceptions.ErrorGuardReschedule` is raised;
 * ``quarantine`` → the record is set aside with its classification and the batch goes on;
 * ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
 
+With a ``fallback``, a record whose transient error outlived its in-process retries, or whose
+error is a system one, is served by ``fallback(record)`` instead (counted in the summary).
+
 Per batch: ``sink(outputs)``, then one commit of the batch's quarantine rows and the checkpoint
-advance. On the next try, processing resumes after the last committed batch. After each commit
-the error budget is checked; a breach raises
+advance. When the sink rejects the batch with a data error, the rows it rejects are isolated by
+bisection (:mod:`~airflow_errorguard.guard.bisection`) and quarantined with the same commit.
+On the next try, processing resumes after the last committed batch. After each commit the error
+budget is checked; a breach raises
 :class:`~airflow_errorguard.exceptions.ErrorGuardBudgetExceeded` with the summary.
 """
 
@@ -19,16 +26,22 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
-from airflow_errorguard.classification.model import ErrorAction
-from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.exceptions import (
+    ErrorGuardAlert,
+    ErrorGuardBudgetExceeded,
+    ErrorGuardConfigError,
+    ErrorGuardReschedule,
+)
+from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
-from airflow_errorguard.guard.store import GuardStore, Progress, TransactionalSink
+from airflow_errorguard.guard.passes import Pass, Replay
+from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.records import QuarantineItem
@@ -38,34 +51,6 @@ log = logging.getLogger(__name__)
 #: ``open_at(position) -> records from that position on`` (position: records already consumed).
 Source = Callable[[int], Iterable[Any]]
 Sink = Callable[[list[Any]], object] | TransactionalSink
-
-
-class _Replay:
-    """Hands tenacity the first failure again, then calls ``process`` for real."""
-
-    __slots__ = ("first", "process", "record")
-
-    def __init__(self, first: BaseException, process: Callable[[Any], Any], record: Any) -> None:
-        self.first: BaseException | None = first
-        self.process = process
-        self.record = record
-
-    def __call__(self) -> Any:
-        if self.first is not None:
-            first, self.first = self.first, None
-            raise first
-        return self.process(self.record)
-
-
-@dataclass
-class _Pass:
-    """Mutable state of one :meth:`GuardedRun.run`."""
-
-    tally: Tally
-    kept: list[Any]
-    resumed_from: int
-    start: float
-    version: int
 
 
 class GuardedRun:
@@ -82,6 +67,9 @@ class GuardedRun:
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
     :param on_retried: Called with the number of in-process retries of a record (for metrics).
+    :param fallback: ``fallback(record) -> output`` for a record whose primary call failed with a
+        transient error after its in-process retries, or with a system error (a cached value, a
+        secondary endpoint); when it fails too, the primary error stands.
     :param before_batch: Called before each batch is read (e.g. a circuit-breaker check that
         raises to stop the run); nothing of that batch has been consumed yet.
     """
@@ -98,6 +86,7 @@ class GuardedRun:
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
         on_retried: Callable[[int], object] | None = None,
+        fallback: Callable[[Any], Any] | None = None,
     ) -> None:
         self.process = process
         self.store = store
@@ -108,11 +97,13 @@ class GuardedRun:
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
+        self.fallback = fallback
+        self._waiting: ErrorGuardReschedule | None = None  # a record asked for a long wait
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
         progress = self.store.load()
-        run = _Pass(
+        run = Pass(
             tally=Tally.from_state(progress.state),
             kept=list(progress.state.get("outputs") or []) if self.sink is None else [],
             resumed_from=progress.position,
@@ -134,18 +125,26 @@ class GuardedRun:
             summary["outputs"] = run.kept
         return summary
 
-    def _run_batches(self, open_at: Source, run: _Pass, position: int) -> None:
+    def _run_batches(self, open_at: Source, run: Pass, position: int) -> None:
         records = iter(open_at(position))
         batch_size = self.options.batch_size
         while True:
             if self.before_batch is not None:
                 self.before_batch()
-            outputs, bad = self._process_batch(itertools.islice(records, batch_size), position, run.tally)
+            skipped: list[int] = []  # batch indexes of the records quarantined by process()
+            outputs, bad = self._process_batch(
+                itertools.islice(records, batch_size), position, run.tally, skipped
+            )
             count = len(outputs) + len(bad)
+            waiting, self._waiting = self._waiting, None
+            if count:
+                self._commit(run, outputs, bad, position, skipped)
+                position += count
+            if waiting is not None:
+                log.info("errorguard: committed up to record %d; %s", position, waiting)
+                raise waiting
             if not count:
                 break
-            position += count
-            self._commit(run, outputs, bad, position)
             # Free this batch before the next one is built, so it reuses the memory while the
             # CPU caches still hold it (measurably faster than holding two batches at a time).
             del outputs, bad
@@ -155,7 +154,7 @@ class GuardedRun:
     # -- per record ---------------------------------------------------------------------------
 
     def _process_batch(
-        self, batch: Iterable[Any], start: int, tally: Tally
+        self, batch: Iterable[Any], start: int, tally: Tally, skipped: list[int]
     ) -> tuple[list[Any], list[QuarantineItem]]:
         """Outputs and quarantine items of one batch (its records start at position *start*)."""
         outputs: list[Any] = []
@@ -166,9 +165,15 @@ class GuardedRun:
                 append(process(record))
             except Exception as exc:
                 index = len(outputs) + len(bad)  # every record done so far left one entry
-                output = self._recover(exc, record, start + index, bad, tally)
+                try:
+                    output = self._recover(exc, record, start + index, bad, tally)
+                except ErrorGuardReschedule as waiting:
+                    self._waiting = waiting  # this record is not consumed: the batch ends before it
+                    break
                 if output is not _QUARANTINED:
                     append(output)
+                else:
+                    skipped.append(index)
         return outputs, bad
 
     def _recover(
@@ -176,14 +181,19 @@ class GuardedRun:
     ) -> Any:
         verdict = self.classifier.classify(exc)
         if verdict.action is ErrorAction.RETRY:
+            self._no_long_wait(verdict, record, position, exc)
             try:
-                output, attempts = self.retrier.call_with_history(_Replay(exc, self.process, record))
+                output, attempts = self.retrier.call_with_history(Replay(exc, self.process, record))
             except Exception as final:
                 retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
                 tally.retried_in_process += retried
                 self._retried(retried)
                 exc, verdict = final, self.classifier.classify(final)
                 if verdict.action is ErrorAction.RETRY:
+                    self._no_long_wait(verdict, record, position, exc)
+                    served = self._fall_back(record, position, tally)
+                    if served is not _NOT_SERVED:
+                        return served
                     log.warning(
                         "errorguard: record %s still failing after in-process retries (%s); "
                         "the batch stays uncommitted and the task fails for Airflow to retry",
@@ -195,6 +205,10 @@ class GuardedRun:
                 tally.retried_in_process += len(attempts)
                 self._retried(len(attempts))
                 return output
+        if verdict.category is ErrorCategory.SYSTEM:
+            served = self._fall_back(record, position, tally)
+            if served is not _NOT_SERVED:
+                return served
         key = self.options.key_of(record, position)
         if verdict.action is ErrorAction.ALERT:
             raise ErrorGuardAlert(
@@ -205,6 +219,28 @@ class GuardedRun:
         bad.append(QuarantineItem.from_exception(key, record, exc, verdict))
         return _QUARANTINED
 
+    def _no_long_wait(self, verdict: Classification, record: Any, position: int, exc: Exception) -> None:
+        """Raise :class:`ErrorGuardReschedule` when *verdict* asks for a wait above the threshold."""
+        over, wait = self.options.reschedule_waits_over, verdict.retry_after
+        if over is not None and wait is not None and wait > over:
+            key = self.options.key_of(record, position)
+            raise ErrorGuardReschedule(wait, record_key=key, reason=verdict.reason) from exc
+
+    def _fall_back(self, record: Any, position: int, tally: Tally) -> Any:
+        """``fallback(record)``, counted; :data:`_NOT_SERVED` without one or when it fails too."""
+        if self.fallback is None:
+            return _NOT_SERVED
+        key = self.options.key_of(record, position)
+        try:
+            output = self.fallback(record)
+        except Exception as err:
+            log.warning(
+                "errorguard: record %s: the fallback failed too (%r); the primary error stands", key, err
+            )
+            return _NOT_SERVED
+        tally.served_by_fallback(key)
+        return output
+
     def _retried(self, count: int) -> None:
         if count and self.on_retried is not None:
             try:
@@ -214,13 +250,28 @@ class GuardedRun:
 
     # -- per batch ----------------------------------------------------------------------------
 
-    def _commit(self, run: _Pass, outputs: list[Any], bad: list[QuarantineItem], position: int) -> None:
-        tally, kept = run.tally, run.kept
-        sink, in_transaction = self.sink, None
+    def _commit(
+        self, run: Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, skipped: list[int]
+    ) -> None:
+        """Hand the batch (records from *start* on) to the sink and commit it with its checkpoint."""
+        kept, sink, isolating = run.kept, self.sink, self.options.isolate_sink_errors
+        position = start + len(outputs) + len(bad)
+        in_transaction: TransactionalSink | None = None
+        at_load: list[QuarantineItem] = []
         if isinstance(sink, TransactionalSink):
-            in_transaction = sink  # written by the store, in the same transaction as the checkpoint
+            # Written by the store, in the same transaction as the checkpoint.
+            in_transaction = (
+                IsolatingSink(sink, self.classifier, output_keys(self.options, start, skipped))
+                if isolating
+                else sink
+            )
         elif sink is not None:
-            if outputs:
+            if outputs and isolating:
+                name = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+                isolation = isolate(sink, outputs, self.classifier, sink_name=f"sink {name}")
+                keys = output_keys(self.options, start, skipped)
+                at_load = rejected_items(isolation, outputs, keys, sink_name=f"sink {name}")
+            elif outputs:
                 sink(outputs)
         else:
             kept.extend(outputs)
@@ -229,18 +280,27 @@ class GuardedRun:
                     f"{len(kept)} outputs and no sink: at most {MAX_RETURNED_OUTPUTS} outputs are returned "
                     "through XCom; give the guard a sink"
                 )
-        tally.processed += len(outputs) + len(bad)
-        tally.succeeded += len(outputs)
-        tally.add_quarantined(bad)
-        tally.batches += 1
-        state = tally.to_state()
-        if self.sink is None:
-            state["outputs"] = kept
-        progress = Progress(position, state)
+        base = run.tally
+        counted: list[Tally] = []
+
+        def progress_for(rejected: Sequence[QuarantineItem]) -> Progress:
+            # The store may call this again (a repeated unit of work): count from the batch's start.
+            again = counted or isinstance(in_transaction, IsolatingSink)
+            tally = Tally.from_state(base.to_state()) if again else base
+            tally.add_batch(outputs, bad, [*at_load, *rejected])
+            counted[:] = [tally]
+            state = tally.to_state()
+            if self.sink is None:
+                state["outputs"] = kept
+            return Progress(position, state)
+
+        deferred = isinstance(in_transaction, IsolatingSink)
+        progress: ProgressFor = progress_for if deferred else progress_for(())
         if in_transaction is None:
-            run.version = self.store.commit(bad, progress, run.version)
+            run.version = self.store.commit([*bad, *at_load], progress, run.version)
         else:
             run.version = self.store.commit(bad, progress, run.version, sink=in_transaction, outputs=outputs)
+        run.tally = tally = counted[-1]
         breach = tally.budget_breach(self.options)
         if breach is not None:
             summary = tally.summary(
@@ -250,3 +310,4 @@ class GuardedRun:
 
 
 _QUARANTINED: Any = object()
+_NOT_SERVED: Any = object()

@@ -40,6 +40,13 @@ class GuardOptions:
     :param record_key: Field name (mapping key or attribute) or callable giving a record's key;
         default: the record's position in the stream.
     :param checkpoint_name: Name of the checkpoint (scoped to the task instance and run).
+    :param reschedule_waits_over: When a transient failure asks to wait (``Retry-After``) longer
+        than this, do not sleep in the worker: commit the batch so far and raise
+        :class:`~airflow_errorguard.exceptions.ErrorGuardReschedule` (the operator reschedules the
+        task to the retry time; no retry used). ``None`` always waits in-process.
+    :param isolate_sink_errors: When the sink rejects a batch with a data error, find the rows it
+        rejects by bisection, quarantine them and load the rest (see
+        :mod:`~airflow_errorguard.guard.bisection`); ``False`` lets the error fail the batch.
     """
 
     batch_size: int = 500
@@ -49,6 +56,8 @@ class GuardOptions:
     checkpoint: bool = True
     record_key: RecordKey = None
     checkpoint_name: str = "guarded"
+    isolate_sink_errors: bool = True
+    reschedule_waits_over: timedelta | None = timedelta(seconds=30)
 
     def __post_init__(self) -> None:
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -62,6 +71,15 @@ class GuardOptions:
         if not isinstance(self.in_process_retry, Backoff):
             raise ErrorGuardConfigError(
                 f"in_process_retry must be a Backoff, got {type(self.in_process_retry).__name__}"
+            )
+        over = self.reschedule_waits_over
+        if over is not None and (not isinstance(over, timedelta) or over < timedelta(0)):
+            raise ErrorGuardConfigError(
+                f"reschedule_waits_over must be a timedelta >= 0 or None, got {over!r}"
+            )
+        if not isinstance(self.isolate_sink_errors, bool):
+            raise ErrorGuardConfigError(
+                f"isolate_sink_errors must be True or False, got {self.isolate_sink_errors!r}"
             )
         key = self.record_key
         if key is not None and not isinstance(key, str) and not callable(key):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import column, insert, table
+from sqlalchemy import Insert, column, insert, table
 
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.guard.store import TransactionalSink
@@ -46,6 +46,7 @@ class SqlTableSink(TransactionalSink):
         self.columns = None if columns is None else tuple(_identifier("column", c) for c in columns)
         if self.columns is not None and not self.columns:
             raise ErrorGuardConfigError("SqlTableSink columns must not be empty")
+        self._inserts: dict[tuple[str, ...], Insert] = {}
 
     def __repr__(self) -> str:
         where = f"{self.schema}.{self.table_name}" if self.schema else self.table_name
@@ -63,5 +64,12 @@ class SqlTableSink(TransactionalSink):
             if not isinstance(row, Mapping) or not set(row) <= allowed:
                 extra = sorted(set(row) - allowed) if isinstance(row, Mapping) else type(row).__name__
                 raise ValueError(f"{self!r}: output {n} does not fit the columns {list(names)}: {extra}")
-        target = table(self.table_name, *(column(name) for name in names), schema=self.schema)
-        connection.execute(insert(target), [{name: row.get(name) for name in names} for row in outputs])
+        connection.execute(self._insert(names), [{name: row.get(name) for name in names} for row in outputs])
+
+    def _insert(self, names: tuple[str, ...]) -> Insert:
+        """The INSERT of *names*, built once per column set (bisection writes many chunks)."""
+        statement = self._inserts.get(names)
+        if statement is None:
+            target = table(self.table_name, *(column(name) for name in names), schema=self.schema)
+            statement = self._inserts[names] = insert(target)
+        return statement

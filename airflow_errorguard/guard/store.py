@@ -9,7 +9,7 @@ in-memory equivalent (tests, dry runs).
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +42,20 @@ class TransactionalSink(abc.ABC):
     """
 
     @abc.abstractmethod
-    def write(self, connection: Any, outputs: list[Any]) -> None:
-        """Write *outputs* on *connection* (a SQLAlchemy ``Connection`` in a transaction); no commit."""
+    def write(self, connection: Any, outputs: list[Any]) -> Sequence[QuarantineItem] | None:
+        """
+        Write *outputs* on *connection* (a SQLAlchemy ``Connection`` in a transaction); no commit.
+        May return quarantine items for rows it rejected: they are stored in the same transaction.
+        """
+
+
+#: The progress to save, or a function of the rows the sink rejected giving it (a repeated unit
+#: of work calls it again, so it must not change anything outside).
+ProgressFor = Progress | Callable[[Sequence[QuarantineItem]], Progress]
+
+
+def _settle(progress: ProgressFor, rejected: Sequence[QuarantineItem]) -> Progress:
+    return progress if isinstance(progress, Progress) else progress(rejected)
 
 
 class GuardStore(abc.ABC):
@@ -57,14 +69,15 @@ class GuardStore(abc.ABC):
     def commit(
         self,
         items: Sequence[QuarantineItem],
-        progress: Progress,
+        progress: ProgressFor,
         expected_version: int,
         sink: TransactionalSink | None = None,
         outputs: list[Any] | None = None,
     ) -> int:
         """
         Store *items* (idempotently, by record key), *progress* and, with a transactional *sink*,
-        the batch's *outputs* together, or nothing. Returns the new version.
+        the batch's *outputs* (and the rows the sink rejected) together, or nothing. Returns the
+        new version.
         """
 
     def close(self) -> None:  # noqa: B027 - most stores hold nothing between commits
@@ -85,7 +98,7 @@ class MemoryGuardStore(GuardStore):
     def commit(
         self,
         items: Sequence[QuarantineItem],
-        progress: Progress,
+        progress: ProgressFor,
         expected_version: int,
         sink: TransactionalSink | None = None,
         outputs: list[Any] | None = None,
@@ -94,9 +107,9 @@ class MemoryGuardStore(GuardStore):
             raise RuntimeError(
                 f"progress changed since it was read: expected {expected_version}, at {self.progress.version}"
             )
-        if sink is not None and outputs:
-            sink.write(None, outputs)
-        for item in items:
+        rejected = list((sink.write(None, outputs) if sink is not None and outputs else None) or ())
+        progress = _settle(progress, rejected)
+        for item in [*items, *rejected]:
             self.items.setdefault(item.record_key, item)
         self.progress = Progress(progress.position, dict(progress.state), expected_version + 1)
         self.commits += 1
@@ -145,7 +158,7 @@ class SqlGuardStore(GuardStore):
     def commit(
         self,
         items: Sequence[QuarantineItem],
-        progress: Progress,
+        progress: ProgressFor,
         expected_version: int,
         sink: TransactionalSink | None = None,
         outputs: list[Any] | None = None,
@@ -154,6 +167,7 @@ class SqlGuardStore(GuardStore):
 
         key = self.key
         if key is not None and expected_version and not items and not (sink is not None and outputs):
+            progress = _settle(progress, ())
             if self._writer is None:
                 from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter
 
@@ -167,18 +181,23 @@ class SqlGuardStore(GuardStore):
                 self._version = expected_version + 1
                 return self._version
 
+        stored = list(items)
+
         def work(uow: UnitOfWork) -> int:
+            rejected: Sequence[QuarantineItem] = ()
             if sink is not None and outputs:
                 with uow.transaction("writing the batch to the sink") as conn:
-                    sink.write(conn, outputs)
-            if items:
-                uow.quarantine.add(self.identity, items)
+                    rejected = sink.write(conn, outputs) or ()
+            stored[:] = [*items, *rejected]
+            if stored:
+                uow.quarantine.add(self.identity, stored)
             if key is None:
                 return expected_version + 1
+            settled = _settle(progress, rejected)
             saved = uow.checkpoints.save(
                 key,
-                state=progress.state,
-                position=progress.position,
+                state=settled.state,
+                position=settled.position,
                 expected_version=expected_version,
                 updated_by=self._updated_by,
             )
@@ -186,10 +205,10 @@ class SqlGuardStore(GuardStore):
 
         version = run_in_unit_of_work(self.database, work, policy=self.policy)
         self._version = version
-        if items:
+        if stored:
             from airflow_errorguard import metrics
 
-            metrics.records_quarantined(len(items), dag_id=self.identity.dag_id)
+            metrics.records_quarantined(len(stored), dag_id=self.identity.dag_id)
         return version
 
     def close(self) -> None:

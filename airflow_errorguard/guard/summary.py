@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from airflow_errorguard.guard.options import GuardOptions
 from airflow_errorguard.storage.records import QuarantineItem
 
 _SAMPLES = 5
+_FALLBACK_KEYS = 100
 _TOP = 5
 
 
@@ -25,6 +27,9 @@ class Tally:
     quarantined: int = 0
     retried_in_process: int = 0
     batches: int = 0
+    rejected_at_load: int = 0
+    by_fallback: int = 0
+    fallback_keys: list[str] = field(default_factory=list)
     by_category: Counter[str] = field(default_factory=Counter)
     fingerprints: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
@@ -38,6 +43,9 @@ class Tally:
             quarantined=int(counts.get("quarantined", 0)),
             retried_in_process=int(counts.get("retried_in_process", 0)),
             batches=int(counts.get("batches", 0)),
+            rejected_at_load=int(counts.get("rejected_at_load", 0)),
+            by_fallback=int(counts.get("served_by_fallback", 0)),
+            fallback_keys=list(state.get("fallback_keys") or []),
             by_category=Counter(state.get("by_category") or {}),
             fingerprints=Counter(state.get("fingerprints") or {}),
             samples=list(state.get("samples") or []),
@@ -51,11 +59,31 @@ class Tally:
                 "quarantined": self.quarantined,
                 "retried_in_process": self.retried_in_process,
                 "batches": self.batches,
+                "rejected_at_load": self.rejected_at_load,
+                "served_by_fallback": self.by_fallback,
             },
+            "fallback_keys": self.fallback_keys[:_FALLBACK_KEYS],
             "by_category": dict(self.by_category),
             "fingerprints": dict(self.fingerprints.most_common(50)),
             "samples": self.samples[:_SAMPLES],
         }
+
+    def add_batch(
+        self, outputs: Sequence[object], bad: list[QuarantineItem], rejected_at_load: list[QuarantineItem]
+    ) -> None:
+        """Count one committed batch: *outputs* (the rejected ones among them), *bad* records."""
+        self.processed += len(outputs) + len(bad)
+        self.succeeded += len(outputs) - len(rejected_at_load)
+        self.rejected_at_load += len(rejected_at_load)
+        self.add_quarantined(bad)
+        self.add_quarantined(rejected_at_load)
+        self.batches += 1
+
+    def served_by_fallback(self, key: str) -> None:
+        """Count a record served by the fallback (its key kept among the first 100)."""
+        self.by_fallback += 1
+        if len(self.fallback_keys) < _FALLBACK_KEYS:
+            self.fallback_keys.append(key)
 
     def add_quarantined(self, items: list[QuarantineItem]) -> None:
         self.quarantined += len(items)
@@ -77,6 +105,9 @@ class Tally:
             "retried_in_process": self.retried_in_process,
             "resumed_from": resumed_from,
             "batches": self.batches,
+            "rejected_at_load": self.rejected_at_load,
+            "served_by_fallback": self.by_fallback,
+            "fallback_keys": self.fallback_keys[:_FALLBACK_KEYS],
             "duration_s": round(duration, 3),
             "by_category": dict(self.by_category),
             "top_fingerprints": dict(self.fingerprints.most_common(_TOP)),

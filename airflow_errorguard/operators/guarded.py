@@ -5,12 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
+from airflow_errorguard.exceptions import (
+    ErrorGuardAlert,
+    ErrorGuardBudgetExceeded,
+    ErrorGuardConfigError,
+    ErrorGuardReschedule,
+)
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
 from airflow_errorguard.guard.store import TransactionalSink
@@ -62,6 +68,16 @@ class GuardedOperator(BaseOperator):
     :param max_quarantined: Fail (without retry) when more records are quarantined.
     :param in_process_retry: Backoff of in-process retries of transient failures.
     :param checkpoint: Commit the position per batch and resume from it on retry.
+    :param fallback: ``fallback(record) -> output`` serving a record whose call failed with a
+        transient error after its in-process retries, or with a system error (a cached value, a
+        secondary endpoint); the summary counts them (``served_by_fallback``, ``fallback_keys``).
+    :param reschedule_waits_over: A transient failure asking to wait (``Retry-After``) longer than
+        this does not sleep in the worker slot: the batch so far is committed and the task is
+        rescheduled to the retry time (no retry used); it resumes from the checkpoint. ``None``
+        always waits in-process.
+    :param isolate_sink_errors: When the sink rejects a batch with a data error (a constraint
+        violation, an overflow, an invalid date), find the rejected rows by bisection, quarantine
+        them with the database's error and load the rest (default); ``False`` fails the batch.
     :param circuit: A circuit breaker (name or :class:`~airflow_errorguard.breaker.config.Circuit`)
         checked before each batch; the run's outcome is recorded in it.
     :param on_circuit_open: While the circuit is open: ``"reschedule"`` the task to the next probe
@@ -85,6 +101,9 @@ class GuardedOperator(BaseOperator):
         max_quarantined: int | None = None,
         in_process_retry: Backoff | None = None,
         checkpoint: bool = True,
+        isolate_sink_errors: bool = True,
+        reschedule_waits_over: timedelta | None = timedelta(seconds=30),
+        fallback: Callable[[Any], Any] | None = None,
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
@@ -107,6 +126,9 @@ class GuardedOperator(BaseOperator):
             )
         self.circuit = circuit
         self.on_circuit_open = on_circuit_open
+        if fallback is not None and not callable(fallback):
+            raise ErrorGuardConfigError(f"{self.task_id}: fallback must be callable, got {fallback!r}")
+        self.fallback = fallback
         if not callable(process):
             raise ErrorGuardConfigError(f"{self.task_id}: process must be callable, got {process!r}")
         if isinstance(records, SqlRecords) and checkpoint and records.order_by is None:
@@ -126,6 +148,8 @@ class GuardedOperator(BaseOperator):
             in_process_retry=in_process_retry or default_in_process_retry(),
             checkpoint=checkpoint,
             record_key=record_key,
+            isolate_sink_errors=isolate_sink_errors,
+            reschedule_waits_over=reschedule_waits_over,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -146,6 +170,7 @@ class GuardedOperator(BaseOperator):
             classifier=self.classifier,
             before_batch=self._circuit_check(context),
             on_retried=_count_in_process_retries,
+            fallback=self.fallback,
         )
         try:
             summary = self._run_recorded(run, context)
@@ -154,6 +179,14 @@ class GuardedOperator(BaseOperator):
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
         except (ErrorGuardAlert, ErrorGuardConfigError) as err:
             raise AirflowFailException(f"errorguard: {err}") from err
+        except ErrorGuardReschedule as err:
+            from airflow.sdk.exceptions import AirflowRescheduleException
+
+            when = datetime.now(UTC) + err.wait
+            self.log.warning(
+                "errorguard: %s; rescheduling the task to %s (no retry used)", err, when.isoformat()
+            )
+            raise AirflowRescheduleException(when) from err
         self.log.info(
             "errorguard: processed %d, succeeded %d, quarantined %d, retried in-process %d, "
             "resumed from %d, %d batches in %.1fs",
@@ -192,7 +225,12 @@ class GuardedOperator(BaseOperator):
     def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
         sink = self.sink
         assert callable(sink)
-        return lambda outputs: sink(outputs, context)
+
+        def bound(outputs: list[Any]) -> object:
+            return sink(outputs, context)
+
+        bound.__qualname__ = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+        return bound
 
     def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
         records = self.records

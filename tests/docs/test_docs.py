@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,22 @@ def test_embedded_example_matches_source(page: str) -> None:
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     embedded = {name for name, body in _example_sections().items() if any(body in b for b in blocks)}
     assert "zero_rewrite_adoption" in embedded, f"{page} no longer embeds the zero-rewrite example verbatim"
+
+
+def test_guarded_processing_page_embeds_the_load_bisection_example() -> None:
+    text = (ROOT / "docs" / "guarded-processing.md").read_text()
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", text, re.S)]
+    source = (ROOT / "dags_examples" / "load_poison_rows.py").read_text()
+    body = textwrap.dedent(dict(MARKER.findall(source))["load_bisection"])
+    assert any(body.strip() in b for b in blocks), (
+        "docs/guarded-processing.md must embed load_bisection verbatim"
+    )
+
+
+def test_guarded_processing_page_embeds_the_dataframe_example() -> None:
+    text = (ROOT / "docs" / "guarded-processing.md").read_text()
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", text, re.S)]
+    source = (ROOT / "dags_examples" / "csv_frames.py").read_text()
+    for name in ("frames_transform", "frames_load"):
+        body = textwrap.dedent(dict(MARKER.findall(source))[name])
+        assert any(body.strip() in b for b in blocks), f"docs/guarded-processing.md must embed {name}"

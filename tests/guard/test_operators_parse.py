@@ -145,3 +145,11 @@ def test_a_sql_source_without_order_by_cannot_checkpoint() -> None:
         )
     assert unordered.options.checkpoint is False
     assert isinstance(ordered.records, SqlRecords)  # not wrapped: Airflow renders its template fields
+
+
+def test_the_operator_refuses_a_fallback_that_is_not_callable() -> None:
+    from airflow_errorguard import GuardedOperator
+    from airflow_errorguard.exceptions import ErrorGuardConfigError
+
+    with pytest.raises(ErrorGuardConfigError, match="t: fallback must be callable, got 'cache'"):
+        GuardedOperator(task_id="t", records=[1], process=str, fallback="cache")  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ and the exact shape of errorguard's own verdicts."""
 from __future__ import annotations
 
 import ssl
+from datetime import timedelta
 
 import pytest
 
@@ -15,6 +16,7 @@ from airflow_errorguard.exceptions import (
     CircuitOpenError,
     ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
+    ErrorGuardReschedule,
     ErrorGuardStorageError,
 )
 
@@ -56,5 +58,11 @@ def test_errorguards_own_exceptions(classifier: Classifier) -> None:
     assert (budget.category, budget.action) == (D, ErrorAction.ALERT)
     assert classifier.classify(ErrorGuardStorageError("timed out", transient=True)).category is T
     assert classifier.classify(ErrorGuardStorageError("rejected")).category is S
+    assert (
+        classifier.classify(
+            ErrorGuardReschedule(timedelta(seconds=40), record_key="7", reason="HTTP 429")
+        ).category
+        is T
+    )
     alert = ErrorGuardAlert("record 7: bad credentials", record_key="7", category="configuration")
     assert classifier.classify(alert).category is C
