@@ -28,6 +28,7 @@ from airflow_errorguard.alerts.recording import record_failure
 from airflow_errorguard.alerts.resolve import resolve_on_success
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.task_scope import classify_for_task
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.learning import LearnedDecision, learned_decision
 from airflow_errorguard.settings import build_classifier, load_settings
@@ -63,7 +64,10 @@ class ErrorGuardCallback:
     :param circuit: Name of the circuit breaker guarding this task's dependency: its state is shown
         and, while it is open, failures are folded into the circuit's incident.
     :param rules: Extra classification rules (as for ``ErrorGuardRetryPolicy``).
-    :param classifier: A ready classifier (replaces *rules* and the rules file).
+    :param classifier: A ready classifier (replaces *rules* and the rules file). Used for tasks
+        that name none: a task's own classifier (``GuardedOperator(classifier=...)``, its
+        ``ErrorGuardRetryPolicy``'s) wins, and a try its retry policy decided is recorded with the
+        verdict the policy acted on.
     :param clock: Aware-UTC clock (tests). :param sleep: Used for ``group_wait`` (tests).
     """
 
@@ -150,8 +154,12 @@ class ErrorGuardCallback:
         identity = TaskIdentity.from_ti(ti)
         max_tries = getattr(ti, "max_tries", None)
         error = context.get("exception")
-        verdict = self.classifier.classify(
-            error if isinstance(error, BaseException) else Exception(str(error)), context
+        verdict = classify_for_task(
+            ti,
+            error if isinstance(error, BaseException) else Exception(str(error)),
+            context,
+            lambda: self.classifier,
+            task=context.get("task"),
         )
         hook = self._hook()
         db = hook.database

@@ -20,8 +20,9 @@ def resolve_on_success(
     base_url: str = "",
 ) -> list[Alert]:
     """
-    Mark the task instance's failed tries ``success`` (what learning reads) and resolve the open
-    incidents last seen on this task. A circuit's incident is left open: it resolves when the
+    Mark the task instance's failed tries ``success`` (what learning reads) and mark this task
+    fixed in every open incident it was failing in; an incident resolves when every task it was
+    seen failing on has succeeded since. A circuit's incident is left open: it resolves when the
     circuit closes, not on one success. The resolve notice goes out once (the caller that resolved
     it) and only for incidents that notified. Returns the notices sent.
     """
@@ -32,7 +33,7 @@ def resolve_on_success(
     for incident in hook.incidents.open_for_task(identity.dag_id, identity.task_id):
         if incident.incident_key.startswith("circuit="):
             continue
-        resolved = hook.incidents.resolve(incident.incident_key)
+        resolved = hook.incidents.fixed_on(incident.incident_key, identity.dag_id, identity.task_id)
         if resolved is None or not (resolve_notice and resolved.notify_count > 0):
             continue
         alert = Alert(

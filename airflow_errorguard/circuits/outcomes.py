@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from airflow_errorguard.breaker.breaker import CircuitBreaker
 from airflow_errorguard.breaker.config import Circuit
+from airflow_errorguard.circuits import probes
 from airflow_errorguard.circuits.registry import get_circuit_breaker, validate_circuit_argument
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 
@@ -48,12 +49,20 @@ def _current_context() -> Mapping[str, Any] | None:
         return None
 
 
-def record_exception(breaker: CircuitBreaker, exc: BaseException) -> None:
-    """Classify *exc* and record it as a failure (counted only for the circuit's categories)."""
+def record_exception(
+    breaker: CircuitBreaker, exc: BaseException, context: Mapping[str, Any] | None = None
+) -> None:
+    """
+    Classify *exc* (with the task's classifier, in the task's scope, when *context* is the task's)
+    and record it as a failure (counted only for the circuit's categories).
+    """
     try:
         from airflow_errorguard.classification.defaults import get_default_classifier
+        from airflow_errorguard.classification.task_scope import task_classifier
 
-        verdict = get_default_classifier().classify(exc)
+        task = context.get("task") if context else None
+        classifier = task_classifier(task) or get_default_classifier()
+        verdict = classifier.classify(exc, context)
         breaker.record_failure(verdict.category.value, error=exc, fingerprint=verdict.fingerprint)
     except Exception as err:  # never mask the task's own exception
         log.warning("errorguard could not record a failure in circuit %r: %r", breaker.name, err)
@@ -81,7 +90,10 @@ class circuit_guard:
 
     While the circuit is open the block is not run: :class:`CircuitOpenError` is raised, or with
     ``on_open="reschedule"`` the task is rescheduled to the next probe (no retry used). The
-    outcome is recorded; failures are classified and only counted categories count.
+    outcome is recorded; failures are classified and only counted categories count. Inside a task
+    whose outer guard of the same circuit holds the half-open probe (``GuardedOperator(circuit=)``,
+    an outer ``circuit_guard``), it joins that probe: no slot of its own, no outcome of its own
+    (see :mod:`~airflow_errorguard.circuits.probes`).
 
     :param circuit: A circuit name or :class:`Circuit`.
     :param errorguard_conn_id: Connection to errorguard's tables.
@@ -106,22 +118,25 @@ class circuit_guard:
 
     @contextmanager
     def _guard(self) -> Iterator[CircuitBreaker]:
-        breaker = get_circuit_breaker(
-            self.circuit, conn_id=self.conn_id, context=self.context or _current_context()
-        )
+        context = self.context or _current_context()
+        breaker = get_circuit_breaker(self.circuit, conn_id=self.conn_id, context=context)
+        if probes.held(breaker):  # the task's outer guard holds the probe: join it
+            yield breaker
+            return
         try:
-            breaker.before_call()
+            admission = breaker.before_call()
         except CircuitOpenError as err:
             from datetime import timedelta
 
             reject(err, self.on_open, breaker.clock() + timedelta(seconds=breaker.config.open_seconds(1)))
-        try:
-            yield breaker
-        except BaseException as exc:
-            if is_outcome(exc):
-                record_exception(breaker, exc)
-            raise
-        breaker.record_success()
+        with probes.holding(breaker, admission.probe):
+            try:
+                yield breaker
+            except BaseException as exc:
+                if is_outcome(exc):
+                    record_exception(breaker, exc, context)
+                raise
+            breaker.record_success()
 
     def __enter__(self) -> CircuitBreaker:
         self._active = self._guard()
@@ -160,7 +175,7 @@ class CircuitOutcomeCallback:
             exc = context.get("exception")
             if isinstance(exc, BaseException):
                 if is_outcome(exc):
-                    record_exception(breaker, exc)
+                    record_exception(breaker, exc, context)
             else:
                 breaker.record_success()
         except Exception as err:
@@ -176,11 +191,15 @@ class RunCircuitCheck:
 
     :param breaker: The circuit.
     :param on_open: ``"reschedule"`` (to the next probe: no retry used) or ``"fail"``.
+    :param context: The task's context: its classifier and scope classify the run's failure.
     """
 
-    def __init__(self, breaker: CircuitBreaker, on_open: str) -> None:
+    def __init__(
+        self, breaker: CircuitBreaker, on_open: str, context: Mapping[str, Any] | None = None
+    ) -> None:
         self.breaker = breaker
         self.on_open = on_open
+        self.context = context
         self.admitted: bool | None = None
         self.probe = False
         self.rejected = False
@@ -192,6 +211,8 @@ class RunCircuitCheck:
         if self.admitted is None:
             admission = breaker.admit()
             self.admitted, self.probe = admission.allowed, admission.probe
+            if self.probe:
+                probes.hold(breaker)  # inner circuit_guard()s of this task join the probe
         elif self.probe:
             return
         else:
@@ -206,9 +227,11 @@ class RunCircuitCheck:
 
     def record(self, exc: BaseException | None) -> None:
         """Record the run's outcome (nothing when the circuit stopped it)."""
+        if self.probe:
+            probes.release(self.breaker)
         if self.rejected or not self.admitted:
             return
         if exc is None:
             self.breaker.record_success()
         elif is_outcome(exc):
-            record_exception(self.breaker, exc)
+            record_exception(self.breaker, exc, self.context)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
@@ -39,6 +39,13 @@ from airflow_errorguard.classification.model import (
 )
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
+from airflow_errorguard.classification.verdict_cache import (
+    MAX_ENTRIES,
+    VerdictCache,
+    chain_key,
+    decision_of,
+    lazy_reads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,8 @@ class Classifier:
     :param rules: User rules, tried in order before anything else.
     :param plugins: Extra classifiers ``(exc) -> Classification | None``, tried after the rules.
     :param now: Clock (epoch seconds) used to read HTTP-date ``Retry-After`` headers.
+    :param cache_size: Entries of the verdict cache (``0``: no cache); see
+        :mod:`~airflow_errorguard.classification.verdict_cache`. It never changes a verdict.
     """
 
     def __init__(
@@ -63,21 +72,90 @@ class Classifier:
         rules: Iterable[Rule] = (),
         plugins: Sequence[PluginClassifier] = (),
         now: Callable[[], float] = time.time,
+        cache_size: int = MAX_ENTRIES,
     ) -> None:
-        self.rules: tuple[Rule, ...] = tuple(rules)
-        self.plugins: tuple[PluginClassifier, ...] = tuple(plugins)
+        self._cache = VerdictCache(cache_size)
+        self._rules: tuple[Rule, ...] = tuple(rules)
+        self._plugins: tuple[PluginClassifier, ...] = tuple(plugins)
+        self._scoped = any(rule.dag_id is not None or rule.task_id is not None for rule in self._rules)
         self.now = now
 
-    def classify(self, exc: BaseException, context: Mapping[str, Any] | None = None) -> Classification:
-        """Classify *exc*; any internal failure yields an ``unknown`` classification, logged."""
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """User rules, in order; setting them clears the verdict cache."""
+        return self._rules
+
+    @rules.setter
+    def rules(self, rules: Iterable[Rule]) -> None:
+        self._rules = tuple(rules)
+        self._scoped = any(rule.dag_id is not None or rule.task_id is not None for rule in self._rules)
+        self._cache.clear()
+
+    @property
+    def plugins(self) -> tuple[PluginClassifier, ...]:
+        """Plugin classifiers; setting them clears the verdict cache."""
+        return self._plugins
+
+    @plugins.setter
+    def plugins(self, plugins: Sequence[PluginClassifier]) -> None:
+        self._plugins = tuple(plugins)
+        self._cache.clear()
+
+    @property
+    def cache(self) -> VerdictCache:
+        """This classifier's verdict cache (``hits``, ``misses``, ``len()``)."""
+        return self._cache
+
+    def _cache_key(self, links: list[LinkFacts], context: Mapping[str, Any] | None) -> Hashable | None:
+        """The verdict cache key, or ``None`` (no cache, plugin classifiers, unhashable facts)."""
+        if not self._cache.max_entries or self._plugins:
+            return None  # a plugin classifier may read anything of the exception
+        if any(_hides_context(facts.exc) for facts in links):
+            return None  # a context hidden by `from None` is read (TLS, host names) but not in the key
+        try:
+            return chain_key(links, _scope(context) if self._scoped else None)
+        except TypeError:
+            return None
+
+    def classify(
+        self,
+        exc: BaseException,
+        context: Mapping[str, Any] | None = None,
+        *,
+        ignore: Collection[BaseException] = (),
+    ) -> Classification:
+        """
+        Classify *exc*; any internal failure yields an ``unknown`` classification, logged.
+
+        :param context: The task's context (or ``{"dag_id", "task_id"}``), for scoped rules.
+        :param ignore: Exceptions of the chain not to follow (earlier attempts of a retry).
+        """
         try:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
-            links = self._links(exc)
-            result = self._by_user_rules(links, context) or self._by_plugins(exc)
-            if result is not None:
-                return result
-            return self._by_builtins(exc, links)
+            links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else set())
+            key = self._cache_key(links, context)
+            if key is not None:
+                cached = self._cache.get(key, links)
+                if cached is not None:
+                    return cached.verdict_for(links)
+            candidate = self._by_user_rules(links, context)
+            if candidate is None and self._plugins:
+                plugged = self._by_plugins(exc)
+                if plugged is not None:
+                    return plugged
+            if candidate is None:
+                candidate = self._by_builtins(exc, links)
+            reads = lazy_reads(links) if key is not None else None  # what the decision read
+            verdict = self._unknown_of(links[0]) if candidate is None else self._result(candidate, links[0])
+            if reads is not None:
+                decided_on = links[0] if candidate is None else candidate.facts
+                decision = decision_of(
+                    verdict, links, decided_on, reads, with_retry_after=candidate is not None
+                )
+                if decision is not None:
+                    self._cache.put(key, decision)
+            return verdict
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
             return _unknown(
@@ -91,12 +169,15 @@ class Classifier:
 
     # -- chain ------------------------------------------------------------------------------
 
-    def _links(self, exc: BaseException) -> list[LinkFacts]:
-        """The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe."""
+    def _links(self, exc: BaseException, ignored: set[int]) -> list[LinkFacts]:
+        """
+        The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe,
+        without the *ignored* ones (by ``id``) and what only they wrap.
+        """
         top = LinkFacts(exc, self.now)
         if not top.children:  # the common case: a lone exception
             return [top]
-        seen: set[int] = {id(exc)}
+        seen: set[int] = {id(exc), *ignored}
         order: list[LinkFacts] = [top]
         queue: deque[tuple[BaseException, int]] = deque((child, 1) for child, _ in top.children)
         while queue and len(order) < MAX_LINKS:
@@ -112,9 +193,7 @@ class Classifier:
 
     # -- user rules and plugins -------------------------------------------------------------
 
-    def _by_user_rules(
-        self, links: list[LinkFacts], context: Mapping[str, Any] | None
-    ) -> Classification | None:
+    def _by_user_rules(self, links: list[LinkFacts], context: Mapping[str, Any] | None) -> Candidate | None:
         if not self.rules:
             return None
         scope = _scope(context)
@@ -131,18 +210,15 @@ class Classifier:
                     reason = rule.render_reason(facts)
                     if facts is not links[0]:
                         reason += f" (found in the chain of {links[0].type_name})"
-                    return self._result(
-                        Candidate(
-                            ErrorCategory(rule.category),
-                            float(rule.confidence),
-                            f"user:{rule.name}",
-                            reason,
-                            facts,
-                            action=rule.action,
-                            backoff=rule.backoff,
-                            max_retries=rule.max_retries,
-                        ),
-                        links[0],
+                    return Candidate(
+                        ErrorCategory(rule.category),
+                        float(rule.confidence),
+                        f"user:{rule.name}",
+                        reason,
+                        facts,
+                        action=rule.action,
+                        backoff=rule.backoff,
+                        max_retries=rule.max_retries,
                     )
         return None
 
@@ -159,25 +235,26 @@ class Classifier:
 
     # -- built-ins --------------------------------------------------------------------------
 
-    def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Classification:
+    def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Candidate | None:
         by_id = {id(facts.exc): facts for facts in links}
         best = self._best(exc, by_id, set(), 1.0)
-        if best is None or best.category is not ErrorCategory.CONFIGURATION:
-            tls = self._configuration_anywhere(links)
-            if tls is not None:
-                if tls.facts is not links[0]:
-                    tls.reason += f" (found in the chain of {links[0].type_name})"
-                best = tls
-        if best is None:
-            top = links[0]
-            return _unknown(
-                "none",
-                f"no rule recognises {top.type_name} ({top.message[:120]!r})",
-                top.type_path,
-                f"{_fingerprint_head(top.type_path, top)}: {top.message}",
-                top.as_dict(),
-            )
-        return self._result(best, links[0])
+        if best is None or best.category in _OVERRIDABLE:
+            found = self._configuration_anywhere(links)
+            if found is not None:
+                if found.facts is not links[0]:
+                    found.reason += f" (found in the chain of {links[0].type_name})"
+                best = found
+        return best
+
+    @staticmethod
+    def _unknown_of(top: LinkFacts) -> Classification:
+        return _unknown(
+            "none",
+            f"no rule recognises {top.type_name} ({top.message[:120]!r})",
+            top.type_path,
+            f"{_fingerprint_head(top.type_path, top)}: {top.message}",
+            top.as_dict(),
+        )
 
     def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
         """
@@ -190,9 +267,12 @@ class Classifier:
         while queue and budget:
             budget -= 1
             facts = queue.popleft()
-            found = tls_verification(facts) or unknown_host(facts)
-            if found is not None:
-                return found
+            # A link that got a response (HTTP status, SQLSTATE) failed after TLS and name
+            # resolution: its message is not read, so the verdict cache keeps its hits.
+            if facts.http_status is None and facts.sqlstate is None:
+                found = tls_verification(facts) or unknown_host(facts)
+                if found is not None:
+                    return found
             try:
                 hidden = facts.exc.__context__ if facts.exc.__suppress_context__ else None
             except BaseException:
@@ -289,6 +369,17 @@ def _unknown(
         signals=signals or {},
         fingerprint_source=fingerprint_source,
     )
+
+
+#: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.
+_OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
+
+
+def _hides_context(exc: BaseException) -> bool:
+    try:
+        return bool(exc.__suppress_context__) and exc.__context__ is not None
+    except BaseException:
+        return True
 
 
 def _stronger(

@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from airflow_errorguard.classification.fingerprint import mask_message
+
+#: ``mask_message`` is a pure function of the text: a repeated failure's message is masked once.
+_masked = lru_cache(maxsize=1024)(mask_message)
 
 
 class ErrorCategory(str, Enum):
@@ -98,7 +101,7 @@ class Classification:
         the message's volatile parts (numbers, ids, paths, quoted values) masked.
         """
         types, _, message = self.fingerprint_source.partition(": ")
-        return f"{types}: {mask_message(message)}"
+        return f"{types}: {_masked(message)}"
 
     @cached_property
     def fingerprint(self) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow_errorguard.classification.classifier import Classifier
@@ -64,6 +64,8 @@ class GuardedRun:
         transaction as the batch's commit (exactly-once); without one, outputs are kept in the
         checkpoint state (at most :data:`MAX_RETURNED_OUTPUTS`) and returned under ``outputs``.
     :param classifier: Classifier (default: the process default, with user rules).
+    :param scope: The task's context (or ``{"dag_id", "task_id"}``): rules scoped to a DAG or task
+        apply to its records.
     :param sleep: Blocking sleep used by in-process retries (inject a fake in tests).
     :param clock: Monotonic clock for the duration.
     :param on_retried: Called with the number of in-process retries of a record (for metrics).
@@ -82,6 +84,7 @@ class GuardedRun:
         *,
         sink: Sink | None = None,
         classifier: Classifier | None = None,
+        scope: Mapping[str, Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
@@ -93,7 +96,10 @@ class GuardedRun:
         self.options = options or GuardOptions()
         self.sink = sink
         self.classifier = classifier or get_default_classifier()
-        self.retrier = InProcessRetrier(self.options.in_process_retry, self.classifier, sleep=sleep)
+        self.scope = scope
+        self.retrier = InProcessRetrier(
+            self.options.in_process_retry, self.classifier, sleep=sleep, scope=scope
+        )
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
@@ -163,23 +169,29 @@ class GuardedRun:
         for record in batch:  # errors of the source itself propagate from here, unclassified
             try:  # free when nothing fails (zero-cost exceptions): no per-record bookkeeping
                 append(process(record))
+                continue
             except Exception as exc:
-                index = len(outputs) + len(bad)  # every record done so far left one entry
-                try:
-                    output = self._recover(exc, record, start + index, bad, tally)
-                except ErrorGuardReschedule as waiting:
-                    self._waiting = waiting  # this record is not consumed: the batch ends before it
-                    break
-                if output is not _QUARANTINED:
-                    append(output)
-                else:
-                    skipped.append(index)
+                failed = exc
+            # Recovered outside the handler: a retry's own error must not carry this one as its
+            # ``__context__`` (a data error on the retry would otherwise look transient).
+            index = len(outputs) + len(bad)  # every record done so far left one entry
+            try:
+                output = self._recover(failed, record, start + index, bad, tally)
+            except ErrorGuardReschedule as waiting:
+                self._waiting = waiting  # this record is not consumed: the batch ends before it
+                break
+            finally:
+                del failed
+            if output is not _QUARANTINED:
+                append(output)
+            else:
+                skipped.append(index)
         return outputs, bad
 
     def _recover(
         self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
     ) -> Any:
-        verdict = self.classifier.classify(exc)
+        verdict = self.classifier.classify(exc, self.scope)
         if verdict.action is ErrorAction.RETRY:
             self._no_long_wait(verdict, record, position, exc)
             try:
@@ -188,7 +200,7 @@ class GuardedRun:
                 retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
                 tally.retried_in_process += retried
                 self._retried(retried)
-                exc, verdict = final, self.classifier.classify(final)
+                exc, verdict = final, self.classifier.classify(final, self.scope)
                 if verdict.action is ErrorAction.RETRY:
                     self._no_long_wait(verdict, record, position, exc)
                     served = self._fall_back(record, position, tally)

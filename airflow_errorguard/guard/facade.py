@@ -77,7 +77,8 @@ class ErrorGuard:
     :param identity: The task instance try (quarantine and checkpoint scope, map index included).
     :param checkpoint_name: Name of :attr:`checkpoint` (scoped to this task instance and run).
     :param in_process_retry: Backoff of :meth:`run_with_retry`.
-    :param classifier: Classifier for quarantine rows and retries (default: the process default).
+    :param classifier: Classifier for quarantine rows and retries (default: the process default);
+        it classifies in the task's scope (rules scoped to its DAG or task apply).
     """
 
     def __init__(
@@ -92,7 +93,8 @@ class ErrorGuard:
         self.hook = hook
         self.identity = identity
         self.classifier = classifier
-        self.retrier = InProcessRetrier(in_process_retry, classifier)
+        self.scope = {"dag_id": identity.dag_id, "task_id": identity.task_id}
+        self.retrier = InProcessRetrier(in_process_retry, classifier, scope=self.scope)
         self.checkpoint = TaskCheckpoint(
             hook.checkpoints, CheckpointKey.for_task(identity, checkpoint_name, per_run=True)
         )
@@ -101,9 +103,15 @@ class ErrorGuard:
     def for_context(
         cls, context: Mapping[str, Any], *, errorguard_conn_id: str = "errorguard_default", **kwargs: Any
     ) -> ErrorGuard:
-        """The guard of the running task instance (``context`` is the task's context)."""
+        """
+        The guard of the running task instance (``context`` is the task's context); it classifies
+        with the task's classifier (its retry policy's) unless given ``classifier=``.
+        """
+        from airflow_errorguard.classification.task_scope import task_classifier
         from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 
+        if kwargs.get("classifier") is None:
+            kwargs["classifier"] = task_classifier(context.get("task"))
         hook = ErrorGuardHook(errorguard_conn_id=errorguard_conn_id)
         return cls(hook, TaskIdentity.from_context(context), **kwargs)
 
@@ -115,7 +123,7 @@ class ErrorGuard:
         """
         if record_key is None:
             record_key = "repr-sha256:" + hashlib.sha256(repr(record).encode("utf-8", "replace")).hexdigest()
-        verdict = (self.classifier or _default_classifier()).classify(exc)
+        verdict = (self.classifier or _default_classifier()).classify(exc, self.scope)
         item = QuarantineItem.from_exception(str(record_key), record, exc, verdict)
         return self.hook.quarantine.add(self.identity, [item]).inserted == 1
 

@@ -4,8 +4,10 @@ Zero-change coverage: record every task failure of every DAG in ``errorguard_err
 Registered by :class:`~airflow_errorguard.plugins.errorguard.ErrorGuardPlugin` (``listeners``);
 switched by ``[errorguard] listener_enabled``. It runs in the worker after the task's callbacks,
 so a try that ``ErrorGuardCallback`` (or a retry policy's ``on_decision``) already recorded is
-skipped. Successes mark the task instance's earlier events ``success`` (what learning reads). It
-never raises: a storage problem is logged once per process and the task is untouched.
+skipped. It records the verdict the task's retry policy decided on, else classifies with the task's
+classifier in the task's scope (rules scoped to its DAG or task apply). Successes mark the task
+instance's earlier events ``success`` (what learning reads). It never raises: a storage problem
+is logged once per process and the task is untouched.
 """
 
 from __future__ import annotations
@@ -42,13 +44,14 @@ def _state(task_instance: Any) -> str:
 def record(task_instance: Any, error: BaseException | str | None) -> bool:
     """Record *task_instance*'s failed try unless already recorded; returns whether it appended."""
     from airflow_errorguard.alerts.recording import record_failure
+    from airflow_errorguard.classification.task_scope import classify_for_task
     from airflow_errorguard.hooks.errorguard import ErrorGuardHook
     from airflow_errorguard.settings import build_classifier
     from airflow_errorguard.storage.identity import TaskIdentity
 
     identity = TaskIdentity.from_ti(task_instance)
     exc = error if isinstance(error, BaseException) else Exception(str(error or "task failed"))
-    verdict = build_classifier().classify(exc)
+    verdict = classify_for_task(task_instance, exc, None, build_classifier)
     final = _state(task_instance) != "up_for_retry"
     return record_failure(
         ErrorGuardHook(),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_errorguard.classification.task_scope import task_classifier
 from airflow_errorguard.exceptions import (
     ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
@@ -82,7 +83,9 @@ class GuardedOperator(BaseOperator):
         checked before each batch; the run's outcome is recorded in it.
     :param on_circuit_open: While the circuit is open: ``"reschedule"`` the task to the next probe
         (no retry used, no worker slot held) or ``"fail"`` with ``CircuitOpenError``.
-    :param classifier: Classifier to use (default: the process default, with user rules).
+    :param classifier: The task's classifier (default: the configured one, with user rules): the
+        engine, the installed ``ErrorGuardRetryPolicy``, ``ErrorGuardCallback`` and the failure
+        listener all decide with it.
     :param errorguard_conn_id: Connection to errorguard's tables.
     """
 
@@ -114,8 +117,10 @@ class GuardedOperator(BaseOperator):
         if kwargs.get("retry_policy") is None and default_args.get("retry_policy") is None:
             from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 
-            kwargs["retry_policy"] = ErrorGuardRetryPolicy()
+            kwargs["retry_policy"] = ErrorGuardRetryPolicy(classifier=classifier)
         super().__init__(**kwargs)
+        if classifier is not None:
+            self.retry_policy = _bind_policy(self.retry_policy, classifier, self.task_id)
         if circuit is not None:
             from airflow_errorguard.circuits.registry import validate_circuit_argument
 
@@ -167,7 +172,8 @@ class GuardedOperator(BaseOperator):
             guard.store(key),
             self.options,
             sink=sink if sink is None or isinstance(sink, TransactionalSink) else self._bound_sink(context),
-            classifier=self.classifier,
+            classifier=task_classifier(self),
+            scope=context,
             before_batch=self._circuit_check(context),
             on_retried=_count_in_process_retries,
             fallback=self.fallback,
@@ -207,7 +213,7 @@ class GuardedOperator(BaseOperator):
         from airflow_errorguard.circuits.registry import get_circuit_breaker
 
         breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
-        return RunCircuitCheck(breaker, self.on_circuit_open)
+        return RunCircuitCheck(breaker, self.on_circuit_open, context)
 
     def _run_recorded(self, run: GuardedRun, context: Context) -> dict[str, Any]:
         """Run, recording the outcome in the circuit (if any)."""
@@ -242,6 +248,15 @@ class GuardedOperator(BaseOperator):
         if records is None:
             raise AirflowFailException(f"{self.task_id}: records resolved to None")
         return lambda position: itertools.islice(records, position, None)
+
+
+def _bind_policy(policy: Any, classifier: Classifier, task_id: str) -> Any:
+    """*policy* deciding with the task's *classifier* when it is errorguard's (a copy, never mutated)."""
+    from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
+
+    if isinstance(policy, ErrorGuardRetryPolicy):
+        return policy.with_classifier(classifier, task_id)
+    return policy
 
 
 def _count_in_process_retries(count: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
+from airflow_errorguard.classification.task_scope import remember_verdict
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
@@ -130,6 +132,25 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             settings.system_max_retries if system_max_retries is None else system_max_retries
         )
         self.classifier = classifier or build_classifier(rules, rules_file, settings)
+        #: Whether the classifier was chosen here (``classifier``, ``rules`` or ``rules_file``).
+        self.classifier_chosen = classifier is not None or bool(rules) or rules_file is not None
+
+    def with_classifier(self, classifier: Classifier, owner: str) -> ErrorGuardRetryPolicy:
+        """
+        This policy deciding with *classifier* (the task's): a copy, or ``self`` when it already does.
+
+        :raises ErrorGuardConfigError: this policy was given another classifier or rules.
+        """
+        if self.classifier is classifier:
+            return self
+        if self.classifier_chosen:
+            raise ErrorGuardConfigError(
+                f"{owner}: classifier= and a retry policy with its own classifier or rules disagree; "
+                "give the classifier to one of them (a task decides with one classifier)"
+            )
+        bound = copy.copy(self)
+        bound.classifier = classifier
+        return bound
 
     # -- RetryPolicy ------------------------------------------------------------------------
 
@@ -144,6 +165,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         try:
             verdict = self.classifier.classify(exception, context)
             decision = self.decide(verdict, try_number, max_tries)
+            if context is not None:
+                remember_verdict(context.get("ti"), exception, verdict)
         except Exception as err:
             log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
             return RetryDecision(

@@ -4,7 +4,9 @@ In-process retrying of transient failures, built on tenacity's retry engine.
 Only exceptions that classify as ``retry`` are retried; data, configuration and system errors
 propagate at once. Attempts stop at ``Backoff.max_attempts`` or when the next wait would cross
 ``Backoff.deadline``. The exception that finally propagates is the original one, with the attempt
-history attached as ``exc.errorguard_attempts`` (and a note on Python 3.11+).
+history attached as ``exc.errorguard_attempts`` (and a note on Python 3.11+). Each attempt is
+classified on its own exception: earlier attempts found in its chain (``__context__``, when it
+was raised while handling one) are ignored.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import functools
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -51,6 +53,7 @@ class InProcessRetrier:
     :param sleep: Blocking sleep ``(seconds) -> None``; inject a fake in tests.
     :param async_sleep: Async sleep for coroutine functions.
     :param clock: Monotonic clock in seconds, for the deadline.
+    :param scope: The task's context (or ``{"dag_id", "task_id"}``) for rules scoped to a DAG or task.
     """
 
     def __init__(
@@ -60,9 +63,12 @@ class InProcessRetrier:
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        scope: Mapping[str, Any] | None = None,
     ) -> None:
         self.backoff = backoff or Backoff()
         self.classifier = classifier
+        self.scope = scope
         self.sleep = sleep
         self.async_sleep = async_sleep
         self.clock = clock
@@ -100,6 +106,7 @@ class _RunState:
         self.classifier = retrier.classifier or get_default_classifier()
         self.start = retrier.clock()
         self.attempts: list[Attempt] = []
+        self._failures: list[BaseException] = []
         self._last: tuple[BaseException, Classification] | None = None
 
     def tenacity_kwargs(self) -> dict[str, Any]:
@@ -116,7 +123,11 @@ class _RunState:
         # tenacity asks about the latest failure only; holding it keeps ids from being reused.
         if self._last is not None and self._last[0] is exc:
             return self._last[1]
-        verdict = self.classifier.classify(exc)
+        # Each attempt is judged on its own error: one raised while an earlier attempt's error was
+        # being handled carries it as ``__context__``, which must not decide (a data error on the
+        # retry of a reset connection is a data error).
+        verdict = self.classifier.classify(exc, self.retrier.scope, ignore=self._failures)
+        self._failures.append(exc)
         self._last = (exc, verdict)
         self.attempts.append(
             Attempt(len(self.attempts) + 1, type(exc).__name__, safe_str(exc)[:500], verdict, None)

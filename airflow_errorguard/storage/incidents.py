@@ -16,9 +16,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
+from airflow_errorguard.storage import incident_tasks
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
 from airflow_errorguard.storage.records import REASON_LIMIT
@@ -172,11 +173,11 @@ class IncidentRepository:
                 )
             )
             # A resolved incident that fails again starts afresh (one worker wins; others just count).
-            conn.execute(
+            reopened = conn.execute(
                 update(t)
                 .where(t.c.incident_key == key, t.c.status == "resolved")
                 .values(version=t.c.version + 1, **_fresh(now))
-            )
+            ).rowcount
             conn.execute(
                 update(t)
                 .where(t.c.incident_key == key)
@@ -184,6 +185,7 @@ class IncidentRepository:
                     occurrences=t.c.occurrences + 1,
                     last_seen_at=now,
                     run_id=observation.run_id,
+                    dag_id=observation.dag_id,
                     task_id=observation.task_id,
                     reason=clean_text(observation.reason, REASON_LIMIT),
                     error_category=clean_text(observation.error_category, 32) or "unknown",
@@ -192,6 +194,15 @@ class IncidentRepository:
             )
             before = self._get(conn, key)
             assert before is not None  # inserted above, and incidents are never deleted here
+            incident_tasks.seen_failing(
+                conn,
+                self._tx.backend,
+                before.id,
+                observation.dag_id,
+                observation.task_id,
+                now,
+                afresh=reopened == 1,
+            )
             waited_until = before.first_seen_at + group_wait
             pending = waited_until if waited_until > now else None
             claimed = False
@@ -267,15 +278,49 @@ class IncidentRepository:
             return self._get(conn, incident_key) if done == 1 else None
 
     def open_for_task(self, dag_id: str, task_id: str, *, limit: int = 20) -> list[IncidentRow]:
-        """Open incidents last seen on *dag_id*.*task_id* (what a success resolves)."""
+        """Open incidents *dag_id*.*task_id* is failing in (what a success of that task fixes)."""
         stmt = (
             select(*(t.c[n] for n in _ROW_FIELDS))
-            .where(and_(t.c.dag_id == dag_id, t.c.status == "open", t.c.task_id == task_id))
+            .where(t.c.status == "open", t.c.id.in_(incident_tasks.failing_in(dag_id, task_id)))
             .order_by(t.c.id)
             .limit(limit)
         )
         with self._tx.transaction("reading open incidents", write=False) as conn:
             return [IncidentRow(**dict(m)) for m in conn.execute(stmt).mappings()]
+
+    def fixed_on(self, incident_key: str, dag_id: str, task_id: str) -> IncidentRow | None:
+        """
+        *dag_id*.*task_id* succeeded: it no longer fails in this incident. When no task of the
+        incident is failing any more, resolve it. Returns the incident when THIS call resolved it
+        (exactly one caller sends the resolve notice), else ``None``.
+
+        The incident row is locked first (a no-op ``UPDATE``), so concurrent successes of the
+        incident's last two failing tasks are serialised and the second one sees the first.
+        """
+        now = self._tx.clock()
+        with self._tx.transaction(f"fixing incident {incident_key} on {dag_id}.{task_id}") as conn:
+            locked = conn.execute(
+                update(t)
+                .where(t.c.incident_key == incident_key, t.c.status == "open")
+                .values(version=t.c.version + 1)
+            ).rowcount
+            incident = self._get(conn, incident_key) if locked == 1 else None
+            if incident is None or incident_tasks.fix(conn, incident.id, dag_id, task_id, now):
+                return None  # not open, or another task still fails
+            conn.execute(
+                update(t)
+                .where(t.c.id == incident.id, t.c.status == "open")
+                .values(status="resolved", resolved_at=now, version=t.c.version + 1)
+            )
+            return self._get(conn, incident_key)
+
+    def tasks(self, incident_key: str) -> list[tuple[str, str, bool]]:
+        """``(dag_id, task_id, failing)`` of every task the incident was seen failing on."""
+        found = self.get(incident_key)
+        if found is None:
+            return []
+        with self._tx.transaction("reading an incident's tasks", write=False) as conn:
+            return incident_tasks.of_incident(conn, found.id)
 
     def list(self, *, status: str | None = None, after_id: int = 0, limit: int = 100) -> list[IncidentRow]:
         """Incidents with id > *after_id* (keyset pagination), optionally of one *status*."""

@@ -13,13 +13,13 @@ from tests.storage.helpers import FakeClock
 HOUR = timedelta(hours=1)
 
 
-def obs(key: str = "dag=d|fingerprint=f1", run: str = "r1") -> Observation:
+def obs(key: str = "dag=d|fingerprint=f1", run: str = "r1", dag: str = "d", task: str = "t") -> Observation:
     return Observation(
         incident_key=key,
         error_category="configuration",
         fingerprint="f1",
-        dag_id="d",
-        task_id="t",
+        dag_id=dag,
+        task_id=task,
         run_id=run,
     )
 
@@ -90,6 +90,44 @@ def test_listing_and_open_for_task(db: Database) -> None:
     assert [i.incident_key for i in repo.list(status="resolved")] == ["k1"]
     with pytest.raises(ValueError, match="incident key"):
         repo.observe(obs("x" * 201), repeat_interval=HOUR)
+
+
+def test_an_incident_resolves_when_every_task_it_was_seen_on_has_succeeded(db: Database) -> None:
+    repo = IncidentRepository(db)
+    key = "fingerprint=f1"
+    repo.observe(obs(key, dag="orders", task="load"), repeat_interval=HOUR)
+    repo.observe(obs(key, dag="billing", task="charge"), repeat_interval=HOUR)
+    row = repo.get(key)
+    assert row is not None and (row.dag_id, row.task_id) == ("billing", "charge")  # last seen, both
+    assert repo.tasks(key) == [("billing", "charge", True), ("orders", "load", True)]
+    assert [i.incident_key for i in repo.open_for_task("orders", "load")] == [key]
+    assert repo.fixed_on(key, "orders", "load") is None  # billing.charge still fails
+    assert repo.open_for_task("orders", "load") == []
+    assert repo.tasks(key) == [("billing", "charge", True), ("orders", "load", False)]
+    repo.observe(obs(key, dag="orders", task="load", run="r2"), repeat_interval=HOUR)  # fails again
+    assert repo.fixed_on(key, "billing", "charge") is None  # orders.load is failing again
+    resolved = repo.fixed_on(key, "orders", "load")
+    assert resolved is not None and resolved.status == "resolved"
+    assert repo.fixed_on(key, "orders", "load") is None  # exactly one caller resolves
+    # Reopened, it forgets the tasks of its previous life.
+    repo.observe(obs(key, dag="orders", task="load", run="r3"), repeat_interval=HOUR)
+    assert repo.tasks(key) == [("orders", "load", True)]
+
+
+def test_concurrent_successes_of_the_last_two_tasks_resolve_exactly_once(db: Database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    repo = IncidentRepository(db)
+    for round_ in range(5):
+        key = f"fingerprint=race{round_}"
+        tasks = [("a", "t1"), ("b", "t2"), ("c", "t3")]
+        for dag, task in tasks:
+            repo.observe(obs(key, dag=dag, task=task), repeat_interval=HOUR)
+        with ThreadPoolExecutor(len(tasks)) as pool:
+            results = list(pool.map(lambda dt, k=key: repo.fixed_on(k, *dt), tasks))
+        assert sum(r is not None for r in results) == 1, results
+        row = repo.get(key)
+        assert row is not None and row.status == "resolved"
 
 
 def test_incident_report_counts_sent_and_suppressed(db: Database) -> None:

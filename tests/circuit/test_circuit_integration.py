@@ -124,6 +124,20 @@ def test_outcome_callback_for_existing_operators(conn: str) -> None:
     assert breaker.state().total_calls == 3
 
 
+def test_circuit_outcomes_are_classified_with_the_tasks_classifier(conn: str) -> None:
+    from airflow_errorguard.classification.classifier import Classifier
+    from airflow_errorguard.classification.rules import Rule
+
+    # The task's rule makes its vendor's "quota" ValueError transient: it counts for the circuit.
+    quota = Rule(name="quota", category="transient", exception=ValueError, message="quota", dag_id="d")
+    task = SimpleNamespace(classifier=Classifier(rules=[quota]))
+    context: Any = {"ti": SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1), "task": task}
+    for _ in range(2):
+        with pytest.raises(ValueError), circuit_guard(TRIP_FAST, context=context):
+            raise ValueError("quota exceeded")
+    assert get_circuit_breaker(TRIP_FAST).state().state is CircuitState.OPEN
+
+
 def test_retry_policy_records_failures_and_waits_for_the_probe(conn: str) -> None:
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 

@@ -1,6 +1,10 @@
 """
-Build the corpus: every family's cases, raised live now. ``python -m tests.corpus.build`` prints
-each case's verdict.
+The classification corpus: exceptions raised live, at test time, by real client libraries against
+real services on loopback (PostgreSQL, MariaDB, Redis, RabbitMQ on the machine; HTTP, TLS, gRPC,
+SMTP and scripted protocol servers started in-process). Each case names the categories that are
+acceptable for it and why. ``tests/corpus/test_corpus.py`` and
+``benchmarks/bench_classification_accuracy.py`` use it; ``python -m tests.corpus.build [family...]``
+prints each case's verdict.
 """
 
 from __future__ import annotations

@@ -39,6 +39,38 @@ def test_guarded_operator_defaults_to_the_errorguard_retry_policy() -> None:
     assert op.options.batch_size == 500 and op.options.checkpoint
 
 
+def test_the_installed_retry_policy_decides_with_the_tasks_classifier() -> None:
+    from airflow.sdk import DAG
+
+    from airflow_errorguard import (
+        Classifier,
+        ErrorGuardConfigError,
+        ErrorGuardRetryPolicy,
+        GuardedOperator,
+        Rule,
+    )
+
+    mine = Classifier(rules=[Rule(name="r", category="data", exception=ValueError)])
+    shared = ErrorGuardRetryPolicy(base_delay=1)
+    with DAG("eg_parse_classifier", schedule=None, default_args={"retry_policy": shared}):
+        inherited = GuardedOperator(task_id="i", records=[1], process=str, classifier=mine)
+    with _dag():
+        installed = GuardedOperator(task_id="g", records=[1], process=str, classifier=mine)
+        with pytest.raises(ErrorGuardConfigError, match="k: classifier= and a retry policy"):
+            GuardedOperator(
+                task_id="k",
+                records=[1],
+                process=str,
+                classifier=mine,
+                retry_policy=ErrorGuardRetryPolicy(
+                    rules=[Rule(name="other", category="data", exception=KeyError)]
+                ),
+            )
+    assert installed.retry_policy.classifier is mine
+    assert inherited.retry_policy.classifier is mine and inherited.retry_policy.backoff == shared.backoff
+    assert shared.classifier is not mine  # the DAG's shared policy is not changed
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -22,6 +22,7 @@ TABLES = {
     "errorguard_circuit",
     "errorguard_circuit_event",
     "errorguard_incident",
+    "errorguard_incident_task",
 }
 SENTINEL = (
     "INSERT INTO errorguard_audit (entity, entity_id, action, actor, created_at) "

@@ -1,0 +1,181 @@
+"""
+The verdict cache of a :class:`~airflow_errorguard.classification.classifier.Classifier`.
+
+Repeated failures (the same poison value, the same outage) are the common case. A verdict depends
+on the exception chain's **facts** (each link's class, HTTP status, SQLSTATE, errno, driver and
+service codes, how the links wrap each other), on the task's scope when rules are scoped, and
+sometimes on a lazily read fact (the message for a message rule, a message pattern or an unknown
+verdict; the host in an HTTP reason). The cache key holds the eager facts and the scope, never
+the message; an entry records which lazy facts its decision read, with their values, and is used
+only when the new exception has the same values there. A hit skips matching and rebuilds the
+:class:`~airflow_errorguard.classification.model.Classification` from the cached decision and the
+new exception's own facts (its fingerprint, signals and ``Retry-After``), so a cached verdict is
+always the one a fresh classification would give.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.signals import LinkFacts
+
+#: Keys per classifier (a few hundred bytes each).
+MAX_ENTRIES = 2048
+#: Decisions kept per key when they read different lazy values (messages, hosts).
+MAX_VARIANTS = 4
+
+#: ``LinkFacts`` slots that are not facts of the exception (objects, caches, the chain itself).
+_NOT_FACTS = frozenset({"exc", "now", "plan", "paths", "values", "signals", "response", "children"})
+#: Eager facts: every public slot, so a fact added to ``LinkFacts`` is part of the key by itself.
+FACT_SLOTS: tuple[str, ...] = tuple(
+    sorted(s for s in LinkFacts.__slots__ if not s.startswith("_") and s not in _NOT_FACTS)
+)
+#: Lazily read facts: private slots ``_name`` behind a property ``name``.
+LAZY_SLOTS: tuple[str, ...] = tuple(sorted(s for s in LinkFacts.__slots__ if s.startswith("_")))
+#: ``(slot, property)`` of the lazy facts that can be read back, and the slots that cannot.
+_READABLE = tuple((s, s[1:]) for s in LAZY_SLOTS if isinstance(getattr(LinkFacts, s[1:], None), property))
+_UNREADABLE = tuple(s for s in LAZY_SLOTS if not isinstance(getattr(LinkFacts, s[1:], None), property))
+_facts_of = attrgetter(*FACT_SLOTS)
+_UNREAD = object()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict with nothing of the exception it was decided on but what the key and reads hold."""
+
+    verdict: Classification
+    """The verdict as decided; its ``retry_after``, ``signals`` and fingerprint are recomputed."""
+    position: int
+    """Index in the chain of the link that decided."""
+    head: str
+    """Fingerprint head (exception types and codes): the fingerprint source without the message."""
+    with_retry_after: bool
+    reads: tuple[tuple[int, str, Any], ...]
+    """``(link index, fact, value)`` of every lazy fact the decision read."""
+
+    def holds_for(self, links: Sequence[LinkFacts]) -> bool:
+        """Whether *links* have the values this decision read."""
+        return all(getattr(links[index], name) == value for index, name, value in self.reads)
+
+    def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
+        """The verdict for the exception behind *links* (same key, same reads)."""
+        cached = self.verdict
+        facts = links[self.position]
+        retry_after = None
+        if self.with_retry_after:
+            retry_after = facts.retry_after
+            if retry_after is None and self.position:
+                retry_after = links[0].retry_after
+        return Classification(
+            cached.category,
+            cached.action,
+            cached.confidence,
+            cached.rule,
+            cached.reason,
+            retry_after,
+            cached.exception_type,
+            facts.as_dict(),
+            cached.backoff,
+            cached.max_retries,
+            f"{self.head}: {facts.message}",
+        )
+
+
+def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:
+    """The eager facts of the chain, its shape and *scope*; raises ``TypeError`` if unhashable."""
+    if len(links) == 1 and not links[0].children:  # the common case: a lone exception
+        top = links[0]
+        key: Hashable = (scope, ((type(top.exc), _facts_of(top), ()),))
+    else:
+        index = {id(facts.exc): position for position, facts in enumerate(links)}
+        key = (
+            scope,
+            tuple(
+                (
+                    type(facts.exc),
+                    _facts_of(facts),
+                    tuple((index.get(id(child), -1), kind) for child, kind in facts.children),
+                )
+                for facts in links
+            ),
+        )
+    hash(key)
+    return key
+
+
+def lazy_reads(links: Sequence[LinkFacts]) -> tuple[tuple[int, str, Any], ...] | None:
+    """The lazy facts read so far (``None`` when one cannot be read back through its property)."""
+    reads = []
+    for position, facts in enumerate(links):
+        for slot, name in _READABLE:
+            value = getattr(facts, slot, _UNREAD)
+            if value is not _UNREAD and type(value) is not object:  # read (not the _MISSING sentinel)
+                reads.append((position, name, value))
+        for slot in _UNREADABLE:
+            value = getattr(facts, slot, _UNREAD)
+            if value is not _UNREAD and type(value) is not object:
+                return None
+    return tuple(reads)
+
+
+def decision_of(
+    verdict: Classification,
+    links: Sequence[LinkFacts],
+    facts: LinkFacts,
+    reads: tuple[tuple[int, str, Any], ...],
+    *,
+    with_retry_after: bool,
+) -> Decision | None:
+    """The cacheable form of *verdict*, decided on *facts* of *links* (``None``: not cacheable)."""
+    position = next((i for i, link in enumerate(links) if link is facts), None)
+    head, sep, _ = verdict.fingerprint_source.rpartition(": " + facts.message)
+    if position is None or not sep or _:
+        return None
+    return Decision(verdict, position, head, with_retry_after, reads)
+
+
+class VerdictCache:
+    """
+    Bounded map of chain keys to :class:`Decision` (oldest key evicted first). A key keeps up to
+    :data:`MAX_VARIANTS` decisions that read different lazy values (e.g. two messages of one class
+    that message rules tell apart), most recent first.
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[Hashable, list[Decision]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
+        """The decision cached for *key* that holds for *links*, if any."""
+        for decision in self._entries.get(key, ()):
+            if decision.holds_for(links):
+                self.hits += 1
+                return decision
+        self.misses += 1
+        return None
+
+    def put(self, key: Hashable, decision: Decision) -> None:
+        """Cache *decision* under *key*, evicting the oldest key when full."""
+        entries = self._entries
+        variants = entries.get(key)
+        if variants is None:
+            if len(entries) >= self.max_entries:
+                with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
+                    del entries[next(iter(entries))]
+            entries[key] = [decision]
+        else:
+            entries[key] = [decision, *variants[: MAX_VARIANTS - 1]]
+
+    def clear(self) -> None:
+        """Forget every entry (the rules changed)."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
