@@ -89,3 +89,19 @@ def test_each_family_is_mostly_right(family: str, live_corpus: tuple[list[Case],
     mine = [case for case in cases if case.family == family]
     misses = _misses(mine)
     assert len(misses) <= max(1, len(mine) // 10), "\n".join(misses)
+
+
+def test_the_verdict_cache_never_changes_a_verdict_on_the_corpus(
+    live_corpus: tuple[list[Case], dict[str, str]],
+) -> None:
+    cases, _ = live_corpus
+    cached, uncached = Classifier(), Classifier(cache_size=0)
+    for _ in range(2):  # the second pass is served by the cache where it can be
+        for case in cases:
+            got, want = cached.classify(case.exc), uncached.classify(case.exc)
+            assert (got.category, got.rule, got.reason, got.fingerprint) == (
+                want.category,
+                want.rule,
+                want.reason,
+                want.fingerprint,
+            ), case.id
