@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.classification.defaults import classify as _classify_function
 from airflow_errorguard.classification.defaults import set_default_classifier_factory
-from airflow_errorguard.settings import airflow_default_classifier
+from airflow_errorguard.configured import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
 if TYPE_CHECKING:
     from airflow_errorguard.alerts.callback import ErrorGuardCallback
     from airflow_errorguard.alerts.config import AlertConfig
+    from airflow_errorguard.backoff import Backoff
     from airflow_errorguard.breaker.config import Circuit
     from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback, circuit_guard
     from airflow_errorguard.classification.classifier import Classifier
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
     from airflow_errorguard.operators.replay import QuarantineReplayOperator
-    from airflow_errorguard.retry.backoff import Backoff
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
     from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
@@ -43,7 +43,7 @@ _EXPORTS = {
     "ErrorCategory": "airflow_errorguard.classification.model",
     "Classifier": "airflow_errorguard.classification.classifier",
     "Rule": "airflow_errorguard.classification.rules",
-    "Backoff": "airflow_errorguard.retry.backoff",
+    "Backoff": "airflow_errorguard.backoff",
     "Attempt": "airflow_errorguard.retry.runner",
     "InProcessRetrier": "airflow_errorguard.retry.runner",
     "run_with_retry": "airflow_errorguard.retry.runner",

@@ -1,26 +1,28 @@
 """
 The ``[errorguard]`` configuration section, read through the task SDK's config parser.
 
-Every option is read with an explicit fallback (the worker-side parser may not load provider
+Read once per process (:func:`load_settings`; :func:`reload_settings` after a change). Every
+option is read with an explicit fallback (the worker-side parser may not load provider
 defaults) and validated, so a malformed value fails at DAG parse time with a message naming the
 option.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import timedelta
 from typing import Any
 
-from airflow_errorguard.classification.classifier import Classifier
-from airflow_errorguard.classification.plugins import load_plugins
-from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.rules_file import load_rules_file
+from airflow_errorguard.backoff import JITTERS
+from airflow_errorguard.breaker.modes import ON_STORAGE_FAILURE, storage_failure_mode
+from airflow_errorguard.config_options import OPTIONS, SECTION, Option
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import JITTERS
 
-SECTION = "errorguard"
+#: What an incident can be grouped by (``alert_group_by``).
+GROUP_KEYS = ("dag", "task", "fingerprint", "circuit")
+#: Longest ``alert_group_wait``: the callback waits in the worker, so keep the slot short.
+MAX_GROUP_WAIT = timedelta(minutes=5)
 #: Bounds of ``max_payload_bytes`` (the upper one fits MySQL's MEDIUMTEXT).
 MIN_PAYLOAD_BYTES = 1024
 MAX_PAYLOAD_BYTES = 16_000_000
@@ -40,7 +42,7 @@ class ErrorGuardSettings:
     redact_fields: tuple[str, ...] = ()
     hash_fields: tuple[str, ...] = ()
     hash_key: str = field(default="", repr=False)
-    circuit_storage_failure: str = "open"
+    circuit_storage_failure: str = "allow"
     circuit_failure_rate: float = 0.5
     circuit_window: float = 20
     circuit_window_type: str = "count"
@@ -78,9 +80,9 @@ class ErrorGuardSettings:
                 f"[{SECTION}] max_payload_bytes must be between {MIN_PAYLOAD_BYTES} and "
                 f"{MAX_PAYLOAD_BYTES}, got {self.max_payload_bytes}"
             )
-        if self.circuit_storage_failure not in ("open", "closed"):
+        if self.circuit_storage_failure not in ON_STORAGE_FAILURE:
             raise ErrorGuardConfigError(
-                f"[{SECTION}] circuit_storage_failure: expected open or closed, "
+                f"[{SECTION}] circuit_storage_failure: expected {' or '.join(ON_STORAGE_FAILURE)}, "
                 f"got {self.circuit_storage_failure!r}"
             )
         from airflow_errorguard.breaker.defaults import circuit_defaults
@@ -94,8 +96,6 @@ class ErrorGuardSettings:
 
 
 def _check_alert_options(settings: ErrorGuardSettings) -> None:
-    from airflow_errorguard.alerts.config import GROUP_KEYS, MAX_GROUP_WAIT
-
     bad = [key for key in settings.alert_group_by if key not in GROUP_KEYS]
     if not settings.alert_group_by or bad:
         raise ErrorGuardConfigError(
@@ -128,6 +128,10 @@ def _read(option: str, kind: type, default: Any) -> Any:
     raw = _conf().get(SECTION, option, fallback=None)
     if raw is None or (isinstance(raw, str) and not raw.strip() and kind is not str):
         return default
+    return _parse(option, kind, raw)
+
+
+def _parse(option: str, kind: type, raw: Any) -> Any:
     text = str(raw).strip()
     try:
         if kind is bool:
@@ -143,47 +147,63 @@ def _read(option: str, kind: type, default: Any) -> Any:
         ) from None
 
 
+_cached: ErrorGuardSettings | None = None
+
+
 def load_settings() -> ErrorGuardSettings:
-    """Read and validate ``[errorguard]`` from Airflow's configuration."""
-    defaults = ErrorGuardSettings()
-    return ErrorGuardSettings(
-        rules_file=_read("rules_file", str, defaults.rules_file),
-        load_plugin_classifiers=_read("load_plugin_classifiers", bool, defaults.load_plugin_classifiers),
-        base_delay=_read("base_delay", float, defaults.base_delay),
-        max_delay=_read("max_delay", float, defaults.max_delay),
-        jitter=_read("jitter", str, defaults.jitter).strip().lower(),
-        system_max_retries=_read("system_max_retries", int, defaults.system_max_retries),
-        max_payload_bytes=_read("max_payload_bytes", int, defaults.max_payload_bytes),
-        redact_fields=_names(_read("redact_fields", str, "")),
-        hash_fields=_names(_read("hash_fields", str, "")),
-        hash_key=_read("hash_key", str, defaults.hash_key),
-        listener_enabled=_read("listener_enabled", bool, defaults.listener_enabled),
-        alert_group_by=_names(_read("alert_group_by", str, ",".join(defaults.alert_group_by))),
-        alert_repeat_interval=_read("alert_repeat_interval", float, defaults.alert_repeat_interval),
-        alert_group_wait=_read("alert_group_wait", float, defaults.alert_group_wait),
-        alert_resolve_notice=_read("alert_resolve_notice", bool, defaults.alert_resolve_notice),
-        learning_enabled=_read("learning_enabled", bool, defaults.learning_enabled),
-        learning_min_samples=_read("learning_min_samples", int, defaults.learning_min_samples),
-        learning_window_hours=_read("learning_window_hours", float, defaults.learning_window_hours),
-        circuit_storage_failure=_read("circuit_storage_failure", str, defaults.circuit_storage_failure)
-        .strip()
-        .lower(),
-        circuit_failure_rate=_read("circuit_failure_rate", float, defaults.circuit_failure_rate),
-        circuit_window=_read("circuit_window", float, defaults.circuit_window),
-        circuit_window_type=_read("circuit_window_type", str, defaults.circuit_window_type).strip().lower(),
-        circuit_minimum_calls=_read("circuit_minimum_calls", int, defaults.circuit_minimum_calls),
-        circuit_consecutive_failures=_read(
-            "circuit_consecutive_failures", int, defaults.circuit_consecutive_failures
-        ),
-        circuit_open_duration=_read("circuit_open_duration", float, defaults.circuit_open_duration),
-        circuit_open_duration_growth=_read(
-            "circuit_open_duration_growth", float, defaults.circuit_open_duration_growth
-        ),
-        circuit_max_open_duration=_read(
-            "circuit_max_open_duration", float, defaults.circuit_max_open_duration
-        ),
-        circuit_half_open_probes=_read("circuit_half_open_probes", int, defaults.circuit_half_open_probes),
-    )
+    """
+    The validated ``[errorguard]`` section, read once per process (the per-failure paths call
+    this: the public ``classify()``, circuit look-ups, the listener, the callback).
+    :func:`reload_settings` reads it again.
+    """
+    settings = _cached
+    if settings is None:
+        settings = reload_settings()
+    return settings
+
+
+def invalidate_settings() -> None:
+    """Forget the cached settings: the next :func:`load_settings` reads them again."""
+    global _cached  # noqa: PLW0603 - the one per-process cache
+    _cached = None
+
+
+def reload_settings() -> ErrorGuardSettings:
+    """Read and validate ``[errorguard]`` again and cache the result (after a configuration change)."""
+    global _cached  # noqa: PLW0603 - the one per-process cache
+    invalidate_settings()
+    settings = read_settings()
+    _cached = settings
+    return settings
+
+
+_KINDS: dict[str, type] = {"string": str, "boolean": bool, "integer": int, "float": float}
+
+
+def _typed_default(option: Option) -> Any:
+    """The declared default as the settings hold it."""
+    kind = _KINDS[option.type]
+    value: Any = option.default if kind is str else _parse(option.name, kind, option.default)
+    normalise = _NORMALISE.get(option.name)
+    return normalise(value) if normalise is not None else value
+
+
+def read_settings() -> ErrorGuardSettings:
+    """Read and validate ``[errorguard]`` from Airflow's configuration (no cache)."""
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        kind = _KINDS[option.type]
+        value = _read(option.name, kind, option.default if kind is str else _typed_default(option))
+        normalise = _NORMALISE.get(option.name)
+        values[option.name] = normalise(value) if normalise is not None and isinstance(value, str) else value
+    return ErrorGuardSettings(**values)
+
+
+def _storage_failure(value: str) -> str:
+    try:
+        return storage_failure_mode(value, f"[{SECTION}] circuit_storage_failure")
+    except ValueError as err:
+        raise ErrorGuardConfigError(str(err)) from None
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -192,42 +212,12 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-@lru_cache(maxsize=8)
-def _classifier_for(rules_file: str, mtime: float, with_plugins: bool, extra: tuple[Rule, ...]) -> Classifier:
-    rules: list[Rule] = list(extra)
-    if rules_file:
-        rules.extend(load_rules_file(rules_file))
-    plugin_rules, plugin_classifiers = load_plugins() if with_plugins else ((), ())
-    return Classifier(rules=[*rules, *plugin_rules], plugins=plugin_classifiers)
-
-
-def build_classifier(
-    rules: tuple[Rule, ...] = (), rules_file: str | None = None, settings: ErrorGuardSettings | None = None
-) -> Classifier:
-    """
-    A classifier with *rules* first, then the rules file (``rules_file`` or the configured one),
-    then plugin rules and classifiers. Cached per rules file modification time.
-
-    :raises ErrorGuardConfigError: the rules file is missing or invalid.
-    """
-    settings = settings or load_settings()
-    path = settings.rules_file if rules_file is None else rules_file
-    mtime = 0.0
-    if path:
-        try:
-            mtime = os.stat(path).st_mtime
-        except OSError as err:
-            raise ErrorGuardConfigError(f"rules file {path}: cannot be read: {err}") from err
-    return _classifier_for(path, mtime, settings.load_plugin_classifiers, tuple(rules))
-
-
-def airflow_default_classifier() -> Classifier:
-    """
-    Factory for :func:`~airflow_errorguard.classification.defaults.set_default_classifier_factory`:
-    the configured rules file and plugins; built-ins only where Airflow is not installed.
-    """
-    try:
-        import airflow.sdk.configuration  # noqa: F401
-    except ImportError:
-        return _classifier_for("", 0.0, True, ())
-    return build_classifier()
+#: How an option's text becomes its value, beyond its declared type.
+_NORMALISE: dict[str, Callable[[Any], Any]] = {
+    "jitter": lambda text: text.strip().lower(),
+    "circuit_window_type": lambda text: text.strip().lower(),
+    "circuit_storage_failure": _storage_failure,
+    "redact_fields": _names,
+    "hash_fields": _names,
+    "alert_group_by": _names,
+}

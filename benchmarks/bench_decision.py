@@ -129,6 +129,20 @@ def main() -> None:
         f"warm p50 {w50 / t50:.2f}x (target <= 1.5x)"
     )
     print(f"verdict cache: {policy.classifier.cache.hits} hits, {policy.classifier.cache.misses} misses")
+    _public_classify(corpus)
+
+
+def _public_classify(corpus: list[BaseException]) -> None:
+    """The public ``classify(exc)`` (configured default classifier) against a prebuilt one."""
+    from airflow_errorguard import classify
+    from airflow_errorguard.configured import build_classifier
+
+    prebuilt = build_classifier()
+    p50, _ = _percentiles(_measure(classify, corpus))
+    b50, _ = _percentiles(_measure(prebuilt.classify, corpus))
+    print(f"{'public classify(exc)':44} {p50:9.2f}")
+    print(f"{'prebuilt Classifier.classify(exc)':44} {b50:9.2f}")
+    print(f"ratio public/prebuilt classify: p50 {p50 / b50:.2f}x (target <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from airflow_errorguard.storage.message_search import create_message_search_inde
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.payload import PayloadPolicy, encode_payload
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 from airflow_errorguard.storage.tables import quarantine_table
 
 BATCH = int(os.environ.get("ERRORGUARD_BENCH_BATCH", "100000"))

@@ -101,3 +101,32 @@ def airflow_backend(request: pytest.FixtureRequest) -> AirflowEnv:
     fixture = "airflow_db" if request.param == "sqlite" else "airflow_db_postgres"
     env: AirflowEnv = request.getfixturevalue(fixture)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _errorguard_settings_follow_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """
+    ``[errorguard]`` is read once per process (``load_settings``); a test that changes it through
+    ``AIRFLOW__ERRORGUARD__*`` stands for a restarted process, so the cache is dropped whenever a
+    test sets or removes such a variable through ``monkeypatch`` (and after every test).
+    """
+    from airflow_errorguard import settings
+
+    prefix = "AIRFLOW__ERRORGUARD__"
+    setenv, delenv = monkeypatch.setenv, monkeypatch.delenv
+
+    def set_and_forget(name: str, value: str, prepend: str | None = None) -> None:
+        setenv(name, value, prepend)
+        if name.startswith(prefix):
+            settings.invalidate_settings()
+
+    def del_and_forget(name: str, raising: bool = True) -> None:
+        delenv(name, raising)
+        if name.startswith(prefix):
+            settings.invalidate_settings()
+
+    monkeypatch.setattr(monkeypatch, "setenv", set_and_forget)
+    monkeypatch.setattr(monkeypatch, "delenv", del_and_forget)
+    settings.invalidate_settings()
+    yield
+    settings.invalidate_settings()

@@ -29,13 +29,16 @@ from airflow_errorguard.alerts.resolve import resolve_on_success
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.task_scope import classify_for_task
+from airflow_errorguard.configured import build_classifier
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.learning import LearnedDecision, learned_decision
-from airflow_errorguard.settings import build_classifier, load_settings
+from airflow_errorguard.settings import load_settings
 from airflow_errorguard.storage import stats
 from airflow_errorguard.storage.database import Clock, utcnow
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.incidents import Claim, Observation
+from airflow_errorguard.task_context import task_ref
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ class ErrorGuardCallback:
         self,
         *,
         notifiers: Iterable[Notifier] = (),
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         config: AlertConfig | None = None,
         circuit: str | None = None,
         rules: Sequence[Any] = (),
@@ -89,15 +92,7 @@ class ErrorGuardCallback:
             if not callable(notifier):
                 raise ErrorGuardConfigError(f"ErrorGuardCallback: notifier {notifier!r} is not callable")
         self.errorguard_conn_id = errorguard_conn_id
-        self.config = config or AlertConfig(
-            group_by=settings.alert_group_by,
-            repeat_interval=timedelta(seconds=settings.alert_repeat_interval),
-            group_wait=timedelta(seconds=settings.alert_group_wait),
-            resolve_notice=settings.alert_resolve_notice,
-            learning=settings.learning_enabled,
-            learning_min_samples=settings.learning_min_samples,
-            learning_window=timedelta(hours=settings.learning_window_hours),
-        )
+        self.config = config or AlertConfig.from_settings(settings)
         self.system_max_retries = settings.system_max_retries
         self.circuit = circuit
         self.classifier = classifier or build_classifier(tuple(rules), None, settings)
@@ -150,12 +145,11 @@ class ErrorGuardCallback:
             log.warning("errorguard: alert callback failed (task unaffected): %r", err, exc_info=True)
 
     def _failure(self, context: Mapping[str, Any], *, final: bool) -> Alert | None:
-        ti = context["ti"]
-        identity = TaskIdentity.from_ti(ti)
-        max_tries = getattr(ti, "max_tries", None)
+        identity = TaskIdentity.from_context(context)
+        max_tries = task_ref(context).max_tries
         error = context.get("exception")
         verdict = classify_for_task(
-            ti,
+            context.get("ti"),
             error if isinstance(error, BaseException) else Exception(str(error)),
             context,
             lambda: self.classifier,

@@ -8,10 +8,11 @@ one lookup by the circuit's unique name, no lock.
 from __future__ import annotations
 
 from airflow_errorguard.alerts.content import CircuitInfo
+from airflow_errorguard.breaker.state import REJECTING
 from airflow_errorguard.storage.database import Transactional
 
 #: States in which a circuit rejects calls: failures behind it are folded into its incident.
-OPEN_STATES = frozenset({"open", "forced_open", "half_open"})
+OPEN_STATES = REJECTING
 
 
 def circuit_info(tx: Transactional, name: str) -> CircuitInfo | None:

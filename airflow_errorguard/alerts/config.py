@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.learning import LearningConfig
+from airflow_errorguard.settings import GROUP_KEYS, MAX_GROUP_WAIT, ErrorGuardSettings
 
-#: What an incident can be grouped by.
-GROUP_KEYS = ("dag", "task", "fingerprint", "circuit")
-#: Longest ``group_wait``: the callback waits in the worker, so keep the slot short.
-MAX_GROUP_WAIT = timedelta(minutes=5)
 #: Incident keys longer than this are hashed (the column holds 200 characters).
 _KEY_LIMIT = 200
 
@@ -65,11 +63,25 @@ class AlertConfig:
             raise ErrorGuardConfigError(
                 f"alerts: group_wait must be at most {MAX_GROUP_WAIT}, got {self.group_wait}"
             )
-        if not 1 <= self.learning_min_samples <= self.learning_max_samples <= 10_000:
-            raise ErrorGuardConfigError(
-                "alerts: need 1 <= learning_min_samples <= learning_max_samples <= 10000, got "
-                f"{self.learning_min_samples} and {self.learning_max_samples}"
-            )
+        LearningConfig(
+            enabled=self.learning,
+            min_samples=self.learning_min_samples,
+            window=self.learning_window,
+            max_samples=self.learning_max_samples,
+        )  # validates
+
+    @classmethod
+    def from_settings(cls, settings: ErrorGuardSettings) -> AlertConfig:
+        """The configuration of ``[errorguard]`` (the one place it is built from settings)."""
+        return cls(
+            group_by=settings.alert_group_by,
+            repeat_interval=timedelta(seconds=settings.alert_repeat_interval),
+            group_wait=timedelta(seconds=settings.alert_group_wait),
+            resolve_notice=settings.alert_resolve_notice,
+            learning=settings.learning_enabled,
+            learning_min_samples=settings.learning_min_samples,
+            learning_window=timedelta(hours=settings.learning_window_hours),
+        )
 
     def incident_key(
         self,

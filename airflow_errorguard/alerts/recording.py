@@ -4,31 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from airflow_errorguard import metrics
 from airflow_errorguard.classification.model import Classification
-from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.events import ErrorEvent
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.tables.error_event import error_event_table as e
-
-
-def try_recorded(tx: Transactional, identity: TaskIdentity) -> bool:
-    """Whether an event of this very try exists (one indexed lookup on dag, task, time)."""
-    stmt = (
-        select(e.c.id)
-        .where(
-            e.c.dag_id == identity.dag_id,
-            e.c.task_id == identity.task_id,
-            e.c.run_id == identity.run_id,
-            e.c.map_index == identity.map_index,
-            e.c.try_number == identity.try_number,
-        )
-        .limit(1)
-    )
-    with tx.transaction("checking whether a try is recorded", write=False) as conn:
-        return conn.execute(stmt).first() is not None
 
 
 def record_failure(
@@ -47,7 +26,7 @@ def record_failure(
     ``failed`` (what learning reads). Returns whether an event was appended.
     """
     appended = False
-    if not try_recorded(hook.database, identity):
+    if not hook.events.try_recorded(identity):
         hook.events.append(
             ErrorEvent.from_classification(
                 identity,

@@ -1,4 +1,4 @@
-"""A plain-text summary of incidents: what was alerted and what was suppressed (``make demo``, CLI)."""
+"""A plain-text summary of incidents: what was alerted and what was suppressed (the demo report)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,3 @@ def incident_report(tx: Transactional, *, dag_id: str | None = None, limit: int 
     suppressed = sum(i.suppressed_count for i in rows)
     lines.append(f"total: {len(rows)} incident(s), {sent} alert(s) sent, {suppressed} suppressed")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m airflow_errorguard.alerts.report [DAG_ID]``: print the incidents (``make demo``)."""
-    import sys
-
-    from airflow_errorguard.hooks.errorguard import ErrorGuardHook
-
-    args = sys.argv[1:] if argv is None else argv
-    print(incident_report(ErrorGuardHook().database, dag_id=args[0] if args else None))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,6 +9,7 @@ from airflow_errorguard import metrics
 from airflow_errorguard.alerts.content import Alert, ti_url
 from airflow_errorguard.alerts.dispatch import Notifier, dispatch
 from airflow_errorguard.storage.identity import TaskIdentity
+from airflow_errorguard.task_context import task_ref
 
 
 def resolve_on_success(
@@ -26,8 +27,8 @@ def resolve_on_success(
     circuit closes, not on one success. The resolve notice goes out once (the caller that resolved
     it) and only for incidents that notified. Returns the notices sent.
     """
-    ti = context["ti"]
-    identity = TaskIdentity.from_ti(ti)
+    ref = task_ref(context)
+    identity = TaskIdentity.from_context(context)
     hook.events.set_outcome(identity, "success")
     sent = []
     for incident in hook.incidents.open_for_task(identity.dag_id, identity.task_id):
@@ -44,7 +45,7 @@ def resolve_on_success(
             run_id=identity.run_id,
             map_index=identity.map_index,
             try_number=identity.try_number,
-            max_tries=getattr(ti, "max_tries", None),
+            max_tries=ref.max_tries,
             category=resolved.error_category,
             reason=resolved.reason or "",
             why_alert="the task succeeded",

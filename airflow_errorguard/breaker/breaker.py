@@ -3,8 +3,8 @@
 
 ``before_call()`` raises :class:`~airflow_errorguard.exceptions.CircuitOpenError` while the circuit
 is open; ``record_success()`` / ``record_failure()`` feed the shared state. When the storage
-itself fails, ``on_storage_failure`` decides: ``"open"`` (fail-open) lets calls through,
-``"closed"`` (fail-closed) rejects them; both are logged loudly and outcomes are dropped, so a
+itself fails, ``on_storage_failure`` decides: ``"allow"`` (fail-open) lets calls through,
+``"reject"`` (fail-closed) rejects them; both are logged loudly and outcomes are dropped, so a
 storage outage never masks the task's own error.
 """
 
@@ -18,13 +18,13 @@ from typing import TypeVar
 from airflow_errorguard.breaker import machine
 from airflow_errorguard.breaker.config import Circuit
 from airflow_errorguard.breaker.listener import CircuitListener, notify_rejected, notify_transitions
+from airflow_errorguard.breaker.modes import storage_failure_mode
 from airflow_errorguard.breaker.state import Admission, CallContext, CircuitSnapshot, CircuitState, Transition
 from airflow_errorguard.breaker.storage import CircuitStorage, ManualAction
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardStorageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-STORAGE_FAILURE_MODES = ("open", "closed")
 STORAGE_UNAVAILABLE = "storage_unavailable"
 
 
@@ -40,8 +40,8 @@ class CircuitBreaker:
     :param storage: Where its state is shared (SQL for every worker, memory for one process).
     :param clock: Returns the current aware UTC time.
     :param listeners: Called on transitions and rejections (besides the registered global ones).
-    :param on_storage_failure: ``"open"`` lets calls through when the storage fails, ``"closed"``
-        rejects them (retrying after ``open_duration``).
+    :param on_storage_failure: ``"allow"`` lets calls through when the storage fails, ``"reject"``
+        rejects them (retrying after ``open_duration``); see :mod:`~airflow_errorguard.breaker.modes`.
     :param context: Who is calling (task identity), recorded with transitions.
     """
 
@@ -52,14 +52,10 @@ class CircuitBreaker:
         *,
         clock: Callable[[], datetime] = _utcnow,
         listeners: Iterable[CircuitListener] = (),
-        on_storage_failure: str = "open",
+        on_storage_failure: str = "allow",
         context: CallContext | None = None,
     ) -> None:
-        if on_storage_failure not in STORAGE_FAILURE_MODES:
-            raise ValueError(
-                f"on_storage_failure: expected one of {', '.join(STORAGE_FAILURE_MODES)}, "
-                f"got {on_storage_failure!r}"
-            )
+        on_storage_failure = storage_failure_mode(on_storage_failure)
         self.config = config
         self.storage = storage
         self.clock = clock
@@ -76,10 +72,10 @@ class CircuitBreaker:
 
     def _storage_failed(self, err: ErrorGuardStorageError, doing: str) -> Admission:
         now = self.clock()
-        if self.on_storage_failure == "open":
+        if self.on_storage_failure == "allow":
             log.error(
                 "errorguard circuit %r: storage failed while %s (%s); FAIL-OPEN: letting the call "
-                "through ([errorguard] circuit_storage_failure = open)",
+                "through ([errorguard] circuit_storage_failure = allow)",
                 self.name,
                 doing,
                 err,
@@ -88,7 +84,7 @@ class CircuitBreaker:
         retry_at = now + timedelta(seconds=self.config.open_seconds(1))
         log.error(
             "errorguard circuit %r: storage failed while %s (%s); FAIL-CLOSED: rejecting the call "
-            "until %s ([errorguard] circuit_storage_failure = closed)",
+            "until %s ([errorguard] circuit_storage_failure = reject)",
             self.name,
             doing,
             err,

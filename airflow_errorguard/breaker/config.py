@@ -170,6 +170,13 @@ class Circuit:
         """Whether a failure of *category* counts against the circuit (``None``: always)."""
         return category is None or str(category).lower() in self.counted_categories
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Circuit:
+        """Rebuild a circuit from :meth:`to_dict` output (validated again)."""
+        values = dict(data)
+        values["counted_categories"] = tuple(values.get("counted_categories") or ())
+        return cls(**values)
+
     def with_overrides(self, **overrides: Any) -> Circuit:
         """A copy with *overrides* applied (validated again)."""
         return replace(self, **overrides)

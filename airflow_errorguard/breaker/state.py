@@ -28,6 +28,8 @@ class CircuitState(str, Enum):
         return self.value
 
 
+#: States in which a circuit rejects calls (failures behind it belong to the circuit's incident).
+REJECTING = frozenset({CircuitState.OPEN, CircuitState.FORCED_OPEN, CircuitState.HALF_OPEN})
 #: States in which a call is let through without asking anything else.
 PASSING = frozenset({CircuitState.CLOSED, CircuitState.DISABLED, CircuitState.METRICS_ONLY})
 

@@ -18,15 +18,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from airflow_errorguard.breaker.breaker import CircuitBreaker
+from airflow_errorguard.breaker.breaker import STORAGE_UNAVAILABLE, CircuitBreaker
 from airflow_errorguard.breaker.config import Circuit
+from airflow_errorguard.breaker.modes import on_open_mode
 from airflow_errorguard.circuits import probes
 from airflow_errorguard.circuits.registry import get_circuit_breaker, validate_circuit_argument
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-ON_OPEN = ("raise", "reschedule")
 #: Airflow control-flow exceptions: not failures of the dependency.
 _CONTROL_FLOW = frozenset(
     {"AirflowSkipException", "AirflowRescheduleException", "TaskDeferred", "DownstreamTasksSkipped"}
@@ -97,7 +98,8 @@ class circuit_guard:
 
     :param circuit: A circuit name or :class:`Circuit`.
     :param errorguard_conn_id: Connection to errorguard's tables.
-    :param on_open: ``"raise"`` or ``"reschedule"``.
+    :param on_open: ``"fail"`` (raise :class:`CircuitOpenError`) or ``"reschedule"``
+        (:data:`~airflow_errorguard.breaker.modes.ON_OPEN`; ``"raise"`` is a deprecated ``"fail"``).
     :param context: The task context (default: the current one, when inside a task).
     """
 
@@ -105,12 +107,14 @@ class circuit_guard:
         self,
         circuit: Circuit | str,
         *,
-        errorguard_conn_id: str = "errorguard_default",
-        on_open: str = "raise",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
+        on_open: str = "fail",
         context: Mapping[str, Any] | None = None,
     ) -> None:
-        if on_open not in ON_OPEN:
-            raise ErrorGuardConfigError(f"circuit_guard: on_open must be one of {ON_OPEN}, got {on_open!r}")
+        try:
+            on_open = on_open_mode(on_open, "circuit_guard: on_open")
+        except ValueError as err:
+            raise ErrorGuardConfigError(str(err)) from None
         self.circuit = validate_circuit_argument(circuit, "circuit_guard")
         self.conn_id = errorguard_conn_id
         self.on_open = on_open
@@ -165,7 +169,7 @@ class CircuitOutcomeCallback:
     Use it as ``on_retry_callback`` too so every failed try counts.
     """
 
-    def __init__(self, circuit: Circuit | str, *, errorguard_conn_id: str = "errorguard_default") -> None:
+    def __init__(self, circuit: Circuit | str, *, errorguard_conn_id: str = DEFAULT_CONN_ID) -> None:
         self.circuit = validate_circuit_argument(circuit, "CircuitOutcomeCallback")
         self.conn_id = errorguard_conn_id
 
@@ -220,13 +224,13 @@ class RunCircuitCheck:
         if admission.allowed:
             return
         self.rejected = True
-        state = "storage_unavailable" if admission.storage_unavailable else admission.state.value
+        state = STORAGE_UNAVAILABLE if admission.storage_unavailable else admission.state.value
         error = CircuitOpenError(breaker.name, state, admission.next_probe_at)
         fallback = breaker.clock() + timedelta(seconds=breaker.config.open_seconds(1))
-        reject(error, "reschedule" if self.on_open == "reschedule" else "raise", fallback)
+        reject(error, self.on_open, fallback)
 
-    def record(self, exc: BaseException | None) -> None:
-        """Record the run's outcome (nothing when the circuit stopped it)."""
+    def on_finish(self, exc: BaseException | None) -> None:
+        """The run's ``on_finish``: record its outcome (nothing when the circuit stopped it)."""
         if self.probe:
             probes.release(self.breaker)
         if self.rejected or not self.admitted:

@@ -46,6 +46,7 @@ from airflow_errorguard.classification.verdict_cache import (
     decision_of,
     lazy_reads,
 )
+from airflow_errorguard.task_context import task_ref
 
 log = logging.getLogger(__name__)
 
@@ -429,12 +430,5 @@ def _path(exc: BaseException) -> str:
 
 def _scope(context: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
     """``(dag_id, task_id)`` from an Airflow context (or a plain mapping), when known."""
-    if not context:
-        return None, None
-    try:
-        ti = context.get("ti") or context.get("task_instance")
-        dag_id = getattr(ti, "dag_id", None) or context.get("dag_id")
-        task_id = getattr(ti, "task_id", None) or context.get("task_id")
-    except Exception:
-        return None, None
-    return (dag_id if isinstance(dag_id, str) else None, task_id if isinstance(task_id, str) else None)
+    ref = task_ref(context)
+    return ref.dag_id, ref.task_id

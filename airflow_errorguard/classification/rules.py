@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.model import DEFAULT_ACTIONS, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
 
 #: Keys a rule accepts, in a rules file or as keyword arguments.
 RULE_FIELDS = (

@@ -14,8 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from airflow_errorguard.cli import exit_codes, ops_cmd, quarantine_cmd
+from airflow_errorguard.cli.connect import URL_ENV, open_storage
 from airflow_errorguard.cli.exit_codes import CliError
-from airflow_errorguard.cli.storage import URL_ENV, open_storage
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.version import __version__
 
 ACTOR_ENV = "ERRORGUARD_ACTOR"
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_argument_group("storage")
     where.add_argument(
-        "--conn-id", default="errorguard_default", help="Airflow connection (default errorguard_default)"
+        "--conn-id", default=DEFAULT_CONN_ID, help="Airflow connection (default errorguard_default)"
     )
     where.add_argument("--url", help=f"SQLAlchemy URL instead of a connection (or ${URL_ENV})")
     common.add_argument("--output", "-o", choices=("table", "json"), default="table", help="output format")

@@ -8,8 +8,9 @@ from typing import Any
 
 from airflow_errorguard.cli import output
 from airflow_errorguard.cli.exit_codes import NOT_FOUND, OK, USAGE, CliError
+from airflow_errorguard.manage import circuits as ops
+from airflow_errorguard.manage.filters import window_start
 from airflow_errorguard.storage import stats
-from airflow_errorguard.ui import ops
 
 CIRCUIT_COLUMNS = (
     "name",
@@ -71,7 +72,7 @@ def cmd_incidents_list(storage: Any, args: argparse.Namespace) -> int:
 def cmd_stats(storage: Any, args: argparse.Namespace) -> int:
     db = storage.database
     try:
-        since = ops.window_start(db.clock(), args.hours)
+        since = window_start(db.clock(), args.hours)
     except ValueError as err:
         raise CliError(str(err), USAGE) from err
     data = {

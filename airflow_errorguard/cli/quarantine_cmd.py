@@ -10,11 +10,11 @@ from typing import Any
 from airflow_errorguard.cli import output
 from airflow_errorguard.cli.confirm import confirm
 from airflow_errorguard.cli.exit_codes import NOT_FOUND, OK, PARTIAL, USAGE, CliError
+from airflow_errorguard.manage.export import csv_lines, jsonl_lines
+from airflow_errorguard.manage.filters import FilterError, QuarantineQuery
+from airflow_errorguard.manage.serialize import audit_dict, row_dict
 from airflow_errorguard.storage.quarantine_status import TransitionResult
-from airflow_errorguard.storage.records import QuarantineRow
-from airflow_errorguard.ui.export import csv_lines, jsonl_lines
-from airflow_errorguard.ui.filters import FilterError, QuarantineQuery
-from airflow_errorguard.ui.serialize import audit_dict, row_dict
+from airflow_errorguard.storage.quarantine_types import QuarantineRow
 
 LIST_COLUMNS = (
     "id",

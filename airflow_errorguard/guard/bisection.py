@@ -31,7 +31,7 @@ from airflow_errorguard.exceptions import ErrorGuardAlert
 from airflow_errorguard.guard.load_errors import describe_load_error
 from airflow_errorguard.guard.options import GuardOptions
 from airflow_errorguard.guard.store import TransactionalSink
-from airflow_errorguard.storage.records import REASON_LIMIT, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import REASON_LIMIT, QuarantineItem
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from airflow_errorguard.guard.passes import Pass, Replay
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,9 @@ class GuardedRun:
         secondary endpoint); when it fails too, the primary error stands.
     :param before_batch: Called before each batch is read (e.g. a circuit-breaker check that
         raises to stop the run); nothing of that batch has been consumed yet.
+    :param on_finish: Called once when the run ends: with ``None`` after a success, with the
+        exception otherwise (which then propagates unchanged; a failing ``on_finish`` is logged
+        and never masks it).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class GuardedRun:
         clock: Callable[[], float] = time.monotonic,
         before_batch: Callable[[], None] | None = None,
         on_retried: Callable[[int], object] | None = None,
+        on_finish: Callable[[BaseException | None], object] | None = None,
         fallback: Callable[[Any], Any] | None = None,
     ) -> None:
         self.process = process
@@ -103,11 +107,29 @@ class GuardedRun:
         self.clock = clock
         self.before_batch = before_batch
         self.on_retried = on_retried
+        self.on_finish = on_finish
         self.fallback = fallback
         self._waiting: ErrorGuardReschedule | None = None  # a record asked for a long wait
 
     def run(self, open_at: Source) -> dict[str, Any]:
         """Process the stream from the committed position on; return the summary."""
+        try:
+            summary = self._run(open_at)
+        except BaseException as exc:
+            self._finished(exc)
+            raise
+        self._finished(None)
+        return summary
+
+    def _finished(self, exc: BaseException | None) -> None:
+        if self.on_finish is None:
+            return
+        try:
+            self.on_finish(exc)
+        except Exception as err:  # the run's own outcome wins
+            log.warning("errorguard: on_finish failed: %r", err)
+
+    def _run(self, open_at: Source) -> dict[str, Any]:
         progress = self.store.load()
         run = Pass(
             tally=Tally.from_state(progress.state),

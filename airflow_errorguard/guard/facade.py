@@ -21,12 +21,12 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_errorguard.guard.store import SqlGuardStore
-from airflow_errorguard.retry.backoff import Backoff
+from airflow_errorguard.backoff import Backoff
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.retry.runner import InProcessRetrier
 from airflow_errorguard.storage.checkpoints import Checkpoint, CheckpointKey, CheckpointRepository
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 if TYPE_CHECKING:
     from airflow_errorguard.classification.classifier import Classifier
@@ -101,7 +101,7 @@ class ErrorGuard:
 
     @classmethod
     def for_context(
-        cls, context: Mapping[str, Any], *, errorguard_conn_id: str = "errorguard_default", **kwargs: Any
+        cls, context: Mapping[str, Any], *, errorguard_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any
     ) -> ErrorGuard:
         """
         The guard of the running task instance (``context`` is the task's context); it classifies
@@ -130,10 +130,6 @@ class ErrorGuard:
     def run_with_retry(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)``, transient failures retried in-process."""
         return self.retrier.call(fn, *args, **kwargs)
-
-    def store(self, checkpoint: CheckpointKey | None) -> SqlGuardStore:
-        """A :class:`SqlGuardStore` of this task instance (what guarded processing commits to)."""
-        return SqlGuardStore(self.hook.database, self.identity, checkpoint, self.hook.payload_policy)
 
 
 def _default_classifier() -> Classifier:

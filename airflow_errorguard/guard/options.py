@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
 
 #: Outputs kept (and returned through XCom) when no sink is given; more fails the task.
 MAX_RETURNED_OUTPUTS = 10_000

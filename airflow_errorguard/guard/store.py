@@ -9,13 +9,14 @@ in-memory equivalent (tests, dry runs).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.storage.checkpoints import CheckpointKey
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 if TYPE_CHECKING:
     from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter
@@ -143,6 +144,28 @@ class SqlGuardStore(GuardStore):
         self.policy = policy
         self._version = 0
         self._writer: PinnedCheckpointWriter | None = None
+
+    @classmethod
+    def for_task(
+        cls,
+        context: Mapping[str, Any],
+        conn_id: str = DEFAULT_CONN_ID,
+        checkpoint: str | None = "default",
+    ) -> SqlGuardStore:
+        """
+        The store of the running task instance, through connection *conn_id*.
+
+        :param context: The task's context.
+        :param conn_id: Connection to errorguard's tables.
+        :param checkpoint: Checkpoint name (scoped to the task instance and run); ``None`` keeps
+            no checkpoint (no resume).
+        """
+        from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+
+        hook = ErrorGuardHook(errorguard_conn_id=conn_id)
+        identity = TaskIdentity.from_context(context)
+        key = None if checkpoint is None else CheckpointKey.for_task(identity, checkpoint, per_run=True)
+        return cls(hook.database, identity, key, hook.payload_policy)
 
     def load(self) -> Progress:
         if self.key is None:

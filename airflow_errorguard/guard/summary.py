@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_errorguard.guard.options import GuardOptions
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 _SAMPLES = 5
 _FALLBACK_KEYS = 100

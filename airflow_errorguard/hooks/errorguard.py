@@ -17,6 +17,7 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
 
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardStorageConfigError, ErrorGuardStorageError
 from airflow_errorguard.hooks import connection_url
 from airflow_errorguard.hooks.runtime import metadata_db_url, orm_blocked
@@ -62,7 +63,7 @@ class ErrorGuardHook(DbApiHook, Repositories):
     """
 
     conn_name_attr = "errorguard_conn_id"
-    default_conn_name = "errorguard_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "errorguard"
     hook_name = "ErrorGuard"
     supports_autocommit = True

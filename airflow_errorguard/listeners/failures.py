@@ -45,8 +45,8 @@ def record(task_instance: Any, error: BaseException | str | None) -> bool:
     """Record *task_instance*'s failed try unless already recorded; returns whether it appended."""
     from airflow_errorguard.alerts.recording import record_failure
     from airflow_errorguard.classification.task_scope import classify_for_task
+    from airflow_errorguard.configured import build_classifier
     from airflow_errorguard.hooks.errorguard import ErrorGuardHook
-    from airflow_errorguard.settings import build_classifier
     from airflow_errorguard.storage.identity import TaskIdentity
 
     identity = TaskIdentity.from_ti(task_instance)

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.task_scope import task_classifier
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import (
     ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
@@ -20,14 +22,13 @@ from airflow_errorguard.exceptions import (
 )
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
-from airflow_errorguard.guard.store import TransactionalSink
-from airflow_errorguard.retry.backoff import Backoff
+from airflow_errorguard.guard.store import SqlGuardStore, TransactionalSink
 from airflow_errorguard.sources.sql import SqlRecords
-from airflow_errorguard.storage.checkpoints import CheckpointKey
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_errorguard.circuits.outcomes import RunCircuitCheck
     from airflow_errorguard.classification.classifier import Classifier
 
 RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]] | SqlRecords
@@ -110,7 +111,7 @@ class GuardedOperator(BaseOperator):
         circuit: object = None,
         on_circuit_open: str = "reschedule",
         classifier: Classifier | None = None,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         default_args = kwargs.get("default_args") or {}
@@ -125,10 +126,12 @@ class GuardedOperator(BaseOperator):
             from airflow_errorguard.circuits.registry import validate_circuit_argument
 
             circuit = validate_circuit_argument(circuit, self.task_id)
-        if on_circuit_open not in ("reschedule", "fail"):
-            raise ErrorGuardConfigError(
-                f"{self.task_id}: on_circuit_open must be 'reschedule' or 'fail', got {on_circuit_open!r}"
-            )
+        from airflow_errorguard.breaker.modes import on_open_mode
+
+        try:
+            on_circuit_open = on_open_mode(on_circuit_open, f"{self.task_id}: on_circuit_open")
+        except ValueError as err:
+            raise ErrorGuardConfigError(str(err)) from None
         self.circuit = circuit
         self.on_circuit_open = on_circuit_open
         if fallback is not None and not callable(fallback):
@@ -158,28 +161,27 @@ class GuardedOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_errorguard.guard.facade import ErrorGuard
-
-        guard = ErrorGuard.for_context(context, errorguard_conn_id=self.errorguard_conn_id)
-        key = (
-            CheckpointKey.for_task(guard.identity, self.options.checkpoint_name, per_run=True)
-            if self.options.checkpoint
-            else None
+        store = SqlGuardStore.for_task(
+            context,
+            self.errorguard_conn_id,
+            self.options.checkpoint_name if self.options.checkpoint else None,
         )
         sink = self.sink
+        check = self._circuit_check(context)
         run = GuardedRun(
             self.process,
-            guard.store(key),
+            store,
             self.options,
             sink=sink if sink is None or isinstance(sink, TransactionalSink) else self._bound_sink(context),
             classifier=task_classifier(self),
             scope=context,
-            before_batch=self._circuit_check(context),
+            before_batch=check,
+            on_finish=None if check is None else check.on_finish,
             on_retried=_count_in_process_retries,
             fallback=self.fallback,
         )
         try:
-            summary = self._run_recorded(run, context)
+            summary = run.run(self._opener(context))
         except ErrorGuardBudgetExceeded as err:
             self.log.error("errorguard summary: %s", json.dumps(err.summary, sort_keys=True))
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
@@ -206,7 +208,7 @@ class GuardedOperator(BaseOperator):
         )
         return summary
 
-    def _circuit_check(self, context: Context) -> Any:
+    def _circuit_check(self, context: Context) -> RunCircuitCheck | None:
         if self.circuit is None:
             return None
         from airflow_errorguard.circuits.outcomes import RunCircuitCheck
@@ -214,19 +216,6 @@ class GuardedOperator(BaseOperator):
 
         breaker = get_circuit_breaker(self.circuit, conn_id=self.errorguard_conn_id, context=context)
         return RunCircuitCheck(breaker, self.on_circuit_open, context)
-
-    def _run_recorded(self, run: GuardedRun, context: Context) -> dict[str, Any]:
-        """Run, recording the outcome in the circuit (if any)."""
-        check = run.before_batch
-        try:
-            summary = run.run(self._opener(context))
-        except BaseException as exc:
-            if check is not None:
-                check.record(exc)  # type: ignore[attr-defined]
-            raise
-        if check is not None:
-            check.record(None)  # type: ignore[attr-defined]
-        return summary
 
     def _bound_sink(self, context: Context) -> Callable[[list[Any]], object]:
         sink = self.sink

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineRow
+from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -58,7 +60,7 @@ class QuarantineReplayOperator(BaseOperator):
         ids: Sequence[int] | None = None,
         batch_size: int = 100,
         max_records_per_second: float | None = None,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -83,8 +85,8 @@ class QuarantineReplayOperator(BaseOperator):
         from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 
         repo = ErrorGuardHook(errorguard_conn_id=self.errorguard_conn_id).quarantine
-        ti = context["ti"]
-        actor = f"replay:{ti.dag_id}/{ti.task_id}/{ti.run_id}"
+        ref = task_ref(context)
+        actor = f"replay:{ref.dag_id}/{ref.task_id}/{ref.run_id}"
         wanted = None if self.ids is None else {int(i) for i in self.ids}
         flt = QuarantineFilter(
             statuses=("released",),

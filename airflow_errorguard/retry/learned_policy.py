@@ -17,7 +17,8 @@ from typing import Any
 from airflow.sdk import RetryDecision
 
 from airflow_errorguard.classification.model import Classification, ErrorCategory
-from airflow_errorguard.retry.learning import learned_decision
+from airflow_errorguard.constants import DEFAULT_CONN_ID
+from airflow_errorguard.retry.learning import LearningConfig, learned_decision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 from airflow_errorguard.storage.database import Clock, utcnow
 
@@ -37,7 +38,7 @@ class LearningRetryPolicy(ErrorGuardRetryPolicy):
     def __init__(
         self,
         *,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         min_samples: int | None = None,
         window: timedelta | None = None,
         max_samples: int = 200,
@@ -45,20 +46,16 @@ class LearningRetryPolicy(ErrorGuardRetryPolicy):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        from airflow_errorguard.alerts.config import AlertConfig
         from airflow_errorguard.settings import load_settings
 
-        settings = load_settings()
-        config = AlertConfig(
-            learning_min_samples=min_samples if min_samples is not None else settings.learning_min_samples,
-            learning_window=window if window is not None else timedelta(hours=settings.learning_window_hours),
-            learning_max_samples=max_samples,
+        config = LearningConfig.from_settings(
+            load_settings(), min_samples=min_samples, window=window, max_samples=max_samples
         )  # validates
         self.errorguard_conn_id = errorguard_conn_id
         self.clock = clock
-        self.min_samples = config.learning_min_samples
-        self.window = config.learning_window
-        self.max_samples = config.learning_max_samples
+        self.min_samples = config.min_samples
+        self.window = config.window
+        self.max_samples = config.max_samples
 
     def _history(self, fingerprint: str) -> Any:
         from airflow_errorguard.hooks.errorguard import ErrorGuardHook

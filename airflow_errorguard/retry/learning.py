@@ -19,15 +19,58 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
-
+from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.settings import ErrorGuardSettings
 from airflow_errorguard.storage.database import Transactional
-from airflow_errorguard.storage.tables.error_event import error_event_table as e
+from airflow_errorguard.storage.events import ErrorEventRepository
 
 #: Share of past occurrences that must have succeeded on retry for "retry".
 SUCCESS_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class LearningConfig:
+    """
+    How history is read.
+
+    :param enabled: Whether history decides at all.
+    :param min_samples: Past finished occurrences needed before history decides.
+    :param window: How far back history is read.
+    :param max_samples: Most past occurrences read (bounds the query).
+    """
+
+    enabled: bool = True
+    min_samples: int = 10
+    window: timedelta = timedelta(days=7)
+    max_samples: int = 200
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_samples <= self.max_samples <= 10_000:
+            raise ErrorGuardConfigError(
+                "learning: need 1 <= learning_min_samples <= learning_max_samples <= 10000, got "
+                f"{self.min_samples} and {self.max_samples}"
+            )
+        if self.window <= timedelta(0):
+            raise ErrorGuardConfigError(f"learning: the window must be positive, got {self.window}")
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ErrorGuardSettings,
+        *,
+        min_samples: int | None = None,
+        window: timedelta | None = None,
+        max_samples: int = 200,
+    ) -> LearningConfig:
+        """``[errorguard] learning_*``, each overridable."""
+        return cls(
+            enabled=settings.learning_enabled,
+            min_samples=settings.learning_min_samples if min_samples is None else min_samples,
+            window=timedelta(hours=settings.learning_window_hours) if window is None else window,
+            max_samples=max_samples,
+        )
 
 
 @dataclass(frozen=True)
@@ -53,25 +96,6 @@ def learn(
     return LearnedDecision(decision, len(finished), succeeded, reason)
 
 
-def past_outcomes(
-    tx: Transactional, fingerprint: str, *, now: datetime, window: timedelta, limit: int
-) -> list[str]:
-    """Outcomes of the newest *limit* finished events of *fingerprint* in ``[now - window, now)``."""
-    stmt = (
-        select(e.c.outcome)
-        .where(
-            e.c.fingerprint == fingerprint,
-            e.c.created_at >= now - window,
-            e.c.created_at < now,
-            e.c.outcome.is_not(None),
-        )
-        .order_by(e.c.created_at.desc())
-        .limit(limit)
-    )
-    with tx.transaction("reading the history of a fingerprint", write=False) as conn:
-        return [str(o) for (o,) in conn.execute(stmt).all()]
-
-
 def learned_decision(
     tx: Transactional,
     fingerprint: str,
@@ -82,5 +106,7 @@ def learned_decision(
     success_ratio: float = SUCCESS_RATIO,
 ) -> LearnedDecision | None:
     """:func:`learn` on the stored history of *fingerprint* (the clock is the database's)."""
-    outcomes = past_outcomes(tx, fingerprint, now=tx.clock(), window=window, limit=max_samples)
+    outcomes = ErrorEventRepository(tx).past_outcomes(
+        fingerprint, now=tx.clock(), window=window, limit=max_samples
+    )
     return learn(outcomes, min_samples=min_samples, success_ratio=success_ratio)

@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import RetryDecision, RetryPolicy
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
+from airflow_errorguard.configured import build_classifier
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
-from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
+from airflow_errorguard.settings import ErrorGuardSettings, load_settings
+from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -91,7 +94,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         classifier: Classifier | None = None,
         on_decision: Callable[[PolicyDecision], object] | None = None,
         circuit: Any = None,
-        circuit_conn_id: str = "errorguard_default",
+        circuit_conn_id: str = DEFAULT_CONN_ID,
     ) -> None:
         settings = load_settings()
         self.on_decision = on_decision
@@ -276,14 +279,8 @@ def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Con
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:
     """``(dag_id, task_id, run_id, map_index)`` of the failed task instance, where known."""
-    ti = context.get("ti") if context else None
-    map_index = getattr(ti, "map_index", -1)
-    return (
-        getattr(ti, "dag_id", None),
-        getattr(ti, "task_id", None),
-        getattr(ti, "run_id", None),
-        map_index if isinstance(map_index, int) else -1,
-    )
+    ref = task_ref(context)
+    return ref.dag_id, ref.task_id, ref.run_id, ref.map_index
 
 
 def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:

@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 
 import tenacity
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction
 from airflow_errorguard.classification.signals import safe_str
-from airflow_errorguard.retry.backoff import Backoff
 
 T = TypeVar("T")
 ATTEMPTS_ATTR = "errorguard_attempts"

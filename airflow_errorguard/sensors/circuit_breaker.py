@@ -10,6 +10,7 @@ from airflow.sdk.exceptions import AirflowException
 
 from airflow_errorguard.breaker.config import Circuit
 from airflow_errorguard.circuits.registry import validate_circuit_argument
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -42,7 +43,7 @@ class CircuitBreakerSensor(BaseSensorOperator):
         self,
         *,
         circuit: Circuit | str,
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         mode: str = "reschedule",
         **kwargs: Any,

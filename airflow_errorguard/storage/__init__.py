@@ -13,7 +13,7 @@ from airflow_errorguard.storage.checkpoints import Checkpoint, CheckpointKey
 from airflow_errorguard.storage.events import ErrorEvent
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import PayloadPolicy
-from airflow_errorguard.storage.records import (
+from airflow_errorguard.storage.quarantine_types import (
     InsertResult,
     Page,
     QuarantineFilter,

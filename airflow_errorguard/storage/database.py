@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardStorageError
 from airflow_errorguard.storage.engine import READ_ONLY_OPTION
 
@@ -85,7 +86,7 @@ class Database:
     :param clock: Returns the current aware UTC time (tests inject a fixed clock).
     """
 
-    def __init__(self, engine: Engine, *, conn_id: str = "errorguard_default", clock: Clock = utcnow) -> None:
+    def __init__(self, engine: Engine, *, conn_id: str = DEFAULT_CONN_ID, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.conn_id = conn_id
         self.clock = clock

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import clean_text
-from airflow_errorguard.storage.records import MESSAGE_LIMIT, REASON_LIMIT, error_message
+from airflow_errorguard.storage.quarantine_types import MESSAGE_LIMIT, REASON_LIMIT, error_message
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 
 if TYPE_CHECKING:
@@ -202,6 +202,38 @@ class ErrorEventRepository:
         with self._tx.transaction("counting error events by fingerprint", write=False) as conn:
             rows = conn.execute(stmt).all()
         return [FingerprintCount(fp, int(count), last_seen) for fp, count, last_seen in rows]
+
+    def try_recorded(self, identity: TaskIdentity) -> bool:
+        """Whether an event of this very try exists (one indexed lookup on dag, task, time)."""
+        stmt = (
+            select(e.c.id)
+            .where(
+                e.c.dag_id == identity.dag_id,
+                e.c.task_id == identity.task_id,
+                e.c.run_id == identity.run_id,
+                e.c.map_index == identity.map_index,
+                e.c.try_number == identity.try_number,
+            )
+            .limit(1)
+        )
+        with self._tx.transaction("checking whether a try is recorded", write=False) as conn:
+            return conn.execute(stmt).first() is not None
+
+    def past_outcomes(self, fingerprint: str, *, now: datetime, window: timedelta, limit: int) -> list[str]:
+        """Outcomes of the newest *limit* finished events of *fingerprint* in ``[now - window, now)``."""
+        stmt = (
+            select(e.c.outcome)
+            .where(
+                e.c.fingerprint == fingerprint,
+                e.c.created_at >= now - window,
+                e.c.created_at < now,
+                e.c.outcome.is_not(None),
+            )
+            .order_by(e.c.created_at.desc())
+            .limit(limit)
+        )
+        with self._tx.transaction("reading the history of a fingerprint", write=False) as conn:
+            return [str(o) for (o,) in conn.execute(stmt).all()]
 
     def set_outcome(self, identity: TaskIdentity, outcome: str, *, try_number: int | None = None) -> int:
         """

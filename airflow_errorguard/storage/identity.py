@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_errorguard.storage.tables.column_types import ID_LEN
+from airflow_errorguard.task_context import ref_of_ti, task_ref
 
 
 @dataclass(frozen=True)
@@ -44,19 +45,22 @@ class TaskIdentity:
     @classmethod
     def from_ti(cls, ti: Any) -> TaskIdentity:
         """From anything shaped like a task instance (``dag_id``, ``task_id``, ``run_id``...)."""
-        map_index = getattr(ti, "map_index", -1)
+        ref = ref_of_ti(ti)
         return cls(
-            dag_id=ti.dag_id,
-            task_id=ti.task_id,
-            run_id=ti.run_id,
-            map_index=-1 if map_index is None else int(map_index),
-            try_number=int(getattr(ti, "try_number", 0) or 0),
+            dag_id=ref.dag_id,  # type: ignore[arg-type]  # validated in __post_init__
+            task_id=ref.task_id,  # type: ignore[arg-type]
+            run_id=ref.run_id,  # type: ignore[arg-type]
+            map_index=ref.map_index,
+            try_number=ref.try_number,
         )
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> TaskIdentity:
         """From an Airflow task context (its ``ti``)."""
-        return cls.from_ti(context["ti"])
+        ref = task_ref(context)
+        if not ref.known:
+            raise ValueError("TaskIdentity.from_context: the context names no task instance (no 'ti')")
+        return cls.from_ti(ref.ti)
 
     def as_columns(self) -> dict[str, Any]:
         """The identity columns shared by errorguard's tables."""

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from airflow_errorguard.storage import incident_tasks
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
-from airflow_errorguard.storage.records import REASON_LIMIT
+from airflow_errorguard.storage.quarantine_types import REASON_LIMIT
 from airflow_errorguard.storage.tables.column_types import KEY_LEN
 from airflow_errorguard.storage.tables.incident import incident_table as t
 from airflow_errorguard.storage.upsert import insert_ignoring_duplicates

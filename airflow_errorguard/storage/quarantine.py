@@ -21,7 +21,7 @@ from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import PayloadPolicy, clean_text, encode_payload
 from airflow_errorguard.storage.quarantine_status import TransitionResult
-from airflow_errorguard.storage.records import (
+from airflow_errorguard.storage.quarantine_types import (
     MESSAGE_LIMIT,
     REASON_LIMIT,
     TRACEBACK_LIMIT,

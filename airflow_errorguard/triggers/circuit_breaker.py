@@ -10,22 +10,18 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_errorguard.breaker.config import Circuit
-
-
-def circuit_from_dict(data: dict[str, Any]) -> Circuit:
-    """Rebuild a :class:`Circuit` from :meth:`Circuit.to_dict` output."""
-    values = dict(data)
-    values["counted_categories"] = tuple(values.get("counted_categories") or ())
-    return Circuit(**values)
+from airflow_errorguard.breaker.modes import storage_failure_mode
+from airflow_errorguard.constants import DEFAULT_CONN_ID
 
 
 def _status(circuit: Circuit, conn_id: str, on_storage_failure: str) -> dict[str, Any]:
     """The circuit's state as the sensor reports it (blocking: run it in a thread)."""
     from airflow_errorguard.breaker.breaker import CircuitBreaker
-    from airflow_errorguard.circuits.registry import _HookStorage, circuit_status
+    from airflow_errorguard.circuits.connection import ConnectionCircuitStorage
+    from airflow_errorguard.circuits.registry import circuit_status
 
     return circuit_status(
-        CircuitBreaker(circuit, _HookStorage(conn_id), on_storage_failure=on_storage_failure)
+        CircuitBreaker(circuit, ConnectionCircuitStorage(conn_id), on_storage_failure=on_storage_failure)
     )
 
 
@@ -39,23 +35,22 @@ class CircuitBreakerTrigger(BaseTrigger):
     :param circuit: The circuit's configuration (:meth:`Circuit.to_dict`).
     :param errorguard_conn_id: Connection to errorguard's tables.
     :param poke_interval: Seconds between reads while the circuit is open.
-    :param on_storage_failure: ``"open"`` or ``"closed"`` (``[errorguard] circuit_storage_failure``).
+    :param on_storage_failure: ``"allow"`` or ``"reject"`` (``[errorguard] circuit_storage_failure``).
     """
 
     def __init__(
         self,
         *,
         circuit: dict[str, Any],
-        errorguard_conn_id: str = "errorguard_default",
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float = 30.0,
-        on_storage_failure: str = "open",
+        on_storage_failure: str = "allow",
     ) -> None:
         super().__init__()
-        self.config = circuit_from_dict(circuit)
+        self.config = Circuit.from_dict(circuit)
         if poke_interval <= 0:
             raise ValueError(f"poke_interval must be > 0, got {poke_interval!r}")
-        if on_storage_failure not in ("open", "closed"):
-            raise ValueError(f"on_storage_failure must be open or closed, got {on_storage_failure!r}")
+        on_storage_failure = storage_failure_mode(on_storage_failure)
         self.circuit = circuit
         self.errorguard_conn_id = errorguard_conn_id
         self.poke_interval = float(poke_interval)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from airflow_errorguard.exceptions import ErrorGuardStorageError
-from airflow_errorguard.ui.filters import FilterError
+from airflow_errorguard.manage.filters import FilterError
 from airflow_errorguard.ui.render import SECURITY_HEADERS, render
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,23 @@ def _error(request: Request, status_code: int, detail: object) -> Response:
 
 def create_app() -> FastAPI:
     """Build the app (routes import Airflow's security module, so call this in the api-server)."""
-    from airflow_errorguard.ui import api_circuits, api_incidents, api_quarantine, pages, pages_ops
+    from airflow_errorguard.ui.api import circuits as api_circuits
+    from airflow_errorguard.ui.api import incidents as api_incidents
+    from airflow_errorguard.ui.api import quarantine as api_quarantine
+    from airflow_errorguard.ui.pages import circuits as circuit_pages
+    from airflow_errorguard.ui.pages import incidents as incident_pages
+    from airflow_errorguard.ui.pages import quarantine as quarantine_pages
 
     # No schema/docs routes: every route of this app requires a signed-in Airflow user.
     app = FastAPI(title="errorguard", docs_url=None, redoc_url=None, openapi_url=None)
-    for module in (api_quarantine, api_circuits, api_incidents, pages, pages_ops):
+    for module in (
+        api_quarantine,
+        api_circuits,
+        api_incidents,
+        quarantine_pages,
+        circuit_pages,
+        incident_pages,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(HTTPException)

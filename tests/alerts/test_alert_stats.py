@@ -11,7 +11,7 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.events import ErrorEvent, ErrorEventRepository
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from tests.storage.helpers import FakeClock
 
 

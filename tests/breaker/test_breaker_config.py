@@ -84,3 +84,41 @@ def test_resolve_by_name_uses_defaults_then_overrides() -> None:
     assert (explicit.failure_rate, explicit.open_seconds(1)) == (0.9, 9)
     with pytest.raises(ErrorGuardConfigError):
         resolve_circuit(42, defaults=defaults)  # type: ignore[arg-type]
+
+
+def test_from_dict_rebuilds_what_to_dict_wrote() -> None:
+    circuit = Circuit(
+        "crm",
+        failure_rate=0.3,
+        window=timedelta(minutes=2),
+        window_type="time",
+        open_duration=timedelta(seconds=45),
+        counted_categories=("transient", "system"),
+    )
+    rebuilt = Circuit.from_dict(circuit.to_dict())
+    assert rebuilt.to_dict() == circuit.to_dict() and rebuilt.open_seconds(1) == 45
+    with pytest.raises(ErrorGuardConfigError, match="failure_rate"):
+        Circuit.from_dict({**circuit.to_dict(), "failure_rate": 2})
+
+
+def test_one_vocabulary_for_open_circuits_and_old_spellings_warn() -> None:
+    from airflow_errorguard.breaker.modes import on_open_mode, storage_failure_mode
+
+    assert on_open_mode("reschedule") == "reschedule" and storage_failure_mode("reject") == "reject"
+    with pytest.warns(DeprecationWarning, match="'raise' is deprecated; use 'fail'"):
+        assert on_open_mode("raise") == "fail"
+    with pytest.warns(DeprecationWarning, match="'open' is deprecated; use 'allow'"):
+        assert storage_failure_mode("open") == "allow"
+    with pytest.warns(DeprecationWarning, match="'closed' is deprecated; use 'reject'"):
+        assert storage_failure_mode("Closed") == "reject"
+    with pytest.raises(ValueError, match="on_open: expected one of fail, reschedule, got 'wait'"):
+        on_open_mode("wait")
+
+
+def test_circuit_states_are_spelled_once() -> None:
+    from airflow_errorguard.alerts.circuits import OPEN_STATES
+    from airflow_errorguard.breaker.state import REJECTING, CircuitState
+    from airflow_errorguard.storage.tables.circuit import CIRCUIT_STATES
+
+    assert tuple(s.value for s in CircuitState) == CIRCUIT_STATES
+    assert OPEN_STATES is REJECTING and "forced_open" in OPEN_STATES

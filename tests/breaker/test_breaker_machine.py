@@ -213,11 +213,11 @@ class BrokenStorage(MemoryCircuitStorage):
 def test_storage_failure_fail_open_and_fail_closed(caplog: pytest.LogCaptureFixture) -> None:
     clock = StepClock()
     config = Circuit("x", open_duration=7)
-    open_breaker = CircuitBreaker(config, BrokenStorage(), clock=clock, on_storage_failure="open")
+    open_breaker = CircuitBreaker(config, BrokenStorage(), clock=clock, on_storage_failure="allow")
     assert open_breaker.before_call().storage_unavailable
     assert open_breaker.record_failure("transient") is None  # logged, never raised
     assert "FAIL-OPEN" in caplog.text and "the outcome is lost" in caplog.text
-    closed_breaker = CircuitBreaker(config, BrokenStorage(), clock=clock, on_storage_failure="closed")
+    closed_breaker = CircuitBreaker(config, BrokenStorage(), clock=clock, on_storage_failure="reject")
     with pytest.raises(CircuitOpenError) as info:
         closed_breaker.before_call()
     assert info.value.state == "storage_unavailable"

@@ -231,7 +231,7 @@ def test_bad_circuit_defaults_name_the_option(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_trigger_serializes_to_an_importable_classpath() -> None:
-    trigger = CircuitBreakerTrigger(circuit=TRIP_FAST.to_dict(), poke_interval=2, on_storage_failure="closed")
+    trigger = CircuitBreakerTrigger(circuit=TRIP_FAST.to_dict(), poke_interval=2, on_storage_failure="reject")
     classpath, kwargs = trigger.serialize()
     module, _, name = classpath.rpartition(".")
     again = getattr(importlib.import_module(module), name)(**kwargs)

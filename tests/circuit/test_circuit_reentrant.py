@@ -69,7 +69,7 @@ def test_an_inner_guard_joins_the_operators_probe(sql_conn: str) -> None:
         ran.append("other task")  # another task is still rejected: the slot is taken
     assert ran == ["inner"]
     assert get_circuit_breaker(circuit).state().state is CircuitState.HALF_OPEN  # the inner recorded nothing
-    check.record(None)  # the probe's outcome is the run's
+    check.on_finish(None)  # the probe's outcome is the run's
     assert get_circuit_breaker(circuit).state().state is CircuitState.CLOSED
     assert not probes.held(get_circuit_breaker(circuit, context=_task()))
 

@@ -18,7 +18,7 @@ from airflow_errorguard.storage.audit import AuditRepository
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 VENV_BIN = Path(sys.executable).parent
 

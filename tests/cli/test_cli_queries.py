@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 from tests.cli.test_cli_quarantine import seed
 
 

@@ -28,7 +28,7 @@ from airflow_errorguard.storage.engine import create_storage_engine
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from tests.harness.postgres import admin_url, airflow_url, create_database, drop_database, unreachable
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from airflow_errorguard.storage.events import ErrorEventRepository
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 
 pytestmark = pytest.mark.unit
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore
 from airflow_errorguard.guard.facade import ErrorGuard
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.identity import TaskIdentity
 

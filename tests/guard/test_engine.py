@@ -1,21 +1,77 @@
-"""The guarded processing engine with an in-memory store (no Airflow, no database)."""
+"""
+The guarded processing engine, one contract run against every store: the in-memory
+:class:`MemoryGuardStore` and :class:`SqlGuardStore` on a real SQLite database (no Airflow).
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardBudgetExceeded, ErrorGuardConfigError
-from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore, Progress
-from airflow_errorguard.retry.backoff import Backoff
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore, Progress, SqlGuardStore
+from airflow_errorguard.storage.checkpoints import CheckpointKey, CheckpointRepository
+from airflow_errorguard.storage.database import Database
+from airflow_errorguard.storage.engine import get_engine
+from airflow_errorguard.storage.identity import TaskIdentity
+from airflow_errorguard.storage.migrate import upgrade
+from airflow_errorguard.storage.quarantine import QuarantineRepository
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 
 pytestmark = pytest.mark.unit
+
+StoreFactory = Callable[[], Any]
+
+
+class InspectableSqlStore(SqlGuardStore):
+    """A :class:`SqlGuardStore` showing what the memory store shows, read back from the tables."""
+
+    def __init__(self, database: Database, run_id: str) -> None:
+        task = TaskIdentity("dag", "task", run_id, try_number=1)
+        super().__init__(database, task, CheckpointKey.for_task(task, "guarded", per_run=True))
+        self.commits = 0
+
+    def commit(self, *args: Any, **kwargs: Any) -> int:
+        version = super().commit(*args, **kwargs)
+        self.commits += 1
+        return version
+
+    @property
+    def items(self) -> dict[str, Any]:
+        flt = QuarantineFilter(run_id=self.identity.run_id)
+        rows = QuarantineRepository(self.database).page(flt, limit=1000, include_payload=True).items
+        return {row.record_key: row for row in rows}
+
+    @property
+    def progress(self) -> Progress:
+        return self.load()
+
+    @progress.setter
+    def progress(self, value: Progress) -> None:
+        assert self.key is not None and value.version == 1, "only a first checkpoint can be planted"
+        CheckpointRepository(self.database).save(
+            self.key, state=value.state, position=value.position, expected_version=0
+        )
+
+
+@pytest.fixture(params=["memory", "sql"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    """A factory of empty stores of one kind (all stores of a test share one database)."""
+    if request.param == "memory":
+        return MemoryGuardStore
+    url = f"sqlite:///{tmp_path / 'errorguard.db'}"
+    upgrade(url)
+    database = Database(get_engine(url), conn_id="test")
+    runs = itertools.count(1)
+    return lambda: InspectableSqlStore(database, f"run-{next(runs)}")  # independent, like memory stores
+
 
 FAST = Backoff(base_delay=timedelta(0), max_delay=timedelta(0), jitter="none", max_attempts=3, deadline=None)
 
@@ -59,17 +115,17 @@ class ListSink:
         return [o for batch in self.batches for o in batch]
 
 
-def guard(process: Any, store: MemoryGuardStore, sink: Any = None, **options: Any) -> GuardedRun:
+def guard(process: Any, store: Any, sink: Any = None, **options: Any) -> GuardedRun:
     options.setdefault("in_process_retry", FAST)
     options.setdefault("record_key", "id")
     return GuardedRun(process, store, GuardOptions(**options), sink=sink, sleep=lambda _: None)
 
 
-def test_bad_records_quarantined_transient_retried_batches_committed() -> None:
+def test_bad_records_quarantined_transient_retried_batches_committed(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(1000)]
     bad = set(range(0, 1000, 50))  # 2 %
     flaky = set(range(7, 1000, 20))  # 5 %
-    process, sink, store = Flaky(bad, flaky), ListSink(), MemoryGuardStore()
+    process, sink, store = Flaky(bad, flaky), ListSink(), make_store()
 
     summary = guard(process, store, sink, batch_size=100).run(from_list(records))
 
@@ -90,9 +146,11 @@ def test_bad_records_quarantined_transient_retried_batches_committed() -> None:
     assert process.calls[7] == 2 and process.calls[0] == 1
 
 
-def test_retry_exhausted_leaves_batch_uncommitted_and_resume_continues_after_checkpoint() -> None:
+def test_retry_exhausted_leaves_batch_uncommitted_and_resume_continues_after_checkpoint(
+    make_store: StoreFactory,
+) -> None:
     records = [{"id": i} for i in range(250)]
-    process, sink, store = Flaky(bad={3, 130}, always={160}), ListSink(), MemoryGuardStore()
+    process, sink, store = Flaky(bad={3, 130}, always={160}), ListSink(), make_store()
 
     with pytest.raises(ConnectionResetError) as err:
         guard(process, store, sink, batch_size=50).run(from_list(records))
@@ -114,9 +172,9 @@ def test_retry_exhausted_leaves_batch_uncommitted_and_resume_continues_after_che
     assert sorted(sink.all) == sorted(i * 10 for i in range(250) if i not in {3, 130})
 
 
-def test_sink_failure_is_retried_by_the_task_without_duplicates() -> None:
+def test_sink_failure_is_retried_by_the_task_without_duplicates(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(30)]
-    store, sink = MemoryGuardStore(), ListSink(fail_on_call=2)
+    store, sink = make_store(), ListSink(fail_on_call=2)
     with pytest.raises(ConnectionResetError):
         guard(Flaky(), store, sink, batch_size=10).run(from_list(records))
     assert store.progress.position == 10
@@ -124,13 +182,13 @@ def test_sink_failure_is_retried_by_the_task_without_duplicates() -> None:
     assert sorted(sink.all) == [i * 10 for i in range(30)]
 
 
-def test_alert_classification_fails_at_once_without_quarantine() -> None:
+def test_alert_classification_fails_at_once_without_quarantine(make_store: StoreFactory) -> None:
     def process(record: dict[str, int]) -> int:
         if record["id"] == 5:
             raise PermissionError(13, "Permission denied: '/data/secret'")
         return record["id"]
 
-    store = MemoryGuardStore()
+    store = make_store()
     calls: list[int] = []
 
     def counted(record: dict[str, int]) -> int:
@@ -144,9 +202,9 @@ def test_alert_classification_fails_at_once_without_quarantine() -> None:
     assert calls.count(5) == 1 and not store.items and store.commits == 0
 
 
-def test_budget_ratio_breach_fails_after_committing_the_batch() -> None:
+def test_budget_ratio_breach_fails_after_committing_the_batch(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(100)]
-    process, store = Flaky(bad=set(range(0, 100, 5))), MemoryGuardStore()  # 20 % bad
+    process, store = Flaky(bad=set(range(0, 100, 5))), make_store()  # 20 % bad
     with pytest.raises(ErrorGuardBudgetExceeded) as err:
         guard(process, store, ListSink(), batch_size=25, max_quarantine_ratio=0.1).run(from_list(records))
     summary = err.value.summary
@@ -158,30 +216,30 @@ def test_budget_ratio_breach_fails_after_committing_the_batch() -> None:
     assert len(store.items) == 5  # the rows stay for inspection
 
 
-def test_budget_count_breach() -> None:
+def test_budget_count_breach(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(100)]
     with pytest.raises(ErrorGuardBudgetExceeded, match="max_quarantined=3"):
-        guard(Flaky(bad={1, 2, 3, 4}), MemoryGuardStore(), ListSink(), max_quarantined=3).run(
-            from_list(records)
-        )
+        guard(Flaky(bad={1, 2, 3, 4}), make_store(), ListSink(), max_quarantined=3).run(from_list(records))
 
 
-def test_within_budget_succeeds() -> None:
+def test_within_budget_succeeds(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(100)]
-    summary = guard(Flaky(bad={1, 2}), MemoryGuardStore(), ListSink(), max_quarantine_ratio=0.05).run(
+    summary = guard(Flaky(bad={1, 2}), make_store(), ListSink(), max_quarantine_ratio=0.05).run(
         from_list(records)
     )
     assert summary["quarantined"] == 2
 
 
-def test_default_record_key_is_the_stream_position_and_source_resumes_by_position() -> None:
+def test_default_record_key_is_the_stream_position_and_source_resumes_by_position(
+    make_store: StoreFactory,
+) -> None:
     opened: list[int] = []
 
     def source(position: int) -> Iterable[str]:
         opened.append(position)
         return (f"r{i}" for i in range(position, 12))
 
-    store = MemoryGuardStore()
+    store = make_store()
     store.progress = Progress(position=5, state={}, version=1)
 
     def process(record: str) -> str:
@@ -197,9 +255,9 @@ def test_default_record_key_is_the_stream_position_and_source_resumes_by_positio
     assert summary["resumed_from"] == 5 and store.progress.version == 3
 
 
-def test_without_sink_outputs_are_returned_and_survive_a_resume() -> None:
+def test_without_sink_outputs_are_returned_and_survive_a_resume(make_store: StoreFactory) -> None:
     records = [{"id": i} for i in range(20)]
-    store = MemoryGuardStore()
+    store = make_store()
     process = Flaky(always={15})
     with pytest.raises(ConnectionResetError):
         guard(process, store, batch_size=10).run(from_list(records))
@@ -208,7 +266,7 @@ def test_without_sink_outputs_are_returned_and_survive_a_resume() -> None:
     assert summary["outputs"] == [i * 10 for i in range(20)]
 
 
-def test_quarantine_is_idempotent_by_key_across_tries() -> None:
+def test_memory_store_quarantine_is_idempotent_and_refuses_a_stale_version() -> None:
     store = MemoryGuardStore()
     store.commit([QuarantineItem("1")], Progress(0, {}), 0)
     assert store.progress.version == 1
@@ -232,24 +290,30 @@ def test_bad_options_fail_at_construction(options: dict[str, Any]) -> None:
         GuardOptions(**options)
 
 
-def test_too_many_outputs_without_sink(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_many_outputs_without_sink(make_store: StoreFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("airflow_errorguard.guard.engine.MAX_RETURNED_OUTPUTS", 5)
     with pytest.raises(ErrorGuardConfigError, match="give the guard a sink"):
-        guard(Flaky(), MemoryGuardStore(), batch_size=3).run(from_list([{"id": i} for i in range(10)]))
+        guard(Flaky(), make_store(), batch_size=3).run(from_list([{"id": i} for i in range(10)]))
 
 
-class FailingFirstCommit(MemoryGuardStore):
-    def commit(self, items: Sequence[QuarantineItem], progress: Progress, expected_version: int) -> int:
-        if self.commits == 1 and not getattr(self, "failed", False):
-            self.failed = True
+def fail_second_commit_once(store: Any) -> Any:
+    """Make *store*'s second commit fail once, as a database lost between sink and commit."""
+    commit, failed = store.commit, list[bool]()
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        if store.commits == 1 and not failed:
+            failed.append(True)
             raise ConnectionResetError(104, "lost the database between sink and commit")
-        return super().commit(items, progress, expected_version)
+        return int(commit(*args, **kwargs))
+
+    store.commit = failing
+    return store
 
 
-def test_crash_between_sink_and_commit_replays_that_one_batch_to_the_sink() -> None:
+def test_crash_between_sink_and_commit_replays_that_one_batch_to_the_sink(make_store: StoreFactory) -> None:
     """At-least-once to the sink: the batch whose commit failed is sunk again on the next try."""
     records = [{"id": i} for i in range(30)]
-    store, sink = FailingFirstCommit(), ListSink()
+    store, sink = fail_second_commit_once(make_store()), ListSink()
     with pytest.raises(ConnectionResetError):
         guard(Flaky(bad={12}), store, sink, batch_size=10).run(from_list(records))
     summary = guard(Flaky(bad={12}), store, sink, batch_size=10).run(from_list(records))
@@ -257,3 +321,32 @@ def test_crash_between_sink_and_commit_replays_that_one_batch_to_the_sink() -> N
         [i * 10 for i in range(30) if i != 12] + [i * 10 for i in range(10, 20) if i != 12]
     )
     assert set(store.items) == {"12"} and summary["processed"] == 30 and summary["resumed_from"] == 10
+
+
+def test_on_finish_gets_none_after_success_and_the_exception_after_a_failure(
+    make_store: StoreFactory,
+) -> None:
+    seen: list[BaseException | None] = []
+    run = GuardedRun(Flaky(), make_store(), GuardOptions(in_process_retry=FAST), on_finish=seen.append)
+    run.run(from_list([{"id": i} for i in range(3)]))
+    assert seen == [None]
+
+    failing = GuardedRun(
+        Flaky(always=[1]), make_store(), GuardOptions(in_process_retry=FAST), on_finish=seen.append
+    )
+    with pytest.raises(ConnectionResetError) as raised:
+        failing.run(from_list([{"id": i} for i in range(3)]))
+    assert seen[1] is raised.value
+
+
+def test_a_failing_on_finish_never_masks_the_run_outcome(make_store: StoreFactory) -> None:
+    def broken(exc: BaseException | None) -> None:
+        raise RuntimeError("on_finish broke")
+
+    run = GuardedRun(Flaky(bad=[0]), make_store(), GuardOptions(in_process_retry=FAST), on_finish=broken)
+    assert run.run(from_list([{"id": 0}, {"id": 1}]))["quarantined"] == 1
+    failing = GuardedRun(
+        Flaky(always=[0]), make_store(), GuardOptions(in_process_retry=FAST), on_finish=broken
+    )
+    with pytest.raises(ConnectionResetError):
+        failing.run(from_list([{"id": 0}]))

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardAlert
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore
-from airflow_errorguard.retry.backoff import Backoff
 
 pytestmark = pytest.mark.unit
 CACHE = {n: f"cached {n}" for n in range(20)}

@@ -11,7 +11,7 @@ from airflow_errorguard.storage.checkpoints import CheckpointKey
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.unit_of_work import UnitOfWork, run_in_unit_of_work
 
 TASK = TaskIdentity("concurrency", "load", "manual__1")

@@ -16,7 +16,7 @@ from airflow_errorguard.storage.engine import EngineOptions, create_storage_engi
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 TASK = TaskIdentity("etl", "load", "manual__1")
 

@@ -10,7 +10,7 @@ from airflow_errorguard.exceptions import ErrorGuardStorageConfigError, ErrorGua
 from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 from airflow_errorguard.hooks.runtime import orm_blocked
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from tests.harness import AirflowEnv
 
 pytestmark = pytest.mark.airflow

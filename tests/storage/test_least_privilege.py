@@ -19,7 +19,7 @@ from airflow_errorguard.storage.engine import create_storage_engine, get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import current_revision, head_revision
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from tests.storage.helpers import empty_tables
 
 pytestmark = pytest.mark.postgres

@@ -24,7 +24,7 @@ from airflow_errorguard.storage.message_search import (
 )
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository, _scope
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.tables import quarantine_table
 from tests.harness import postgres as pg
 

@@ -14,7 +14,7 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import PayloadPolicy
 from airflow_errorguard.storage.quarantine import QuarantineRepository, storage_key
-from airflow_errorguard.storage.records import QuarantineFilter, QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 from airflow_errorguard.storage.tables import quarantine_table
 from tests.storage.helpers import FakeClock
 

@@ -9,7 +9,7 @@ from airflow_errorguard.storage.checkpoints import CheckpointKey, CheckpointRepo
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.unit_of_work import UnitOfWork, run_in_unit_of_work
 
 TASK = TaskIdentity("etl", "load", "manual__1", try_number=1)

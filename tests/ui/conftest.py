@@ -23,7 +23,7 @@ from sqlalchemy.pool import NullPool
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.storage.records import QuarantineItem
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from tests.harness.airflow_env import AirflowEnv
 from tests.ui.api_server import ApiServer
 

@@ -13,11 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from airflow_errorguard.manage.filters import (
+    FILTER_KEYS,
+    FilterError,
+    QuarantineQuery,
+    parse_cursor,
+    parse_limit,
+)
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import dispose_engines, get_engine
 from airflow_errorguard.storage.migrate import upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
-from airflow_errorguard.ui.filters import FILTER_KEYS, FilterError, QuarantineQuery, parse_cursor, parse_limit
 
 pytestmark = pytest.mark.unit
 

@@ -33,12 +33,13 @@ def classifier() -> Classifier:
 @pytest.fixture
 def fresh_caches() -> Iterator[None]:
     """Clear the process-wide plugin and default-classifier caches before and after a test."""
-    from airflow_errorguard import settings
+    from airflow_errorguard import configured, settings
 
     def clear() -> None:
         plugins_module.load_plugins.cache_clear()
         defaults_module._builtin_factory.cache_clear()
-        settings._classifier_for.cache_clear()
+        configured.clear_caches()
+        settings.invalidate_settings()
 
     clear()
     yield

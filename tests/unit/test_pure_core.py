@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
     "airflow_errorguard.classification.classifier",
     "airflow_errorguard.classification.defaults",
-    "airflow_errorguard.retry.backoff",
+    "airflow_errorguard.backoff",
     "airflow_errorguard.retry.runner",
 ]
 
@@ -42,7 +42,7 @@ def test_pure_core_imports_no_airflow_module() -> None:
         for name in {PURE_MODULES!r}:
             importlib.import_module(name)
         from airflow_errorguard.classification.classifier import Classifier
-        from airflow_errorguard.retry.backoff import Backoff
+        from airflow_errorguard.backoff import Backoff
         from airflow_errorguard.retry.runner import run_with_retry
         verdict = Classifier().classify(ConnectionResetError(104, "reset"))
         waits = []

@@ -11,10 +11,11 @@ from airflow.sdk import RetryAction
 
 from airflow_errorguard.classification.defaults import classify
 from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.get_provider_info import get_provider_info
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
-from airflow_errorguard.settings import ErrorGuardSettings, build_classifier, load_settings
+from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 
 pytestmark = pytest.mark.unit
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Float, Index, Integer, String, Table, Text
 
+from airflow_errorguard.breaker.state import CircuitState
 from airflow_errorguard.storage.tables.base import errorguard_metadata
 from airflow_errorguard.storage.tables.column_types import (
     UtcDateTime,
@@ -13,8 +14,8 @@ from airflow_errorguard.storage.tables.column_types import (
     long_text,
 )
 
-#: Every state a circuit can be in (``breaker.state.CircuitState`` values).
-CIRCUIT_STATES = ("closed", "open", "half_open", "forced_open", "disabled", "metrics_only")
+#: Every state a circuit can be in.
+CIRCUIT_STATES = tuple(state.value for state in CircuitState)
 _STATES_SQL = ", ".join(f"'{s}'" for s in CIRCUIT_STATES)
 
 circuit_table = Table(

@@ -11,11 +11,11 @@ import psycopg2.errors
 import pytest
 import requests
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
 from tests.unit.classification.test_signals_http import requests_error
 from tests.unit.helpers import assert_verdict
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules_file import load_rules_file, rules_from_document
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
 from tests.unit.classification.test_signals_http import requests_error
 from tests.unit.helpers import assert_verdict
 

@@ -13,10 +13,10 @@ import pytest
 from airflow.sdk import RetryAction, RetryDecision, RetryPolicy
 from pytest_mock import MockerFixture
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy, PolicyDecision
 from tests.unit.classification.test_signals_http import requests_error
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.retry.backoff import Backoff
 from airflow_errorguard.retry.runner import (
     ATTEMPTS_ATTR,
     Attempt,

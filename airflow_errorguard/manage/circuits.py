@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from airflow_errorguard.breaker.breaker import CircuitBreaker
@@ -94,13 +94,6 @@ def control(
         raise ValueError(f"unknown circuit action {action!r}; expected one of {', '.join(CIRCUIT_ACTIONS)}")
     if storage.load(name) is None:
         raise LookupError(f"no circuit named {name!r}")
-    breaker = CircuitBreaker(circuit_config(storage, name), storage, on_storage_failure="closed")
+    breaker = CircuitBreaker(circuit_config(storage, name), storage, on_storage_failure="reject")
     result: CircuitSnapshot = getattr(breaker, action)(actor=actor, note=note)
     return result
-
-
-def window_start(now: datetime, hours: float) -> datetime:
-    """Start of a look-back window of *hours*."""
-    if not 0 < hours <= 24 * 366:
-        raise ValueError(f"hours must be between 0 and {24 * 366}, got {hours}")
-    return now - timedelta(hours=hours)

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from airflow_errorguard.ui import quarantine_service as service
+from airflow_errorguard.manage.export import csv_lines, jsonl_lines
+from airflow_errorguard.manage.filters import QuarantineQuery, parse_cursor, parse_limit
+from airflow_errorguard.manage.serialize import audit_dict, row_dict, task_instance_path
 from airflow_errorguard.ui.csrf import require_same_origin_json
-from airflow_errorguard.ui.export import csv_lines, jsonl_lines
-from airflow_errorguard.ui.filters import QuarantineQuery, parse_cursor, parse_limit
-from airflow_errorguard.ui.serialize import audit_dict, row_dict, task_instance_path
+from airflow_errorguard.ui.services import quarantine as service
 
 router = APIRouter(prefix="/api/quarantine", tags=["quarantine"])
 _actions = [Depends(require_same_origin_json)]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_errorguard.storage.audit import AuditEntry
-from airflow_errorguard.storage.records import QuarantineRow
+from airflow_errorguard.storage.quarantine_types import QuarantineRow
 
 #: Columns of the CSV export, in order.
 EXPORT_COLUMNS = (

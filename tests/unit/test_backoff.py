@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from airflow_errorguard.retry.backoff import JITTERS, Backoff
+from airflow_errorguard.backoff import JITTERS, Backoff
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +29,9 @@ def test_ceiling_doubles_and_is_capped() -> None:
 
 @pytest.mark.parametrize("retry", [1, 2, 3, 5, 8, 20])
 def test_full_jitter_is_uniform_in_zero_to_ceiling(retry: int) -> None:
-    backoff = Backoff(base_delay=1.0, max_delay=30.0, jitter="full", seed=retry)
+    backoff = Backoff(
+        base_delay=1.0, max_delay=30.0, jitter="full", seed=retry, min_delay=0
+    )  # the raw strategy
     ceiling = backoff.ceiling(retry)
     draws = [seconds(backoff.delay(retry)) for _ in range(DRAWS)]
     assert all(0 <= d <= ceiling for d in draws)
@@ -39,7 +41,7 @@ def test_full_jitter_is_uniform_in_zero_to_ceiling(retry: int) -> None:
 
 @pytest.mark.parametrize("retry", [1, 2, 3, 5, 8, 20])
 def test_equal_jitter_is_in_half_ceiling_to_ceiling(retry: int) -> None:
-    backoff = Backoff(base_delay=1.0, max_delay=30.0, jitter="equal", seed=retry)
+    backoff = Backoff(base_delay=1.0, max_delay=30.0, jitter="equal", seed=retry, min_delay=0)
     ceiling = backoff.ceiling(retry)
     draws = [seconds(backoff.delay(retry)) for _ in range(DRAWS)]
     assert all(ceiling / 2 <= d <= ceiling for d in draws)
@@ -157,3 +159,39 @@ def test_from_mapping() -> None:
     assert backoff == Backoff(base_delay=2, max_delay=20, jitter="equal", max_attempts=4)
     with pytest.raises(ValueError, match=r"unknown backoff option\(s\) \['speed'\]"):
         Backoff.from_mapping({"speed": 3})
+
+
+def test_a_jittered_delay_is_never_below_the_floor() -> None:
+    """Full jitter draws from [0, ceiling]; the floor (default 1 s) keeps "retry in 0.0s" away."""
+    backoff = Backoff(base_delay=10.0, max_delay=600.0, jitter="full", seed=1)
+    assert backoff.min_delay == timedelta(seconds=1)
+    delays = [seconds(backoff.delay(n)) for n in (1, 2, 3) for _ in range(DRAWS)]
+    assert min(delays) == 1.0  # some draws land below 1 s and are raised to the floor
+    assert max(delays) <= 40.0
+
+
+@pytest.mark.parametrize("jitter", JITTERS)
+def test_the_floor_holds_for_every_jitter_and_defaults_to_base_when_smaller(jitter: str) -> None:
+    small = Backoff(base_delay=0.25, max_delay=5.0, jitter=jitter, seed=3)  # type: ignore[arg-type]
+    assert small.min_delay == timedelta(seconds=0.25)
+    assert min(seconds(small.delay(n)) for n in range(1, 6) for _ in range(400)) >= 0.25
+    custom = Backoff(base_delay=8.0, max_delay=60.0, jitter=jitter, min_delay=3, seed=4)  # type: ignore[arg-type]
+    assert min(seconds(custom.delay(1)) for _ in range(DRAWS)) >= 3.0
+
+
+def test_a_zero_floor_turns_it_off_and_a_floor_above_base_is_refused() -> None:
+    off = Backoff(base_delay=10.0, max_delay=600.0, jitter="full", min_delay=0, seed=1)
+    assert min(seconds(off.delay(1)) for _ in range(DRAWS)) < 1.0
+    with pytest.raises(ValueError, match=r"min_delay \(5.0s\) must be <= base_delay \(2.0s\)"):
+        Backoff(base_delay=2.0, min_delay=5)
+    assert Backoff.from_mapping({"base_delay": 4, "min_delay": 2}).min_delay == timedelta(seconds=2)
+
+
+def test_jitter_strategies_are_small_callables() -> None:
+    from airflow_errorguard.backoff import JITTER_STRATEGIES, EqualJitter, FullJitter, NoJitter
+
+    rng = random.Random(0)
+    assert NoJitter()(8.0, base=1.0, previous=4.0, rng=rng) == 8.0
+    assert 4.0 <= EqualJitter()(8.0, base=1.0, previous=4.0, rng=rng) <= 8.0
+    assert 0.0 <= FullJitter()(8.0, base=1.0, previous=4.0, rng=rng) <= 8.0
+    assert tuple(JITTER_STRATEGIES) == JITTERS

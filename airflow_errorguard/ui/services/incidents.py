@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_errorguard.manage.filters import window_start
 from airflow_errorguard.storage import stats
 from airflow_errorguard.storage.incidents import IncidentRow
-from airflow_errorguard.ui import access, ops
-from airflow_errorguard.ui.storage import get_hook
+from airflow_errorguard.ui import access
+from airflow_errorguard.ui.hook import get_hook
 
 _MAX_SCANS = 20
 
@@ -50,7 +51,7 @@ def overview(
     """Incidents, the top fingerprints and the error budget per DAG over the last *hours*."""
     hook = get_hook()
     scope = access.dag_scope(user, "GET")
-    since = ops.window_start(hook.database.clock(), hours)
+    since = window_start(hook.database.clock(), hours)
     rows, cursor = incidents(user, status=status, after=after, limit=limit)
     if dag_id is not None and not scope.allows(dag_id):
         return Overview(rows, [], [], cursor, scoped=True)

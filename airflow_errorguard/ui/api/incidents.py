@@ -9,8 +9,8 @@ from typing import Any
 from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Request
 
-from airflow_errorguard.ui import incidents_service
-from airflow_errorguard.ui.filters import FilterError, parse_cursor, parse_limit
+from airflow_errorguard.manage.filters import FilterError, parse_cursor, parse_limit
+from airflow_errorguard.ui.services import incidents as incidents_service
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 

@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from fastapi import HTTPException, status
 
+from airflow_errorguard.manage.filters import QuarantineQuery
 from airflow_errorguard.storage.audit import AuditEntry
 from airflow_errorguard.storage.quarantine_status import TransitionResult
-from airflow_errorguard.storage.records import Page, QuarantineRow
+from airflow_errorguard.storage.quarantine_types import Page, QuarantineRow
 from airflow_errorguard.ui import access
-from airflow_errorguard.ui.filters import QuarantineQuery
-from airflow_errorguard.ui.storage import get_hook
+from airflow_errorguard.ui.hook import get_hook
 
 Action = Literal["release", "discard", "requarantine"]
 #: Target status of each action.

@@ -6,12 +6,12 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from airflow_errorguard.manage.filters import FilterError, QuarantineQuery, parse_cursor, parse_limit
+from airflow_errorguard.manage.serialize import pretty_payload, task_instance_path
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 from airflow_errorguard.ui import access
-from airflow_errorguard.ui import quarantine_service as service
-from airflow_errorguard.ui.filters import FilterError, QuarantineQuery, parse_cursor, parse_limit
 from airflow_errorguard.ui.render import SECURITY_HEADERS, STATIC, base_path, render
-from airflow_errorguard.ui.serialize import pretty_payload, task_instance_path
+from airflow_errorguard.ui.services import quarantine as service
 
 router = APIRouter(include_in_schema=False)
 _STATIC_FILES = {"errorguard.css": "text/css", "errorguard.js": "text/javascript"}

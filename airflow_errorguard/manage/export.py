@@ -7,8 +7,8 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from airflow_errorguard.storage.records import QuarantineRow
-from airflow_errorguard.ui.serialize import EXPORT_COLUMNS, row_dict
+from airflow_errorguard.manage.serialize import EXPORT_COLUMNS, row_dict
+from airflow_errorguard.storage.quarantine_types import QuarantineRow
 
 #: Spreadsheet formula prefixes neutralised in CSV cells (CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

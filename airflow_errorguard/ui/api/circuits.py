@@ -8,9 +8,10 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
-from airflow_errorguard.ui import access, ops
+from airflow_errorguard.manage import circuits as ops
+from airflow_errorguard.ui import access
 from airflow_errorguard.ui.csrf import require_same_origin_json
-from airflow_errorguard.ui.storage import get_hook
+from airflow_errorguard.ui.hook import get_hook
 
 router = APIRouter(prefix="/api/circuits", tags=["circuits"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from airflow_errorguard.storage.records import QuarantineFilter
+from airflow_errorguard.storage.quarantine_types import QuarantineFilter
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 
 #: Query-string / JSON keys of a quarantine filter.
@@ -117,3 +117,10 @@ def parse_cursor(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError) as err:
         raise FilterError(f"after must be a row id, got {value!r}") from err
+
+
+def window_start(now: datetime, hours: float) -> datetime:
+    """Start of a look-back window of *hours*."""
+    if not 0 < hours <= 24 * 366:
+        raise ValueError(f"hours must be between 0 and {24 * 366}, got {hours}")
+    return now - timedelta(hours=hours)

@@ -1,4 +1,4 @@
-"""HTML pages of circuits and incidents."""
+"""HTML pages of circuits."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
-from airflow_errorguard.ui import access, incidents_service, ops
-from airflow_errorguard.ui.api_incidents import parse_window
+from airflow_errorguard.manage import circuits as ops
+from airflow_errorguard.ui import access
+from airflow_errorguard.ui.hook import get_hook
 from airflow_errorguard.ui.render import render
-from airflow_errorguard.ui.storage import get_hook
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,18 +41,4 @@ def circuit(name: str, request: Request, user: GetUserDep) -> HTMLResponse:
         events=ops.circuit_events(storage, name),
         can_control=access.is_admin(user),
         actions=ops.CIRCUIT_ACTIONS,
-    )
-
-
-@router.get("/incidents", response_class=HTMLResponse)
-def incidents(request: Request, user: GetUserDep) -> HTMLResponse:
-    window = parse_window(request)
-    view = incidents_service.overview(user, **window)
-    return render(
-        request,
-        "incidents.html",
-        section="incidents",
-        user_name=access.user_name(user),
-        view=view,
-        window=window,
     )

@@ -1,0 +1,1 @@
+"""The JSON API of the errorguard UI, one module per resource."""

@@ -1,0 +1,1 @@
+"""The server-rendered pages of the errorguard UI, one module per resource."""
