@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from airflow_errorguard.classification import knowledge_codes as codes
+from airflow_errorguard.classification import knowledge_messages as messages
+from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification import knowledge_types as types
 from airflow_errorguard.classification.model import DEFAULT_ACTIONS
 from airflow_errorguard.get_provider_info import get_provider_info
@@ -78,7 +80,28 @@ def classification_table() -> str:
         "",
         *_rows((f"EAI {k}", v) for k, v in sorted(codes.GAI_ERRNO.items())),
         "",
-        "## Cloud and service codes (botocore `Error.Code`, gRPC status names, Airflow error types)",
+        "## SMTP reply codes (`smtplib`)",
+        "",
+        *_rows((f"smtp:{k}", v) for k, v in sorted(protocols.SMTP_REPLY.items())),
+        "",
+        "Replies not listed fall back to their first digit:",
+        "",
+        *_rows((f"smtp:{k}xx", v) for k, v in sorted(protocols.SMTP_CLASS.items())),
+        "",
+        "## AMQP reply codes (pika, py-amqp, kombu)",
+        "",
+        *_rows((f"amqp:{k}", v) for k, v in sorted(protocols.AMQP_REPLY.items())),
+        "",
+        "## Redis error prefixes (redis-py)",
+        "",
+        *_rows((f"redis:{k}", v) for k, v in sorted(protocols.REDIS_PREFIX.items())),
+        "",
+        "## Process exit statuses (`returncode`; negative: killed by a signal, 128+N from a shell)",
+        "",
+        *_rows((f"exit:{k}", v) for k, v in sorted(protocols.EXIT_STATUS.items())),
+        "",
+        "## Cloud and service codes (botocore `Error.Code`, gRPC status names, Google `errors[].reason`, "
+        "Azure error codes, Airflow error types)",
         "",
         *_rows(sorted(codes.CLOUD_CODE.items())),
         "",
@@ -95,7 +118,7 @@ def classification_table() -> str:
         "",
         "Searched in the lower-cased message only when no code or class reached confidence 0.8.",
         "",
-        *_rows((pattern.replace("|", " \\| "), entry) for pattern, entry in types.MESSAGES),
+        *_rows((pattern.replace("|", " \\| "), entry) for pattern, entry in messages.MESSAGES),
         "",
     ]
     return "\n".join(parts)

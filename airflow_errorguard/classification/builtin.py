@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import errno as errno_module
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from airflow_errorguard.classification import knowledge_codes as codes
-from airflow_errorguard.classification.knowledge_types import DBAPI, MESSAGE_REGEX, MESSAGES, TYPES
-from airflow_errorguard.classification.model import ErrorCategory
-from airflow_errorguard.classification.signals import LinkFacts, type_paths
+from airflow_errorguard.classification import knowledge_protocols as protocols
+from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
+from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
+from airflow_errorguard.classification.signals import LinkFacts, safe_getattr, type_paths
 
 #: Messages are read only when no code or class gives at least this confidence: message patterns
 #: refine broad classes (``OperationalError``, ``Exception`` subclasses), never a specific signal.
@@ -58,10 +61,33 @@ def _candidate(facts: LinkFacts, entry: codes.Entry, rule: str, subject: str) ->
     return Candidate(category, confidence, f"builtin:{rule}", f"{subject} {text}; {category}", facts)
 
 
+def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
+    """The entry and a label for a ``kind:value`` driver code (SQLite, MySQL, SMTP, AMQP, Redis, exit)."""
+    number = int(value) if value.lstrip("-").isdigit() else None
+    if kind == "sqlite":
+        return codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2])), f"SQLite {value}"
+    if kind == "redis":
+        return protocols.REDIS_PREFIX.get(value), f"Redis {value}"
+    if number is None:
+        return None, value
+    if kind == "mysql":
+        return codes.MYSQL.get(number), f"MySQL error {value}"
+    if kind == "smtp":
+        entry = protocols.SMTP_REPLY.get(number) or protocols.SMTP_CLASS.get(number // 100)
+        return entry, f"SMTP reply {value}"
+    if kind == "amqp":
+        return protocols.AMQP_REPLY.get(number), f"AMQP reply {value}"
+    if kind == "exit":
+        return protocols.EXIT_STATUS.get(number), f"exit status {value}"
+    return None, value
+
+
 def _code_candidates(facts: LinkFacts) -> list[Candidate]:
     found = []
+    service_coded = False  # a recognised service or protocol code outranks the HTTP status it came with
     code = facts.cloud_code
     if code is not None and code in codes.CLOUD_CODE:
+        service_coded = True
         found.append(
             _candidate(facts, codes.CLOUD_CODE[code], f"code:{code}", f"{facts.type_name} code {code}")
         )
@@ -73,14 +99,15 @@ def _code_candidates(facts: LinkFacts) -> list[Candidate]:
     driver = facts.driver_code
     if driver is not None:
         kind, _, value = driver.partition(":")
-        entry = codes.MYSQL.get(int(value)) if kind == "mysql" and value.isdigit() else None
-        if kind == "sqlite":
-            entry = codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2]))
+        entry, label = _protocol_entry(kind, value)
+        refused_sender = kind == "smtp" and "smtplib.SMTPSenderRefused" in facts.paths
+        if entry is not None and refused_sender and entry[0] is ErrorCategory.DATA:
+            entry = (ErrorCategory.CONFIGURATION, 0.85, "means the sender address is refused (a setting)")
         if entry is not None:
-            label = f"MySQL error {value}" if kind == "mysql" else f"SQLite {value}"
-            found.append(_candidate(facts, entry, f"{kind}:{value}", label))
+            service_coded = True
+            found.append(_candidate(facts, entry, f"{kind}:{value}", f"{facts.type_name} ({label})"))
     status = facts.http_status
-    if status is not None:
+    if status is not None and not service_coded:
         entry = codes.HTTP_STATUS.get(status) or codes.HTTP_CLASS.get(status // 100)
         if entry is not None:
             host = facts.host
@@ -106,6 +133,38 @@ def _code_candidates(facts: LinkFacts) -> list[Candidate]:
     return found
 
 
+def _own_candidate(facts: LinkFacts, path: str) -> Candidate | None:
+    """errorguard's own exceptions that carry their verdict: a storage error's ``transient`` flag, an
+    alert's ``category``; ``ErrorGuardBudgetExceeded`` is data that alerts (retrying cannot help)."""
+    name = path.rsplit(".", 1)[-1]
+    if name == "ErrorGuardStorageError" and safe_getattr(facts.exc, "transient") is True:
+        return Candidate(
+            ErrorCategory.TRANSIENT,
+            0.9,
+            f"builtin:type:{path}",
+            "ErrorGuardStorageError says errorguard's own storage failed transiently (lost connection, "
+            "timeout, lock); transient",
+            facts,
+        )
+    if name == "ErrorGuardAlert":
+        category = safe_getattr(facts.exc, "category")
+        if isinstance(category, str) and category in ErrorCategory._value2member_map_:
+            return Candidate(
+                ErrorCategory(category),
+                0.95,
+                f"builtin:type:{path}",
+                f"ErrorGuardAlert carries the record's classification; {category}",
+                facts,
+            )
+    if name == "ErrorGuardBudgetExceeded":
+        category, confidence, text = TYPES[path]
+        reason = f"{facts.type_name} {text}; {category}, alert"
+        return Candidate(
+            category, confidence, f"builtin:type:{path}", reason, facts, action=ErrorAction.ALERT
+        )
+    return None
+
+
 def match_builtin(facts: LinkFacts) -> Candidate | None:
     """The strongest built-in verdict on the exception behind *facts* (codes, type, message)."""
     best: Candidate | None = None
@@ -113,9 +172,12 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
         if best is None or candidate.confidence > best.confidence:
             best = candidate
     typed = _type_entry(type(facts.exc))
-    if typed is not None:
+    # A bare OSError without an errno is a library's protocol or format error, not the OS's.
+    if typed is not None and not (typed[0] == "OSError" and facts.errno is None):
         path, entry = typed
         candidate = _candidate(facts, entry, f"type:{path}", facts.type_name)
+        if path.startswith("airflow_errorguard."):
+            candidate = _own_candidate(facts, path) or candidate
         if best is None or candidate.confidence > best.confidence:
             best = candidate
     if best is None or best.confidence < MESSAGE_SCAN_BELOW:
@@ -133,3 +195,65 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
                     facts,
                 )
     return best
+
+
+_UNKNOWN_HOST_HINTS = (
+    "ame or service not known",
+    "servname",
+    "esolve host",
+    "ranslate host",
+    "ddress associated",
+)
+_UNKNOWN_HOST_ERRNOS = frozenset({-2, -5})  # EAI_NONAME, EAI_NODATA
+
+
+def unknown_host(facts: LinkFacts) -> Candidate | None:
+    """A configuration verdict when *facts* says a host name does not exist (not a temporary failure)."""
+    coded = facts.errno in _UNKNOWN_HOST_ERRNOS and "socket.gaierror" in facts.paths
+    if not coded and not any(hint in facts.message for hint in _UNKNOWN_HOST_HINTS):
+        return None
+    return Candidate(
+        ErrorCategory.CONFIGURATION,
+        0.92,
+        "builtin:unknown-host",
+        f"{facts.type_name} says the host name does not resolve (EAI_NONAME): check the connection's "
+        "host; configuration",
+        facts,
+    )
+
+
+_TLS_VERIFICATION_TYPES = frozenset(
+    {
+        "ssl.SSLCertVerificationError",
+        "aiohttp.client_exceptions.ClientConnectorCertificateError",
+    }
+)
+_TLS_VERIFICATION_MESSAGE = re.compile(
+    r"certificate verify failed|hostname mismatch|doesn't match|certificate has expired|"
+    r"self[- ]signed certificate|unable to get local issuer certificate",
+    re.IGNORECASE,
+)
+
+
+def tls_verification(facts: LinkFacts) -> Candidate | None:
+    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure."""
+    if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
+        message = facts.message
+        if "ertif" not in message and "ERTIF" not in message and "ostname" not in message:
+            return None  # the cheap test first: this runs on every chain not already configuration
+        found = _TLS_VERIFICATION_MESSAGE.search(message)
+        if found is None:
+            return None
+        # "doesn't match" is a TLS verdict only on a TLS exception (urllib3's CertificateError).
+        if found.group(0).lower() == "doesn't match" and not any(
+            "SSL" in path or "Certificate" in path for path in facts.paths
+        ):
+            return None
+    return Candidate(
+        ErrorCategory.CONFIGURATION,
+        0.97,
+        "builtin:tls-verification",
+        f"{facts.type_name} is a TLS certificate verification failure (untrusted, expired or for "
+        "another host name): retrying cannot fix it; configuration",
+        facts,
+    )

@@ -12,9 +12,13 @@ Precedence, highest first:
    exception's class when more confident; the message is read only when neither reaches 0.8, so
    a message pattern refines a broad class (``OperationalError`` saying "password authentication
    failed" is configuration) but never overrides a specific one; the most confident verdict of the chain wins
-   (the outermost on ties). An implicit ``__context__`` counts for 85% of its confidence, an
-   explicit cause in full. Members of an ``ExceptionGroup`` are combined by severity:
-   configuration > system > data > unknown > transient.
+   (on ties the more specific: an explicit inner cause over its wrapper). An implicit ``__context__``
+   counts for 85% of its confidence, an explicit cause in full. Members of an ``ExceptionGroup``
+   are combined by severity: configuration > system > data > unknown > transient.
+4. **TLS verification** failures (untrusted, expired or wrong-host certificates) and **unknown host
+   names** (``EAI_NONAME``) anywhere in the chain, even in a ``__context__`` suppressed with
+   ``raise ... from None``, make the verdict configuration: retrying a misconfiguration forever is
+   the worst outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin
+from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
 from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
@@ -107,6 +111,8 @@ class Classifier:
         """The verdict cache key, or ``None`` (no cache, plugin classifiers, unhashable facts)."""
         if not self._cache.max_entries or self._plugins:
             return None  # a plugin classifier may read anything of the exception
+        if any(_hides_context(facts.exc) for facts in links):
+            return None  # a context hidden by `from None` is read (TLS, host names) but not in the key
         try:
             return chain_key(links, _scope(context) if self._scoped else None)
         except TypeError:
@@ -232,7 +238,14 @@ class Classifier:
 
     def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Candidate | None:
         by_id = {id(facts.exc): facts for facts in links}
-        return self._best(exc, by_id, set(), 1.0)
+        best = self._best(exc, by_id, set(), 1.0)
+        if best is None or best.category in _OVERRIDABLE:
+            found = self._configuration_anywhere(links)
+            if found is not None:
+                if found.facts is not links[0]:
+                    found.reason += f" (found in the chain of {links[0].type_name})"
+                best = found
+        return best
 
     @staticmethod
     def _unknown_of(top: LinkFacts) -> Classification:
@@ -243,6 +256,37 @@ class Classifier:
             f"{_fingerprint_head(top.type_path, top)}: {top.message}",
             top.as_dict(),
         )
+
+    def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
+        """
+        A TLS verification failure or an unknown host name among *links* or in a context they
+        suppressed (``from None``): a wrapper's transient look must not hide them.
+        """
+        queue = deque(links)
+        seen = {id(facts.exc) for facts in links}
+        budget = MAX_LINKS
+        while queue and budget:
+            budget -= 1
+            facts = queue.popleft()
+            # A link that got a response (HTTP status, SQLSTATE) failed after TLS and name
+            # resolution: its message is not read, so the verdict cache keeps its hits.
+            if facts.http_status is None and facts.sqlstate is None:
+                found = tls_verification(facts) or unknown_host(facts)
+                if found is not None:
+                    return found
+            try:
+                hidden = facts.exc.__context__ if facts.exc.__suppress_context__ else None
+            except BaseException:
+                hidden = None
+            for inner in [hidden, *(child for child, _ in facts.children)]:
+                if (
+                    isinstance(inner, BaseException)
+                    and id(inner) not in seen
+                    and (inner is hidden or facts in links)
+                ):
+                    seen.add(id(inner))
+                    queue.append(LinkFacts(inner, self.now))
+        return None
 
     def _best(
         self, exc: BaseException, by_id: dict[int, LinkFacts], visited: set[int], weight: float
@@ -268,7 +312,7 @@ class Classifier:
                 best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
             elif kind is not MEMBER:
                 inner = self._best(child, by_id, visited, weight)
-                best = _stronger(best, inner, f"the cause of {facts.type_name}")
+                best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
         return best
 
     def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:
@@ -328,11 +372,31 @@ def _unknown(
     )
 
 
-def _stronger(current: Candidate | None, other: Candidate | None, where: str) -> Candidate | None:
-    """The more confident of two verdicts; *other* (a nested error) must be strictly stronger."""
+#: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.
+_OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
+
+
+def _hides_context(exc: BaseException) -> bool:
+    try:
+        return bool(exc.__suppress_context__) and exc.__context__ is not None
+    except BaseException:
+        return True
+
+
+def _stronger(
+    current: Candidate | None, other: Candidate | None, where: str, *, inner_wins_ties: bool = False
+) -> Candidate | None:
+    """
+    The more confident of two verdicts. *other* (a nested error) must be strictly stronger, except
+    an explicit cause, which wins ties: it is the more specific signal.
+    """
     if other is None:
         return current
-    if current is None or other.confidence > current.confidence:
+    if (
+        current is None
+        or other.confidence > current.confidence
+        or (inner_wins_ties and other.confidence == current.confidence)
+    ):
         if "(found in" not in other.reason:
             other.reason = f"{other.reason} (found in {where})"
         return other

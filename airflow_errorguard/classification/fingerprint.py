@@ -1,14 +1,45 @@
-"""Masking of volatile message parts so the same failure gets the same fingerprint across runs."""
+"""
+Masking of volatile message parts so the same failure gets the same fingerprint across runs.
+
+**Identity** (kept, digits masked): the name of a missing key, column, attribute, field, table,
+constraint, queue or module (a quoted name after such a word, a message that is only a quoted name
+as ``KeyError`` has, a quoted type name before ``object``, a property named "required"), and an
+HTTP route template
+(scheme, host and path, with id-like segments masked). SQLSTATEs, HTTP statuses and driver codes
+are kept by the classifier in the fingerprint's head.
+
+**Volatile** (masked): other quoted values (user data), URLs' ports, query strings and ids, e-mail
+addresses, UUIDs, timestamps, file paths (dated or not), IP addresses, hex ids and numbers.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 _MAX_SOURCE = 2000
+_MAX_PROTECTED = 26
+
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)
+_NAME = r"[A-Za-z_][\w.$:-]{0,63}"
+_QUOTED_NAME = rf"(?:'{_NAME}'|\"{_NAME}\"|`{_NAME}`)"
+#: Quoted names that are the identity of the failure (what is missing or violated): after a word
+#: naming what they are, before "object" (a type), before "is a required property", or alone.
+_IDENTITY = re.compile(
+    r"(?P<lead>\b(?:column|relation|table|constraint|key|field|attribute|index|schema|database|role|"
+    r"function|type|queue|exchange|bucket|container|stream|topic|module|named|property|argument|"
+    r"parameter|sequence|view|user|variable|option|setting|section|header|sheet)\s+)"
+    rf"(?P<name>{_QUOTED_NAME})"
+    rf"|(?P<typed>{_QUOTED_NAME})(?= object\b| is a required property)"
+    rf"|^(?P<alone>{_QUOTED_NAME})$",
+    re.I,
+)
+_ID_SEGMENT = re.compile(r"^(?!v\d{1,2}$).*\d")
+_IP_HOST = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$|^\[?[0-9a-f:]+\]?$", re.I)
 
 # Order matters: the wider shapes are masked before the numbers inside them.
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I), "<url>"),
     (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<ts>"),
@@ -19,16 +50,54 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 )
 _SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_SENTINEL = re.compile("\x00([a-z])\x00")
+
+
+def route_template(url: str) -> str:
+    """``https://api.example.com:8443/v1/customers/42?x=1`` -> ``https://api.example.com/v1/customers/<id>``."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "<url>"
+    if not host:
+        return "<url>"
+    if _IP_HOST.match(host):
+        host = "<ip>"
+    segments = ["<id>" if _ID_SEGMENT.match(segment) else segment for segment in parts.path.split("/")]
+    return f"{parts.scheme.lower()}://{host}{'/'.join(segments)}"
+
+
+def _keep_identity(found: re.Match[str], protect: Callable[[str], str]) -> str:
+    """The name kept, its digits masked: ``events_20240101`` and ``events_20240102`` are one table."""
+    if found.group("name") is not None:
+        return found.group("lead") + protect(_DIGITS.sub("<n>", found.group("name")))
+    return protect(_DIGITS.sub("<n>", found.group(0)))
 
 
 def mask_message(text: str) -> str:
     """
-    Return *text* with volatile values masked.
+    Return *text* with volatile values masked and identity kept (see the module docstring).
 
-    URLs, e-mail addresses, UUIDs, timestamps, quoted values, paths, IP addresses, hex ids and
-    numbers become placeholders such as ``<n>``; whitespace is collapsed.
+    URLs become route templates; e-mail addresses, UUIDs, timestamps, quoted values (except
+    identity names), paths, IP addresses, hex ids and numbers become placeholders such as ``<n>``;
+    whitespace is collapsed.
     """
-    text = text[:_MAX_SOURCE]
+    text = text[:_MAX_SOURCE].strip()
+    if len(text) > 2 and text[0] == text[-1] == "'" and " " in text and "'" not in text[1:-1]:
+        text = text[1:-1]  # a KeyError's repr of a sentence: read the sentence
+    kept: list[str] = []
+
+    def protect(value: str) -> str:
+        if len(kept) >= _MAX_PROTECTED:
+            return value
+        kept.append(value)
+        return f"\x00{chr(97 + len(kept) - 1)}\x00"
+
+    text = _URL.sub(lambda found: protect(route_template(found.group(0))), text.replace("\x00", ""))
+    text = _IDENTITY.sub(lambda found: _keep_identity(found, protect), text.strip())
     for pattern, placeholder in _MASKS:
         text = pattern.sub(placeholder, text)
+    text = _SENTINEL.sub(lambda found: kept[ord(found.group(1)) - 97], text)
     return _SPACES.sub(" ", text).strip()

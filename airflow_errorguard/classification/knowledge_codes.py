@@ -1,12 +1,14 @@
 """
 Built-in knowledge of error codes: HTTP status, SQLSTATE, MySQL and SQLite codes, errno and cloud
-service codes. Each entry is ``code: (category, confidence, explanation)``.
+service codes (those live in :mod:`.knowledge_cloud`, re-exported here). Each entry is
+``code: (category, confidence, explanation)``.
 """
 
 from __future__ import annotations
 
 import errno as E
 
+from airflow_errorguard.classification.knowledge_cloud import CLOUD_CODE  # noqa: F401 - re-exported
 from airflow_errorguard.classification.model import ErrorCategory
 
 T = ErrorCategory.TRANSIENT
@@ -134,6 +136,38 @@ SQLSTATE_CLASS: dict[str, Entry] = {
 #: MySQL / MariaDB server and client error numbers (pymysql, mysqlclient, mysql-connector).
 MYSQL: dict[int, Entry] = {
     1021: (S, 0.95, "(disk full)"),
+    1022: (D, 0.95, "(duplicate key)"),
+    1030: (S, 0.7, "(error from the storage engine)"),
+    1041: (S, 0.9, "(out of memory)"),
+    1043: (T, 0.7, "(bad handshake)"),
+    1050: (C, 0.85, "(table already exists)"),
+    1051: (C, 0.9, "(unknown table)"),
+    1060: (C, 0.85, "(duplicate column name)"),
+    1091: (C, 0.85, "(can't drop: the field or key does not exist)"),
+    1109: (C, 0.9, "(unknown table)"),
+    1129: (C, 0.85, "(host blocked after too many connection errors)"),
+    1130: (C, 0.95, "(host not allowed to connect)"),
+    1136: (D, 0.8, "(column count doesn't match the value count)"),
+    1153: (C, 0.8, "(packet bigger than max_allowed_packet)"),
+    1203: (T, 0.9, "(user has too many connections)"),
+    1251: (C, 0.9, "(client does not support the authentication protocol)"),
+    1265: (D, 0.9, "(data truncated for a column)"),
+    1267: (C, 0.8, "(illegal mix of collations)"),
+    1290: (C, 0.7, "(the server runs with --read-only: a replica?)"),
+    1364: (D, 0.9, "(a field has no default value)"),
+    1411: (D, 0.9, "(incorrect value for a function)"),
+    1412: (T, 0.85, "(table definition changed: retry the transaction)"),
+    1461: (T, 0.8, "(too many prepared statements)"),
+    1637: (T, 0.85, "(too many active concurrent transactions)"),
+    1690: (D, 0.95, "(value out of range)"),
+    1698: (C, 0.95, "(access denied for user)"),
+    1792: (C, 0.85, "(cannot execute in a read-only transaction)"),
+    1969: (T, 0.9, "(query interrupted: max_statement_time exceeded)"),
+    2059: (C, 0.9, "(authentication plugin cannot be loaded)"),
+    2061: (C, 0.9, "(authentication requires a secure connection)"),
+    3572: (T, 0.95, "(lock not available: NOWAIT)"),
+    3819: (D, 0.95, "(check constraint violated)"),
+    4025: (D, 0.95, "(CONSTRAINT failed)"),
     1037: (S, 0.9, "(out of memory)"),
     1040: (T, 0.95, "(too many connections)"),
     1044: (C, 0.97, "(access denied to database)"),
@@ -187,6 +221,9 @@ SQLITE: dict[str, Entry] = {
     "SQLITE_NOMEM": (S, 0.95, "(out of memory)"),
     "SQLITE_CORRUPT": (S, 0.9, "(database disk image is malformed)"),
     "SQLITE_INTERRUPT": (T, 0.8, "(operation interrupted)"),
+    "SQLITE_PROTOCOL": (T, 0.8, "(locking protocol error)"),
+    "SQLITE_SCHEMA": (T, 0.7, "(the schema changed: prepare again)"),
+    "SQLITE_ABORT": (T, 0.6, "(the operation was aborted)"),
 }
 
 
@@ -212,6 +249,8 @@ ERRNO: dict[int, Entry] = {
         (S, 0.95, "means the host ran out of a resource (disk, memory, file handles) or has failing I/O"),
     ),
     **_errnos("EEXIST", (D, 0.6, "means the target already exists")),
+    **_errnos("ENOEXEC ELIBBAD", (C, 0.85, "means the file is not an executable for this platform")),
+    **_errnos("E2BIG", (C, 0.7, "means the argument list is too long")),
     **_errnos("EINVAL", (D, 0.5, "means an invalid argument was passed")),
 }
 #: socket.gaierror codes (negative): name resolution.
@@ -221,109 +260,4 @@ GAI_ERRNO: dict[int, Entry] = {
     -2: (C, 0.75, "means the host name is not known (check the connection's host)"),
     -5: (C, 0.75, "means the host has no address"),
     -8: (C, 0.8, "means the service name is not known"),
-}
-
-#: Cloud service codes: botocore ``Error.Code``, Google ``grpc_status_code`` names, Airflow
-#: runtime error types.
-CLOUD_CODE: dict[str, Entry] = {
-    **dict.fromkeys(
-        [
-            "Throttling",
-            "ThrottlingException",
-            "ThrottledException",
-            "RequestLimitExceeded",
-            "TooManyRequestsException",
-            "ProvisionedThroughputExceededException",
-            "SlowDown",
-            "RequestThrottled",
-            "RequestThrottledException",
-            "BandwidthLimitExceeded",
-            "EC2ThrottledException",
-            "PriorRequestNotComplete",
-            "TransactionInProgressException",
-            "LimitExceededException",
-        ],
-        (T, 0.97, "is throttling"),
-    ),
-    **dict.fromkeys(
-        [
-            "RequestTimeout",
-            "RequestTimeoutException",
-            "ServiceUnavailable",
-            "ServiceUnavailableException",
-            "InternalError",
-            "InternalFailure",
-            "InternalServerError",
-            "InternalServerException",
-            "TransactionConflictException",
-            "IDPCommunicationError",
-            "Unavailable",
-        ],
-        (T, 0.95, "is a transient service-side failure"),
-    ),
-    **dict.fromkeys(
-        [
-            "AccessDenied",
-            "AccessDeniedException",
-            "UnauthorizedOperation",
-            "UnauthorizedException",
-            "InvalidClientTokenId",
-            "ExpiredToken",
-            "ExpiredTokenException",
-            "SignatureDoesNotMatch",
-            "InvalidAccessKeyId",
-            "UnrecognizedClientException",
-            "AuthFailure",
-            "InvalidToken",
-            "MissingAuthenticationToken",
-            "NoSuchBucket",
-            "AllAccessDisabled",
-            "InvalidSignatureException",
-            "OptInRequired",
-            "AccountProblem",
-            "KMS.AccessDeniedException",
-        ],
-        (C, 0.97, "means the credentials, permissions or target are misconfigured"),
-    ),
-    **dict.fromkeys((["ResourceNotFoundException", "NoSuchEntity"]), (C, 0.8, "means a resource is missing")),
-    **dict.fromkeys(
-        [
-            "ValidationException",
-            "ValidationError",
-            "InvalidParameterValue",
-            "InvalidParameterException",
-            "InvalidParameterCombination",
-            "MalformedPolicyDocument",
-            "ConditionalCheckFailedException",
-            "EntityTooLarge",
-            "InvalidArgument",
-            "SerializationException",
-            "InvalidRequest",
-            "InvalidRequestException",
-        ],
-        (D, 0.85, "means the request's content was rejected"),
-    ),
-    "NoSuchKey": (D, 0.7, "means the object key does not exist"),
-    # gRPC status names (google-api-core, grpc).
-    "UNAVAILABLE": (T, 0.97, "means the service is unavailable"),
-    "DEADLINE_EXCEEDED": (T, 0.95, "means the deadline was exceeded"),
-    "RESOURCE_EXHAUSTED": (T, 0.95, "means a quota or rate limit was exhausted"),
-    "ABORTED": (T, 0.95, "means the operation was aborted by a concurrency conflict"),
-    "INTERNAL": (T, 0.8, "is an internal service error"),
-    "UNKNOWN": (T, 0.6, "is an unknown service error"),
-    "CANCELLED": (T, 0.7, "means the call was cancelled"),
-    "UNAUTHENTICATED": (C, 0.97, "means the credentials are missing or invalid"),
-    "PERMISSION_DENIED": (C, 0.97, "means the credentials lack permission"),
-    "NOT_FOUND": (C, 0.75, "means a resource is missing"),
-    "FAILED_PRECONDITION": (C, 0.8, "means the system is not in the state the call needs"),
-    "UNIMPLEMENTED": (C, 0.9, "means the method is not implemented"),
-    "INVALID_ARGUMENT": (D, 0.9, "means an argument was rejected"),
-    "OUT_OF_RANGE": (D, 0.9, "means a value is out of range"),
-    "ALREADY_EXISTS": (D, 0.8, "means the resource already exists"),
-    "DATA_LOSS": (S, 0.9, "means unrecoverable data loss or corruption"),
-    # Airflow runtime errors (airflow.sdk.exceptions.ErrorType).
-    "CONNECTION_NOT_FOUND": (C, 0.98, "means an Airflow connection is not defined"),
-    "VARIABLE_NOT_FOUND": (C, 0.98, "means an Airflow variable is not defined"),
-    "ASSET_NOT_FOUND": (C, 0.9, "means an Airflow asset is not defined"),
-    "XCOM_NOT_FOUND": (C, 0.8, "means an upstream XCom is missing"),
 }

@@ -1,5 +1,6 @@
 """
-Built-in knowledge of exception classes (by dotted path, never imported) and message patterns.
+Built-in knowledge of exception classes (by dotted path, never imported); message patterns live in
+:mod:`.knowledge_messages`.
 
 Type entries are ``path: (category, confidence, explanation)``; the most specific class of an
 exception's MRO that is listed decides. Broad classes carry low confidence so that a more specific
@@ -9,9 +10,8 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 
 from __future__ import annotations
 
-import re
-
 from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
@@ -65,7 +65,6 @@ TYPES: dict[str, Entry] = {
         "decimal.InvalidOperation decimal.ConversionSyntax decimal.DecimalException",
         (D, 0.9, "means a value is not a valid decimal"),
     ),
-    "csv.Error": (D, 0.9, "means a CSV row is malformed"),
     "binascii.Error": (D, 0.85, "means encoded data is malformed"),
     "xml.etree.ElementTree.ParseError": (D, 0.9, "means the input is not valid XML"),
     "ZeroDivisionError": (D, 0.8, "is a division by zero in a record's values"),
@@ -204,11 +203,9 @@ TYPES: dict[str, Entry] = {
     "dateutil.parser._parser.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
     "pydantic_core._pydantic_core.ValidationError": (D, 0.9, "means a record failed schema validation"),
     "jsonschema.exceptions.ValidationError": (D, 0.9, "means a record failed schema validation"),
-    "redis.exceptions.ConnectionError": (T, 0.9, "is a Redis connection failure"),
-    "redis.exceptions.TimeoutError": (T, 0.9, "is a Redis timeout"),
-    "redis.exceptions.BusyLoadingError": (T, 0.9, "means Redis is still loading"),
-    "redis.exceptions.AuthenticationError": (C, 0.95, "means the Redis credentials are wrong"),
 }
+
+TYPES.update(LIBRARY_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {
@@ -220,90 +217,6 @@ DBAPI: dict[str, Entry] = {
     "ProgrammingError": (C, 0.75, "means the SQL does not match the schema or the grants"),
     "NotSupportedError": (C, 0.85, "means the database does not support the operation"),
 }
-
-#: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
-#: the same position the pattern listed first.
-MESSAGES: tuple[tuple[str, Entry], ...] = (
-    # configuration first: these disagree with a transient-looking type (OperationalError...)
-    (
-        r"password authentication failed|authentication failed|access denied for user|"
-        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials",
-        (C, 0.92, "says authentication failed"),
-    ),
-    (
-        r"permission denied|not authori[sz]ed|insufficient privilege|forbidden",
-        (C, 0.88, "says permission was denied"),
-    ),
-    (
-        r"(?:relation|table|database|schema|column|role|function|bucket|index) \S+ does not exist|"
-        r"no such (?:table|column)|unknown (?:database|column|table)|doesn't exist",
-        (C, 0.9, "says a database object does not exist"),
-    ),
-    (
-        r"certificate verify failed|self[- ]signed certificate|hostname mismatch",
-        (C, 0.9, "says TLS certificate verification failed"),
-    ),
-    (
-        r"could not translate host name|name or service not known|nodename nor servname",
-        (C, 0.75, "says the host name does not resolve"),
-    ),
-    (
-        r"conn_id .{0,80} isn't defined|variable \S+ (?:does not exist|not found)",
-        (C, 0.95, "says an Airflow connection or variable is not defined"),
-    ),
-    (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
-    (
-        r"missing \d+ required positional argument|got an unexpected keyword argument|"
-        r"takes \d+ positional arguments? but \d+ (?:was|were) given",
-        (C, 0.85, "says code was called with the wrong arguments (a defect)"),
-    ),
-    # system
-    (
-        r"out of memory|cannot allocate memory|memoryerror|oom[- ]?kill",
-        (S, 0.92, "says the host ran out of memory"),
-    ),
-    (
-        r"no space left on device|disk (?:is )?full|quota exceeded on disk|read-only file system|"
-        r"too many open files",
-        (S, 0.92, "says the host ran out of a resource"),
-    ),
-    # transient
-    (
-        r"too many requests|rate limit|throttl|slow ?down|quota exceeded|resource exhausted",
-        (T, 0.9, "says the service is rate limiting"),
-    ),
-    (
-        r"deadlock|could not serialize access|serialization failure|lock wait timeout|"
-        r"database is locked|lock(?:ed)? timeout|could not obtain lock",
-        (T, 0.9, "says a lock or deadlock conflict occurred"),
-    ),
-    (
-        r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
-        r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
-        r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
-        r"temporary failure in name resolution|remaining connection slots|too many connections|"
-        r"the database system is (?:starting up|shutting down|in recovery mode)|"
-        r"terminating connection due to administrator command|ssl connection has been closed",
-        (T, 0.88, "says the connection failed"),
-    ),
-    (
-        r"service unavailable|temporarily unavailable|bad gateway|gateway time-?out|try again later|"
-        r"please retry|server is (?:busy|overloaded)|upstream connect error",
-        (T, 0.85, "says the service is temporarily unavailable"),
-    ),
-    (r"timed out|timeout", (T, 0.75, "says an operation timed out")),
-    # data
-    (
-        r"invalid input syntax|invalid literal|could not convert|malformed|unexpected token|"
-        r"expecting value|invalid (?:date|datetime|timestamp|format|json|value)|does not match format|"
-        r"unconverted data remains|codec can't (?:decode|encode)|out of range|value too long|"
-        r"cannot be null|violates (?:not-null|unique|foreign key|check) constraint|duplicate (?:key|entry)|"
-        r"incorrect (?:\w+ )?value|nonetype",
-        (D, 0.85, "says a value in the input is invalid"),
-    ),
-)
-MESSAGE_REGEX = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)))
-"""One pass over the lower-cased message (patterns are lower case: no IGNORECASE, which is slow)."""
 
 #: psycopg2 / psycopg error classes by name, for instances that carry no SQLSTATE of their own
 #: (built by application code or a wrapper): each takes the verdict of its SQLSTATE.

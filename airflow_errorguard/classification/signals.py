@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from airflow_errorguard.classification.signals_protocols import (
+    args_sqlstate,
+    protocol_code,
+    protocol_family,
+    service_code,
+)
+
 _MAX_MESSAGE = 2000
 _MISSING = object()
 
@@ -149,6 +156,11 @@ _SIGNAL_ATTRS = (
     "request_info",
     "connection_invalidated",
     "exceptions",
+    "smtp_code",
+    "recipients",
+    "reply_code",
+    "returncode",
+    "error_code",
 )
 
 #: Read only when needed: reading them eagerly would trigger deprecated properties (aiohttp's
@@ -157,6 +169,7 @@ _LAZY_ATTRS = frozenset({"code", "diag", "request", "request_info"})
 _EAGER_ATTRS = frozenset(_SIGNAL_ATTRS) - _LAZY_ATTRS
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
+_NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit"})
 
 #: Classes whose class-level ``status_code`` is not a response status: Airflow's exceptions carry the
 #: status its API server would answer with (``AirflowException.status_code`` is 500), not one received.
@@ -177,6 +190,7 @@ class ClassPlan:
     is_group: bool
     is_mysql: bool
     class_status_received: bool
+    family: str | None
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -201,6 +215,7 @@ def class_plan(cls: type) -> ClassPlan:
         is_group=any(path.endswith("BaseExceptionGroup") for path in paths),
         is_mysql=any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths),
         class_status_received=_STATUS_NOT_RECEIVED.isdisjoint(paths),
+        family=protocol_family(paths),
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan
@@ -272,14 +287,22 @@ class LinkFacts:
             meta = _dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):
                 status = _as_status(_dict_get(meta, "HTTPStatusCode"))
+        if plan.family in _NOT_HTTP:  # AMQP reply codes, SMTP replies are not HTTP statuses
+            status = None
         self.http_status: int | None = status
         # SQLSTATE: psycopg2 pgcode, psycopg sqlstate / diag.sqlstate.
         code = get("pgcode") or get("sqlstate")
         if not code and ("diag" in self.values or "diag" in plan.class_defined):
             code = safe_getattr(self.get("diag"), "sqlstate")
-        self.sqlstate: str | None = code.upper() if isinstance(code, str) and len(code) == 5 else None
+        self.sqlstate: str | None = (
+            code.upper() if isinstance(code, str) and len(code) == 5 else args_sqlstate(exc)
+        )
         number = get("errno")
-        self.errno: int | None = number if isinstance(number, int) and not isinstance(number, bool) else None
+        if isinstance(number, bool) or not isinstance(number, int) or "ssl.SSLError" in plan.paths:
+            number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
+        elif plan.is_mysql and number >= 1000:
+            number = None  # mysql.connector: a server error number, read as a driver code
+        self.errno: int | None = number
         self.driver_code: str | None = self._driver_code(get)
         self.cloud_code: str | None = self._cloud_code(get, response)
         self.connection_invalidated: bool = get("connection_invalidated") is True
@@ -296,6 +319,8 @@ class LinkFacts:
     # -- construction helpers -------------------------------------------------------------
 
     def _driver_code(self, get: Callable[[str], Any]) -> str | None:
+        if self.plan.family is not None:
+            return protocol_code(self.plan.family, get, lambda: self.message)
         name = get("sqlite_errorname")
         if isinstance(name, str) and name:
             return f"sqlite:{name}"
@@ -303,10 +328,16 @@ class LinkFacts:
             args = safe_getattr(self.exc, "args")
             if isinstance(args, tuple) and args and isinstance(args[0], int):
                 return f"mysql:{args[0]}"
+            number = get("errno")  # mysql.connector keeps the server's error number in errno
+            if isinstance(number, int) and not isinstance(number, bool) and number >= 1000:
+                return f"mysql:{number}"
         return None
 
-    @staticmethod
-    def _cloud_code(get: Callable[[str], Any], response: Any) -> str | None:
+    def _cloud_code(self, get: Callable[[str], Any], response: Any) -> str | None:
+        if self.plan.family is not None:
+            code = service_code(self.plan.family, self.exc, get)
+            if code is not None:
+                return code
         if isinstance(response, dict):  # botocore: {"Error": {"Code": ...}}
             error = _dict_get(response, "Error")
             code = _dict_get(error, "Code") if isinstance(error, dict) else None
@@ -350,6 +381,10 @@ class LinkFacts:
             members = get("exceptions")
             if isinstance(members, (tuple, list)):
                 found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
+        args = safe_getattr(exc, "args")
+        if isinstance(args, tuple):  # pika, httpcore: the wrapped error passed as an argument
+            known = {id(value) for value, _ in found}
+            found.extend((a, CAUSE) for a in args[:4] if isinstance(a, BaseException) and id(a) not in known)
         if isinstance(context, BaseException):
             found.append((context, CONTEXT))
         return found

@@ -23,11 +23,23 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
-        ("GET https://api.example.com/v1/items/123?x=1 failed", "GET <url> failed"),
+        (
+            "GET https://api.example.com:8443/v1/items/123?x=1 failed",
+            "GET https://api.example.com/v1/items/<id> failed",
+        ),
+        ("POST http://10.0.0.7:8080/v2/orders/ab12cd34/lines", "POST http://<ip>/v2/orders/<id>/lines"),
         ("mail ops@example.com now", "mail <email> now"),
         ("run 123e4567-e89b-12d3-a456-426614174000 died", "run <uuid> died"),
         ("at 2024-05-01T12:30:45.123+02:00 and 2024-05-01 12:30", "at <ts> and <ts>"),
-        ("""key 'abc' and "def" and `ghi`""", "key <str> and <str> and <str>"),
+        ("""value 'abc' and "def" and `ghi`""", "value <str> and <str> and <str>"),
+        ("'customer_id'", "'customer_id'"),
+        (
+            'column "customer_id" of relation "orders" does not exist',
+            'column "customer_id" of relation "orders" does not exist',
+        ),
+        ("Duplicate entry '42' for key 'orders.PRIMARY'", "Duplicate entry <str> for key 'orders.PRIMARY'"),
+        ("'NoneType' object has no attribute 'strip'", "'NoneType' object has no attribute 'strip'"),
+        ("unknown currency 'EURO'", "unknown currency <str>"),
         ("open /data/in/2024/file.csv and C:\\tmp\\x.txt", "open <path> and <path>"),
         ("host 10.0.0.12:5432 down", "host <ip> down"),
         ("object 0xdeadbeef and sha 9f86d081884c7d65", "object <hex> and sha <hex>"),
@@ -59,7 +71,7 @@ def test_classification_helpers() -> None:
     assert str(verdict.category) == "transient" and str(verdict.action) == "retry"
     assert (
         verdict.fingerprint_text
-        == "requests.exceptions.HTTPError [http=429]: <n> Client Error for url: <url>"
+        == "requests.exceptions.HTTPError [http=429]: <n> Client Error for url: https://x/<id>"
     )
     data = verdict.to_dict()
     assert data == {

@@ -130,10 +130,22 @@ def test_implicit_context_counts_for_85_percent(classifier: Classifier) -> None:
     )
 
 
-def test_ties_go_to_the_outermost(classifier: Classifier) -> None:
+def test_ties_go_to_the_inner_cause(classifier: Classifier) -> None:
     result = classifier.classify(chained(TimeoutError("read timed out"), ConnectionResetError()))
-    assert_verdict(result, T, "builtin:type:TimeoutError")
-    assert "found in" not in result.reason
+    assert_verdict(result, T, "builtin:type:ConnectionResetError", reason_has=("found in the cause",))
+    # Equally confident, different categories: the more specific inner cause decides.
+    result = classifier.classify(chained(ConnectionError("feed unavailable"), UnicodeError("bad bytes")))
+    assert_verdict(result, D, "builtin:type:UnicodeError")
+
+
+def test_an_implicit_context_does_not_win_ties(classifier: Classifier) -> None:
+    try:
+        try:
+            raise ConnectionResetError("reset")
+        except ConnectionResetError:
+            raise ValueError("unknown currency 'EURO'") from None
+    except ValueError as exc:
+        assert_verdict(classifier.classify(exc), D, "builtin:")
 
 
 def test_tenacity_retry_error_is_decided_by_its_last_attempt(classifier: Classifier) -> None:

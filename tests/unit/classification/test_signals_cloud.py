@@ -158,8 +158,8 @@ def test_google_from_http_status(status, category, rule, classifier: Classifier)
         (grpc.StatusCode.INVALID_ARGUMENT, D, "builtin:code:INVALID_ARGUMENT"),
         (grpc.StatusCode.OUT_OF_RANGE, D, "builtin:code:OUT_OF_RANGE"),
         (grpc.StatusCode.DATA_LOSS, ErrorCategory.SYSTEM, "builtin:code:DATA_LOSS"),
-        # TooManyRequests carries both 429 (0.97) and RESOURCE_EXHAUSTED (0.95): the status wins
-        (grpc.StatusCode.RESOURCE_EXHAUSTED, T, "builtin:http:429"),
+        # TooManyRequests carries both 429 and RESOURCE_EXHAUSTED: the service code outranks the status
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, T, "builtin:code:RESOURCE_EXHAUSTED"),
     ],
 )
 def test_google_from_grpc_status(code, category, rule, classifier: Classifier) -> None:

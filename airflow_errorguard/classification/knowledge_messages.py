@@ -1,0 +1,113 @@
+"""
+Built-in knowledge of message patterns: read only when no code or class of an exception reached
+confidence 0.8, to refine broad classes (``OperationalError`` saying "password authentication
+failed" is configuration). Entries are ``pattern: (category, confidence, explanation)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
+
+#: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
+#: the same position the pattern listed first.
+MESSAGES: tuple[tuple[str, Entry], ...] = (
+    # configuration first: these disagree with a transient-looking type (OperationalError...)
+    (
+        r"password authentication failed|authentication failed|access denied for user|"
+        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials",
+        (C, 0.92, "says authentication failed"),
+    ),
+    (
+        r"permission denied|not authori[sz]ed|insufficient privilege|forbidden",
+        (C, 0.88, "says permission was denied"),
+    ),
+    (
+        r"(?:relation|table|database|schema|column|role|function|bucket|index) \S+ does not exist|"
+        r"no such (?:table|column)|unknown (?:database|column|table)|doesn't exist",
+        (C, 0.9, "says a database object does not exist"),
+    ),
+    (
+        r"certificate verify failed|self[- ]signed certificate|hostname mismatch",
+        (C, 0.9, "says TLS certificate verification failed"),
+    ),
+    (
+        r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
+        r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
+        r"does not support ssl|ssl was required|no pg_hba\.conf entry",
+        (C, 0.92, "says the TLS or connection security settings do not match the server"),
+    ),
+    (
+        r"could not translate host name|name or service not known|nodename nor servname",
+        (C, 0.75, "says the host name does not resolve"),
+    ),
+    (
+        r"conn_id .{0,80} isn't defined|variable \S+ (?:does not exist|not found)",
+        (C, 0.95, "says an Airflow connection or variable is not defined"),
+    ),
+    (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
+    (
+        r"cluster mode is not enabled|cluster support disabled",
+        (C, 0.92, "says a cluster client talks to a server that is not a cluster"),
+    ),
+    (
+        r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
+        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",
+        (C, 0.85, "says a statement or command is not understood (a code or version error)"),
+    ),
+    (
+        r"missing \d+ required positional argument|got an unexpected keyword argument|"
+        r"takes \d+ positional arguments? but \d+ (?:was|were) given",
+        (C, 0.85, "says code was called with the wrong arguments (a defect)"),
+    ),
+    # system
+    (
+        r"out of memory|cannot allocate memory|memoryerror|oom[- ]?kill",
+        (S, 0.92, "says the host ran out of memory"),
+    ),
+    (
+        r"no space left on device|disk (?:is )?full|quota exceeded on disk|read-only file system|"
+        r"too many open files|killed by signal|received sig(?:kill|term)|signals\.sig(?:kill|segv|bus)",
+        (S, 0.92, "says the host ran out of a resource"),
+    ),
+    # transient
+    (
+        r"too many requests|rate limit|throttl|slow ?down|quota exceeded|resource exhausted",
+        (T, 0.9, "says the service is rate limiting"),
+    ),
+    (
+        r"deadlock|could not serialize access|serialization failure|lock wait timeout|"
+        r"database is locked|lock(?:ed)? timeout|could not obtain lock",
+        (T, 0.9, "says a lock or deadlock conflict occurred"),
+    ),
+    (
+        r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
+        r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
+        r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
+        r"network error|too many clients|"
+        r"temporary failure in name resolution|remaining connection slots|too many connections|"
+        r"the database system is (?:starting up|shutting down|in recovery mode)|"
+        r"terminating connection due to administrator command|ssl connection has been closed",
+        (T, 0.88, "says the connection failed"),
+    ),
+    (
+        r"service unavailable|temporarily unavailable|bad gateway|gateway time-?out|try again later|"
+        r"please retry|server is (?:busy|overloaded)|upstream connect error",
+        (T, 0.85, "says the service is temporarily unavailable"),
+    ),
+    (r"timed out|timeout", (T, 0.75, "says an operation timed out")),
+    # data
+    (
+        r"invalid input syntax|invalid literal|could not convert|malformed|unexpected token|"
+        r"expecting value|invalid (?:date|datetime|timestamp|format|json|value)|does not match format|"
+        r"unconverted data remains|codec can't (?:decode|encode)|out of range|value too long|"
+        r"cannot be null|violates (?:not-null|unique|foreign key|check) constraint|duplicate (?:key|entry)|"
+        r"incorrect (?:\w+ )?value|nonetype|end-of-stream marker|compressed (?:file|data) ended|"
+        r"invalid data stream|not a gzip file|incorrect header check|bad magic number|not a zip file",
+        (D, 0.85, "says a value in the input is invalid"),
+    ),
+)
+MESSAGE_REGEX = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)))
+"""One pass over the lower-cased message (patterns are lower case: no IGNORECASE, which is slow)."""

@@ -1,0 +1,129 @@
+"""
+Codes that protocol clients keep in their own places, read for :class:`~.signals.LinkFacts`:
+SMTP replies (``smtp_code``, ``recipients``), AMQP ``reply_code``, Redis error prefixes
+(``status_code`` or the reply's first word), process ``returncode``, gRPC ``code()``, Google
+``errors[].reason``, Azure ``error_code`` and PostgreSQL fields in an ``args[0]`` dict (pg8000).
+
+Every read is guarded: a hostile exception cannot break classification.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+#: Top-level package -> protocol family whose codes are read.
+_FAMILIES = {
+    "smtplib": "smtp",
+    "pika": "amqp",
+    "amqp": "amqp",
+    "kombu": "amqp",
+    "redis": "redis",
+    "grpc": "grpc",
+    "subprocess": "exit",
+    "google": "google",
+    "azure": "azure",
+}
+_REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
+
+
+def protocol_family(paths: tuple[str, ...]) -> str | None:
+    """The protocol family of a class, from the packages of its MRO (``None`` for most classes)."""
+    for path in paths:
+        family = _FAMILIES.get(path.split(".", 1)[0])
+        if family is not None:
+            return family
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _smtp_code(get: Callable[[str], Any]) -> int | None:
+    code = _int(get("smtp_code"))
+    if code is not None:
+        return code
+    recipients = get("recipients")  # SMTPRecipientsRefused: {address: (code, message)}
+    if not isinstance(recipients, dict):
+        return None
+    codes = []
+    for reply in list(recipients.values())[:50]:
+        if isinstance(reply, tuple) and reply and _int(reply[0]) is not None:
+            codes.append(reply[0])
+    if not codes:
+        return None
+    permanent = [code for code in codes if not 400 <= code < 500]
+    return permanent[0] if permanent else codes[0]  # one permanent refusal decides
+
+
+def protocol_code(family: str | None, get: Callable[[str], Any], message: Callable[[], str]) -> str | None:
+    """``smtp:550``, ``amqp:404``, ``redis:BUSY`` or ``exit:-9`` for an exception of *family*."""
+    if family == "smtp":
+        code = _smtp_code(get)
+        return f"smtp:{code}" if code is not None else None
+    if family == "amqp":
+        code = _int(get("reply_code"))
+        return f"amqp:{code}" if code is not None else None
+    if family == "exit":
+        code = _int(get("returncode"))
+        return f"exit:{code}" if code is not None else None
+    if family == "redis":
+        status = get("status_code")
+        if isinstance(status, str) and status.isupper() and status != "ERR":
+            return f"redis:{status}"
+        found = _REDIS_WORD.match(message())
+        return f"redis:{found.group(1)}" if found else None
+    return None
+
+
+def service_code(family: str | None, exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """A gRPC status name, a Google ``errors[].reason`` or an Azure error code, when there is one."""
+    if family == "grpc":
+        code = _safe_call(exc, "code")
+        name = getattr(code, "name", None) if code is not None else None
+        return name if isinstance(name, str) else None
+    if family == "google":
+        errors = _safe_attr(exc, "errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            reason = dict.get(errors[0], "reason")
+            if isinstance(reason, str) and reason:
+                return reason
+        return None
+    if family == "azure":
+        code = get("error_code")
+        if isinstance(code, str) and code:
+            return code
+        code = _safe_attr(get("error"), "code")
+        return code if isinstance(code, str) and code else None
+    return None
+
+
+def args_sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a PostgreSQL error-response dict in ``args[0]`` (pg8000: ``{"C": "23505", ...}``)."""
+    args = _safe_attr(exc, "args")
+    if not (isinstance(args, tuple) and args and type(args[0]) is dict):
+        return None
+    fields = args[0]
+    code = fields.get("C")
+    if isinstance(code, str) and len(code) == 5 and "M" in fields:
+        return code.upper()
+    return None
+
+
+def _safe_attr(obj: Any, name: str) -> Any:
+    try:
+        return getattr(obj, name, None)
+    except BaseException:
+        return None
+
+
+def _safe_call(obj: Any, name: str) -> Any:
+    method = _safe_attr(obj, name)
+    if not callable(method):
+        return None
+    try:
+        return method()
+    except BaseException:
+        return None

@@ -1,0 +1,106 @@
+"""
+The classification corpus: exceptions raised live, at test time, by real client libraries against
+real services on loopback (PostgreSQL, MariaDB, Redis, RabbitMQ on the machine; HTTP, TLS, gRPC,
+SMTP and scripted protocol servers started in-process). Each case names the categories that are
+acceptable for it and why. ``tests/corpus/test_corpus.py`` and
+``benchmarks/bench_classification_accuracy.py`` use it; ``python -m tests.corpus.build [family...]``
+prints each case's verdict.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.corpus.model import Case, Family, ServiceMissing
+
+#: Family name -> module (``tests.corpus.fam_<module>``) with ``build(family, closing)``.
+FAMILIES: dict[str, str] = {
+    "smtp": "fam_smtp",
+    "amqp": "fam_amqp",
+    "grpc": "fam_grpc",
+    "redis": "fam_redis",
+    "process": "fam_process",
+    "formats": "fam_formats",
+    "postgres": "fam_postgres",
+    "mysql": "fam_mysql",
+    "sqlite": "fam_sqlite",
+    "cloud": "fam_cloud",
+    "tls": "fam_tls",
+    "http": "fam_http",
+    "ties": "fam_ties",
+    "errorguard": "fam_errorguard",
+}
+
+
+@contextmanager
+def corpus(families: list[str] | None = None) -> Iterator[tuple[list[Case], dict[str, str]]]:
+    """
+    Raise the corpus; yields ``(cases, missing)`` where *missing* maps a family whose service is not
+    reachable to why. Every server started is stopped on exit.
+    """
+    closing: list[Callable[[], Any]] = []
+    cases: list[Case] = []
+    missing: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    tmp = tempfile.TemporaryDirectory(prefix="errorguard-corpus-")
+    try:
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        for name in families or list(FAMILIES):
+            module = importlib.import_module(f"tests.corpus.{FAMILIES[name]}")
+            family = Family(name)
+            started = time.monotonic()
+            try:
+                if getattr(module, "NEEDS_TMP", False):
+                    module.build(family, closing, Path(tmp.name))
+                else:
+                    module.build(family, closing)
+            except ServiceMissing as exc:
+                missing[name] = str(exc)
+                continue
+            cases.extend(family.cases)
+            timings[name] = time.monotonic() - started
+        if os.environ.get("ERRORGUARD_CORPUS_TIMINGS"):
+            print(
+                "corpus build seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()),
+                file=sys.stderr,
+            )
+        yield cases, missing
+    finally:
+        for close in reversed(closing):
+            try:
+                close()
+            except Exception as exc:
+                print(f"corpus: closing failed: {exc!r}", file=sys.stderr)
+        tmp.cleanup()
+
+
+def main(argv: list[str]) -> int:
+    from airflow_errorguard.classification.classifier import Classifier
+
+    classifier = Classifier()
+    started = time.monotonic()
+    with corpus(argv or None) as (cases, missing):
+        built = time.monotonic() - started
+        bad = 0
+        for case in cases:
+            verdict = classifier.classify(case.exc)
+            ok = verdict.category in case.accept
+            bad += not ok
+            mark = "ok " if ok else "BAD"
+            accept = "/".join(sorted(c.value for c in case.accept))
+            print(f"{mark} {case.id:40} {verdict.category.value:13} want {accept:28} {verdict.reason[:110]}")
+        print(f"{len(cases) - bad}/{len(cases)} acceptable; built in {built:.1f}s; missing: {missing}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
