@@ -152,14 +152,21 @@ def parse_limit(value: Any, default: int = DEFAULT_PAGE_SIZE, maximum: int = 500
     return limit
 
 
+#: Largest row id a cursor may name (a signed 64-bit integer column, as every supported database has).
+MAX_ROW_ID = 2**63 - 1
+
+
 def parse_cursor(value: Any) -> int | None:
     """The keyset cursor (``after``): a row id."""
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        cursor = int(value)
     except (TypeError, ValueError) as err:
         raise FilterError(f"after must be a row id, got {value!r}") from err
+    if not 0 <= cursor <= MAX_ROW_ID:
+        raise FilterError(f"after must be a row id between 0 and {MAX_ROW_ID}, got {cursor}")
+    return cursor
 
 
 def window_start(now: datetime, hours: float) -> datetime:

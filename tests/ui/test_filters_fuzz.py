@@ -76,3 +76,10 @@ def test_any_query_string_is_a_filter_or_a_clear_400(db: Database, raw: dict[str
     assert repo.count(query.filter, dag_ids=["dag_a"], message_contains=query.message) >= 0
     with db.transaction("checking", write=False) as conn:  # the table is still there, untouched
         assert conn.execute(text("SELECT COUNT(*) FROM errorguard_quarantine")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("value", ["-1", str(2**63), "99999999999999999999999"])
+def test_cursor_outside_a_row_id_range_is_a_filter_error(value: str) -> None:
+    """A cursor no 64-bit row id can equal is rejected before it reaches the database."""
+    with pytest.raises(FilterError, match="after must be a row id between"):
+        parse_cursor(value)
