@@ -40,6 +40,10 @@ def _execute(env: AirflowEnv, statements: list[tuple[str, dict[str, str]]]) -> N
     engine = create_engine(env.sql_alchemy_conn, poolclass=NullPool)
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                # Airflow turns SQLite's foreign keys on, so deleting a run cascades to its XComs
+                # and the rest; without it a later run that reuses the row id meets stale XComs.
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             for statement, params in statements:
                 conn.execute(text(statement), params)
     finally:
