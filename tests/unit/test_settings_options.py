@@ -84,6 +84,10 @@ INVALID = {
 }
 
 
+#: Options that are only valid together with another one.
+NEEDS = {"hash_fields": ("hash_key",)}
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
@@ -110,6 +114,8 @@ def test_each_option_is_read_from_its_example(option: object, monkeypatch: pytes
     name = option.name  # type: ignore[attr-defined]
     assert EXAMPLES[name] != getattr(ErrorGuardSettings(), name), "the example must differ from the default"
     monkeypatch.setenv(ENV + name.upper(), option.example)  # type: ignore[attr-defined]
+    for needed in NEEDS.get(name, ()):
+        monkeypatch.setenv(ENV + needed.upper(), next(o for o in OPTIONS if o.name == needed).example)
     assert getattr(load_settings(), name) == EXAMPLES[name]
 
 
@@ -148,5 +154,6 @@ def test_settings_are_cached_per_process_until_reloaded(monkeypatch: pytest.Monk
 def test_the_same_field_cannot_be_redacted_and_hashed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV + "REDACT_FIELDS", "email")
     monkeypatch.setenv(ENV + "HASH_FIELDS", "Email")
+    monkeypatch.setenv(ENV + "HASH_KEY", "a-long-random-secret")
     with pytest.raises(ErrorGuardConfigError, match="both redact_fields and hash_fields: email"):
         read_settings()
