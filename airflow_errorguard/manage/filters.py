@@ -118,6 +118,12 @@ class QuarantineQuery:
         found = lookup(wanted, self.filter)
         if found and found[0] == wanted:
             return self
+        if self.filter != QuarantineFilter(fingerprint=wanted):
+            # A stored fingerprint the other filters exclude (records discarded a moment ago) is
+            # exact: an empty listing is the truth, not a typo.
+            anywhere = lookup(wanted, QuarantineFilter(fingerprint=wanted))
+            if anywhere and anywhere[0] == wanted:
+                return self
         where = " matching the other filters" if len(self.raw) > 1 else ""
         if len(wanted) < MIN_FINGERPRINT_PREFIX:
             raise FingerprintNotFound(
