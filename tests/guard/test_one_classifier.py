@@ -62,10 +62,11 @@ def _check(env: AirflowEnv, run_id: str, tries: dict[str, tuple[str, int]], out:
         ("listener_only", 1, "data", "fail", "user:resets-are-data-here"),
         ("policy_only", 1, "data", "fail", "user:resets-are-data-here"),
     ]
-    # Engine: the record that reset was quarantined as data, not retried in-process.
+    # Engine: the record that reset was quarantined as data, not retried in-process (stored by this
+    # run, or counted on the open row an earlier run of the session stored: re-runs do not store twice).
     quarantined = env.query(
         "SELECT record_key, error_category FROM errorguard_quarantine "
-        "WHERE dag_id = 'eg_one_classifier' AND run_id = :run",
+        "WHERE dag_id = 'eg_one_classifier' AND (run_id = :run OR last_seen_run_id = :run)",
         run=run_id,
     )
     assert [(r["record_key"], r["error_category"]) for r in quarantined] == [("1", "data")]
