@@ -13,6 +13,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -249,9 +250,21 @@ class AirflowEnv:
             path = self.add_dag_file(path, path.name)
         if conf is not None:
             extra_env = {**(extra_env or {}), "EG_DAG_TEST_CONF": json.dumps(conf)}
-        proc = self.run(
-            [sys.executable, str(RUN_DAG_TEST), str(path), dag_id], timeout=timeout, extra_env=extra_env
-        )
+        result_fd, result_name = tempfile.mkstemp(prefix="dag-test-", suffix=".json", dir=self.home)
+        os.close(result_fd)
+        result_file = Path(result_name)
+        extra_env = {**(extra_env or {}), "EG_DAG_TEST_RESULT_FILE": str(result_file)}
+        try:
+            proc = self.run(
+                [sys.executable, str(RUN_DAG_TEST), str(path), dag_id], timeout=timeout, extra_env=extra_env
+            )
+            written = result_file.read_text(encoding="utf-8").strip()
+        finally:
+            result_file.unlink(missing_ok=True)
+        if written:
+            payload = json.loads(written)
+            if isinstance(payload, dict) and payload.get("kind") == DAG_TEST_RESULT_KIND:
+                return payload
         for raw_line in reversed(proc.stdout.splitlines()):
             line = raw_line.strip()
             if not line.startswith("{"):

@@ -7,7 +7,8 @@ Usage (with the Airflow home's environment, see ``AirflowEnv.dag_test``)::
 The DAG file must end up under ``[core] dags_folder``: ``dag.test()`` syncs the DAG bundle to
 the metadata DB and fails with "dag is not serialized" otherwise, so a file outside it is copied
 in first.  The last line on stdout is a JSON object with ``"kind": "errorguard.dag_test.result"``.
-``$EG_DAG_TEST_CONF`` (JSON), when set, is the run's conf.
+``$EG_DAG_TEST_CONF`` (JSON), when set, is the run's conf; ``$EG_DAG_TEST_RESULT_FILE``, when
+set, also receives the JSON line (stdout is shared with log handlers that may write mid-line).
 Exit status: 0 when ``dag.test()`` ran (whatever the run's state), 2 when the DAG did not load.
 Standalone on purpose (imports only the standard library and Airflow).
 """
@@ -122,8 +123,12 @@ def main(argv: list[str]) -> int:
         "duration_s": round(duration, 3),
         "task_instances": task_instances,
     }
+    line = json.dumps(payload, sort_keys=True)
+    result_file = os.environ.get("EG_DAG_TEST_RESULT_FILE")
+    if result_file:  # log lines of other threads/processes cannot interleave with it there
+        Path(result_file).write_text(line + "\n", encoding="utf-8")
     sys.stdout.flush()
-    print(json.dumps(payload, sort_keys=True), flush=True)
+    print(line, flush=True)
     return 0
 
 

@@ -36,6 +36,7 @@ PACKAGE = Path(airflow_errorguard.__file__).parent
 LAYERS: list[tuple[str, set[str]]] = [
     ("leaves", {"constants", "exceptions", "version", "task_context", "metrics", "backoff"}),
     ("pure core", {"classification", "breaker"}),
+    ("airflow versions", {"compat"}),
     ("configuration", {"config_options", "settings", "configured"}),
     ("storage", {"storage"}),
     ("connection", {"hooks", "sources"}),
