@@ -22,7 +22,7 @@ def _airflow_version() -> Version:
 
 #: The installed Airflow's release (pre-release suffixes dropped: 3.3.0rc1 counts as 3.3.0).
 AIRFLOW_VERSION: Version = _airflow_version()
-AIRFLOW_V_3_2_PLUS: bool = AIRFLOW_VERSION >= Version("3.2.0")
-AIRFLOW_V_3_3_PLUS: bool = AIRFLOW_VERSION >= Version("3.3.0")
+AIRFLOW_V_3_2_PLUS: bool = Version("3.2.0") <= AIRFLOW_VERSION
+AIRFLOW_V_3_3_PLUS: bool = Version("3.3.0") <= AIRFLOW_VERSION
 #: AIP-105: ``retry_policy`` on operators and ``airflow.sdk.RetryPolicy`` (Airflow 3.3+).
 HAS_NATIVE_RETRY_POLICY: bool = AIRFLOW_V_3_3_PLUS
