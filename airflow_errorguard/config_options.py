@@ -309,6 +309,19 @@ OPTIONS: tuple[Option, ...] = (
         ("Calls a half-open circuit lets through; that many successes close it."),
         example="3",
     ),
+    Option(
+        "cluster_policy",
+        "string",
+        "",
+        (
+            "Which DAGs errorguard's cluster policy attaches to: ``all`` (every DAG not tagged "
+            "``errorguard:off``), ``opt_in`` (only DAGs tagged ``errorguard:on``) or ``off``. Empty: "
+            "``all`` where ``airflow_errorguard.policy.task_policy`` is installed in "
+            "``airflow_local_settings.py``, while the package's ``airflow.policy`` entry point stays "
+            "inactive until this option is set."
+        ),
+        example="opt_in",
+    ),
 )
 #: Options by name.
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}

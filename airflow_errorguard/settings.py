@@ -23,6 +23,8 @@ from airflow_errorguard.exceptions import ErrorGuardConfigError
 GROUP_KEYS = ("dag", "task", "fingerprint", "circuit")
 #: Longest ``alert_group_wait``: the callback waits in the worker, so keep the slot short.
 MAX_GROUP_WAIT = timedelta(minutes=5)
+#: Values of ``cluster_policy`` (empty: decided by how the policy is installed).
+CLUSTER_POLICY_MODES = ("", "all", "opt_in", "off")
 #: Bounds of ``max_payload_bytes`` (the upper one fits MySQL's MEDIUMTEXT).
 MIN_PAYLOAD_BYTES = 1024
 MAX_PAYLOAD_BYTES = 16_000_000
@@ -60,6 +62,7 @@ class ErrorGuardSettings:
     learning_enabled: bool = True
     learning_min_samples: int = 10
     learning_window_hours: float = 168.0
+    cluster_policy: str = ""
 
     def __post_init__(self) -> None:
         _check_alert_options(self)
@@ -88,6 +91,11 @@ class ErrorGuardSettings:
         from airflow_errorguard.breaker.defaults import circuit_defaults
 
         circuit_defaults(self)  # validates the circuit_* options, naming the bad one
+        if self.cluster_policy not in CLUSTER_POLICY_MODES:
+            raise ErrorGuardConfigError(
+                f"[{SECTION}] cluster_policy: expected one of all, opt_in, off (or empty), "
+                f"got {self.cluster_policy!r}"
+            )
         if self.hash_fields and not self.hash_key:
             raise ErrorGuardConfigError(
                 f"[{SECTION}] hash_fields ({', '.join(self.hash_fields)}) needs hash_key: an unkeyed hash "
@@ -222,6 +230,7 @@ def _names(text: str) -> tuple[str, ...]:
 _NORMALISE: dict[str, Callable[[Any], Any]] = {
     "jitter": lambda text: text.strip().lower(),
     "circuit_window_type": lambda text: text.strip().lower(),
+    "cluster_policy": lambda text: text.strip().lower(),
     "circuit_storage_failure": _storage_failure,
     "redact_fields": _names,
     "hash_fields": _names,

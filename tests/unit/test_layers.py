@@ -12,7 +12,7 @@ Layers, lowest first (a module may import its own layer and any layer below it):
     6 retry          retry/                             (retry policy, in-process retry, learning)
     7 guard          guard/                             (guarded processing engine and store)
     8 alerting       alerts/, listeners/
-    9 tasks          operators/, sensors/, triggers/, decorators/
+    9 tasks          operators/, sensors/, triggers/, decorators/, policy (cluster policy)
    10 manage         manage/                            (what the UI and the CLI share; no web code)
    11 interfaces     ui/, cli/, plugins/, the package root, get_provider_info, __main__
                      (ui/ and cli/ never import each other: what they share is in manage/)
@@ -44,7 +44,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("retry", {"retry"}),
     ("guard", {"guard"}),
     ("alerting", {"alerts", "listeners"}),
-    ("tasks", {"operators", "sensors", "triggers", "decorators"}),
+    ("tasks", {"operators", "sensors", "triggers", "decorators", "policy"}),
     ("manage", {"manage"}),
     ("interfaces", {"ui", "cli", "plugins", "monitoring", "__init__", "get_provider_info", "__main__"}),
 ]

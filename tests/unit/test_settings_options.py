@@ -50,6 +50,7 @@ EXAMPLES = {
     "circuit_open_duration_growth": 2.0,
     "circuit_max_open_duration": 3600.0,
     "circuit_half_open_probes": 3,
+    "cluster_policy": "opt_in",
 }
 #: A value each option rejects, and what the error says.
 INVALID = {
@@ -81,6 +82,7 @@ INVALID = {
     "circuit_open_duration_growth": ("0.5", "open_duration_growth"),
     "circuit_max_open_duration": ("1", "max_open_duration"),
     "circuit_half_open_probes": ("0", "half_open_probes"),
+    "cluster_policy": ("sometimes", "cluster_policy: expected one of all, opt_in, off"),
 }
 
 

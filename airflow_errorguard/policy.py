@@ -1,0 +1,338 @@
+"""
+Cluster policy: errorguard on every task of a deployment, with no DAG edits.
+
+Install it with one line in ``airflow_local_settings.py`` (``$AIRFLOW_HOME/config/``)::
+
+    from airflow_errorguard.policy import task_policy
+
+or with notifiers of your own (default: :class:`~airflow_errorguard.alerts.notifiers.LogNotifier`)::
+
+    task_policy = ErrorGuardPolicy(notifiers=[SlackNotifier(...)])
+
+or with no file at all: the package's ``airflow.policy`` entry point (:class:`EntryPointPolicy`)
+applies it once ``[errorguard] cluster_policy`` is set to ``all`` or ``opt_in``.
+
+Per task, once (applying it again changes nothing), without replacing anything the task sets:
+
+* :class:`~airflow_errorguard.retry.policy.ErrorGuardRetryPolicy` where the task has no
+  ``retry_policy`` (Airflow 3.3+; below, the rest is still attached);
+* the alert callback (an :class:`~airflow_errorguard.alerts.callback.ErrorGuardCallback`) after the
+  task's own ``on_failure``/``on_retry``/``on_success`` callbacks;
+* for a task naming a circuit (``params={"errorguard_circuit": "crm_api"}``), its outcomes in that
+  circuit (:class:`~airflow_errorguard.circuits.outcomes.CircuitOutcomeCallback`).
+
+Left alone: DAGs tagged ``errorguard:off``, tasks with ``params={"errorguard": "off"}`` and, with
+``cluster_policy = opt_in``, every DAG not tagged ``errorguard:on``. The policy runs at parse time
+in the DAG processor and the worker: attaching imports nothing heavy (the callbacks build their
+errorguard objects on first use) and an internal error is logged, leaving the task untouched. Only
+a malformed errorguard tag or param fails the DAG's import, naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from airflow.policies import hookimpl
+
+from airflow_errorguard.constants import DEFAULT_CONN_ID
+
+log = logging.getLogger(__name__)
+
+#: DAG tags: opt a DAG out, or in (``cluster_policy = opt_in``).
+TAG_OFF = "errorguard:off"
+TAG_ON = "errorguard:on"
+#: Task ``params`` keys: ``"off"`` opts the task out (``"on"`` opts it in); a circuit's name.
+SWITCH_PARAM = "errorguard"
+CIRCUIT_PARAM = "errorguard_circuit"
+CALLBACKS = ("on_failure_callback", "on_retry_callback", "on_success_callback")
+_reported: set[str] = set()
+
+
+class ErrorGuardPolicy:
+    """
+    A ``task_policy`` attaching errorguard to every task (see the module docstring).
+
+    :param notifiers: Notifiers of the alert callback (default: a ``LogNotifier``: the alert in the
+        task log). Built once, where ``airflow_local_settings.py`` is imported.
+    :param errorguard_conn_id: Connection to errorguard's tables.
+    :param retry_policy: Attach ``ErrorGuardRetryPolicy`` where a task has none (Airflow 3.3+).
+    :param alerts: Attach the alert callback.
+    :param unset_mode: The mode while ``[errorguard] cluster_policy`` is empty: ``all`` or ``off``.
+    """
+
+    def __init__(
+        self,
+        *,
+        notifiers: Iterable[Any] | None = None,
+        errorguard_conn_id: str = DEFAULT_CONN_ID,
+        retry_policy: bool = True,
+        alerts: bool = True,
+        unset_mode: str = "all",
+    ) -> None:
+        self.notifiers = None if notifiers is None else tuple(notifiers)
+        self.errorguard_conn_id = errorguard_conn_id
+        self.retry_policy = retry_policy
+        self.alerts = alerts
+        self.unset_mode = unset_mode
+        self._retry_policies: dict[str | None, Any] = {}
+        self._callbacks: dict[tuple[type, str | None], Any] = {}
+
+    def __call__(self, task: Any) -> None:
+        """Attach errorguard to *task* (Airflow calls this once per task when it parses a DAG)."""
+        try:
+            changes = self.changes(task)
+            for name, value in changes.items():
+                setattr(task, name, value)
+        except _violation() as err:
+            raise err
+        except Exception as err:
+            message = f"{type(err).__name__}: {err}"
+            level = logging.DEBUG if message in _reported else logging.ERROR
+            _reported.add(message)
+            log.log(level, "errorguard cluster policy left task %s untouched: %s", _name(task), message)
+
+    def changes(self, task: Any) -> dict[str, Any]:
+        """The attributes to set on *task* (empty: nothing to attach, or opted out)."""
+        params = _params(task)
+        if not self._applies(task, params):
+            return {}
+        circuit = _circuit_param(task, params) or _named_circuit(task)
+        records = _records_circuit(task)
+        changes: dict[str, Any] = {}
+        policy_records = False
+        if self.retry_policy and getattr(task, "retry_policy", None) is None:
+            from airflow_errorguard.compat import HAS_NATIVE_RETRY_POLICY
+
+            if HAS_NATIVE_RETRY_POLICY:
+                policy_records = circuit is not None and not records
+                changes["retry_policy"] = self._retry_policy(circuit if policy_records else None)
+        added: dict[str, list[Any]] = {name: [] for name in CALLBACKS}
+        if circuit is not None and not records:
+            # The retry policy records failures itself: then the callback records successes only.
+            for name in CALLBACKS[2:] if policy_records else CALLBACKS:
+                added[name].append(self._callback(PolicyCircuitOutcome, circuit))
+        if self.alerts and not _has_callback(task, _ALERT_CLASSES):
+            for name in CALLBACKS:
+                added[name].append(self._callback(PolicyAlerts, circuit))
+        for name, extra in added.items():
+            if extra:
+                changes[name] = [*_as_list(getattr(task, name, None)), *extra]
+        return changes
+
+    def _applies(self, task: Any, params: dict[str, Any]) -> bool:
+        mode = self._mode()
+        if mode == "off":
+            return False
+        tags = _errorguard_tags(task)
+        switch = _switch(task, params)
+        if TAG_OFF in tags or switch == "off":
+            return False
+        return mode != "opt_in" or TAG_ON in tags or switch == "on"
+
+    def _mode(self) -> str:
+        from airflow_errorguard.settings import load_settings
+
+        return load_settings().cluster_policy or self.unset_mode
+
+    def _retry_policy(self, circuit: str | None) -> Any:
+        policy = self._retry_policies.get(circuit)
+        if policy is None:
+            from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
+
+            policy = ErrorGuardRetryPolicy(circuit=circuit, circuit_conn_id=self.errorguard_conn_id)
+            self._retry_policies[circuit] = policy
+        return policy
+
+    def _callback(self, kind: type[_Deferred], circuit: str | None) -> Any:
+        key = (kind, circuit)
+        if key not in self._callbacks:
+            self._callbacks[key] = kind(self, circuit)
+        return self._callbacks[key]
+
+
+class _Deferred:
+    """A task callback whose errorguard object is built on its first call (nothing heavy at parse)."""
+
+    def __init__(self, policy: ErrorGuardPolicy, circuit: str | None) -> None:
+        self.policy = policy
+        self.circuit = circuit
+        self._built: Any = None
+
+    def build(self) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, context: Any) -> None:
+        try:
+            if self._built is None:
+                self._built = self.build()
+        except Exception as err:  # never disturb the task's own outcome
+            log.warning("errorguard cluster policy: %s not run: %r", type(self).__name__, err)
+            return
+        self._built(context)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Deferred:
+        return self  # shared by every task of the process; copied tasks keep sharing it
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(circuit={self.circuit!r})"
+
+
+class PolicyAlerts(_Deferred):
+    """The policy's alert callback: an ``ErrorGuardCallback`` (notifiers of the policy)."""
+
+    def build(self) -> Any:
+        from airflow_errorguard.alerts.callback import ErrorGuardCallback
+
+        notifiers = self.policy.notifiers
+        if notifiers is None:
+            from airflow_errorguard.alerts.notifiers import LogNotifier
+
+            notifiers = (LogNotifier(),)
+        return ErrorGuardCallback(
+            notifiers=notifiers, errorguard_conn_id=self.policy.errorguard_conn_id, circuit=self.circuit
+        )
+
+
+class PolicyCircuitOutcome(_Deferred):
+    """The policy's circuit callback: a ``CircuitOutcomeCallback`` of the task's circuit."""
+
+    def build(self) -> Any:
+        from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback
+
+        return CircuitOutcomeCallback(str(self.circuit), errorguard_conn_id=self.policy.errorguard_conn_id)
+
+
+#: Existing callbacks that already alert: ours, or an ``ErrorGuardCallback`` the DAG attached.
+_ALERT_CLASSES = (PolicyAlerts, ("airflow_errorguard.alerts.callback", "ErrorGuardCallback"))
+_OUTCOME_CLASSES = (PolicyCircuitOutcome, ("airflow_errorguard.circuits.outcomes", "CircuitOutcomeCallback"))
+
+
+class EntryPointPolicy:
+    """
+    The ``airflow.policy`` entry point of the package: inactive until ``[errorguard] cluster_policy``
+    is ``all`` or ``opt_in`` (installing the package changes no task by itself).
+    """
+
+    policy = ErrorGuardPolicy(unset_mode="off")
+
+    @staticmethod
+    @hookimpl
+    def task_policy(task: Any) -> None:
+        EntryPointPolicy.policy(task)
+
+
+#: The one-line install: ``from airflow_errorguard.policy import task_policy``.
+task_policy = ErrorGuardPolicy()
+
+
+# -- reading the task ------------------------------------------------------------------------
+
+
+def _violation() -> type[Exception]:
+    from airflow.exceptions import AirflowClusterPolicyViolation
+
+    return AirflowClusterPolicyViolation
+
+
+def _refuse(task: Any, problem: str) -> Exception:
+    return _violation()(f"errorguard cluster policy, task {_name(task)}: {problem}")
+
+
+def _name(task: Any) -> str:
+    return f"{getattr(task, 'dag_id', None)}.{getattr(task, 'task_id', None)}"
+
+
+def _errorguard_tags(task: Any) -> set[str]:
+    dag = getattr(task, "dag", None) if getattr(task, "has_dag", lambda: True)() else None
+    tags = {str(tag) for tag in (getattr(dag, "tags", None) or ()) if str(tag).startswith("errorguard:")}
+    unknown = tags - {TAG_ON, TAG_OFF}
+    if unknown or len(tags) > 1:
+        raise _refuse(task, f"DAG tags {sorted(tags)}: use one of {TAG_OFF!r} or {TAG_ON!r}")
+    return tags
+
+
+def _params(task: Any) -> dict[str, Any]:
+    params = getattr(task, "params", None) or {}
+    return {key: params.get(key) for key in (SWITCH_PARAM, CIRCUIT_PARAM) if key in params}
+
+
+def _switch(task: Any, params: dict[str, Any]) -> str | None:
+    value = params.get(SWITCH_PARAM)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+        return value.strip().lower()
+    raise _refuse(task, f'params["{SWITCH_PARAM}"] must be "off" or "on", got {value!r}')
+
+
+def _circuit_param(task: Any, params: dict[str, Any]) -> str | None:
+    name = params.get(CIRCUIT_PARAM)
+    if name is None:
+        return None
+    from airflow_errorguard.breaker.config import Circuit
+
+    try:
+        if not isinstance(name, str):
+            raise TypeError(f"a circuit name must be text, got {name!r}")
+        Circuit(name, consecutive_failures=1)  # validates the name
+    except Exception as err:
+        raise _refuse(task, f'params["{CIRCUIT_PARAM}"]: {err}') from None
+    return name
+
+
+def _ours(obj: Any) -> bool:
+    return type(obj).__module__.startswith("airflow_errorguard.")
+
+
+def _named_circuit(task: Any) -> str | None:
+    """The circuit the task's errorguard operator or retry policy already names."""
+    for owner in (task, getattr(task, "retry_policy", None)):
+        circuit = getattr(owner, "circuit", None) if _ours(owner) else None
+        if circuit is not None:
+            return str(getattr(circuit, "name", circuit))
+    return None
+
+
+def _records_circuit(task: Any) -> bool:
+    """Whether the task already records its outcomes in a circuit."""
+    return _named_circuit(task) is not None or _has_callback(task, _OUTCOME_CLASSES)
+
+
+def _has_callback(task: Any, classes: tuple[Any, ...]) -> bool:
+    kinds = [cls for cls in classes if isinstance(cls, type)]
+    for module, name in (cls for cls in classes if isinstance(cls, tuple)):
+        loaded = sys.modules.get(module)  # not imported: no instance of it can exist
+        if loaded is not None:
+            kinds.append(getattr(loaded, name))
+    for attribute in CALLBACKS:
+        for callback in _as_list(getattr(task, attribute, None)):
+            target = getattr(callback, "__self__", callback)  # a bound method: alerts.on_failure
+            if isinstance(target, tuple(kinds)):
+                return True
+    return False
+
+
+def _as_list(callbacks: Any) -> list[Any]:
+    if not callbacks:
+        return []
+    if callable(callbacks):
+        return [callbacks]
+    return list(callbacks)
+
+
+__all__ = [
+    "CIRCUIT_PARAM",
+    "SWITCH_PARAM",
+    "TAG_OFF",
+    "TAG_ON",
+    "EntryPointPolicy",
+    "ErrorGuardPolicy",
+    "PolicyAlerts",
+    "PolicyCircuitOutcome",
+    "task_policy",
+]
