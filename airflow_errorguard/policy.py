@@ -61,6 +61,7 @@ class ErrorGuardPolicy:
     :param retry_policy: Attach ``ErrorGuardRetryPolicy`` where a task has none (Airflow 3.3+).
     :param alerts: Attach the alert callback.
     :param unset_mode: The mode while ``[errorguard] cluster_policy`` is empty: ``all`` or ``off``.
+    :raises ErrorGuardConfigError: a notifier is not callable (where the settings file is imported).
     """
 
     def __init__(
@@ -73,6 +74,17 @@ class ErrorGuardPolicy:
         unset_mode: str = "all",
     ) -> None:
         self.notifiers = None if notifiers is None else tuple(notifiers)
+        for notifier in self.notifiers or ():
+            if not callable(notifier):
+                from airflow_errorguard.exceptions import ErrorGuardConfigError
+
+                raise ErrorGuardConfigError(f"ErrorGuardPolicy: notifier {notifier!r} is not callable")
+        if unset_mode not in ("all", "off"):
+            from airflow_errorguard.exceptions import ErrorGuardConfigError
+
+            raise ErrorGuardConfigError(
+                f"ErrorGuardPolicy: unset_mode must be all or off, got {unset_mode!r}"
+            )
         self.errorguard_conn_id = errorguard_conn_id
         self.retry_policy = retry_policy
         self.alerts = alerts
