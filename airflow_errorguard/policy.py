@@ -98,8 +98,8 @@ class ErrorGuardPolicy:
             changes = self.changes(task)
             for name, value in changes.items():
                 setattr(task, name, value)
-        except _violation() as err:
-            raise err
+        except _violation():
+            raise  # a malformed errorguard tag or param: the DAG's import error names it
         except Exception as err:
             message = f"{type(err).__name__}: {err}"
             level = logging.DEBUG if message in _reported else logging.ERROR
