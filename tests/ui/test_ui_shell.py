@@ -28,7 +28,14 @@ def watched(page: Any) -> Iterator[dict[str, list[str]]]:
     """Console errors, failed requests and every POST the page makes while the block runs."""
     seen: dict[str, list[str]] = {"console": [], "failed": [], "posts": []}
     page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
-    page.on("requestfailed", lambda r: seen["failed"].append(f"{r.method} {r.url}"))
+    page.on(
+        "requestfailed",
+        lambda r: (
+            "/errorguard/" in r.url
+            and r.failure != "net::ERR_ABORTED"  # cut short by the test navigating on
+            and seen["failed"].append(f"{r.method} {r.url} {r.failure}")
+        ),
+    )
     page.on(
         "response",
         lambda r: (
@@ -102,7 +109,8 @@ def test_open_in_airflow_leaves_the_sandboxed_frame(ui_server: UiServer) -> None
         )  # why a plain link fails
         frame.get_by_role("link", name="task instance").click()
         page.wait_for_url(f"**/dags/{ALPHA}/runs/manual__2026-11-23/tasks/load")
-        assert page.locator(FRAME).count() == 0  # the shell itself shows the task instance now
+        page.screenshot(path=str(screenshot_dir() / "shell-task-instance.png"))
+        expect(page.locator(FRAME)).to_have_count(0)  # the shell itself shows the task instance now
         page.go_back()
         page.wait_for_url("**/plugin/errorguard/**")
         page.frame_locator(FRAME).get_by_role("link", name="log of try 1").click()
