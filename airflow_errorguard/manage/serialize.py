@@ -75,8 +75,6 @@ def audit_dict(entry: AuditEntry) -> dict[str, Any]:
 
 def task_instance_path(row: QuarantineRow) -> str:
     """Path of the record's task instance in the Airflow UI."""
-    from urllib.parse import quote
+    from airflow_errorguard.manage.links import ti_path
 
-    dag, run, task = (quote(v, safe="") for v in (row.dag_id, row.run_id, row.task_id))
-    path = f"/dags/{dag}/runs/{run}/tasks/{task}"
-    return path + (f"/mapped/{row.map_index}" if row.map_index >= 0 else "")
+    return ti_path(row.dag_id, row.run_id, row.task_id, row.map_index)

@@ -30,7 +30,7 @@ class ErrorGuardPlugin(AirflowPlugin):
         },
         {
             "name": "Quarantined records",
-            "href": "/errorguard/quarantine?dag_id={DAG_ID}&run_id={RUN_ID}&task_id={TASK_ID}",
+            "href": "/errorguard/quarantine?dag_id={DAG_ID}&run_id={RUN_ID}&task_id={TASK_ID}&view=ti",
             "destination": "task_instance",
             "url_route": "errorguard-task-instance",
         },

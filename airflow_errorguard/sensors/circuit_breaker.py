@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 XCOM_KEY = "circuit_state"
 
 
+def hold_reason(status: dict[str, Any]) -> str:
+    """Until when the sensor holds, in words (a forced-open circuit has no next probe)."""
+    if status.get("next_probe_at"):
+        return f"next probe at {status['next_probe_at']}"
+    return {
+        "forced_open": "forced open by hand: held until someone closes or resets it",
+        "half_open": "probe calls are in flight: held until they settle",
+        "storage_unavailable": "the circuit's storage cannot be read: held until it can",
+    }.get(str(status.get("state")), "no probe is scheduled")
+
+
 class CircuitBreakerSensor(BaseSensorOperator):
     """
     Succeed when the circuit is closed, disabled or metrics-only, or would let a probe through;
@@ -69,10 +80,10 @@ class CircuitBreakerSensor(BaseSensorOperator):
             )
         else:
             self.log.info(
-                "circuit %r is %s: holding downstream tasks (next probe at %s)",
+                "circuit %r is %s: holding downstream tasks (%s)",
                 status["circuit"],
                 status["state"],
-                status["next_probe_at"],
+                hold_reason(status),
             )
         return PokeReturnValue(is_done=bool(status["allowed"]), xcom_value=status)
 

@@ -100,12 +100,29 @@ def seed(db: Database) -> dict[str, list[int]]:
                 fingerprint="fp-xss",
             )
         )
+        if dag_id == ALPHA:
+            items.append(
+                QuarantineItem(
+                    record_key=LONG_KEY,
+                    payload={"order": 99},
+                    error_category="data",
+                    error_type="pandas.errors.ParserError",
+                    error_message="while loading batch 7 of orders.csv from s3://bucket/very/long/prefix " * 3
+                    + "\n"
+                    + LONG_TAIL,
+                    fingerprint="fp-long",
+                )
+            )
         repo.add(identity, items)
         ids[dag_id] = [r.id for r in repo.page(None, limit=100, dag_ids=[dag_id]).items]
     return ids
 
 
 CIRCUIT = "crm_api"
+#: A circuit that tripped (from a task) and was closed again: its last error is history.
+RECOVERED = "billing_api"
+LONG_KEY = f"{ALPHA}-long"
+LONG_TAIL = "ValueError: amount 'abc' in column total is not a number"
 
 
 def seed_ops(db: Database) -> None:
@@ -132,6 +149,25 @@ def seed_ops(db: Database) -> None:
                 error_category="transient",
                 fingerprint=f"fp-{dag_id}-1",
                 dag_id=dag_id,
+            ),
+            repeat_interval=timedelta(hours=1),
+        )
+    from airflow_errorguard.breaker.state import CallContext
+
+    task = CallContext(actor=f"{ALPHA}.load", dag_id=ALPHA, task_id="load", run_id="manual__2026-11-23")
+    recovered = Circuit(name=RECOVERED, minimum_calls=2, window=4)
+    tripping = CircuitBreaker(recovered, storage, context=task)
+    storage.save_config(recovered)
+    for _ in range(3):
+        tripping.record_failure("transient", error=TimeoutError("billing timed out"))
+    CircuitBreaker(recovered, storage).force_close(actor="admin", note="billing is back")
+    for _ in range(3):  # one alert, then repeats inside the repeat interval (suppressed)
+        incidents.observe(
+            Observation(
+                incident_key=f"inc-{ALPHA}",
+                error_category="transient",
+                fingerprint=f"fp-{ALPHA}-1",
+                dag_id=ALPHA,
             ),
             repeat_interval=timedelta(hours=1),
         )

@@ -10,6 +10,7 @@ from airflow_errorguard.manage import circuits as ops
 from airflow_errorguard.ui import access
 from airflow_errorguard.ui.hook import get_hook
 from airflow_errorguard.ui.render import render
+from airflow_errorguard.ui.services import circuits as service
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,24 +22,22 @@ def circuits(request: Request, user: GetUserDep) -> HTMLResponse:
         "circuits.html",
         section="circuits",
         user_name=access.user_name(user),
-        circuits=ops.circuit_views(get_hook().circuits),
+        circuits=service.pages(now=get_hook().database.clock()),
         can_control=access.is_admin(user),
     )
 
 
 @router.get("/circuits/{name}", response_class=HTMLResponse)
 def circuit(name: str, request: Request, user: GetUserDep) -> HTMLResponse:
-    storage = get_hook().circuits
-    view = ops.circuit_view(storage, name)
-    if view is None:
+    page = service.page(name, now=get_hook().database.clock(), span=service.DETAIL_SPAN)
+    if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No circuit named {name!r}")
     return render(
         request,
         "circuit_detail.html",
         section="circuits",
         user_name=access.user_name(user),
-        c=view,
-        events=ops.circuit_events(storage, name),
+        p=page,
         can_control=access.is_admin(user),
         actions=ops.CIRCUIT_ACTIONS,
     )

@@ -1,4 +1,4 @@
-"""HTML page of incidents, top error patterns and error budgets."""
+"""HTML pages of incidents, top error patterns, error budgets and the pictures over time."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/incidents", response_class=HTMLResponse)
 def incidents(request: Request, user: GetUserDep) -> HTMLResponse:
     window = parse_window(request)
+    trend_range, trend_by = incidents_service.parse_trend(request.query_params)
     view = incidents_service.overview(user, **window)
+    trends = incidents_service.trend_pictures(
+        user, range_name=trend_range, by=trend_by, dag_id=window["dag_id"]
+    )
     return render(
         request,
         "incidents.html",
@@ -25,4 +29,18 @@ def incidents(request: Request, user: GetUserDep) -> HTMLResponse:
         user_name=access.user_name(user),
         view=view,
         window=window,
+        trends=trends,
+        trend_range=trend_range,
+        trend_by=trend_by,
+    )
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident(incident_id: int, request: Request, user: GetUserDep) -> HTMLResponse:
+    return render(
+        request,
+        "incident_detail.html",
+        section="incidents",
+        user_name=access.user_name(user),
+        p=incidents_service.incident(user, incident_id),
     )

@@ -6,6 +6,7 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.manage.filters import FilterError, QuarantineQuery, parse_cursor, parse_limit
 from airflow_errorguard.manage.serialize import pretty_payload, task_instance_path
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
@@ -14,7 +15,11 @@ from airflow_errorguard.ui.render import SECURITY_HEADERS, STATIC, base_path, re
 from airflow_errorguard.ui.services import quarantine as service
 
 router = APIRouter(include_in_schema=False)
-_STATIC_FILES = {"errorguard.css": "text/css", "errorguard.js": "text/javascript"}
+_STATIC_FILES = {
+    "errorguard.css": "text/css",
+    "errorguard.js": "text/javascript",
+    "theme.js": "text/javascript",
+}
 
 
 @router.get("/")
@@ -40,6 +45,10 @@ def quarantine_list(request: Request, user: GetUserDep) -> HTMLResponse:
     except FilterError as err:
         query, limit, after, error = QuarantineQuery(), 50, None, str(err)
     page = service.page(user, query, limit=limit, after=after)
+    counts = service.counts(user, query)
+    categories = sorted(
+        {c.value for c in ErrorCategory} | set(counts["category"]) | {query.raw.get("category") or "unknown"}
+    )
     return render(
         request,
         "quarantine_list.html",
@@ -50,8 +59,10 @@ def quarantine_list(request: Request, user: GetUserDep) -> HTMLResponse:
         after=after,
         raw=query.raw,
         raw_empty=query.is_empty,
-        counts=service.counts(user, query),
+        counts=counts,
         statuses=QUARANTINE_STATUSES,
+        categories=categories,
+        embedded=params.get("view") == "ti",
         error=error,
         status_code=400 if error else 200,
     )
@@ -60,6 +71,7 @@ def quarantine_list(request: Request, user: GetUserDep) -> HTMLResponse:
 @router.get("/quarantine/{row_id}", response_class=HTMLResponse)
 def quarantine_detail(row_id: int, request: Request, user: GetUserDep) -> HTMLResponse:
     view = service.record(user, row_id)
+    released = view.row.status == "released"
     return render(
         request,
         "quarantine_detail.html",
@@ -70,4 +82,6 @@ def quarantine_detail(row_id: int, request: Request, user: GetUserDep) -> HTMLRe
         history=view.history,
         can_edit=view.can_edit,
         ti_path=task_instance_path(view.row),
+        done=request.query_params.get("done"),
+        replay_tasks=service.replay_tasks(user, view.row.dag_id) if released else [],
     )

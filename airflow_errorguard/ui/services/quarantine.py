@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from airflow_errorguard.storage.quarantine_types import Page, QuarantineRow
 from airflow_errorguard.ui import access
 from airflow_errorguard.ui.hook import get_hook
 
+log = logging.getLogger(__name__)
 Action = Literal["release", "discard", "requarantine"]
 #: Target status of each action.
 ACTION_STATUS: dict[str, str] = {"release": "released", "discard": "discarded", "requarantine": "quarantined"}
@@ -176,3 +178,50 @@ def export_rows(user: Any, query: QuarantineQuery, *, chunk: int = 500) -> Itera
             after = found.next_cursor
 
     return rows()
+
+
+@dataclass(frozen=True)
+class ReplayTask:
+    """A task that replays released records (ran at least once), and when it last started."""
+
+    dag_id: str
+    task_id: str
+    last_run_id: str | None
+
+
+#: ``TaskInstance.operator`` of the replay task.
+REPLAY_OPERATOR = "QuarantineReplayOperator"
+
+
+def replay_tasks(user: Any, dag_id: str | None = None, limit: int = 5) -> list[ReplayTask]:
+    """
+    Replay tasks that ran on DAGs *user* may read (those of *dag_id* first), newest first: where a
+    released record will be picked up. Empty when Airflow's tables cannot be read.
+    """
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    scope = access.dag_scope(user, "GET")
+    newest = func.max(TI.start_date).label("newest")
+    stmt = select(TI.dag_id, TI.task_id, newest).where(TI.operator == REPLAY_OPERATOR)
+    if scope.dag_ids is not None:
+        stmt = stmt.where(TI.dag_id.in_(sorted(scope.dag_ids)))
+    stmt = stmt.group_by(TI.dag_id, TI.task_id).order_by(newest.desc()).limit(50)
+    try:
+        with create_session() as session:
+            found = session.execute(stmt).all()
+            tasks: list[ReplayTask] = []
+            for d, t, _ in sorted(found, key=lambda r: r[0] != dag_id)[:limit]:
+                newest_run = (
+                    select(TI.run_id)
+                    .where(TI.dag_id == d, TI.task_id == t)
+                    .order_by(TI.start_date.desc())
+                    .limit(1)
+                )
+                run = session.execute(newest_run).scalar_one_or_none()
+                tasks.append(ReplayTask(d, t, run))
+            return tasks
+    except Exception:  # the page still says what happens next, without links
+        log.warning("errorguard UI: could not read replay tasks from Airflow", exc_info=True)
+        return []

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const base = document.body.dataset.base || "";
+  const pluginRoute = document.body.dataset.pluginRoute || "errorguard";
 
   async function post(path, body) {
     const response = await fetch(base + path, {
@@ -19,7 +20,49 @@
     return data;
   }
 
-  const actions = document.querySelector(".eg-actions");
+  // --- Links into the Airflow UI from inside its frame ------------------------------------------
+  // Airflow 3.3 frames plugin pages with sandbox="allow-scripts allow-same-origin allow-forms
+  // allow-downloads": no top navigation, no popups, and it listens for no messages. The frame is
+  // same-origin, so a link is opened by the shell's own router: push the URL onto the shell's
+  // history and tell it (popstate), exactly what its back/forward buttons do.
+  function shell() {
+    try {
+      if (window.top !== window && window.top.location.origin === window.location.origin) { return window.top; }
+    } catch (e) { /* another origin: no shell to drive */ }
+    return null;
+  }
+
+  function openInShell(top, url) {
+    const current = top.history.state || {};
+    const idx = typeof current.idx === "number" ? current.idx + 1 : 0;
+    top.history.pushState({ usr: null, key: Math.random().toString(36).slice(2, 10), idx: idx }, "", url);
+    top.dispatchEvent(new top.PopStateEvent("popstate", { state: top.history.state }));
+  }
+
+  function shellUrl(link) {
+    const url = new URL(link.getAttribute("href"), window.location.href);
+    if (link.dataset.link !== "errorguard") { return url.pathname + url.search + url.hash; }
+    // An errorguard page: the shell shows it in its plugin frame at /plugin/<route>/<our path>.
+    const airflowBase = document.body.dataset.airflowBase || "";
+    return airflowBase + "/plugin/" + pluginRoute + url.pathname + url.search + url.hash;
+  }
+
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest ? event.target.closest("a[data-link]") : null;
+    const top = link ? shell() : null;
+    if (!top || event.button > 1) { return; }
+    event.preventDefault();
+    const wantsTab = event.button === 1 || event.ctrlKey || event.metaKey || event.shiftKey;
+    if (wantsTab && window.open(link.href, "_blank", "noopener")) { return; }
+    openInShell(top, shellUrl(link));
+  });
+  document.addEventListener("auxclick", function (event) {
+    const link = event.target.closest ? event.target.closest("a[data-link]") : null;
+    if (link && shell() && event.button === 1) { event.preventDefault(); }
+  });
+
+  // --- One quarantined record -------------------------------------------------------------------
+  const actions = document.querySelector(".eg-record-actions");
   if (actions) {
     const result = actions.querySelector(".eg-action-result");
     actions.querySelectorAll("button[data-action]").forEach(function (button) {
@@ -30,7 +73,9 @@
         button.disabled = true;
         try {
           await post("/api/quarantine/" + actions.dataset.id + "/" + action, { note: note || null });
-          window.location.reload();
+          const here = new URL(window.location.href);
+          here.searchParams.set("done", action);
+          window.location.replace(here.toString());
         } catch (err) {
           result.textContent = "Failed: " + err.message;
           button.disabled = false;
@@ -39,6 +84,7 @@
     });
   }
 
+  // --- Bulk action on the list's filter ---------------------------------------------------------
   const bulk = document.querySelector(".eg-bulk");
   if (bulk) {
     const filter = JSON.parse(bulk.dataset.filter || "{}");
@@ -72,6 +118,7 @@
     });
   }
 
+  // --- Manual circuit control -------------------------------------------------------------------
   document.querySelectorAll(".eg-circuit-actions").forEach(function (box) {
     box.querySelectorAll("button[data-action]").forEach(function (button) {
       button.addEventListener("click", async function () {

@@ -1,0 +1,214 @@
+"""
+Counts over time for the pictures: quarantined records and task failures per DAG or category,
+fingerprint sparklines and an incident's failures, each in equal time buckets.
+
+One grouped ``SELECT`` per picture: the bucket is a ``CASE`` over bound bucket edges (portable
+across SQLite, PostgreSQL and MySQL, no date functions), filtered on the indexed ``created_at``
+(``fingerprint, created_at`` for sparklines) and on the DAGs the caller may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Table, case, func, literal, select
+
+from airflow_errorguard.storage.database import Transactional
+from airflow_errorguard.storage.tables.error_event import error_event_table as e
+from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
+
+Dimension = Literal["dag", "category"]
+#: The windows the pictures offer: label -> (hours, bucket hours).
+RANGES: dict[str, tuple[int, int]] = {"24h": (24, 1), "7d": (168, 6), "30d": (720, 24)}
+#: Series drawn one by one; the rest are summed into "other".
+MAX_SERIES = 8
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """``len(edges) - 1`` equal buckets; bucket *i* is ``[edges[i], edges[i + 1])``."""
+
+    edges: list[datetime]
+
+    @classmethod
+    def ending(cls, now: datetime, hours: float, bucket_hours: float) -> Buckets:
+        """Buckets covering the last *hours*, the last one ending at the next whole bucket after *now*."""
+        step = timedelta(hours=bucket_hours)
+        epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
+        end = epoch + step * ((now - epoch) // step + 1)
+        count = max(1, round(hours / bucket_hours))
+        return cls([end - step * (count - i) for i in range(count + 1)])
+
+    @classmethod
+    def of_range(cls, now: datetime, name: str) -> Buckets:
+        hours, bucket_hours = RANGES[name]
+        return cls.ending(now, hours, bucket_hours)
+
+    @classmethod
+    def spanning(cls, start: datetime, end: datetime, count: int = 40) -> Buckets:
+        """*count* buckets from *start* to *end* (at least a minute each)."""
+        step = max((end - start) / count, timedelta(minutes=1))
+        return cls([start + step * i for i in range(count + 1)])
+
+    @property
+    def start(self) -> datetime:
+        return self.edges[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.edges[-1]
+
+    def __len__(self) -> int:
+        return len(self.edges) - 1
+
+    def index(self, table: Table) -> ColumnElement[int]:
+        """The bucket number of a row's ``created_at`` (rows are already limited to the range)."""
+        created = table.c.created_at
+        whens = [(created < edge, literal(i)) for i, edge in enumerate(self.edges[1:-1])]
+        if not whens:
+            return literal(0)
+        return case(*whens, else_=literal(len(self) - 1))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line/stack of a picture: a name and a count per bucket."""
+
+    name: str
+    counts: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+def _grouped(
+    tx: Transactional,
+    table: Table,
+    dimension: ColumnElement[str] | None,
+    buckets: Buckets,
+    *,
+    clauses: list[ColumnElement[bool]],
+    what: str,
+) -> dict[str, list[int]]:
+    bucket = buckets.index(table).label("bucket")
+    key = (dimension if dimension is not None else literal("all")).label("key")
+    stmt = (
+        select(key, bucket, func.count())
+        .where(table.c.created_at >= buckets.start, table.c.created_at < buckets.end, *clauses)
+        .group_by(key, bucket)
+    )
+    found: dict[str, list[int]] = {}
+    with tx.transaction(what, write=False) as conn:
+        for name, index, count in conn.execute(stmt).all():
+            found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
+    return found
+
+
+def _top(found: dict[str, list[int]], limit: int = MAX_SERIES) -> list[Series]:
+    ranked = sorted(found.items(), key=lambda item: (-sum(item[1]), item[0]))
+    series = [Series(name, counts) for name, counts in ranked[:limit]]
+    rest = ranked[limit:]
+    if rest:
+        series.append(Series(OTHER, [sum(col) for col in zip(*(c for _, c in rest), strict=True)]))
+    return series
+
+
+def _scope(table: Table, dag_ids: Collection[str] | None, dag_id: str | None) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if dag_ids is not None:
+        clauses.append(table.c.dag_id.in_(sorted(dag_ids)) if dag_ids else literal(False))
+    if dag_id is not None:
+        clauses.append(table.c.dag_id == dag_id)
+    return clauses
+
+
+def over_time(
+    tx: Transactional,
+    source: Literal["quarantine", "failures"],
+    buckets: Buckets,
+    *,
+    by: Dimension,
+    dag_ids: Collection[str] | None,
+    dag_id: str | None = None,
+) -> list[Series]:
+    """
+    Quarantined records (rows created, any status) or task failures (error events) per bucket,
+    one series per DAG or category (the :data:`MAX_SERIES` largest, the rest as ``other``), only
+    on *dag_ids* (``None``: every DAG).
+    """
+    table = q if source == "quarantine" else e
+    dimension = table.c.dag_id if by == "dag" else table.c.error_category
+    found = _grouped(
+        tx, table, dimension, buckets, clauses=_scope(table, dag_ids, dag_id), what=f"charting {source}"
+    )
+    return _top(found)
+
+
+def fingerprint_sparklines(
+    tx: Transactional, fingerprints: Sequence[str], buckets: Buckets, *, dag_id: str | None = None
+) -> dict[str, list[int]]:
+    """Error events per bucket of each fingerprint (rides on the ``fingerprint, created_at`` index)."""
+    if not fingerprints:
+        return {}
+    clauses: list[ColumnElement[bool]] = [e.c.fingerprint.in_(list(fingerprints))]
+    clauses += _scope(e, None, dag_id)
+    found = _grouped(tx, e, e.c.fingerprint, buckets, clauses=clauses, what="charting fingerprints")
+    return {fp: found.get(fp, [0] * len(buckets)) for fp in fingerprints}
+
+
+def quarantined_per_fingerprint(
+    tx: Transactional, fingerprints: Sequence[str], *, dag_ids: Collection[str] | None
+) -> dict[str, int]:
+    """Quarantine rows (any status) per fingerprint among *fingerprints*, on readable DAGs."""
+    if not fingerprints:
+        return {}
+    stmt = (
+        select(q.c.fingerprint, func.count())
+        .where(q.c.fingerprint.in_(list(fingerprints)), *_scope(q, dag_ids, None))
+        .group_by(q.c.fingerprint)
+    )
+    with tx.transaction("counting quarantine rows per fingerprint", write=False) as conn:
+        return {str(fp): int(n) for fp, n in conn.execute(stmt).all()}
+
+
+@dataclass(frozen=True)
+class LastFailure:
+    """The newest error event of a fingerprint: where to look in Airflow."""
+
+    dag_id: str
+    task_id: str
+    run_id: str
+    map_index: int
+    try_number: int
+    created_at: datetime
+
+
+def last_failures(
+    tx: Transactional, fingerprints: Sequence[str], *, dag_id: str | None = None
+) -> dict[str, LastFailure]:
+    """The newest error event of each fingerprint (one indexed lookup per fingerprint)."""
+    found: dict[str, LastFailure] = {}
+    with tx.transaction("reading the last failure per fingerprint", write=False) as conn:
+        for fp in fingerprints:
+            stmt = (
+                select(e.c.dag_id, e.c.task_id, e.c.run_id, e.c.map_index, e.c.try_number, e.c.created_at)
+                .where(e.c.fingerprint == fp, *_scope(e, None, dag_id))
+                .order_by(e.c.fingerprint.desc(), e.c.created_at.desc())
+                .limit(1)
+            )
+            row = conn.execute(stmt).first()
+            if row is not None:
+                found[fp] = LastFailure(*row)
+    return found
+
+
+def incident_failures(tx: Transactional, fingerprint: str, dag_id: str | None, buckets: Buckets) -> list[int]:
+    """Error events of an incident's fingerprint (and DAG) per bucket."""
+    clauses: list[ColumnElement[bool]] = [e.c.fingerprint == fingerprint, *_scope(e, None, dag_id)]
+    found = _grouped(tx, e, None, buckets, clauses=clauses, what="charting an incident")
+    return found.get("all", [0] * len(buckets))
