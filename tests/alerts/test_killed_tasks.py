@@ -17,9 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from airflow_errorguard.alerts.callback import ErrorGuardCallback
+from airflow_errorguard.alerts.recording import record_failure
+from airflow_errorguard.configured import build_classifier
+from airflow_errorguard.exceptions import TaskProcessDied
+from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+from airflow_errorguard.listeners.killed import DIED
+from airflow_errorguard.storage.database import Database
+from airflow_errorguard.storage.identity import TaskIdentity
+from tests.alerts.helpers import FakeTI, Recorder, context
 from tests.harness import AirflowEnv, RealAirflow
 
-pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+TRY = ("eg_killed", "killed", "r1")
+
+pytestmark = pytest.mark.airflow
 
 DAG = textwrap.dedent(
     '''
@@ -75,6 +86,7 @@ DAG = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_killed_and_out_of_memory_tries_are_recorded_as_system(
     airflow_db: AirflowEnv, e2e_figures: list[str]
 ) -> None:
@@ -153,3 +165,30 @@ def _alerts(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("ti", "alerts"), [(FakeTI(*TRY, max_tries=0, state=None), 1), (FakeTI(*TRY, max_tries=1, state=None), 0)]
+)  # type: ignore[arg-type]
+def test_the_dag_processors_callback_context_is_a_killed_try_not_a_success(
+    db: Database, storage_url: str, monkeypatch: pytest.MonkeyPatch, ti: FakeTI, alerts: int
+) -> None:
+    """
+    The dag-processor runs a killed try's failure/retry callbacks with neither the exception nor
+    the task instance's state: the callback alerts (a final failure) with the verdict recorded for
+    the try by the scheduler side, and never takes it for a success.
+    """
+    monkeypatch.setenv("AIRFLOW_CONN_EG_KILLED_TEST", storage_url)
+    hook = ErrorGuardHook(errorguard_conn_id="eg_killed_test")
+    died = TaskProcessDied(f"try 1 ended failed: {DIED}")
+    identity = TaskIdentity(*TRY, try_number=1)
+    record_failure(hook, identity, build_classifier().classify(died), died, final=False, max_tries=None)
+    rec = Recorder()
+    ErrorGuardCallback(notifiers=[rec], errorguard_conn_id="eg_killed_test")(context(ti))
+    assert len(rec.alerts) == alerts
+    if alerts:
+        alert = rec.alerts[0]
+        assert (alert["category"], alert["message"]) == ("system", str(died))
+        assert alert["exception_type"].endswith("TaskProcessDied")
+    recorded = hook.events.of_try(identity)
+    assert recorded is not None and recorded.outcome == ("failed" if alerts else None), "never a success"
