@@ -237,9 +237,11 @@ class GuardedOperator(BaseOperator):
         bound.__qualname__ = getattr(sink, "__qualname__", None) or type(sink).__qualname__
         return bound
 
-    def _opener(self, context: Context, store: SqlGuardStore) -> Callable[[int], Iterable[Any]]:
+    def _opener(self, context: Context, store: SqlGuardStore | None = None) -> Callable[[int], Iterable[Any]]:
         records = self.records
         if isinstance(records, FileRecords):
+            if store is None:
+                raise AirflowFailException(f"{self.task_id}: FileRecords commits through the task's store")
             self._files = records.bind(store)
             return self._files
         if isinstance(records, _SourceCallable):
