@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
     from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
+    from airflow_errorguard.sources.files import FileRecords
     from airflow_errorguard.sources.sql import SqlRecords
 
 _EXPORTS = {
@@ -61,6 +62,7 @@ _EXPORTS = {
     "GuardedOperator": "airflow_errorguard.operators.guarded",
     "QuarantineReplayOperator": "airflow_errorguard.operators.replay",
     "SqlRecords": "airflow_errorguard.sources.sql",
+    "FileRecords": "airflow_errorguard.sources.files",
     "SqlTableSink": "airflow_errorguard.guard.sql_sink",
 }
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "ErrorGuardConfigError",
     "ErrorGuardError",
     "ErrorGuardRetryPolicy",
+    "FileRecords",
     "FrameBatches",
     "GuardedOperator",
     "InProcessRetrier",

@@ -55,6 +55,29 @@ def _base_url() -> str:
         return ""
 
 
+def _from_dag_processor(context: Mapping[str, Any], state: str) -> bool:
+    """
+    The DAG processor runs a task's failure callbacks for a try that died (heartbeat timeout,
+    killed from outside, or errorguard's request for a try found dead when its run ended) with
+    a context that has neither the exception nor the task instance's state; the worker always
+    sets the state before it runs a callback.
+    """
+    return not state and context.get("exception") is None and task_ref(context).known
+
+
+def _died(hook: Any, identity: TaskIdentity, error: Any) -> BaseException:
+    """The killed try's error: as recorded for it by the scheduler side, else from Airflow's message."""
+    from airflow_errorguard.exceptions import TaskProcessDied
+    from airflow_errorguard.listeners.killed import DIED, as_exception
+
+    if error:
+        return as_exception(error)
+    recorded = hook.events.of_try(identity)
+    if recorded is not None and recorded.exception_message:
+        return TaskProcessDied(recorded.exception_message)
+    return TaskProcessDied(f"try {identity.try_number}: {DIED}")
+
+
 class ErrorGuardCallback:
     """
     Failure/retry/success callback that alerts once per incident through Airflow notifiers.
@@ -105,7 +128,10 @@ class ErrorGuardCallback:
         """Any of the three callbacks: the task instance's state says which."""
         ti = context.get("ti")
         state = str(getattr(getattr(ti, "state", None), "value", getattr(ti, "state", "")) or "")
-        if state == "success" or (
+        if _from_dag_processor(context, state):  # a killed try's failure callback: Airflow runs no other
+            ref = task_ref(context)
+            self._guarded(context, final=ref.max_tries is None or ref.try_number > ref.max_tries)
+        elif state == "success" or (
             context.get("exception") is None and state not in ("failed", "up_for_retry")
         ):
             self.on_success(context)
@@ -147,16 +173,14 @@ class ErrorGuardCallback:
     def _failure(self, context: Mapping[str, Any], *, final: bool) -> Alert | None:
         identity = TaskIdentity.from_context(context)
         max_tries = task_ref(context).max_tries
+        hook = self._hook()
+        db = hook.database
         error = context.get("exception")
-        if not isinstance(error, BaseException):  # the dag-processor's message for a killed try
-            from airflow_errorguard.listeners.killed import as_exception
-
-            error = as_exception(error)
+        if not isinstance(error, BaseException):  # a killed try (the DAG processor passes no exception)
+            error = _died(hook, identity, error)
         verdict = classify_for_task(
             context.get("ti"), error, context, lambda: self.classifier, task=context.get("task")
         )
-        hook = self._hook()
-        db = hook.database
         record_failure(hook, identity, verdict, error, final=final, max_tries=max_tries)
         circuit = self._circuit(db, error)
         inhibited = circuit.name if circuit is not None and circuit.state in OPEN_STATES else None

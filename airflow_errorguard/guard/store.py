@@ -144,6 +144,9 @@ class SqlGuardStore(GuardStore):
         self.policy = policy
         self._version = 0
         self._writer: PinnedCheckpointWriter | None = None
+        #: Input files consumed and not yet committed (a ``FileTracker`` of a file source): each
+        #: commit records those before its position, in its own transaction.
+        self.files: Any = None
 
     @classmethod
     def for_task(
@@ -188,8 +191,14 @@ class SqlGuardStore(GuardStore):
     ) -> int:
         from airflow_errorguard.storage.unit_of_work import run_in_unit_of_work
 
-        key = self.key
-        if key is not None and expected_version and not items and not (sink is not None and outputs):
+        key, files = self.key, self.files
+        if (
+            key is not None
+            and expected_version
+            and not items
+            and not (sink is not None and outputs)
+            and not (files is not None and files.has_pending)
+        ):
             progress = _settle(progress, ())
             if self._writer is None:
                 from airflow_errorguard.storage.checkpoint_writer import PinnedCheckpointWriter
@@ -205,6 +214,7 @@ class SqlGuardStore(GuardStore):
                 return self._version
 
         stored = list(items)
+        reached = [0]
 
         def work(uow: UnitOfWork) -> int:
             rejected: Sequence[QuarantineItem] = ()
@@ -214,9 +224,12 @@ class SqlGuardStore(GuardStore):
             stored[:] = [*items, *rejected]
             if stored:
                 uow.quarantine.add(self.identity, stored)
+            settled = _settle(progress, rejected)
+            reached[0] = settled.position
+            if files is not None:
+                uow.files.add(files.scope, self.identity, files.until(settled.position))
             if key is None:
                 return expected_version + 1
-            settled = _settle(progress, rejected)
             saved = uow.checkpoints.save(
                 key,
                 state=settled.state,
@@ -228,6 +241,8 @@ class SqlGuardStore(GuardStore):
 
         version = run_in_unit_of_work(self.database, work, policy=self.policy)
         self._version = version
+        if files is not None:
+            files.committed_until(reached[0])
         if stored:
             from airflow_errorguard import metrics
 

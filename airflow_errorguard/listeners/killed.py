@@ -10,6 +10,12 @@ into :class:`~airflow_errorguard.exceptions.TaskProcessDied`. Every other silent
 when the DAG run finishes (``on_dag_run_success`` / ``on_dag_run_failed``, run by the scheduler):
 each failed try of the run without an error event gets one, with the reason Airflow's records
 give (its audit log says "heartbeat timeout" or "state mismatch"; otherwise "the process died").
+
+Alerts: for a heartbeat timeout or a state mismatch Airflow asks the DAG processor to run the
+task's failure callbacks itself. For a try that failed for good and whose death Airflow noticed
+nowhere, :func:`request_failure_callbacks` sends the same request once its event is recorded,
+so ``ErrorGuardCallback`` alerts through the DAG's notifiers (the recorded event makes the
+callback's verdict the listener's, and the incident deduplicates as for any failure).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from airflow_errorguard.exceptions import TaskProcessDied
 
 log = logging.getLogger(__name__)
 
-_DIED = (
+DIED = (
     "the task process died without reporting an error (killed by a signal such as SIGKILL — what "
     "the OOM killer sends —, killed after execution_timeout, or crashed)"
 )
@@ -77,7 +83,7 @@ def unreported_tries(dag_id: str, run_id: str) -> list[tuple[Any, str, str]]:
         how = {(t, m, n): _HOW[e] for t, m, n, e in events}
         for task_id, map_index, try_number, state in rows:
             identity = TaskIdentity(dag_id, task_id, run_id, map_index, try_number)
-            reason = how.get((task_id, map_index, try_number), _DIED)
+            reason = how.get((task_id, map_index, try_number), DIED)
             found.append((identity, str(getattr(state, "value", state)), reason))
     return found
 
@@ -96,9 +102,12 @@ def record_unreported(dag_id: str, run_id: str) -> int:
             continue
         died = TaskProcessDied(f"try {identity.try_number} ended {state}: {how}")
         final = state == "failed"
-        recorded += record_failure(
+        appended = record_failure(
             hook, identity, classifier.classify(died), died, final=final, max_tries=None
         )
+        recorded += appended
+        if appended and final and how == DIED:  # no callback ran for it: Airflow's requests name a cause
+            request_failure_callbacks(identity, str(died))
     if recorded:
         log.warning(
             "errorguard: %d tries of %s/%s died without reporting; recorded as system",
@@ -107,6 +116,58 @@ def record_unreported(dag_id: str, run_id: str) -> int:
             run_id,
         )
     return recorded
+
+
+def request_failure_callbacks(identity: Any, reason: str) -> bool:
+    """
+    Ask the DAG processor to run the task's ``on_failure_callback`` for a try that failed for good
+    without reporting, as Airflow itself does for a heartbeat timeout: the scheduler has only the
+    serialized DAG (which says whether the task has failure callbacks, not what they are), and
+    the DAG processor loads the DAG file at the run's bundle version, so ``ErrorGuardCallback``
+    alerts with the DAG's own notifiers (and the task's other failure callbacks run, as they
+    would have had the process reported). Only the task instance's current try qualifies.
+    Returns whether a request was queued.
+    """
+    from airflow.api_fastapi.execution_api.datamodels.taskinstance import DagRun, TIRunContext
+    from airflow.callbacks.callback_requests import TaskCallbackRequest
+    from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
+    from airflow.models.dagbag import DBDagBag
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        ti = session.scalar(
+            select(TaskInstance).where(
+                *(getattr(TaskInstance, k) == v for k, v in identity.as_columns().items())
+            )
+        )
+        if ti is None or ti.state != TaskInstanceState.FAILED or ti.dag_version_id is None:
+            return False
+        dag = DBDagBag().get_dag_for_run(ti.dag_run, session)
+        task = dag.get_task(ti.task_id) if dag is not None and dag.has_task(ti.task_id) else None
+        if task is None or not task.has_on_failure_callback:
+            return False
+        pinned = ti.dag_version is not None and ti.dag_run.bundle_version is not None
+        request = TaskCallbackRequest(
+            filepath=ti.dag_model.relative_fileloc or "",
+            bundle_name=ti.dag_version.bundle_name if ti.dag_version else ti.dag_model.bundle_name,
+            bundle_version=ti.dag_version.bundle_version if pinned else ti.dag_run.bundle_version,
+            ti=ti,
+            msg=reason,
+            task_callback_type=TaskInstanceState.FAILED,
+            context_from_server=TIRunContext(
+                dag_run=DagRun.model_validate(ti.dag_run, from_attributes=True),
+                max_tries=ti.max_tries,
+                variables=[],
+                connections=[],
+                xcom_keys_to_clear=[],
+            ),
+        )
+        DatabaseCallbackSink().send(request, session=session)
+    log.info("errorguard: asked the DAG processor to run the failure callbacks of %s", identity)
+    return True
 
 
 def _on_run_finished(dag_run: Any) -> None:

@@ -23,6 +23,7 @@ from airflow_errorguard.exceptions import (
 from airflow_errorguard.guard.engine import GuardedRun
 from airflow_errorguard.guard.options import GuardOptions, RecordKey, default_in_process_retry
 from airflow_errorguard.guard.store import SqlGuardStore, TransactionalSink
+from airflow_errorguard.sources.files import BoundFiles, FileRecords
 from airflow_errorguard.sources.sql import SqlRecords
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.circuits.outcomes import RunCircuitCheck
     from airflow_errorguard.classification.classifier import Classifier
 
-RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]] | SqlRecords
+RecordSource = Iterable[Any] | Callable[[Any, int], Iterable[Any]] | SqlRecords | FileRecords
 
 
 class _SourceCallable:
@@ -58,13 +59,16 @@ class GuardedOperator(BaseOperator):
 
     :param records: An iterable, an ``XComArg``, a callable ``(context, position) -> iterable``
         yielding the records from *position* (records already committed) on, or
-        :class:`~airflow_errorguard.sources.SqlRecords` (a query on a common-sql connection). (templated)
+        :class:`~airflow_errorguard.sources.SqlRecords` (a query on a common-sql connection), or
+        :class:`~airflow_errorguard.sources.FileRecords` (input files, each processed once per task:
+        files an earlier run committed are skipped and listed under ``skipped_files``). (templated)
     :param process: ``process(record) -> output``.
     :param sink: ``sink(outputs, context)`` per batch; should be idempotent by key (a crash
         between sink and commit replays one batch). Or
         :class:`~airflow_errorguard.guard.sql_sink.SqlTableSink`: written in the batch's own
         transaction, exactly once. Without one, at most 10,000 outputs are returned.
-    :param record_key: Field name or callable giving a record's key; default: its position.
+    :param record_key: Field name or callable giving a record's key; default: its position
+        (a file's path for ``FileRecords``).
     :param batch_size: Records per batch (one sink call and one commit).
     :param max_quarantine_ratio: Fail (without retry) when quarantined / processed exceeds it.
     :param max_quarantined: Fail (without retry) when more records are quarantined.
@@ -145,6 +149,9 @@ class GuardedOperator(BaseOperator):
                 "skipping the committed rows of one stable order)"
             )
         self.records = _SourceCallable(records) if callable(records) else records
+        if isinstance(records, FileRecords) and record_key is None:
+            record_key = "path"
+        self._files: BoundFiles | None = None
         self.process = process
         self.sink = sink
         self.classifier = classifier
@@ -181,7 +188,7 @@ class GuardedOperator(BaseOperator):
             fallback=self.fallback,
         )
         try:
-            summary = run.run(self._opener(context))
+            summary = run.run(self._opener(context, store))
         except ErrorGuardBudgetExceeded as err:
             self.log.error("errorguard summary: %s", json.dumps(err.summary, sort_keys=True))
             raise AirflowFailException(f"{err}; summary: {json.dumps(err.summary, sort_keys=True)}") from err
@@ -206,6 +213,9 @@ class GuardedOperator(BaseOperator):
             summary["batches"],
             summary["duration_s"],
         )
+        if self._files is not None:
+            self._files.report(summary)
+            self.log.info("errorguard: skipped %d files committed before", summary["skipped"])
         return summary
 
     def _circuit_check(self, context: Context) -> RunCircuitCheck | None:
@@ -227,8 +237,13 @@ class GuardedOperator(BaseOperator):
         bound.__qualname__ = getattr(sink, "__qualname__", None) or type(sink).__qualname__
         return bound
 
-    def _opener(self, context: Context) -> Callable[[int], Iterable[Any]]:
+    def _opener(self, context: Context, store: SqlGuardStore | None = None) -> Callable[[int], Iterable[Any]]:
         records = self.records
+        if isinstance(records, FileRecords):
+            if store is None:
+                raise AirflowFailException(f"{self.task_id}: FileRecords commits through the task's store")
+            self._files = records.bind(store)
+            return self._files
         if isinstance(records, _SourceCallable):
             source = records.fn
             return lambda position: source(context, position)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airflow_errorguard.sources.files import FileInput, FileRecords
 from airflow_errorguard.sources.sql import SqlRecords
 
-__all__ = ["SqlRecords"]
+__all__ = ["FileInput", "FileRecords", "SqlRecords"]

@@ -219,6 +219,14 @@ class ErrorEventRepository:
         with self._tx.transaction("checking whether a try is recorded", write=False) as conn:
             return conn.execute(stmt).first() is not None
 
+    def of_try(self, identity: TaskIdentity) -> ErrorEventRow | None:
+        """The first event recorded for this very try (``None`` when none)."""
+        clauses = [e.c[name] == value for name, value in identity.as_columns().items()]
+        stmt = select(*(e.c[n] for n in _ROW_FIELDS)).where(*clauses).order_by(e.c.id).limit(1)
+        with self._tx.transaction("reading a try's error event", write=False) as conn:
+            row = conn.execute(stmt).mappings().first()
+        return ErrorEventRow(**dict(row)) if row is not None else None
+
     def past_outcomes(self, fingerprint: str, *, now: datetime, window: timedelta, limit: int) -> list[str]:
         """Outcomes of the newest *limit* finished events of *fingerprint* in ``[now - window, now)``."""
         stmt = (

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 from airflow_errorguard.exceptions import ErrorGuardStorageError
 from airflow_errorguard.storage.audit import AuditRepository
 from airflow_errorguard.storage.checkpoints import CheckpointRepository
+from airflow_errorguard.storage.committed_files import CommittedFileRepository
 from airflow_errorguard.storage.database import Database, translate_errors
 from airflow_errorguard.storage.events import ErrorEventRepository
 from airflow_errorguard.storage.payload import PayloadPolicy
@@ -55,6 +56,7 @@ class UnitOfWork:
         self.checkpoints = CheckpointRepository(self)
         self.events = ErrorEventRepository(self)
         self.audit = AuditRepository(self)
+        self.files = CommittedFileRepository(self)
 
     def __enter__(self) -> UnitOfWork:
         if self._conn is not None:

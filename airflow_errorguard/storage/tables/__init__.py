@@ -6,6 +6,7 @@ from airflow_errorguard.storage.tables.audit import audit_table
 from airflow_errorguard.storage.tables.base import errorguard_metadata
 from airflow_errorguard.storage.tables.checkpoint import checkpoint_table
 from airflow_errorguard.storage.tables.circuit import CIRCUIT_STATES, circuit_event_table, circuit_table
+from airflow_errorguard.storage.tables.committed_file import committed_file_table
 from airflow_errorguard.storage.tables.error_event import error_event_table
 from airflow_errorguard.storage.tables.incident import INCIDENT_STATUSES, incident_table
 from airflow_errorguard.storage.tables.incident_task import incident_task_table
@@ -19,6 +20,7 @@ __all__ = [
     "checkpoint_table",
     "circuit_event_table",
     "circuit_table",
+    "committed_file_table",
     "error_event_table",
     "errorguard_metadata",
     "incident_table",
