@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -33,11 +34,10 @@ import psycopg2  # noqa: E402
 from airflow_errorguard.storage.database import Database  # noqa: E402
 from airflow_errorguard.storage.engine import get_engine  # noqa: E402
 from airflow_errorguard.storage.message_search import create_message_search_index  # noqa: E402
+from benchmarks.ui_dataset import LOADS, TABLES, fingerprint  # noqa: E402
 from tests.harness import postgres as pg  # noqa: E402
 from tests.harness.airflow_env import AirflowEnv  # noqa: E402
 from tests.ui.api_server import ApiServer  # noqa: E402
-
-from benchmarks.ui_dataset import LOADS, TABLES  # noqa: E402
 
 ROWS = int(os.environ.get("ERRORGUARD_BENCH_TABLE_ROWS", "1000000"))
 REQUESTS = int(os.environ.get("ERRORGUARD_BENCH_REQUESTS", "60"))
@@ -79,7 +79,9 @@ def report(name: str, page: list[float], base: list[float]) -> None:
     print(f"{name:<40} {statistics.median(page):8.1f} {p95:8.1f} {b95:9.2f} {p95 / b95:7.1f}x  {verdict}")
 
 
-def picture_cases(query: Callable[..., Callable[[], object]], *, released: int, incident_id: int) -> list[Case]:
+def picture_cases(
+    query: Callable[..., Callable[[], object]], *, released: int, incident_id: int
+) -> list[Case]:
     """
     The pages with pictures and the read paths behind them, each against the bare grouped count or
     indexed lookup it cannot do without.
@@ -160,6 +162,25 @@ def picture_cases(query: Callable[..., Callable[[], object]], *, released: int, 
     ]
 
 
+def load(conn: Any) -> tuple[int, int, int]:
+    """Load the dataset; the ids the pages open: a middle row, a released one, an open incident."""
+    with conn.cursor() as cur:
+        start = time.perf_counter()
+        for _, sql in LOADS:
+            cur.execute(sql, {"rows": ROWS})
+        for table in TABLES:
+            cur.execute(f"ANALYZE {table}")
+        print(f"loaded {', '.join(what for what, _ in LOADS)} in {time.perf_counter() - start:.1f} s")
+        cur.execute("SELECT max(id) FROM errorguard_quarantine")
+        mid = int(cur.fetchone()[0]) // 2
+        cur.execute(
+            "SELECT max(id) FROM errorguard_quarantine WHERE status = 'released' AND id <= %s", (mid,)
+        )
+        released = int(cur.fetchone()[0])
+        cur.execute("SELECT min(id) FROM errorguard_incident WHERE status = 'open'")
+        return mid, released, int(cur.fetchone()[0])
+
+
 def build_search_index(url: str) -> None:
     start = time.perf_counter()
     create_message_search_index(Database(get_engine(url), conn_id="bench"))
@@ -178,20 +199,7 @@ def main() -> int:
         dsn = pg.airflow_url(PG_URL, database).replace("postgresql+psycopg2", "postgresql")
         conn = psycopg2.connect(dsn)
         conn.autocommit = True
-        with conn.cursor() as cur:
-            start = time.perf_counter()
-            for _, sql in LOADS:
-                cur.execute(sql, {"rows": ROWS})
-            for table in TABLES:
-                cur.execute(f"ANALYZE {table}")
-            print(f"loaded {', '.join(what for what, _ in LOADS)} in {time.perf_counter() - start:.1f} s")
-            cur.execute("SELECT max(id) FROM errorguard_quarantine")
-            max_id = int(cur.fetchone()[0])
-            mid = max_id // 2
-            cur.execute("SELECT max(id) FROM errorguard_quarantine WHERE status = 'released' AND id <= %s", (mid,))
-            released = int(cur.fetchone()[0])
-            cur.execute("SELECT min(id) FROM errorguard_incident WHERE status = 'open'")
-            incident_id = int(cur.fetchone()[0])
+        mid, released, incident_id = load(conn)
 
         def bare(where: str, params: tuple[object, ...], after: int | None = None) -> Callable[[], object]:
             clause = where + (" AND id < %s" if after else "")
@@ -232,8 +240,8 @@ def main() -> int:
             (
                 "list page, fingerprint",
                 "/errorguard/quarantine",
-                {"fingerprint": "fp-42"},
-                bare("fingerprint = %s", ("fp-42",)),
+                {"fingerprint": fingerprint(42)},
+                bare("fingerprint = %s", (fingerprint(42),)),
             ),
             (
                 "list page, status, deep cursor",

@@ -3,7 +3,8 @@ The dataset ``bench_ui.py`` serves: set-based ``INSERT ... SELECT generate_serie
 PostgreSQL, one per table, all spread over the same seconds before ``now()`` (row *g* is
 ``rows - g`` seconds old: 1M rows cover the last 11.6 days).
 
-- quarantine and error events: *rows* each, 50 DAGs, 5 tasks, 6 categories, 200 fingerprints;
+- quarantine and error events: *rows* each, 50 DAGs, 5 tasks, 6 categories, 200 fingerprints
+  (hex, like real ones: :func:`fingerprint`);
 - incidents: one per fingerprint (every 4th resolved), seen over the last 10 days, 3 tasks each;
 - circuits: 50, in every state, with *rows* transitions between them;
 - Airflow's ``dag_run`` / ``task_instance``: *rows* task instances (20 per run), 5 of the DAGs
@@ -11,6 +12,14 @@ PostgreSQL, one per table, all spread over the same seconds before ``now()`` (ro
 """
 
 from __future__ import annotations
+
+import hashlib
+
+
+def fingerprint(n: int) -> str:
+    """The *n*-th fingerprint of the dataset (``md5('fp-<n>')`` in SQL)."""
+    return hashlib.md5(f"fp-{n}".encode()).hexdigest()
+
 
 QUARANTINE = """
 INSERT INTO errorguard_quarantine (
@@ -22,7 +31,7 @@ SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'o
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
        'builtins.ValueError', 'bad amount in order ' || g,
        'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
-       'fp-' || (g %% 200), 'the record failed validation',
+       md5('fp-' || (g %% 200)), 'the record failed validation',
        (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
        now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
@@ -34,7 +43,7 @@ INSERT INTO errorguard_error_event (
     fingerprint, exception_type, exception_message, reason, rule, confidence, created_at)
 SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 3,
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
-       'retry', 'retry', 'fp-' || (g %% 200), 'builtins.ValueError', 'bad amount in order ' || g,
+       'retry', 'retry', md5('fp-' || (g %% 200)), 'builtins.ValueError', 'bad amount in order ' || g,
        'classified by rule', 'builtin', 0.9, now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
 """
@@ -44,7 +53,7 @@ INSERT INTO errorguard_incident (
     incident_key, fingerprint, dag_id, task_id, run_id, error_category, reason, status,
     first_seen_at, last_seen_at, occurrences, notified_occurrences, last_notified_at, notify_count,
     suppressed_count, resolved_at, version)
-SELECT 'fp-' || i || '@dag_' || (i %% 50), 'fp-' || i, 'dag_' || (i %% 50), 'task_' || (i %% 5),
+SELECT 'fp-' || i || '@dag_' || (i %% 50), md5('fp-' || i), 'dag_' || (i %% 50), 'task_' || (i %% 5),
        'run_1', (ARRAY['data','transient','system','auth','resource','unknown'])[1 + i %% 6],
        'a burst of failures', CASE WHEN i %% 4 = 0 THEN 'resolved' ELSE 'open' END,
        now() - interval '10 days', now() - make_interval(mins => i), 5000, 10,

@@ -106,8 +106,9 @@ def _grouped(
     found: dict[str, list[int]] = {}
     with tx.transaction(what, write=False) as conn:
         for row in conn.execute(stmt).all():
-            name, index, count = row if keys else ("all", *row)
-            found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
+            name = str(row[0]) if keys else "all"
+            index, count = row[-2], row[-1]
+            found.setdefault(name, [0] * len(buckets))[int(index)] += int(count)
     return found
 
 
