@@ -17,8 +17,8 @@ import hashlib
 
 
 def fingerprint(n: int) -> str:
-    """The *n*-th fingerprint of the dataset (``md5('fp-<n>')`` in SQL)."""
-    return hashlib.md5(f"fp-{n}".encode()).hexdigest()
+    """The *n*-th fingerprint of the dataset, 16 hex digits like errorguard's (``left(md5(...), 16)``)."""
+    return hashlib.md5(f"fp-{n}".encode()).hexdigest()[:16]
 
 
 QUARANTINE = """
@@ -31,7 +31,7 @@ SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'o
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
        'builtins.ValueError', 'bad amount in order ' || g,
        'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
-       md5('fp-' || (g %% 200)), 'the record failed validation',
+       left(md5('fp-' || (g %% 200)), 16), 'the record failed validation',
        (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
        now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
@@ -43,7 +43,8 @@ INSERT INTO errorguard_error_event (
     fingerprint, exception_type, exception_message, reason, rule, confidence, created_at)
 SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 3,
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
-       'retry', 'retry', md5('fp-' || (g %% 200)), 'builtins.ValueError', 'bad amount in order ' || g,
+       'retry', 'retry', left(md5('fp-' || (g %% 200)), 16), 'builtins.ValueError',
+       'bad amount in order ' || g,
        'classified by rule', 'builtin', 0.9, now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
 """
@@ -53,7 +54,8 @@ INSERT INTO errorguard_incident (
     incident_key, fingerprint, dag_id, task_id, run_id, error_category, reason, status,
     first_seen_at, last_seen_at, occurrences, notified_occurrences, last_notified_at, notify_count,
     suppressed_count, resolved_at, version)
-SELECT 'fp-' || i || '@dag_' || (i %% 50), md5('fp-' || i), 'dag_' || (i %% 50), 'task_' || (i %% 5),
+SELECT 'fp-' || i || '@dag_' || (i %% 50), left(md5('fp-' || i), 16), 'dag_' || (i %% 50),
+       'task_' || (i %% 5),
        'run_1', (ARRAY['data','transient','system','auth','resource','unknown'])[1 + i %% 6],
        'a burst of failures', CASE WHEN i %% 4 = 0 THEN 'resolved' ELSE 'open' END,
        now() - interval '10 days', now() - make_interval(mins => i), 5000, 10,
