@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -33,30 +34,18 @@ import psycopg2  # noqa: E402
 from airflow_errorguard.storage.database import Database  # noqa: E402
 from airflow_errorguard.storage.engine import get_engine  # noqa: E402
 from airflow_errorguard.storage.message_search import create_message_search_index  # noqa: E402
+from benchmarks.ui_dataset import LOADS, TABLES, fingerprint  # noqa: E402
 from tests.harness import postgres as pg  # noqa: E402
 from tests.harness.airflow_env import AirflowEnv  # noqa: E402
 from tests.ui.api_server import ApiServer  # noqa: E402
 
 ROWS = int(os.environ.get("ERRORGUARD_BENCH_TABLE_ROWS", "1000000"))
 REQUESTS = int(os.environ.get("ERRORGUARD_BENCH_REQUESTS", "60"))
+#: Only the pages whose name contains this (to iterate on one page); every page by default.
+ONLY = os.environ.get("ERRORGUARD_BENCH_UI_ONLY", "")
 WARMUP = 5
 PG_URL = os.environ.get("ERRORGUARD_BENCH_PG_URL") or pg.admin_url()
 
-LOAD = """
-INSERT INTO errorguard_quarantine (
-    dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,
-    payload_truncated, error_category, error_type, error_message, traceback, fingerprint, reason,
-    status, created_at, updated_at)
-SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'order-' || g,
-       '{"order": ' || g || ', "amount": "12.50", "email": "user' || g || '@example.com"}', 80, false,
-       (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
-       'builtins.ValueError', 'bad amount in order ' || g,
-       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
-       'fp-' || (g %% 200), 'the record failed validation',
-       (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
-       now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
-FROM generate_series(1, %(rows)s) AS g
-"""
 SUMMARY = (
     "id, dag_id, task_id, run_id, map_index, try_number, record_key, payload_bytes, payload_truncated, "
     "payload_sha256, error_category, error_type, error_message, fingerprint, reason, status, created_at, "
@@ -90,6 +79,108 @@ def report(name: str, page: list[float], base: list[float]) -> None:
     print(f"{name:<40} {statistics.median(page):8.1f} {p95:8.1f} {b95:9.2f} {p95 / b95:7.1f}x  {verdict}")
 
 
+def picture_cases(
+    query: Callable[..., Callable[[], object]], *, released: int, incident_id: int
+) -> list[Case]:
+    """
+    The pages with pictures and the read paths behind them, each against the bare grouped count or
+    indexed lookup it cannot do without.
+    """
+
+    def grouped(table: str, column: str, hours: int, where: str = "TRUE") -> Callable[[], object]:
+        return query(
+            f"SELECT {column}, count(*) FROM {table} WHERE created_at >= now() - make_interval(hours => %s) "
+            f"AND {where} GROUP BY {column}",
+            hours,
+        )
+
+    incidents = "/errorguard/incidents"
+    return [
+        (
+            "incidents page (24h, per category)",
+            incidents,
+            {},
+            grouped("errorguard_quarantine", "error_category", 24),
+        ),
+        (
+            "incidents page (7d, per category)",
+            incidents,
+            {"range": "7d"},
+            grouped("errorguard_quarantine", "error_category", 168),
+        ),
+        (
+            "incidents page (30d, per DAG)",
+            incidents,
+            {"range": "30d", "by": "dag"},
+            grouped("errorguard_quarantine", "dag_id", 720),
+        ),
+        (
+            "incidents page, one DAG (30d)",
+            incidents,
+            {"range": "30d", "dag_id": "dag_7"},
+            grouped("errorguard_quarantine", "error_category", 720, "dag_id = 'dag_7'"),
+        ),
+        (
+            "API incidents (top fingerprints, budgets)",
+            "/errorguard/api/incidents",
+            {},
+            grouped("errorguard_error_event", "fingerprint", 24),
+        ),
+        (
+            "incident page (timeline)",
+            f"{incidents}/{incident_id}",
+            {},
+            query("SELECT * FROM errorguard_incident WHERE id = %s", incident_id),
+        ),
+        (
+            "circuits page (50, 24h timelines)",
+            "/errorguard/circuits",
+            {},
+            query("SELECT * FROM errorguard_circuit ORDER BY name"),
+        ),
+        (
+            "circuit page (7d timeline)",
+            "/errorguard/circuits/circuit_7",
+            {},
+            query(
+                "SELECT * FROM errorguard_circuit_event WHERE circuit_name = %s ORDER BY id DESC LIMIT 200",
+                "circuit_7",
+            ),
+        ),
+        (
+            "API circuits",
+            "/errorguard/api/circuits",
+            {},
+            query("SELECT * FROM errorguard_circuit ORDER BY name"),
+        ),
+        (
+            "released record page (replay tasks)",
+            f"/errorguard/quarantine/{released}",
+            {},
+            query("SELECT * FROM errorguard_quarantine WHERE id = %s", released),
+        ),
+    ]
+
+
+def load(conn: Any) -> tuple[int, int, int]:
+    """Load the dataset; the ids the pages open: a middle row, a released one, an open incident."""
+    with conn.cursor() as cur:
+        start = time.perf_counter()
+        for _, sql in LOADS:
+            cur.execute(sql, {"rows": ROWS})
+        for table in TABLES:
+            cur.execute(f"ANALYZE {table}")
+        print(f"loaded {', '.join(what for what, _ in LOADS)} in {time.perf_counter() - start:.1f} s")
+        cur.execute("SELECT max(id) FROM errorguard_quarantine")
+        mid = int(cur.fetchone()[0]) // 2
+        cur.execute(
+            "SELECT max(id) FROM errorguard_quarantine WHERE status = 'released' AND id <= %s", (mid,)
+        )
+        released = int(cur.fetchone()[0])
+        cur.execute("SELECT min(id) FROM errorguard_incident WHERE status = 'open'")
+        return mid, released, int(cur.fetchone()[0])
+
+
 def build_search_index(url: str) -> None:
     start = time.perf_counter()
     create_message_search_index(Database(get_engine(url), conn_id="bench"))
@@ -108,14 +199,7 @@ def main() -> int:
         dsn = pg.airflow_url(PG_URL, database).replace("postgresql+psycopg2", "postgresql")
         conn = psycopg2.connect(dsn)
         conn.autocommit = True
-        with conn.cursor() as cur:
-            start = time.perf_counter()
-            cur.execute(LOAD, {"rows": ROWS})
-            cur.execute("ANALYZE errorguard_quarantine")
-            print(f"loaded in {time.perf_counter() - start:.1f} s")
-            cur.execute("SELECT max(id) FROM errorguard_quarantine")
-            max_id = int(cur.fetchone()[0])
-        mid = max_id // 2
+        mid, released, incident_id = load(conn)
 
         def bare(where: str, params: tuple[object, ...], after: int | None = None) -> Callable[[], object]:
             clause = where + (" AND id < %s" if after else "")
@@ -129,10 +213,15 @@ def main() -> int:
 
             return run
 
-        def detail_baseline() -> object:
-            with conn.cursor() as cur:
-                cur.execute("SELECT * FROM errorguard_quarantine WHERE id = %s", (mid,))
-                return cur.fetchall()
+        def query(sql: str, *args: object) -> Callable[[], object]:
+            def run() -> object:
+                with conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    return cur.fetchall()
+
+            return run
+
+        detail_baseline = query("SELECT * FROM errorguard_quarantine WHERE id = %s", mid)
 
         search: Case = (
             "list page, message text (no index)",
@@ -151,8 +240,8 @@ def main() -> int:
             (
                 "list page, fingerprint",
                 "/errorguard/quarantine",
-                {"fingerprint": "fp-42"},
-                bare("fingerprint = %s", ("fp-42",)),
+                {"fingerprint": fingerprint(42)},
+                bare("fingerprint = %s", (fingerprint(42),)),
             ),
             (
                 "list page, status, deep cursor",
@@ -176,6 +265,7 @@ def main() -> int:
             ("API counts (status + category)", "/errorguard/api/quarantine/counts", {}, bare("TRUE", ())),
             search,
             ("record detail page", f"/errorguard/quarantine/{mid}", {}, detail_baseline),
+            *picture_cases(query, released=released, incident_id=incident_id),
         ]
         server = ApiServer(env, startup_timeout=240)
         with server:
@@ -186,10 +276,10 @@ def main() -> int:
             def call(path: str, params: dict[str, object]) -> object:
                 response = client.get(path, params=params, headers=headers)  # type: ignore[arg-type]
                 if response.status_code != 200:
-                    raise AssertionError(f"{path} -> {response.status_code}: {response.text[:300]}")
+                    raise AssertionError(f"{path} -> {response.status_code}\n" + server.process_logs())
                 return response
 
-            for name, path, params, baseline in cases:
+            for name, path, params, baseline in [c for c in cases if ONLY in c[0]]:
                 report(name, timed(functools.partial(call, path, params)), timed(baseline))
             # The opt-in trigram index (`errorguard db search-index create`), then the search again.
             build_search_index(pg.airflow_url(PG_URL, database))

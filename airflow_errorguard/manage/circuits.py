@@ -58,7 +58,10 @@ def _iso(value: datetime | None) -> str | None:
 
 def circuit_config(storage: SqlCircuitStorage, name: str) -> Circuit:
     """The configuration last saved with the circuit, else the defaults."""
-    saved = storage.config_of(name)
+    return _config(name, storage.config_of(name))
+
+
+def _config(name: str, saved: dict[str, Any] | None) -> Circuit:
     if saved:
         try:
             return Circuit(**saved)
@@ -72,14 +75,17 @@ def circuit_view(storage: SqlCircuitStorage, name: str) -> CircuitView | None:
     snap = storage.load(name)
     if snap is None:
         return None
-    config = circuit_config(storage, name)
+    return _view(snap, circuit_config(storage, name))
+
+
+def _view(snap: CircuitSnapshot, config: Circuit) -> CircuitView:
     calls, failures = totals(config, snap.window)
     return CircuitView(snapshot=snap, config=config, window_calls=calls, window_failures=failures)
 
 
 def circuit_views(storage: SqlCircuitStorage) -> list[CircuitView]:
-    """Every circuit, by name."""
-    return [v for v in (circuit_view(storage, n) for n in storage.names()) if v is not None]
+    """Every circuit, by name (one query)."""
+    return [_view(snap, _config(snap.name, saved)) for snap, saved in storage.load_all()]
 
 
 def circuit_events(storage: SqlCircuitStorage, name: str, limit: int = 50) -> list[CircuitEvent]:

@@ -96,16 +96,19 @@ def _grouped(
     what: str,
 ) -> dict[str, list[int]]:
     bucket = buckets.index(table).label("bucket")
-    key = (dimension if dimension is not None else literal("all")).label("key")
+    # No constant key without a dimension: PostgreSQL refuses a constant in GROUP BY.
+    keys = [dimension.label("key")] if dimension is not None else []
     stmt = (
-        select(key, bucket, func.count())
+        select(*keys, bucket, func.count())
         .where(table.c.created_at >= buckets.start, table.c.created_at < buckets.end, *clauses)
-        .group_by(key, bucket)
+        .group_by(*keys, bucket)
     )
     found: dict[str, list[int]] = {}
     with tx.transaction(what, write=False) as conn:
-        for name, index, count in conn.execute(stmt).all():
-            found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
+        for row in conn.execute(stmt).all():
+            name = str(row[0]) if keys else "all"
+            index, count = row[-2], row[-1]
+            found.setdefault(name, [0] * len(buckets))[int(index)] += int(count)
     return found
 
 

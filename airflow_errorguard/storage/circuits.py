@@ -215,6 +215,21 @@ class SqlCircuitStorage(CircuitStorage):
         with self._tx.transaction(f"reading events of circuit {name!r}", write=False) as conn:
             return [_event(m) for m in conn.execute(stmt).mappings()]
 
+    def load_all(self) -> list[tuple[CircuitSnapshot, dict[str, Any] | None]]:
+        """Every circuit by name with its saved configuration (JSON-decoded or ``None``), in one query."""
+        with self._tx.transaction("reading every circuit", write=False) as conn:
+            rows = conn.execute(select(c).order_by(c.c.name)).mappings().all()
+        return [(_snapshot(m), json.loads(m["config"]) if m["config"] else None) for m in rows]
+
+    def events_of(self, names: list[str], *, limit: int = 100) -> dict[str, list[CircuitEvent]]:
+        """The newest *limit* transitions of each of *names* (one indexed lookup each, one transaction)."""
+        found: dict[str, list[CircuitEvent]] = {}
+        with self._tx.transaction("reading events of circuits", write=False) as conn:
+            for name in names:
+                stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(limit)
+                found[name] = [_event(m) for m in conn.execute(stmt).mappings()]
+        return found
+
     def names(self) -> list[str]:
         with self._tx.transaction("listing circuits", write=False) as conn:
             return list(conn.execute(select(c.c.name).order_by(c.c.name)).scalars())

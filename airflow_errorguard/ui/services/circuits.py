@@ -79,10 +79,9 @@ def _page(
 def pages(*, now: datetime) -> list[CircuitPage]:
     """Every circuit, by name, with a 24-hour timeline."""
     storage = get_hook().circuits
-    return [
-        _page(v, ops.circuit_events(storage, v.name, limit=100), now=now, span=LIST_SPAN, axis=False)
-        for v in ops.circuit_views(storage)
-    ]
+    views = ops.circuit_views(storage)
+    events = storage.events_of([v.name for v in views], limit=100)
+    return [_page(v, events[v.name], now=now, span=LIST_SPAN, axis=False) for v in views]
 
 
 def _span(span: timedelta) -> str:

@@ -1,0 +1,125 @@
+"""
+The dataset ``bench_ui.py`` serves: set-based ``INSERT ... SELECT generate_series`` statements for
+PostgreSQL, one per table, all spread over the same seconds before ``now()`` (row *g* is
+``rows - g`` seconds old: 1M rows cover the last 11.6 days).
+
+- quarantine and error events: *rows* each, 50 DAGs, 5 tasks, 6 categories, 200 fingerprints
+  (hex, like real ones: :func:`fingerprint`);
+- incidents: one per fingerprint (every 4th resolved), seen over the last 10 days, 3 tasks each;
+- circuits: 50, in every state, with *rows* transitions between them;
+- Airflow's ``dag_run`` / ``task_instance``: *rows* task instances (20 per run), 5 of the DAGs
+  with a ``QuarantineReplayOperator`` task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def fingerprint(n: int) -> str:
+    """The *n*-th fingerprint of the dataset, 16 hex digits like errorguard's (``left(md5(...), 16)``)."""
+    return hashlib.md5(f"fp-{n}".encode()).hexdigest()[:16]
+
+
+QUARANTINE = """
+INSERT INTO errorguard_quarantine (
+    dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,
+    payload_truncated, error_category, error_type, error_message, traceback, fingerprint, reason,
+    status, created_at, updated_at)
+SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'order-' || g,
+       '{"order": ' || g || ', "amount": "12.50", "email": "user' || g || '@example.com"}', 80, false,
+       (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
+       'builtins.ValueError', 'bad amount in order ' || g,
+       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
+       left(md5('fp-' || (g %% 200)), 16), 'the record failed validation',
+       (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
+       now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
+FROM generate_series(1, %(rows)s) AS g
+"""
+
+ERROR_EVENTS = """
+INSERT INTO errorguard_error_event (
+    dag_id, task_id, run_id, map_index, try_number, max_tries, error_category, action, decision,
+    fingerprint, exception_type, exception_message, reason, rule, confidence, created_at)
+SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 3,
+       (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
+       'retry', 'retry', left(md5('fp-' || (g %% 200)), 16), 'builtins.ValueError',
+       'bad amount in order ' || g,
+       'classified by rule', 'builtin', 0.9, now() - make_interval(secs => %(rows)s - g)
+FROM generate_series(1, %(rows)s) AS g
+"""
+
+INCIDENTS = """
+INSERT INTO errorguard_incident (
+    incident_key, fingerprint, dag_id, task_id, run_id, error_category, reason, status,
+    first_seen_at, last_seen_at, occurrences, notified_occurrences, last_notified_at, notify_count,
+    suppressed_count, resolved_at, version)
+SELECT 'fp-' || i || '@dag_' || (i %% 50), left(md5('fp-' || i), 16), 'dag_' || (i %% 50),
+       'task_' || (i %% 5),
+       'run_1', (ARRAY['data','transient','system','auth','resource','unknown'])[1 + i %% 6],
+       'a burst of failures', CASE WHEN i %% 4 = 0 THEN 'resolved' ELSE 'open' END,
+       now() - interval '10 days', now() - make_interval(mins => i), 5000, 10,
+       now() - interval '9 days', 3, 4990,
+       CASE WHEN i %% 4 = 0 THEN now() - make_interval(mins => i) END, 1
+FROM generate_series(0, 199) AS i;
+INSERT INTO errorguard_incident_task (incident_id, dag_id, task_id, failing, last_failed_at)
+SELECT id, dag_id, 'task_' || k, k = 0, now() - make_interval(mins => k)
+FROM errorguard_incident, generate_series(0, 2) AS k
+"""
+
+CIRCUITS = """
+INSERT INTO errorguard_circuit (
+    name, state, window_state, consecutive_failures, opened_at, next_probe_at, trip_count,
+    half_open_admitted, half_open_successes, total_calls, total_failures, total_rejected,
+    last_error_type, last_error_message, version, created_at, updated_at)
+SELECT 'circuit_' || i, (ARRAY['closed','closed','open','half_open','forced_open','disabled'])[1 + i %% 6],
+       NULL, 0, now() - interval '1 minute', now() + interval '1 minute', %(rows)s / 100, 0, 0,
+       1000000, 20000, 5000, 'requests.ConnectionError', 'connection refused', 1,
+       now() - interval '30 days', now()
+FROM generate_series(0, 49) AS i;
+INSERT INTO errorguard_circuit_event (
+    circuit_name, from_state, to_state, reason, actor, dag_id, task_id, run_id, map_index,
+    failure_rate, calls_in_window, created_at)
+SELECT 'circuit_' || (g %% 50),
+       (ARRAY['closed','open','half_open','half_open'])[1 + (g / 50) %% 4],
+       (ARRAY['open','half_open','closed','open'])[1 + (g / 50) %% 4],
+       'failure rate over the threshold', 'errorguard', 'dag_' || (g %% 50), 'task_1', 'run_1', -1,
+       0.5, 20, now() - make_interval(secs => %(rows)s - g)
+FROM generate_series(1, %(rows)s) AS g
+"""
+
+TASK_INSTANCES = """
+INSERT INTO dag_run (dag_id, run_id, run_type, run_after, state, clear_number, span_status)
+SELECT 'dag_' || (r %% 50), 'run_' || r, 'scheduled', now() - make_interval(secs => %(rows)s - r * 20),
+       'success', 0, 'ended'
+FROM generate_series(0, %(rows)s / 20 - 1) AS r;
+INSERT INTO task_instance (
+    id, task_id, dag_id, run_id, map_index, try_number, max_tries, pool, pool_slots, state,
+    operator, start_date, end_date, span_status)
+SELECT gen_random_uuid(),
+       CASE WHEN t = 19 AND r %% 10 = 0 THEN 'replay' ELSE 'task_' || t END,
+       'dag_' || (r %% 50), 'run_' || r, -1, 1, 0, 'default_pool', 1, 'success',
+       CASE WHEN t = 19 AND r %% 10 = 0 THEN 'QuarantineReplayOperator' ELSE 'PythonOperator' END,
+       now() - make_interval(secs => %(rows)s - r * 20), now() - make_interval(secs => %(rows)s - r * 20),
+       'ended'
+FROM generate_series(0, %(rows)s / 20 - 1) AS r, generate_series(0, 19) AS t
+"""
+
+#: (what, SQL) in load order.
+LOADS = (
+    ("quarantine rows", QUARANTINE),
+    ("error events", ERROR_EVENTS),
+    ("incidents", INCIDENTS),
+    ("circuits and their transitions", CIRCUITS),
+    ("Airflow task instances", TASK_INSTANCES),
+)
+TABLES = (
+    "errorguard_quarantine",
+    "errorguard_error_event",
+    "errorguard_incident",
+    "errorguard_incident_task",
+    "errorguard_circuit",
+    "errorguard_circuit_event",
+    "dag_run",
+    "task_instance",
+)
