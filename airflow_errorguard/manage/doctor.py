@@ -198,8 +198,11 @@ def diagnose(target: DoctorTarget) -> list[Finding]:
     findings = [airflow]
     names: tuple[str, ...] = ("options", "hash_key", "rules_file", "connection", "tables", "db_manager")
     names += ("async_driver", "plugin", "listener", "cluster_policy", "circuits")
-    if airflow.status == FAIL:
-        return findings + [_skipped(n, "Airflow does not start") for n in names]
+    if airflow.status == FAIL:  # only the async driver can be checked without Airflow (and may be why)
+        return findings + [
+            _safe(n, af.check_async_driver) if n == "async_driver" else _skipped(n, "Airflow does not start")
+            for n in names
+        ]
     findings += [
         _safe("options", check_options),
         _safe("hash_key", check_hash_key),

@@ -5,10 +5,13 @@ cluster policy -- each read from Airflow's own registries, as Airflow's processe
 
 from __future__ import annotations
 
+import configparser
+import os
 import sys
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from airflow_errorguard.manage.doctor import FAIL, OK, WARN, Finding, raw_option
@@ -68,19 +71,36 @@ def check_db_manager(in_metadata: bool | None) -> Finding:
     return db_manager_finding(compat.AIRFLOW_V_3_2_PLUS, managers, configured, in_metadata)
 
 
+def _database_option(option: str) -> str:
+    """
+    ``[database] option`` without starting Airflow (whose start-up fails when the async driver is
+    missing): the Airflow settings already loaded, else the environment, else ``airflow.cfg``.
+    """
+    settings = sys.modules.get("airflow.settings")
+    if settings is not None and getattr(settings, "SQL_ALCHEMY_CONN", None):
+        return raw_option(option, "database")
+    value = os.environ.get(f"AIRFLOW__DATABASE__{option.upper()}", "").strip()
+    if value:
+        return value
+    home = os.environ.get("AIRFLOW_HOME") or "~/airflow"
+    path = Path(os.environ.get("AIRFLOW_CONFIG") or Path(home) / "airflow.cfg").expanduser()
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    return parser.get("database", option, fallback="").strip()
+
+
 def check_async_driver() -> Finding:
-    """With a PostgreSQL metadata database the triggerer needs an async driver."""
-    from airflow import settings
+    """With a PostgreSQL metadata database Airflow (the triggerer above all) needs an async driver."""
     from sqlalchemy.engine import make_url
 
-    sync = str(getattr(settings, "SQL_ALCHEMY_CONN", "") or "")
+    sync = _database_option("sql_alchemy_conn")
     if not sync.startswith("postgres"):
-        backend = sync.split(":", 1)[0] or "unknown"
+        backend = sync.split(":", 1)[0] or "sqlite"
         return Finding(
             "async_driver", OK, f"metadata database is {backend}, not PostgreSQL: nothing to check"
         )
-    configured = raw_option("sql_alchemy_conn_async", "database")
-    url = make_url(configured or str(getattr(settings, "SQL_ALCHEMY_CONN_ASYNC", "") or sync))
+    configured = _database_option("sql_alchemy_conn_async")
+    url = make_url(configured or "postgresql+asyncpg:" + sync.split(":", 1)[1])
     fix = (
         "`pip install asyncpg`, or set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC to the same database "
         "with an installed async driver (postgresql+psycopg://... needs psycopg 3)"
@@ -93,7 +113,8 @@ def check_async_driver() -> Finding:
             "async_driver",
             FAIL,
             f"{origin} uses {url.drivername}, whose driver cannot be loaded ({type(err).__name__}: "
-            f"{err}): the triggerer cannot run deferred circuit sensors",
+            f"{err}): Airflow's async engine, which the triggerer runs deferred circuit sensors on, "
+            "cannot be built",
             fix,
         )
     how = "[database] sql_alchemy_conn_async" if configured else f"{url.drivername} (derived)"
