@@ -126,7 +126,9 @@ def storage_url(reached: Reached) -> URL | None:
     storage = reached.storage
     if storage is None:
         return None
-    return make_url(storage.url if hasattr(storage, "url") else storage.sqlalchemy_url)
+    from airflow_errorguard.hooks.errorguard import ErrorGuardHook
+
+    return make_url(storage.sqlalchemy_url if isinstance(storage, ErrorGuardHook) else storage.url)
 
 
 def in_metadata_db(reached: Reached) -> bool | None:
