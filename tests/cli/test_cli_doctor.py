@@ -41,10 +41,15 @@ CHECKS = [
 PREVIOUS_REVISION = "3c9e7a41d2f6"
 
 
-def doctor(
-    env: AirflowEnv, *argv: str, drop: tuple[str, ...] = (), **extra: str
-) -> tuple[int, dict[str, dict[str, str]], str]:
+def doctor(env: AirflowEnv, *argv: str, **extra: str) -> tuple[int, dict[str, dict[str, str]], str]:
     """``errorguard doctor -o json`` in *env*'s home: (exit code, findings by check, stderr)."""
+    return doctor_without((), env, *argv, **extra)
+
+
+def doctor_without(
+    drop: tuple[str, ...], env: AirflowEnv, *argv: str, **extra: str
+) -> tuple[int, dict[str, dict[str, str]], str]:
+    """:func:`doctor` with the variables *drop* removed from *env*'s environment."""
     base = {
         k: v
         for k, v in env.env.items()
@@ -273,9 +278,9 @@ def test_postgres_metadata_db_without_async_driver(airflow_db_postgres: AirflowE
     (shadow / "asyncpg.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'asyncpg'\", name='asyncpg')\n"
     )
-    code, findings, _ = doctor(
+    code, findings, _ = doctor_without(
+        ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",),
         airflow_db_postgres,
-        drop=("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",),
         AIRFLOW_CONN_ERRORGUARD_DEFAULT=airflow_db_postgres.sql_alchemy_conn,
         PYTHONPATH=str(shadow),
     )
