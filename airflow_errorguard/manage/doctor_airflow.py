@@ -23,7 +23,7 @@ POLICY_MODULE = "airflow_errorguard.policy"
 POLICY_ENTRY_POINT = "airflow_errorguard"
 POLICY_INSTALL = (
     "add `from airflow_errorguard.policy import task_policy` to airflow_local_settings.py "
-    "($AIRFLOW_HOME/config/) on the scheduler and DAG processors"
+    "($AIRFLOW_HOME/config/) wherever DAGs are parsed (DAG processors and workers)"
 )
 
 
@@ -36,7 +36,9 @@ def db_manager_finding(
     """
     listed = {m.strip() for m in configured.split(",") if m.strip()}
     if DB_MANAGER in listed or (honours_provider_key and DB_MANAGER in set(provider_managers)):
-        return Finding("db_manager", OK, "`airflow db migrate` creates and upgrades errorguard's tables")
+        elsewhere = "; yours are in a database of their own: `errorguard db upgrade` migrates those"
+        summary = "`airflow db migrate` creates and upgrades errorguard's tables in the metadata database"
+        return Finding("db_manager", OK, summary + (elsewhere if in_metadata is False else ""))
     fix = f"set [database] external_db_managers = {DB_MANAGER} (AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS)"
     if configured.strip():
         fix = f"add {DB_MANAGER} to [database] external_db_managers (now {configured.strip()!r})"

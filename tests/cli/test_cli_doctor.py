@@ -332,6 +332,7 @@ def test_errorguard_policy_in_local_settings_is_detected(airflow_db: AirflowEnv,
     ("honours", "providers", "configured", "in_metadata", "status"),
     [
         (True, [DB_MANAGER], "", True, OK),  # Airflow 3.2+: the provider info registers it
+        (True, [DB_MANAGER], "", False, OK),  # ... and the tables are elsewhere: says what migrates them
         (False, [DB_MANAGER], "", True, FAIL),  # Airflow 3.1 ignores the provider info
         (False, [], f" other.Manager , {DB_MANAGER}", True, OK),
         (False, [], "", False, WARN),  # tables in a database of their own
@@ -345,3 +346,4 @@ def test_db_manager_decision(
     assert finding.status == status
     if status != OK:
         assert DB_MANAGER in finding.fix and "external_db_managers" in finding.fix
+    assert ("errorguard db upgrade" in finding.summary) is (in_metadata is False)
