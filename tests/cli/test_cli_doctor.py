@@ -75,6 +75,14 @@ def statuses(findings: dict[str, dict[str, str]]) -> dict[str, str]:
     return {name: f["status"] for name, f in findings.items()}
 
 
+def with_local_settings(airflow_db: AirflowEnv, tmp_path: Path, source: str) -> AirflowEnv:
+    """A home of its own on the session's migrated metadata DB, with ``config/airflow_local_settings.py``."""
+    home = AirflowEnv.create(tmp_path / "home", airflow_db.sql_alchemy_conn)
+    (home.home / "config").mkdir()
+    (home.home / "config" / "airflow_local_settings.py").write_text(source)
+    return home
+
+
 def _own_db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'errorguard.db'}"
     migrate.upgrade(url)
@@ -176,20 +184,14 @@ def test_broken_configuration_is_named(airflow_db: AirflowEnv, tmp_path: Path) -
     """A bad option, an unparsable rules file, the listener off, a cluster policy of the user's own."""
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - match: [unclosed\n")
-    config = airflow_db.home / "config"
-    config.mkdir(exist_ok=True)
-    local_settings = config / "airflow_local_settings.py"
-    local_settings.write_text("def task_policy(task):\n    task.owner = 'platform'\n")
-    try:
-        code, findings, _ = doctor(
-            airflow_db,
-            AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path),
-            AIRFLOW__ERRORGUARD__BASE_DELAY="ten",
-            AIRFLOW__ERRORGUARD__RULES_FILE=str(rules),
-            AIRFLOW__ERRORGUARD__LISTENER_ENABLED="False",
-        )
-    finally:
-        local_settings.unlink()
+    home = with_local_settings(airflow_db, tmp_path, "def task_policy(task):\n    task.owner = 'platform'\n")
+    code, findings, _ = doctor(
+        home,
+        AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path),
+        AIRFLOW__ERRORGUARD__BASE_DELAY="ten",
+        AIRFLOW__ERRORGUARD__RULES_FILE=str(rules),
+        AIRFLOW__ERRORGUARD__LISTENER_ENABLED="False",
+    )
     assert code == exit_codes.ERROR
     assert statuses(findings) == dict.fromkeys(CHECKS, OK) | {
         "options": FAIL,
@@ -299,14 +301,8 @@ def test_postgres_metadata_db_without_async_driver(airflow_db_postgres: AirflowE
 
 
 def test_airflow_that_does_not_start_skips_the_rest(airflow_db: AirflowEnv, tmp_path: Path) -> None:
-    config = airflow_db.home / "config"
-    config.mkdir(exist_ok=True)
-    local_settings = config / "airflow_local_settings.py"
-    local_settings.write_text("import module_that_is_not_installed\n")
-    try:
-        code, findings, _ = doctor(airflow_db, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
-    finally:
-        local_settings.unlink()
+    home = with_local_settings(airflow_db, tmp_path, "import module_that_is_not_installed\n")
+    code, findings, _ = doctor(home, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
     assert code == exit_codes.ERROR
     assert findings["airflow"]["status"] == FAIL
     assert "module_that_is_not_installed" in findings["airflow"]["summary"]
@@ -316,14 +312,8 @@ def test_airflow_that_does_not_start_skips_the_rest(airflow_db: AirflowEnv, tmp_
 
 def test_errorguard_policy_in_local_settings_is_detected(airflow_db: AirflowEnv, tmp_path: Path) -> None:
     pytest.importorskip("airflow_errorguard.policy", reason="airflow_errorguard.policy (issue 14 §2)")
-    config = airflow_db.home / "config"
-    config.mkdir(exist_ok=True)
-    local_settings = config / "airflow_local_settings.py"
-    local_settings.write_text("from airflow_errorguard.policy import task_policy\n")
-    try:
-        _, findings, _ = doctor(airflow_db, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
-    finally:
-        local_settings.unlink()
+    home = with_local_settings(airflow_db, tmp_path, "from airflow_errorguard.policy import task_policy\n")
+    _, findings, _ = doctor(home, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
     assert findings["cluster_policy"]["status"] == OK
 
 
