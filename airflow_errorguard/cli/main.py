@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_errorguard.cli import exit_codes, ops_cmd, orphans_cmd, quarantine_cmd
+from airflow_errorguard.cli import doctor_cmd, exit_codes, ops_cmd, orphans_cmd, quarantine_cmd
 from airflow_errorguard.cli.connect import (
     REMEDY,
     URL_ENV,
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine_cmd.register(sub, common)
     ops_cmd.register(sub, common)
     orphans_cmd.register(sub, common)
+    doctor_cmd.register(sub, common)
     return parser
 
 
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.actor = args.actor or default_actor()
     storage = None
     try:
+        if getattr(args, "opens_storage", False):  # doctor: reports storage problems itself
+            return int(args.handler(None, args))
         storage = open_storage(args.url, args.conn_id)
         if not getattr(args, "creates_tables", False):
             require_existing_database(storage)
