@@ -311,7 +311,6 @@ def test_airflow_that_does_not_start_skips_the_rest(airflow_db: AirflowEnv, tmp_
 
 
 def test_errorguard_policy_in_local_settings_is_detected(airflow_db: AirflowEnv, tmp_path: Path) -> None:
-    pytest.importorskip("airflow_errorguard.policy", reason="airflow_errorguard.policy (issue 14 §2)")
     home = with_local_settings(airflow_db, tmp_path, "from airflow_errorguard.policy import task_policy\n")
     _, findings, _ = doctor(home, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
     assert findings["cluster_policy"]["status"] == OK
