@@ -24,7 +24,7 @@ venv:
 		UV="python3 -m uv"; \
 	fi; \
 	if [ ! -x "$(PY)" ]; then $$UV venv --python 3.11 "$(VENV)"; fi; \
-	$$UV sync --frozen --extra test
+	$$UV sync --frozen
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)
