@@ -101,6 +101,25 @@ def test_airflow_start_and_plugin_load_build_no_settings_or_classifier(tmp_path:
     assert _heavy(after_plugins) == []
 
 
+def test_the_plugin_module_adds_only_light_modules_of_ours(tmp_path: Path) -> None:
+    """Beyond what Airflow's plugin manager already imported, the plugin import adds only our leaves."""
+    report = _probe(
+        """
+        import json, sys
+        import airflow, airflow.listeners, airflow.plugins_manager
+        before = set(sys.modules)
+        import airflow_errorguard.plugins.errorguard
+        print(json.dumps({"added": sorted(set(sys.modules) - before)}))
+        """,
+        tmp_path,
+    )
+    added = report["added"]
+    assert isinstance(added, list)
+    assert "airflow_errorguard.plugins.errorguard" in added
+    assert [m for m in added if not m.startswith("airflow_errorguard")] == []
+    assert _heavy(added) == []
+
+
 def test_first_classification_uses_the_configured_classifier(tmp_path: Path) -> None:
     """The default factory is registered lazily, still before the first classification."""
     rules = tmp_path / "rules.yaml"
