@@ -15,7 +15,8 @@ PYTEST_ARGS ?=
 .PHONY: venv lint typecheck browser-deps monitoring-deps test docs demo ui bench clean
 
 # Create .venv with uv when it is missing (installing uv from PyPI when it is not on PATH), then
-# always install exactly what uv.lock pins (a no-op when already in sync).
+# always install exactly what uv.lock pins, with the `dev` group uv syncs by default (a no-op when
+# already in sync).
 venv:
 	@set -euo pipefail; \
 	if command -v uv >/dev/null 2>&1; then UV=uv; \
@@ -24,7 +25,7 @@ venv:
 		UV="python3 -m uv"; \
 	fi; \
 	if [ ! -x "$(PY)" ]; then $$UV venv --python 3.11 "$(VENV)"; fi; \
-	$$UV sync --frozen --extra test
+	$$UV sync --frozen
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -1,8 +1,9 @@
 """
 airflow-errorguard: classify every task exception and decide retry, quarantine or alert.
 
-The public names are imported lazily, so ``import airflow_errorguard`` stays cheap and the pure
-core (classification, backoff, in-process retry) is usable without touching Airflow.
+The public names are imported lazily, on first use: every Airflow process imports this package
+(provider info, plugin), so importing it loads nothing but the version. The pure core
+(classification, backoff, in-process retry) is usable without touching Airflow.
 """
 
 from __future__ import annotations
@@ -10,9 +11,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from airflow_errorguard.classification.defaults import classify as _classify_function
-from airflow_errorguard.classification.defaults import set_default_classifier_factory
-from airflow_errorguard.configured import airflow_default_classifier
 from airflow_errorguard.version import __version__
 
 if TYPE_CHECKING:
@@ -22,6 +20,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.breaker.config import Circuit
     from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback, circuit_guard
     from airflow_errorguard.classification.classifier import Classifier
+    from airflow_errorguard.classification.defaults import classify
     from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
     from airflow_errorguard.classification.rules import Rule
     from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError, ErrorGuardError
@@ -43,6 +42,7 @@ _EXPORTS = {
     "ErrorAction": "airflow_errorguard.classification.model",
     "ErrorCategory": "airflow_errorguard.classification.model",
     "Classifier": "airflow_errorguard.classification.classifier",
+    "classify": "airflow_errorguard.classification.defaults",
     "Rule": "airflow_errorguard.classification.rules",
     "Backoff": "airflow_errorguard.backoff",
     "Attempt": "airflow_errorguard.retry.runner",
@@ -97,15 +97,10 @@ __all__ = [
     "run_with_retry",
 ]
 
-# Where Airflow is configured, the default classifier honours [errorguard] rules_file.
-set_default_classifier_factory(airflow_default_classifier)
-
-# Importing the ``classify`` subpackage bound its module to this name; the public name is the
-# function (the subpackage stays importable as ``airflow_errorguard.classification.<module>``).
-classify = _classify_function
-
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # resolved once; later lookups skip this function
+        return value
     raise AttributeError(f"module 'airflow_errorguard' has no attribute {name!r}")
