@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from enum import Enum
 from functools import cached_property, lru_cache
@@ -108,6 +108,24 @@ class Classification:
         """Stable 16-hex-digit digest of :attr:`fingerprint_text`; equal for the same failure across runs."""
         return hashlib.sha1(self.fingerprint_text.encode("utf-8", "replace")).hexdigest()[:16]
 
+    def for_exception(
+        self, retry_after: timedelta | None, signals: Mapping[str, Any], fingerprint_source: str
+    ) -> Classification:
+        """
+        This verdict for another exception decided the same way (a verdict cache hit), with that
+        exception's own ``retry_after``, signals and fingerprint source. Equal to constructing it;
+        built without the frozen dataclass's one ``__setattr__`` per field, as it is on the hot path.
+        """
+        state = self.__dict__
+        verdict = _new(Classification)
+        verdict.__dict__.update(
+            {name: state[name] for name in _FIELDS},  # not the fingerprint cached on self
+            retry_after=retry_after,
+            signals=signals,
+            fingerprint_source=fingerprint_source,
+        )
+        return verdict
+
     @property
     def retryable(self) -> bool:
         """Whether the recommended action is to retry."""
@@ -126,3 +144,7 @@ class Classification:
             "fingerprint": self.fingerprint,
             "signals": {k: v for k, v in self.signals.items() if isinstance(v, (str, int, float))},
         }
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Classification))
+_new = object.__new__

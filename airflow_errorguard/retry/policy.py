@@ -269,12 +269,20 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
 def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Context | None) -> None:
     try:
-        from airflow_errorguard import metrics
+        if not _METRICS:
+            from airflow_errorguard import metrics
 
+            _METRICS.append(metrics)
+        metrics = _METRICS[0]
         # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
-        metrics.decision_made(decision.action.value, verdict.category.value)
+        if metrics.enabled():
+            metrics.decision_made(decision.action.value, verdict.category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
+
+
+#: :mod:`airflow_errorguard.metrics`, imported on the first decision.
+_METRICS: list[Any] = []
 
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:
