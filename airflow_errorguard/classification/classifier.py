@@ -325,7 +325,7 @@ class Classifier:
         retry_after = facts.retry_after
         if retry_after is None and top is not facts:
             retry_after = top.retry_after
-        return Classification(
+        return Classification.of(
             category=candidate.category,
             action=action if isinstance(action, ErrorAction) else ErrorAction(action),
             confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),

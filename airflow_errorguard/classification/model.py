@@ -108,13 +108,22 @@ class Classification:
         """Stable 16-hex-digit digest of :attr:`fingerprint_text`; equal for the same failure across runs."""
         return hashlib.sha1(self.fingerprint_text.encode("utf-8", "replace")).hexdigest()[:16]
 
+    @classmethod
+    def of(cls, **state: Any) -> Classification:
+        """
+        ``Classification(**state)`` with every field given, built without the frozen dataclass's
+        one ``__setattr__`` per field: classification and its cache hits are on the hot path.
+        """
+        verdict = _new(cls)
+        verdict.__dict__.update(state)
+        return verdict
+
     def for_exception(
         self, retry_after: timedelta | None, signals: Mapping[str, Any], fingerprint_source: str
     ) -> Classification:
         """
         This verdict for another exception decided the same way (a verdict cache hit), with that
-        exception's own ``retry_after``, signals and fingerprint source. Equal to constructing it;
-        built without the frozen dataclass's one ``__setattr__`` per field, as it is on the hot path.
+        exception's own ``retry_after``, signals and fingerprint source.
         """
         state = self.__dict__
         verdict = _new(Classification)

@@ -201,6 +201,8 @@ class ClassPlan:
     is_ssl: bool = False
     plain: bool = False
     """No signal attribute on the class, no protocol family: only the instance dict can hold signals."""
+    type_path: str = "BaseException"
+    type_name: str = "BaseException"
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -231,6 +233,8 @@ def class_plan(cls: type) -> ClassPlan:
         status_defined=not class_defined.isdisjoint(_STATUS_ATTRS) and _STATUS_NOT_RECEIVED.isdisjoint(paths),
         is_ssl="ssl.SSLError" in paths,
         plain=not class_defined and protocol_family(paths) is None and not is_mysql and not is_group,
+        type_path=paths[0] if paths else "BaseException",
+        type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan
@@ -447,12 +451,12 @@ class LinkFacts:
     @property
     def type_path(self) -> str:
         """Dotted path of the exception's own class."""
-        return self.paths[0] if self.paths else "BaseException"
+        return self.plan.type_path
 
     @property
     def type_name(self) -> str:
         """Short class name of the exception."""
-        return self.type_path.rsplit(".", 1)[-1]
+        return self.plan.type_name
 
     @property
     def message(self) -> str:
@@ -504,7 +508,7 @@ class LinkFacts:
 
     def as_dict(self) -> dict[str, Any]:
         """The signals that were found, for :attr:`Classification.signals`."""
-        found: dict[str, Any] = {"exception_type": self.paths[0] if self.paths else "BaseException"}
+        found: dict[str, Any] = {"exception_type": self.plan.type_path}
         status = self.http_status
         if status is not None:
             found["http_status"] = status
