@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from functools import cached_property, lru_cache
@@ -125,14 +125,14 @@ class Classification:
         This verdict for another exception decided the same way (a verdict cache hit), with that
         exception's own ``retry_after``, signals and fingerprint source.
         """
-        state = self.__dict__
+        state = self.__dict__.copy()
+        for name in _CACHED:  # the fingerprint cached on self is not the other exception's
+            state.pop(name, None)
+        state["retry_after"] = retry_after
+        state["signals"] = signals
+        state["fingerprint_source"] = fingerprint_source
         verdict = _new(Classification)
-        verdict.__dict__.update(
-            {name: state[name] for name in _FIELDS},  # not the fingerprint cached on self
-            retry_after=retry_after,
-            signals=signals,
-            fingerprint_source=fingerprint_source,
-        )
+        verdict.__dict__.update(state)
         return verdict
 
     @property
@@ -155,5 +155,6 @@ class Classification:
         }
 
 
-_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Classification))
+#: Values cached on a verdict (its fingerprint), not fields.
+_CACHED: tuple[str, ...] = tuple(n for n, v in vars(Classification).items() if isinstance(v, cached_property))
 _new = object.__new__
