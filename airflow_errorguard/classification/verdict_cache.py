@@ -60,7 +60,8 @@ class Decision:
 
     def holds_for(self, links: Sequence[LinkFacts]) -> bool:
         """Whether *links* have the values this decision read."""
-        return all(getattr(links[index], name) == value for index, name, value in self.reads)
+        reads = self.reads
+        return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
 
     def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
         """The verdict for the exception behind *links* (same key, same reads)."""
