@@ -25,6 +25,8 @@ from typing import Any, Literal, Protocol
 Jitter = Literal["full", "equal", "decorrelated", "none"]
 #: Default floor of a jittered delay (capped by ``base_delay``).
 DEFAULT_MIN_DELAY = timedelta(seconds=1)
+#: Retry numbers whose ceiling a :class:`Backoff` keeps computed.
+_CEILINGS = 64
 
 
 class JitterStrategy(Protocol):
@@ -145,6 +147,10 @@ class Backoff:
             raise ValueError(f"Backoff max_attempts must be a whole number >= 1, got {self.max_attempts!r}")
         if self.seed is not None:
             set_(self, "rng", random.Random(self.seed))
+        # Per-retry ceilings and the seconds delay() reads, computed once (not dataclass fields).
+        seconds = (self.base_delay.total_seconds(), self.max_delay.total_seconds())
+        set_(self, "_ceilings", tuple(exponential_ceiling(*seconds, n) for n in range(_CEILINGS)))
+        set_(self, "_floats", (*seconds, self.min_delay.total_seconds()))  # type: ignore[union-attr]
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Backoff:
@@ -157,6 +163,8 @@ class Backoff:
 
     def ceiling(self, retry_number: int) -> float:
         """Un-jittered delay in seconds of retry *retry_number* (1-based): base * 2**(n-1), capped."""
+        if 0 <= retry_number < _CEILINGS:
+            return self._ceilings[retry_number]  # type: ignore[attr-defined]
         return exponential_ceiling(
             self.base_delay.total_seconds(), self.max_delay.total_seconds(), retry_number
         )
@@ -176,13 +184,11 @@ class Backoff:
         :param previous: The delay used before the previous attempt (decorrelated jitter only);
             without it, the previous ceiling stands in, so stateless callers stay bounded.
         """
-        cap = self.max_delay.total_seconds()
+        base, cap, floor = self._floats  # type: ignore[attr-defined]
         prev = previous.total_seconds() if previous is not None else self.ceiling(retry_number - 1)
         strategy = JITTER_STRATEGIES[self.jitter]
-        seconds = strategy(
-            self.ceiling(retry_number), base=self.base_delay.total_seconds(), previous=prev, rng=self.rng
-        )
-        seconds = max(min(seconds, cap), self.min_delay.total_seconds())  # type: ignore[union-attr]
+        seconds = strategy(self.ceiling(retry_number), base=base, previous=prev, rng=self.rng)
+        seconds = max(min(seconds, cap), floor)
         if retry_after is not None:
             seconds = max(seconds, retry_after.total_seconds())
         return timedelta(seconds=min(seconds, cap))

@@ -12,6 +12,7 @@ StatsD, kept by DogStatsD/OTel).
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,14 +65,59 @@ METRICS: tuple[Metric, ...] = (
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
 
+class _Airflow:
+    """Airflow's ``Stats``, looked up once per process, and whether an increment would go anywhere."""
+
+    stats: Any = None
+    incr: Any = None
+    get_backend: Any = None
+    no_backend: Any = None
+
+    @classmethod
+    def load(cls) -> Any:
+        """``Stats``, or ``False`` without Airflow (pure-core use)."""
+        try:
+            from airflow.sdk.observability.stats import Stats
+        except ImportError:
+            cls.stats = False
+            return False
+        impl = sys.modules.get(getattr(Stats.incr, "__module__", ""))
+        cls.incr = Stats.incr
+        cls.get_backend = getattr(impl, "_get_backend", None)  # absent elsewhere: always emit
+        cls.no_backend = getattr(impl, "NoStatsLogger", None)
+        cls.stats = Stats
+        return Stats
+
+    @classmethod
+    def silent(cls, stats: Any) -> bool:
+        """
+        Whether an increment goes nowhere: no StatsD/OTel backend (Airflow's ``NoStatsLogger``) and
+        ``Stats.incr`` not replaced since (a double in a test, an instrumentation shim). Checked on
+        every call, cheaply, as Airflow may configure its backend later or re-create it after a fork.
+        """
+        if cls.get_backend is None or cls.no_backend is None or stats.incr is not cls.incr:
+            return False
+        try:
+            return type(cls.get_backend()) is cls.no_backend
+        except Exception:
+            return False
+
+
+def enabled() -> bool:
+    """Whether an increment would go anywhere: a cheap check for callers on a hot path."""
+    stats = _Airflow.stats
+    if stats is None:
+        stats = _Airflow.load()
+    return stats is not False and not _Airflow.silent(stats)
+
+
 def _incr(name: str, count: int = 1, **tags: Any) -> None:
     metric = BY_NAME[name]  # an unknown name is a programming error, caught by the tests
-    try:
-        from airflow.sdk.observability.stats import Stats
-    except ImportError:  # pure-core use without Airflow
+    if not enabled():
         return
+    stats = _Airflow.stats
     try:
-        Stats.incr(metric.stats_name, count, tags={k: str(v) for k, v in tags.items() if v is not None})
+        stats.incr(metric.stats_name, count, tags={k: str(v) for k, v in tags.items() if v is not None})
     except Exception as err:
         log.debug("errorguard: metric %s not emitted: %r", name, err)
 

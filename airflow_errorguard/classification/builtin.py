@@ -56,9 +56,13 @@ def _type_entry(cls: type) -> tuple[str, codes.Entry] | None:
     return found
 
 
+_LABELS: dict[ErrorCategory, str] = {category: category.value for category in ErrorCategory}
+
+
 def _candidate(facts: LinkFacts, entry: codes.Entry, rule: str, subject: str) -> Candidate:
     category, confidence, text = entry
-    return Candidate(category, confidence, f"builtin:{rule}", f"{subject} {text}; {category}", facts)
+    reason = f"{subject} {text}; {_LABELS[category]}"  # not the enum's slow __format__
+    return Candidate(category, confidence, f"builtin:{rule}", reason, facts)
 
 
 def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
@@ -191,7 +195,7 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
                     category,
                     confidence,
                     f"builtin:message:{index}",
-                    f"{facts.type_name} message {text} ({snippet!r}); {category}",
+                    f"{facts.type_name} message {text} ({snippet!r}); {_LABELS[category]}",
                     facts,
                 )
     return best

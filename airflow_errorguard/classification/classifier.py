@@ -111,8 +111,9 @@ class Classifier:
         """The verdict cache key, or ``None`` (no cache, plugin classifiers, unhashable facts)."""
         if not self._cache.max_entries or self._plugins:
             return None  # a plugin classifier may read anything of the exception
-        if any(_hides_context(facts.exc) for facts in links):
-            return None  # a context hidden by `from None` is read (TLS, host names) but not in the key
+        for facts in links:
+            if _hides_context(facts.exc):
+                return None  # a context hidden by `from None` is read (TLS, host names) but not in the key
         try:
             return chain_key(links, _scope(context) if self._scoped else None)
         except TypeError:
@@ -134,7 +135,7 @@ class Classifier:
         try:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
-            links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else set())
+            links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
             key = self._cache_key(links, context)
             if key is not None:
                 cached = self._cache.get(key, links)
@@ -170,7 +171,7 @@ class Classifier:
 
     # -- chain ------------------------------------------------------------------------------
 
-    def _links(self, exc: BaseException, ignored: set[int]) -> list[LinkFacts]:
+    def _links(self, exc: BaseException, ignored: Collection[int]) -> list[LinkFacts]:
         """
         The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe,
         without the *ignored* ones (by ``id``) and what only they wrap.
@@ -324,7 +325,7 @@ class Classifier:
         retry_after = facts.retry_after
         if retry_after is None and top is not facts:
             retry_after = top.retry_after
-        return Classification(
+        return Classification.of(
             category=candidate.category,
             action=action if isinstance(action, ErrorAction) else ErrorAction(action),
             confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),

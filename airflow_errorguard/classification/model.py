@@ -108,6 +108,33 @@ class Classification:
         """Stable 16-hex-digit digest of :attr:`fingerprint_text`; equal for the same failure across runs."""
         return hashlib.sha1(self.fingerprint_text.encode("utf-8", "replace")).hexdigest()[:16]
 
+    @classmethod
+    def of(cls, **state: Any) -> Classification:
+        """
+        ``Classification(**state)`` with every field given, built without the frozen dataclass's
+        one ``__setattr__`` per field: classification and its cache hits are on the hot path.
+        """
+        verdict = _new(cls)
+        verdict.__dict__.update(state)
+        return verdict
+
+    def for_exception(
+        self, retry_after: timedelta | None, signals: Mapping[str, Any], fingerprint_source: str
+    ) -> Classification:
+        """
+        This verdict for another exception decided the same way (a verdict cache hit), with that
+        exception's own ``retry_after``, signals and fingerprint source.
+        """
+        state = self.__dict__.copy()
+        for name in _CACHED:  # the fingerprint cached on self is not the other exception's
+            state.pop(name, None)
+        state["retry_after"] = retry_after
+        state["signals"] = signals
+        state["fingerprint_source"] = fingerprint_source
+        verdict = _new(Classification)
+        verdict.__dict__.update(state)
+        return verdict
+
     @property
     def retryable(self) -> bool:
         """Whether the recommended action is to retry."""
@@ -126,3 +153,8 @@ class Classification:
             "fingerprint": self.fingerprint,
             "signals": {k: v for k, v in self.signals.items() if isinstance(v, (str, int, float))},
         }
+
+
+#: Values cached on a verdict (its fingerprint), not fields.
+_CACHED: tuple[str, ...] = tuple(n for n, v in vars(Classification).items() if isinstance(v, cached_property))
+_new = object.__new__

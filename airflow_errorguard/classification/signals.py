@@ -166,7 +166,12 @@ _SIGNAL_ATTRS = (
 #: Read only when needed: reading them eagerly would trigger deprecated properties (aiohttp's
 #: ``code``) or wasted work (request objects are only needed for a reason's host name).
 _LAZY_ATTRS = frozenset({"code", "diag", "request", "request_info"})
+_SIGNAL_SET = frozenset(_SIGNAL_ATTRS)
 _EAGER_ATTRS = frozenset(_SIGNAL_ATTRS) - _LAZY_ATTRS
+
+#: Where an exception's own HTTP status is read from; where a cloud code may be.
+_STATUS_ATTRS = frozenset({"status_code", "status", "code"})
+_CLOUD_ATTRS = frozenset({"grpc_status_code", "error"})
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
 _NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit"})
@@ -191,6 +196,13 @@ class ClassPlan:
     is_mysql: bool
     class_status_received: bool
     family: str | None
+    status_defined: bool = False
+    """Whether the class defines an attribute an HTTP status is read from (and it is received)."""
+    is_ssl: bool = False
+    plain: bool = False
+    """No signal attribute on the class, no protocol family: only the instance dict can hold signals."""
+    type_path: str = "BaseException"
+    type_name: str = "BaseException"
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -208,14 +220,21 @@ def class_plan(cls: type) -> ClassPlan:
     )
     defined = {name for klass in mro for name in vars(klass)}
     class_defined = frozenset(_SIGNAL_ATTRS if custom else (n for n in _SIGNAL_ATTRS if n in defined))
+    is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
+    is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
     plan = ClassPlan(
         paths=paths,
         class_defined=class_defined,
         eager_class_defined=tuple(sorted(class_defined & _EAGER_ATTRS)),
-        is_group=any(path.endswith("BaseExceptionGroup") for path in paths),
-        is_mysql=any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths),
+        is_group=is_group,
+        is_mysql=is_mysql,
         class_status_received=_STATUS_NOT_RECEIVED.isdisjoint(paths),
         family=protocol_family(paths),
+        status_defined=not class_defined.isdisjoint(_STATUS_ATTRS) and _STATUS_NOT_RECEIVED.isdisjoint(paths),
+        is_ssl="ssl.SSLError" in paths,
+        plain=not class_defined and protocol_family(paths) is None and not is_mysql and not is_group,
+        type_path=paths[0] if paths else "BaseException",
+        type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan
@@ -251,12 +270,27 @@ class LinkFacts:
         "values",
     )
 
+    exc: BaseException
+    now: Callable[[], float]
+    plan: ClassPlan
+    paths: tuple[str, ...]
+    values: dict[str, Any]
+    signals: dict[str, Any]
+    response: Any
+    http_status: int | None
+    sqlstate: str | None
+    errno: int | None
+    driver_code: str | None
+    cloud_code: str | None
+    connection_invalidated: bool
+    children: list[tuple[BaseException, str]]
+
     def __init__(self, exc: BaseException, now: Callable[[], float] = time.time) -> None:
         plan = class_plan(type(exc))
         self.exc = exc
         self.now = now
         self.plan = plan
-        self.paths: tuple[str, ...] = plan.paths
+        self.paths = plan.paths
         self._message: Any = _MISSING
         self._retry_after: Any = _MISSING
         self._host: Any = _MISSING
@@ -264,24 +298,38 @@ class LinkFacts:
             own = exc.__dict__
         except BaseException:
             own = None
-        self.values: dict[str, Any] = own if isinstance(own, dict) else {}
+        values: dict[str, Any] = own if isinstance(own, dict) else {}
+        self.values = values
+        if plan.plain and (not values or values.keys().isdisjoint(_SIGNAL_SET)):
+            # The common lone exception (KeyError, ValueError...): no signal to read anywhere.
+            self.signals = {}
+            self.response = None
+            self.http_status = self.errno = self.driver_code = self.cloud_code = None
+            self.sqlstate = args_sqlstate(exc)
+            self.connection_invalidated = False
+            self.children = self._children(self.signals)
+        else:
+            self._read_signals(exc, plan, values)
+
+    def _read_signals(self, exc: BaseException, plan: ClassPlan, values: dict[str, Any]) -> None:
+        """Read the codes and wrapped errors, skipping what the class plan and *values* rule out."""
         # One C-level pass picks the signal attributes out of the instance dict; class-defined
         # ones (descriptors, class constants) go through the attribute protocol, safely.
-        signals = {name: self.values[name] for name in _EAGER_ATTRS & self.values.keys()}
+        signals = {name: values[name] for name in _EAGER_ATTRS & values.keys()} if values else {}
         for name in plan.eager_class_defined:
             signals[name] = safe_getattr(exc, name)
         self.signals = signals
-        get = signals.get
+        get = signals.get  # eager attributes: signals holds every one the exception has
         response = get("response")
-        self.response: Any = response
+        self.response = response
         # HTTP status: response.status_code / response.status, then the exception's own attributes.
         status = None
         if response is not None and not isinstance(response, dict):
             status = _as_status(safe_getattr(response, "status_code")) or _as_status(
                 safe_getattr(response, "status")
             )
-        if status is None:
-            read = self.get if plan.class_status_received else self.values.get  # instance values only
+        if status is None and (plan.status_defined or not values.keys().isdisjoint(_STATUS_ATTRS)):
+            read = self.get if plan.class_status_received else values.get  # instance values only
             status = _as_status(read("status_code")) or _as_status(read("status")) or _as_status(read("code"))
         if status is None and isinstance(response, dict):  # botocore ClientError
             meta = _dict_get(response, "ResponseMetadata")
@@ -289,24 +337,30 @@ class LinkFacts:
                 status = _as_status(_dict_get(meta, "HTTPStatusCode"))
         if plan.family in _NOT_HTTP:  # AMQP reply codes, SMTP replies are not HTTP statuses
             status = None
-        self.http_status: int | None = status
+        self.http_status = status
         # SQLSTATE: psycopg2 pgcode, psycopg sqlstate / diag.sqlstate.
-        code = get("pgcode") or get("sqlstate")
-        if not code and ("diag" in self.values or "diag" in plan.class_defined):
+        code = (get("pgcode") or get("sqlstate")) if signals else None
+        if not code and ("diag" in values or "diag" in plan.class_defined):
             code = safe_getattr(self.get("diag"), "sqlstate")
-        self.sqlstate: str | None = (
-            code.upper() if isinstance(code, str) and len(code) == 5 else args_sqlstate(exc)
-        )
+        self.sqlstate = code.upper() if isinstance(code, str) and len(code) == 5 else args_sqlstate(exc)
         number = get("errno")
-        if isinstance(number, bool) or not isinstance(number, int) or "ssl.SSLError" in plan.paths:
+        if number is None or isinstance(number, bool) or not isinstance(number, int) or plan.is_ssl:
             number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
         elif plan.is_mysql and number >= 1000:
             number = None  # mysql.connector: a server error number, read as a driver code
-        self.errno: int | None = number
-        self.driver_code: str | None = self._driver_code(get)
-        self.cloud_code: str | None = self._cloud_code(get, response)
-        self.connection_invalidated: bool = get("connection_invalidated") is True
-        self.children: list[tuple[BaseException, str]] = self._children(get)
+        self.errno = number
+        self.driver_code = (
+            self._driver_code(get)
+            if plan.family is not None or plan.is_mysql or "sqlite_errorname" in signals
+            else None
+        )
+        self.cloud_code = (
+            self._cloud_code(get, response)
+            if plan.family is not None or signals.keys() & _CLOUD_ATTRS or isinstance(response, dict)
+            else None
+        )
+        self.connection_invalidated = get("connection_invalidated") is True
+        self.children = self._children(signals)
 
     def get(self, name: str) -> Any:
         """Attribute *name* of the exception or ``None``: a dict lookup unless its class defines it."""
@@ -355,7 +409,8 @@ class LinkFacts:
                 return value
         return None
 
-    def _children(self, get: Callable[[str], Any]) -> list[tuple[BaseException, str]]:
+    def _children(self, signals: dict[str, Any]) -> list[tuple[BaseException, str]]:
+        """The errors *self* wraps, in order: cause, wrapping attributes, members, arguments, context."""
         exc = self.exc
         found: list[tuple[BaseException, str]] = []
         try:
@@ -365,8 +420,8 @@ class LinkFacts:
             cause = context = None
         if isinstance(cause, BaseException):
             found.append((cause, CAUSE))
-        for attr in WRAPPED_ATTRS:
-            value = get(attr)
+        for attr in WRAPPED_ATTRS if signals else ():
+            value = signals.get(attr)
             if value is None:
                 continue
             if attr == "last_attempt":  # tenacity.RetryError
@@ -378,13 +433,15 @@ class LinkFacts:
             if isinstance(value, BaseException) and value is not cause:
                 found.append((value, CAUSE))
         if self.plan.is_group:
-            members = get("exceptions")
+            members = signals.get("exceptions")
             if isinstance(members, (tuple, list)):
                 found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
         args = safe_getattr(exc, "args")
         if isinstance(args, tuple):  # pika, httpcore: the wrapped error passed as an argument
-            known = {id(value) for value, _ in found}
-            found.extend((a, CAUSE) for a in args[:4] if isinstance(a, BaseException) and id(a) not in known)
+            passed = [a for a in args[:4] if isinstance(a, BaseException)]
+            if passed:
+                known = {id(value) for value, _ in found}
+                found.extend((a, CAUSE) for a in passed if id(a) not in known)
         if isinstance(context, BaseException):
             found.append((context, CONTEXT))
         return found
@@ -394,12 +451,12 @@ class LinkFacts:
     @property
     def type_path(self) -> str:
         """Dotted path of the exception's own class."""
-        return self.paths[0] if self.paths else "BaseException"
+        return self.plan.type_path
 
     @property
     def type_name(self) -> str:
         """Short class name of the exception."""
-        return self.type_path.rsplit(".", 1)[-1]
+        return self.plan.type_name
 
     @property
     def message(self) -> str:
@@ -451,13 +508,21 @@ class LinkFacts:
 
     def as_dict(self) -> dict[str, Any]:
         """The signals that were found, for :attr:`Classification.signals`."""
-        found: dict[str, Any] = {"exception_type": self.type_path}
-        for name in ("http_status", "sqlstate", "errno", "driver_code", "cloud_code"):
-            value = getattr(self, name)
-            if value is not None:
-                found[name] = value
-        if self.http_status is not None and self.host is not None:
+        found: dict[str, Any] = {"exception_type": self.plan.type_path}
+        status = self.http_status
+        if status is not None:
+            found["http_status"] = status
+        if self.sqlstate is not None:
+            found["sqlstate"] = self.sqlstate
+        if self.errno is not None:
+            found["errno"] = self.errno
+        if self.driver_code is not None:
+            found["driver_code"] = self.driver_code
+        if self.cloud_code is not None:
+            found["cloud_code"] = self.cloud_code
+        if status is not None and self.host is not None:
             found["host"] = self.host
-        if self.retry_after is not None:
-            found["retry_after_seconds"] = self.retry_after.total_seconds()
+        retry_after = self.retry_after
+        if retry_after is not None:
+            found["retry_after_seconds"] = retry_after.total_seconds()
         return found

@@ -60,7 +60,8 @@ class Decision:
 
     def holds_for(self, links: Sequence[LinkFacts]) -> bool:
         """Whether *links* have the values this decision read."""
-        return all(getattr(links[index], name) == value for index, name, value in self.reads)
+        reads = self.reads
+        return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
 
     def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
         """The verdict for the exception behind *links* (same key, same reads)."""
@@ -71,19 +72,7 @@ class Decision:
             retry_after = facts.retry_after
             if retry_after is None and self.position:
                 retry_after = links[0].retry_after
-        return Classification(
-            cached.category,
-            cached.action,
-            cached.confidence,
-            cached.rule,
-            cached.reason,
-            retry_after,
-            cached.exception_type,
-            facts.as_dict(),
-            cached.backoff,
-            cached.max_retries,
-            f"{self.head}: {facts.message}",
-        )
+        return cached.for_exception(retry_after, facts.as_dict(), f"{self.head}: {facts.message}")
 
 
 def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:

@@ -218,21 +218,23 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
     def decide(self, verdict: Classification, try_number: int, max_tries: int) -> RetryDecision:
         """Turn a classification into Airflow's :class:`RetryDecision` for try *try_number*."""
-        reason = verdict.reason
-        if verdict.category is ErrorCategory.UNKNOWN:
-            return RetryDecision(reason=f"{reason} [errorguard: {verdict.rule}]")
-        if verdict.category is ErrorCategory.SYSTEM:
+        category = verdict.category
+        if category is ErrorCategory.SYSTEM:
             budget = verdict.max_retries if verdict.max_retries is not None else self.system_max_retries
             return self._bounded_retry(verdict, try_number, max_tries, budget)
-        if verdict.action is ErrorAction.RETRY:
+        if category is not ErrorCategory.UNKNOWN and verdict.action is ErrorAction.RETRY:
             budget = verdict.max_retries if verdict.max_retries is not None else max_tries
             return self._bounded_retry(verdict, try_number, max_tries, budget)
-        what = (
-            "retrying cannot fix it"
-            if verdict.category is not ErrorCategory.TRANSIENT
-            else "a rule says fail"
-        )
-        return RetryDecision.fail(f"{reason}; failing without retry, {what} [errorguard: {verdict.rule}]")
+        # Unknown and fail decisions depend on the verdict's category, reason and rule only: a
+        # repeated failure reuses the (frozen) decision instead of building it again.
+        key = (category, verdict.reason, verdict.rule)
+        decision = _SETTLED.get(key)
+        if decision is None:
+            decision = _settled(verdict)
+            if len(_SETTLED) >= _SETTLED_MAX:
+                _SETTLED.clear()
+            _SETTLED[key] = decision
+        return decision
 
     def _bounded_retry(
         self, verdict: Classification, try_number: int, max_tries: int, budget: int
@@ -267,14 +269,36 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         }
 
 
+def _settled(verdict: Classification) -> RetryDecision:
+    """The decision for an unknown verdict (Airflow's default) or one that fails now."""
+    reason = verdict.reason
+    if verdict.category is ErrorCategory.UNKNOWN:
+        return RetryDecision(reason=f"{reason} [errorguard: {verdict.rule}]")
+    what = "retrying cannot fix it" if verdict.category is not ErrorCategory.TRANSIENT else "a rule says fail"
+    return RetryDecision.fail(f"{reason}; failing without retry, {what} [errorguard: {verdict.rule}]")
+
+
+#: Unknown and fail decisions by ``(category, reason, rule)``, bounded.
+_SETTLED: dict[tuple[ErrorCategory, str, str], RetryDecision] = {}
+_SETTLED_MAX = 1024
+
+
 def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Context | None) -> None:
     try:
-        from airflow_errorguard import metrics
+        if not _METRICS:
+            from airflow_errorguard import metrics
 
+            _METRICS.append(metrics)
+        metrics = _METRICS[0]
         # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
-        metrics.decision_made(decision.action.value, verdict.category.value)
+        if metrics.enabled():
+            metrics.decision_made(decision.action.value, verdict.category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
+
+
+#: :mod:`airflow_errorguard.metrics`, imported on the first decision.
+_METRICS: list[Any] = []
 
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:

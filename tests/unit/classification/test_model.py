@@ -108,3 +108,32 @@ def test_fingerprints_keep_codes_and_mask_the_message(classifier: Classifier) ->
     assert text == "RuntimeError <- ConnectionResetError [errno=104]: [Errno <n>] Connection reset by peer"
     unknown = classifier.classify(RuntimeError("job 42 failed at 10:15"))
     assert unknown.fingerprint_text == "RuntimeError: job <n> failed at <n>:<n>"
+
+
+def test_fast_built_verdicts_equal_constructed_ones_and_keep_their_own_fingerprint() -> None:
+    fields = {
+        "category": ErrorCategory.TRANSIENT,
+        "action": ErrorAction.RETRY,
+        "confidence": 0.9,
+        "rule": "builtin:http:503",
+        "reason": "HTTP 503; transient",
+        "retry_after": timedelta(seconds=5),
+        "exception_type": "requests.exceptions.HTTPError",
+        "signals": {"http_status": 503},
+        "backoff": None,
+        "max_retries": None,
+        "fingerprint_source": "requests.exceptions.HTTPError [http=503]: 503 for /v1/items/1",
+    }
+    built = Classification.of(**fields)
+    assert built == Classification(**fields)
+    assert built.fingerprint == Classification(**fields).fingerprint
+    assert built.fingerprint  # cached on built from now on
+    other = built.for_exception(None, {"http_status": 503}, "requests.exceptions.HTTPError [http=503]: down")
+    assert other == Classification(
+        **{**fields, "retry_after": None, "fingerprint_source": other.fingerprint_source}
+    )
+    assert other.fingerprint != built.fingerprint, (
+        "a cache hit must not inherit the cached verdict's fingerprint"
+    )
+    with pytest.raises(AttributeError):
+        built.rule = "x"  # type: ignore[misc]  # still frozen
