@@ -1,0 +1,50 @@
+# Shared by the .ci/lane-*.sh scripts (sourced, not run).
+#
+# Lane venvs live OUTSIDE the clone, in $ERRORGUARD_LANES_DIR (default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/errorguard-lanes), keyed by lane + a hash of what decides their
+# contents, so a second CI run on the same machine reuses them; packages come from uv's own cache
+# ($UV_CACHE_DIR, uv's default when unset), so even a new venv installs without downloads.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LANES_DIR=${ERRORGUARD_LANES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/errorguard-lanes}
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+
+# uv as `make venv` finds it: on PATH, else as a module of python3 (installed from PyPI if missing).
+if command -v uv >/dev/null 2>&1; then
+    UV=(uv)
+else
+    python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install uv
+    UV=(python3 -m uv)
+fi
+
+# lane_key FILE...: a short hash of the given files' contents.
+lane_key() {
+    cat "$@" | sha256sum | cut -c1-12
+}
+
+# lane_venv NAME KEY: prints the venv path for NAME keyed by KEY; removes NAME's venvs of other
+# keys and a half-built one (no .complete stamp) so that the caller (re)builds it.
+lane_venv() {
+    local name=$1 key=$2 dir
+    mkdir -p "$LANES_DIR"
+    for dir in "$LANES_DIR/$name"-*; do
+        [ -d "$dir" ] || continue
+        if [ "$dir" != "$LANES_DIR/$name-$key" ] || [ ! -f "$dir/.complete" ]; then rm -rf "$dir"; fi
+    done
+    echo "$LANES_DIR/$name-$key"
+}
+
+# lane_pytest ARGS...: pytest in the lane venv from the clone's root; exit 5 (nothing collected)
+# and any other non-zero code fail the lane.
+lane_pytest() {
+    local rc=0
+    (cd "$ROOT" && "$VENV/bin/python" -m pytest -p no:cacheprovider "$@") || rc=$?
+    if [ "$rc" -eq 5 ]; then echo "lane: pytest collected no test for: $*" >&2; fi
+    return "$rc"
+}
+
+# lane_editable: (re)points the venv's editable install of airflow-errorguard at this clone
+# (the venv outlives clones; CI clones into a new folder every run).
+lane_editable() {
+    "${UV[@]}" pip install --quiet --python "$VENV/bin/python" --no-deps -e "$ROOT"
+}
