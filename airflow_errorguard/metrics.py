@@ -67,7 +67,7 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 def _incr(name: str, count: int = 1, **tags: Any) -> None:
     metric = BY_NAME[name]  # an unknown name is a programming error, caught by the tests
     try:
-        from airflow.sdk.observability.stats import Stats
+        from airflow_errorguard.compat import Stats
     except ImportError:  # pure-core use without Airflow
         return
     try:
