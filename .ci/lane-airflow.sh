@@ -7,12 +7,13 @@
 # .ci/constraints/constraints-VERSION-3.11.txt, the lane resolves every package as of VERSION's
 # release day (`uv --exclude-newer`), which is how Airflow generates its constraints in the first
 # place (`uv pip install --resolution highest` at release time).  Our package is installed editable
-# with its test extra into a venv outside the clone (see lib.sh), reused while pyproject.toml,
+# with its test tools into a venv outside the clone (see lib.sh), reused while pyproject.toml,
 # this script and the constraints stay the same.
 #
 # Runs: the unit tier and the dag.test() tier (markers `unit`/`airflow`, not slow/browser/corpus,
 # not `airflow33`: tests of what needs Airflow 3.3), then one real-scheduler smoke run (a guarded
 # task SIGKILLed mid-batch resumes from its checkpoint under a real scheduler, on SQLite).
+# LANE_BUILD_ONLY=1: build the venv and stop.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -36,8 +37,10 @@ VENV=$(lane_venv "af-$VERSION" "$KEY")
 if [ ! -f "$VENV/.complete" ]; then
     echo "lane af-$VERSION: building $VENV (${PIN[*]})"
     "${UV[@]}" venv --quiet --python 3.11 "$VENV"
-    "${UV[@]}" pip install --quiet --python "$VENV/bin/python" "${PIN[@]}" \
-        "apache-airflow==$VERSION" -e "$ROOT[test]"
+    extra=()
+    if [ "${TEST_DEPS[0]}" = --group ]; then extra=("${TEST_DEPS[@]}"); fi
+    (cd "$ROOT" && "${UV[@]}" pip install --quiet --python "$VENV/bin/python" "${PIN[@]}" \
+        "apache-airflow==$VERSION" -e "$TARGET" "${extra[@]}")
     touch "$VENV/.complete"
 fi
 lane_editable
@@ -52,5 +55,6 @@ print(f"lane af-{sys.argv[1]}: apache-airflow {version('apache-airflow')}, "
       f"apache-airflow-core {version('apache-airflow-core')}, SQLAlchemy {sqlalchemy.__version__}")
 PY
 
+[ -z "${LANE_BUILD_ONLY:-}" ] || exit 0  # only build/refresh the venv (e.g. to warm caches)
 lane_pytest -m "(unit or airflow) and not slow and not browser and not corpus and not airflow33"
 lane_pytest tests/guard/test_guarded_real_scheduler.py -k sqlite

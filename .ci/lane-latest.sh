@@ -3,7 +3,7 @@
 #
 # errorguard with the NEWEST versions of its dependencies that pyproject.toml allows (not uv.lock):
 # what a user gets from a fresh `pip install airflow-errorguard` today.  Every run resolves anew
-# (`uv pip compile --resolution highest` of pyproject.toml with the test extra) and syncs the
+# (`uv pip compile --resolution highest` of pyproject.toml with the test tools) and syncs the
 # lane's venv (outside the clone, see lib.sh) to exactly that set, so the venv is reused and only
 # what changed upstream is reinstalled.
 #
@@ -18,8 +18,8 @@ if [ ! -f "$VENV/.complete" ]; then
     touch "$VENV/.complete"
 fi
 RESOLVED="$VENV/resolved.txt"
-"${UV[@]}" pip compile --quiet --python "$VENV/bin/python" --resolution highest --extra test \
-    --no-header --output-file "$RESOLVED" "$ROOT/pyproject.toml"
+(cd "$ROOT" && "${UV[@]}" pip compile --quiet --python "$VENV/bin/python" --resolution highest \
+    "${TEST_DEPS[@]}" --no-header --output-file "$RESOLVED" pyproject.toml)
 "${UV[@]}" pip sync --quiet --python "$VENV/bin/python" "$RESOLVED"
 lane_editable
 "$VENV/bin/python" - <<'PY'

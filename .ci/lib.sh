@@ -17,6 +17,16 @@ else
     UV=(python3 -m uv)
 fi
 
+# The test tools: the PEP 735 group `dev` when pyproject.toml has one, else the `test` extra.
+# TEST_DEPS is the uv option for them; TARGET is our package with the extra when that is the way.
+if python3 -c "import sys, tomllib; sys.exit('dev' not in tomllib.load(open(sys.argv[1], 'rb')).get('dependency-groups', {}))" "$ROOT/pyproject.toml"; then
+    TEST_DEPS=(--group dev)
+    TARGET="$ROOT"
+else
+    TEST_DEPS=(--extra test)
+    TARGET="$ROOT[test]"
+fi
+
 # lane_key FILE...: a short hash of the given files' contents.
 lane_key() {
     cat "$@" | sha256sum | cut -c1-12
