@@ -12,9 +12,11 @@ name                           Airflow 3.2+ / 3.3+           Airflow 3.1
 ``conf``                       ``airflow.sdk.configuration``  ``airflow.configuration``
 ``Stats``                      ``airflow.sdk.observability``  ``airflow.stats``
 ``AirflowFailException``,      ``airflow.sdk.exceptions``      ``airflow.exceptions``
-``AirflowRescheduleException``
+``AirflowRescheduleException``,
+``AirflowSkipException``, ...
 ``RetryPolicy``,               ``airflow.sdk`` (3.3+ only)     placeholders (below 3.3)
-``RetryDecision``
+``RetryDecision``,
+``RetryAction``
 =============================  ============================  ==============================
 
 Why our own module rather than ``apache-airflow-providers-common-compat`` (what first-party
@@ -34,9 +36,16 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import Version
 
 if TYPE_CHECKING:
-    from airflow.sdk import RetryDecision, RetryPolicy
+    from airflow.sdk import RetryAction, RetryDecision, RetryPolicy
     from airflow.sdk.configuration import conf
-    from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
+    from airflow.sdk.exceptions import (
+        AirflowFailException,
+        AirflowNotFoundException,
+        AirflowRescheduleException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        AirflowTaskTimeout,
+    )
     from airflow.sdk.observability.stats import Stats
 
 
@@ -61,8 +70,17 @@ NEEDS_EXTERNAL_DB_MANAGERS_SETTING: bool = not AIRFLOW_V_3_2_PLUS
 _LAZY: dict[str, tuple[str, str]] = {
     "conf": ("airflow.sdk.configuration", "airflow.configuration"),
     "Stats": ("airflow.sdk.observability.stats", "airflow.stats"),
-    "AirflowFailException": ("airflow.sdk.exceptions", "airflow.exceptions"),
-    "AirflowRescheduleException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    **{
+        name: ("airflow.sdk.exceptions", "airflow.exceptions")
+        for name in (
+            "AirflowFailException",
+            "AirflowNotFoundException",
+            "AirflowRescheduleException",
+            "AirflowSensorTimeout",
+            "AirflowSkipException",
+            "AirflowTaskTimeout",
+        )
+    },
 }
 
 
@@ -78,6 +96,18 @@ class _RetryDecisionBelow33:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         require_native_retry_policy("RetryDecision")
+
+
+class _RetryActionBelow33:
+    """Stands in for ``airflow.sdk.RetryAction`` below Airflow 3.3 (no members)."""
+
+
+#: Placeholders of the AIP-105 names below 3.3: importable, unusable (building one raises).
+_BELOW_33: dict[str, type] = {
+    "RetryPolicy": _RetryPolicyBelow33,
+    "RetryDecision": _RetryDecisionBelow33,
+    "RetryAction": _RetryActionBelow33,
+}
 
 
 def require_native_retry_policy(owner: str) -> None:
@@ -102,11 +132,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         new, old = _LAZY[name]
         value = getattr(import_module(new if AIRFLOW_V_3_2_PLUS else old), name)
-    elif name in ("RetryPolicy", "RetryDecision"):
-        if HAS_NATIVE_RETRY_POLICY:
-            value = getattr(import_module("airflow.sdk"), name)
-        else:
-            value = _RetryPolicyBelow33 if name == "RetryPolicy" else _RetryDecisionBelow33
+    elif name in _BELOW_33:
+        value = getattr(import_module("airflow.sdk"), name) if HAS_NATIVE_RETRY_POLICY else _BELOW_33[name]
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # resolved once
@@ -120,7 +147,12 @@ __all__ = [
     "HAS_NATIVE_RETRY_POLICY",
     "NEEDS_EXTERNAL_DB_MANAGERS_SETTING",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "AirflowRescheduleException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "AirflowTaskTimeout",
+    "RetryAction",
     "RetryDecision",
     "RetryPolicy",
     "Stats",
