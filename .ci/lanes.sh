@@ -49,8 +49,7 @@ run_lane() {
 }
 
 START=$(date +%s)
-rm -f "$LOGS"/*.result
-running=()
+for lane in "$@"; do rm -f "$LOGS/$lane.result"; done
 for lane in "$@"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
     echo "lanes: starting $lane ($(lane_command "$lane")) at $(date +%T)"
