@@ -32,16 +32,25 @@ lane_key() {
     cat "$@" | sha256sum | cut -c1-12
 }
 
-# lane_venv NAME KEY: prints the venv path for NAME keyed by KEY; removes NAME's venvs of other
-# keys and a half-built one (no .complete stamp) so that the caller (re)builds it.
+# lane_venv NAME KEY: prints the venv path for NAME keyed by KEY (the caller builds it when its
+# .complete stamp is missing).  Removes a half-built one of that key, and NAME's venvs of other
+# keys unused for 2 days (several clones of different pyproject.toml may share the cache dir).
 lane_venv() {
     local name=$1 key=$2 dir
     mkdir -p "$LANES_DIR"
-    for dir in "$LANES_DIR/$name"-*; do
-        [ -d "$dir" ] || continue
-        if [ "$dir" != "$LANES_DIR/$name-$key" ] || [ ! -f "$dir/.complete" ]; then rm -rf "$dir"; fi
+    dir="$LANES_DIR/$name-$key"
+    if [ -d "$dir" ] && [ ! -f "$dir/.complete" ]; then rm -rf "$dir"; fi
+    [ ! -f "$dir/.complete" ] || touch "$dir/.complete"
+    local other
+    for other in "$LANES_DIR/$name"-*; do
+        [ -d "$other" ] && [ "$other" != "$dir" ] || continue
+        if [ -f "$other/.complete" ]; then
+            [ -n "$(find "$other/.complete" -newermt '-2 days')" ] || rm -rf "$other"
+        elif [ -z "$(find "$other" -maxdepth 0 -newermt '-2 hours')" ]; then
+            rm -rf "$other"  # left half-built long ago
+        fi
     done
-    echo "$LANES_DIR/$name-$key"
+    echo "$dir"
 }
 
 # lane_pytest ARGS...: pytest in the lane venv from the clone's root; exit 5 (nothing collected)
