@@ -39,7 +39,7 @@ if [ ! -f "$VENV/.complete" ]; then
     "${UV[@]}" venv --quiet --python 3.11 "$VENV"
     extra=()
     if [ "${TEST_DEPS[0]}" = --group ]; then extra=("${TEST_DEPS[@]}"); fi
-    (cd "$ROOT" && "${UV[@]}" pip install --quiet --python "$VENV/bin/python" "${PIN[@]}" \
+    (cd "$ROOT" && "${UV[@]}" pip install --quiet --compile-bytecode --python "$VENV/bin/python" "${PIN[@]}" \
         "apache-airflow==$VERSION" -e "$TARGET" "${extra[@]}")
     touch "$VENV/.complete"
 fi

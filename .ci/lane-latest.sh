@@ -20,7 +20,7 @@ fi
 RESOLVED="$VENV/resolved.txt"
 (cd "$ROOT" && "${UV[@]}" pip compile --quiet --python "$VENV/bin/python" --resolution highest \
     "${TEST_DEPS[@]}" --no-header --output-file "$RESOLVED" pyproject.toml)
-"${UV[@]}" pip sync --quiet --python "$VENV/bin/python" "$RESOLVED"
+"${UV[@]}" pip sync --quiet --compile-bytecode --python "$VENV/bin/python" "$RESOLVED"
 lane_editable
 "$VENV/bin/python" - <<'PY'
 from importlib.metadata import version

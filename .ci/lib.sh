@@ -8,6 +8,8 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LANES_DIR=${ERRORGUARD_LANES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/errorguard-lanes}
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
+# Bytecode is cached (see .ci/run); lane venvs are compiled once when built (--compile-bytecode).
+unset PYTHONDONTWRITEBYTECODE
 
 # uv as `make venv` finds it: on PATH, else as a module of python3 (installed from PyPI if missing).
 if command -v uv >/dev/null 2>&1; then
