@@ -2,9 +2,10 @@
 # Usage: .ci/lanes.sh [-j JOBS] LANE...     (LANE: main, af-3.1.8, af-3.2.2, latest, wheel)
 #
 # Runs CI lanes, JOBS at a time (default 1: one after the other, in the order given), each with
-# its output in build/ci/LANE.log (streamed when JOBS is 1, printed whole when the lane ends
-# otherwise), then prints a table of each lane's result, wall time and CPU time, and exits
-# non-zero when any lane failed.  A lane is a command: see lane_command below.
+# its output in build/ci/LANE.log.  The first lane's output is streamed (every lane's when JOBS is
+# 1); the others' logs are printed whole once all lanes are done.  Then a table of each lane's
+# result, wall time and CPU time; the exit status is non-zero when any lane failed.  A lane is a
+# command: see lane_command below.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -27,11 +28,12 @@ for lane in "$@"; do
     lane_command "$lane" >/dev/null || { echo "lanes: unknown lane '$lane'" >&2; exit 2; }
 done
 
-# run_lane LANE: runs it, writing "rc wall_s cpu_s" to build/ci/LANE.result.
+# run_lane LANE STREAM: runs it (its output also on stdout when STREAM is 1), writing
+# "rc wall_s cpu_s" to build/ci/LANE.result.
 run_lane() {
-    local lane=$1 start rc=0 cpu
+    local lane=$1 stream=$2 start rc=0 cpu
     start=$(date +%s)
-    if [ "$JOBS" -eq 1 ]; then
+    if [ "$stream" -eq 1 ]; then
         (set -o pipefail; bash -c "$(lane_command "$lane"); rc=\$?; times >&3; exit \$rc" 3>"$LOGS/$lane.times" 2>&1 \
             | tee "$LOGS/$lane.log") || rc=$?
     else
@@ -42,20 +44,25 @@ run_lane() {
     cpu=$(sed -n 2p "$LOGS/$lane.times" | awk '{
         n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] } printf "%d", n }')
     echo "$rc $(( $(date +%s) - start )) ${cpu:-0}" > "$LOGS/$lane.result"
-    if [ "$JOBS" -ne 1 ]; then
-        echo "===== lane $lane (exit $rc) ====="
-        cat "$LOGS/$lane.log"
-    fi
+    echo "lanes: $lane ended at $(date +%T), exit $rc (log: build/ci/$lane.log)"
 }
 
 START=$(date +%s)
 for lane in "$@"; do rm -f "$LOGS/$lane.result"; done
+first=1
 for lane in "$@"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
     echo "lanes: starting $lane ($(lane_command "$lane")) at $(date +%T)"
-    run_lane "$lane" &
+    if [ "$JOBS" -eq 1 ] || [ "$first" -eq 1 ]; then run_lane "$lane" 1 & else run_lane "$lane" 0 & fi
+    first=0
 done
 wait
+if [ "$JOBS" -ne 1 ]; then
+    for lane in "${@:2}"; do
+        echo; echo "===== lane $lane: build/ci/$lane.log ====="
+        cat "$LOGS/$lane.log"
+    done
+fi
 
 failed=0
 printf '\n%-10s %-7s %9s %9s\n' lane result wall cpu
