@@ -17,7 +17,8 @@ mkdir -p "$LOGS"
 
 lane_command() {
     case "$1" in
-        main) echo "make test" ;;                      # README's test command: lint, mypy, every tier
+        # README's test command (lint, mypy, every tier); --durations: the slowest tests in the log.
+        main) echo "make test PYTEST_ARGS=--durations=30" ;;
         af-*) echo "bash .ci/lane-airflow.sh ${1#af-}" ;;
         latest) echo "bash .ci/lane-latest.sh" ;;
         wheel) echo "bash .ci/lane-wheel.sh" ;;

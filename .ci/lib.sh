@@ -59,7 +59,7 @@ lane_venv() {
 # and any other non-zero code fail the lane.
 lane_pytest() {
     local rc=0
-    (cd "$ROOT" && "$VENV/bin/python" -m pytest -p no:cacheprovider "$@") || rc=$?
+    (cd "$ROOT" && "$VENV/bin/python" -m pytest -p no:cacheprovider --durations=15 "$@") || rc=$?
     if [ "$rc" -eq 5 ]; then echo "lane: pytest collected no test for: $*" >&2; fi
     return "$rc"
 }
