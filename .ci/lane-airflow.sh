@@ -58,3 +58,4 @@ PY
 [ -z "${LANE_BUILD_ONLY:-}" ] || exit 0  # only build/refresh the venv (e.g. to warm caches)
 lane_pytest -m "(unit or airflow) and not slow and not browser and not corpus and not airflow33"
 lane_pytest tests/guard/test_guarded_real_scheduler.py -k sqlite
+lane_exit

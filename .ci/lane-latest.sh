@@ -32,3 +32,4 @@ PY
 
 lane_pytest -m "(unit or airflow) and not slow and not browser and not corpus"
 lane_pytest tests/storage -m "not unit and not airflow and not slow and not browser and not corpus"
+lane_exit

@@ -55,13 +55,19 @@ lane_venv() {
     echo "$dir"
 }
 
-# lane_pytest ARGS...: pytest in the lane venv from the clone's root; exit 5 (nothing collected)
-# and any other non-zero code fail the lane.
+# lane_pytest ARGS...: pytest in the lane venv from the clone's root.  A non-zero exit, 5 (nothing
+# collected) included, is remembered in LANE_FAILED and the lane goes on with its next step;
+# lane_exit ends the lane with 1 if any step failed.
+LANE_FAILED=0
 lane_pytest() {
     local rc=0
     (cd "$ROOT" && "$VENV/bin/python" -m pytest -p no:cacheprovider --durations=15 "$@") || rc=$?
     if [ "$rc" -eq 5 ]; then echo "lane: pytest collected no test for: $*" >&2; fi
-    return "$rc"
+    if [ "$rc" -ne 0 ]; then echo "lane: pytest exited $rc for: $*" >&2; LANE_FAILED=1; fi
+    return 0
+}
+lane_exit() {
+    exit "$LANE_FAILED"
 }
 
 # lane_editable: (re)points the venv's editable install of airflow-errorguard at this clone
