@@ -8,7 +8,7 @@
 # what changed upstream is reinstalled.
 #
 # Runs: the unit tier and the dag.test() tier (markers `unit`/`airflow`, not slow/browser/corpus),
-# then the storage tier (tests/storage, those not already run).
+# then the storage tier (tests/storage, those not already run).  LANE_BUILD_ONLY=1: sync and stop.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -30,6 +30,7 @@ names = ["apache-airflow", "apache-airflow-task-sdk", "sqlalchemy", "alembic", "
 print("lane latest: " + ", ".join(f"{n} {version(n)}" for n in names))
 PY
 
+[ -z "${LANE_BUILD_ONLY:-}" ] || exit 0  # only resolve and sync the venv
 lane_pytest -m "(unit or airflow) and not slow and not browser and not corpus"
 lane_pytest tests/storage -m "not unit and not airflow and not slow and not browser and not corpus"
 lane_exit
