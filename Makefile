@@ -12,7 +12,7 @@ LINT_PATHS := $(wildcard airflow_errorguard tests dags_examples benchmarks scrip
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
 
-.PHONY: venv lint typecheck browser-deps monitoring-deps test docs demo ui bench clean
+.PHONY: venv lint typecheck browser-deps monitoring-deps test docs demo ui bench clean lanes
 
 # Create .venv with uv when it is missing (installing uv from PyPI when it is not on PATH), then
 # always install exactly what uv.lock pins, with the `dev` group uv syncs by default (a no-op when
@@ -38,6 +38,12 @@ typecheck: venv
 # propagated unchanged: exit 5 ("no tests collected") fails this target.
 test: venv lint typecheck browser-deps monitoring-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The CI lanes beside `make test` (older Airflow releases, newest dependencies; .ci/lanes.sh),
+# one after the other, with a table of their times.  LANES picks some, e.g. LANES=af-3.1.8.
+LANES ?= af-3.1.8 af-3.2.2 latest $(if $(wildcard .ci/lane-wheel.sh),wheel)
+lanes:
+	bash .ci/lanes.sh $(LANES)
 
 # Browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
 browser-deps:

@@ -67,7 +67,7 @@ def airflow_default_classifier() -> Classifier:
     the configured rules file and plugins; built-ins only where Airflow is not installed.
     """
     try:
-        import airflow.sdk.configuration  # noqa: F401
+        from airflow_errorguard.compat import conf  # noqa: F401
     except ImportError:
         return _classifier_for("", 0.0, True, ())
     return build_classifier()

@@ -77,7 +77,7 @@ class _Airflow:
     def load(cls) -> Any:
         """``Stats``, or ``False`` without Airflow (pure-core use)."""
         try:
-            from airflow.sdk.observability.stats import Stats
+            from airflow_errorguard.compat import Stats
         except ImportError:
             cls.stats = False
             return False

@@ -133,7 +133,7 @@ def _check_alert_options(settings: ErrorGuardSettings) -> None:
 
 
 def _conf() -> Any:
-    from airflow.sdk.configuration import conf
+    from airflow_errorguard.compat import conf
 
     return conf
 

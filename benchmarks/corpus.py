@@ -20,9 +20,11 @@ import pymysql.err
 import requests
 import sqlalchemy
 import urllib3.exceptions
-from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException, AirflowTaskTimeout
+from airflow.sdk.exceptions import AirflowException
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
+
+from airflow_errorguard.compat import AirflowNotFoundException, AirflowTaskTimeout
 
 
 def _raised(fn: Callable[[], object]) -> BaseException:

@@ -60,7 +60,32 @@ def e2e_figures() -> list[str]:
     return _FIGURES
 
 
+#: Node ids of ``airflow33`` tests deselected because the installed Airflow is older than 3.3.
+_VERSION_DESELECTED: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Below Airflow 3.3, deselect ``airflow33`` tests (native retry_policy) -- counted, not skipped."""
+    from airflow_errorguard.compat import HAS_NATIVE_RETRY_POLICY
+
+    if HAS_NATIVE_RETRY_POLICY:
+        return
+    dropped = [item for item in items if item.get_closest_marker("airflow33") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item.get_closest_marker("airflow33") is None]
+        _VERSION_DESELECTED.extend(item.nodeid for item in dropped)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _VERSION_DESELECTED:
+        from airflow_errorguard.compat import AIRFLOW_VERSION
+
+        terminalreporter.section("errorguard: deselected for the Airflow version")
+        terminalreporter.write_line(
+            f"{len(_VERSION_DESELECTED)} test(s) marked airflow33 deselected: Airflow {AIRFLOW_VERSION} "
+            "has no native retry_policy (3.3+); tests/unit/test_compat.py checks the loud refusal instead"
+        )
     if _FIGURES:
         terminalreporter.section("errorguard end-to-end figures")
         for line in _FIGURES:

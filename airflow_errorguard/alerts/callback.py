@@ -48,7 +48,7 @@ OCCURRENCE_WINDOW = timedelta(hours=24)
 
 def _base_url() -> str:
     try:
-        from airflow.sdk.configuration import conf
+        from airflow_errorguard.compat import conf
 
         return str(conf.get("api", "base_url", fallback="") or "")
     except Exception:

@@ -72,7 +72,7 @@ def record_exception(
 def reject(error: CircuitOpenError, on_open: str, fallback: datetime) -> None:
     """Raise for a rejected call: the error itself, or a reschedule to the next probe."""
     if on_open == "reschedule":
-        from airflow.sdk.exceptions import AirflowRescheduleException
+        from airflow_errorguard.compat import AirflowRescheduleException
 
         log.warning("%s; rescheduling the task (no retry used, no worker slot held)", error)
         raise AirflowRescheduleException(error.next_probe_at or fallback) from error

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.task_scope import task_classifier
+from airflow_errorguard.compat import HAS_NATIVE_RETRY_POLICY, AirflowFailException
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import (
     ErrorGuardAlert,
@@ -119,12 +119,13 @@ class GuardedOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         default_args = kwargs.get("default_args") or {}
-        if kwargs.get("retry_policy") is None and default_args.get("retry_policy") is None:
+        native = HAS_NATIVE_RETRY_POLICY  # below 3.3 execute() fails fast itself
+        if native and kwargs.get("retry_policy") is None and default_args.get("retry_policy") is None:
             from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 
             kwargs["retry_policy"] = ErrorGuardRetryPolicy(classifier=classifier)
         super().__init__(**kwargs)
-        if classifier is not None:
+        if native and classifier is not None:
             self.retry_policy = _bind_policy(self.retry_policy, classifier, self.task_id)
         if circuit is not None:
             from airflow_errorguard.circuits.registry import validate_circuit_argument
@@ -195,13 +196,17 @@ class GuardedOperator(BaseOperator):
         except (ErrorGuardAlert, ErrorGuardConfigError) as err:
             raise AirflowFailException(f"errorguard: {err}") from err
         except ErrorGuardReschedule as err:
-            from airflow.sdk.exceptions import AirflowRescheduleException
+            from airflow_errorguard.compat import AirflowRescheduleException
 
             when = datetime.now(UTC) + err.wait
             self.log.warning(
                 "errorguard: %s; rescheduling the task to %s (no retry used)", err, when.isoformat()
             )
             raise AirflowRescheduleException(when) from err
+        except Exception as err:
+            if not HAS_NATIVE_RETRY_POLICY:
+                _fail_fast_without_retry_policy(err, run.classifier, context)
+            raise
         self.log.info(
             "errorguard: processed %d, succeeded %d, quarantined %d, retried in-process %d, "
             "resumed from %d, %d batches in %.1fs",
@@ -261,6 +266,34 @@ def _bind_policy(policy: Any, classifier: Classifier, task_id: str) -> Any:
     if isinstance(policy, ErrorGuardRetryPolicy):
         return policy.with_classifier(classifier, task_id)
     return policy
+
+
+#: Airflow exceptions that steer the task (reschedule, skip, defer...): never reclassified.
+_AIRFLOW_CONTROL_FLOW = frozenset(
+    {"AirflowRescheduleException", "AirflowSkipException", "AirflowFailException", "TaskDeferred"}
+)
+
+
+def _fail_fast_without_retry_policy(err: Exception, classifier: Classifier, context: Context) -> None:
+    """
+    Below Airflow 3.3 (no native ``retry_policy``): fail without retry where
+    ``ErrorGuardRetryPolicy`` would (data, configuration, a rule saying fail); else return.
+    """
+    from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
+
+    if {klass.__name__ for klass in type(err).__mro__} & _AIRFLOW_CONTROL_FLOW:
+        return
+    try:
+        verdict = classifier.classify(err, context)
+    except Exception:  # never mask the task's own error; Airflow's default retries apply
+        return
+    retried = (ErrorCategory.UNKNOWN, ErrorCategory.SYSTEM)
+    if verdict.action is ErrorAction.RETRY or verdict.category in retried:
+        return
+    raise AirflowFailException(
+        f"errorguard: {verdict.reason} ({verdict.category}); failing without retry "
+        f"[errorguard: {verdict.rule}]"
+    ) from err
 
 
 def _count_in_process_retries(count: int) -> None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_errorguard.compat import AirflowFailException
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardConfigError
 from airflow_errorguard.guard.options import GuardOptions, default_in_process_retry

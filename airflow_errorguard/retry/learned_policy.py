@@ -14,9 +14,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import RetryDecision
-
 from airflow_errorguard.classification.model import Classification, ErrorCategory
+from airflow_errorguard.compat import RetryDecision
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.retry.learning import LearningConfig, learned_decision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy

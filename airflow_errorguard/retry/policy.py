@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import RetryDecision, RetryPolicy
-
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
+from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
@@ -63,7 +62,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
     * ``unknown`` → Airflow's default (``retries`` / ``retry_delay``).
 
     The task's ``retries`` still caps everything. Configuration errors (bad rules, options) are
-    raised here, at DAG parse time; :meth:`evaluate` itself never raises.
+    raised here, at DAG parse time; :meth:`evaluate` itself never raises. Needs Airflow 3.3+: on
+    older Airflow building one raises :class:`ErrorGuardConfigError` (see ``docs/compatibility.md``).
 
     :param backoff: Full backoff settings; exclusive with ``base_delay``/``max_delay``/``jitter``.
     :param base_delay: Shortcut: delay of the first retry (default ``[errorguard] base_delay``).
@@ -96,6 +96,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         circuit: Any = None,
         circuit_conn_id: str = DEFAULT_CONN_ID,
     ) -> None:
+        require_native_retry_policy(type(self).__name__)
         settings = load_settings()
         self.on_decision = on_decision
         if circuit is not None:

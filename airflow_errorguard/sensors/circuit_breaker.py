@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException
 
 from airflow_errorguard.breaker.config import Circuit
 from airflow_errorguard.circuits.registry import validate_circuit_argument
+from airflow_errorguard.compat import conf
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:

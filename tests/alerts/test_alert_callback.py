@@ -212,9 +212,9 @@ def test_the_callbacks_circuit_is_read_from_the_breaker_table(
     assert rec.alerts[0]["circuit"]["state"] == "open"
 
 
+@pytest.mark.airflow33
 def test_learning_retry_policy_flips_unknown_decisions(make: Any, clock: FakeClock) -> None:
-    from airflow.sdk import RetryAction
-
+    from airflow_errorguard.compat import RetryAction
     from airflow_errorguard.retry.learned_policy import LearningRetryPolicy
 
     cb = make(learning_min_samples=3)

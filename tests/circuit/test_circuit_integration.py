@@ -15,12 +15,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk import RetryAction
-from airflow.sdk.exceptions import AirflowRescheduleException
 
 from airflow_errorguard.breaker import Circuit, CircuitState
 from airflow_errorguard.circuits.outcomes import CircuitOutcomeCallback, circuit_guard
 from airflow_errorguard.circuits.registry import get_circuit_breaker, resolve
+from airflow_errorguard.compat import AirflowRescheduleException, RetryAction
 from airflow_errorguard.exceptions import CircuitOpenError, ErrorGuardConfigError
 from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
 from airflow_errorguard.storage.engine import dispose_engines
@@ -138,6 +137,7 @@ def test_circuit_outcomes_are_classified_with_the_tasks_classifier(conn: str) ->
     assert get_circuit_breaker(TRIP_FAST).state().state is CircuitState.OPEN
 
 
+@pytest.mark.airflow33
 def test_retry_policy_records_failures_and_waits_for_the_probe(conn: str) -> None:
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 

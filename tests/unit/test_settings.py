@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from airflow.sdk import RetryAction
 
 from airflow_errorguard.classification.defaults import classify
 from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.compat import RetryAction
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.get_provider_info import get_provider_info
@@ -51,6 +51,16 @@ def test_env_vars_are_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings() == ErrorGuardSettings(
         base_delay=3.0, max_delay=20.5, jitter="none", system_max_retries=0, load_plugin_classifiers=False
     )
+    monkeypatch.setenv(f"{ENV}BASE_DELAY", "5")
+    assert load_settings().base_delay == 5.0
+
+
+@pytest.mark.airflow33
+def test_the_retry_policy_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV}BASE_DELAY", "3")
+    monkeypatch.setenv(f"{ENV}MAX_DELAY", "20.5")
+    monkeypatch.setenv(f"{ENV}JITTER", " None ")
+    monkeypatch.setenv(f"{ENV}SYSTEM_MAX_RETRIES", "0")
     policy = ErrorGuardRetryPolicy()
     assert [policy.evaluate(ConnectionResetError(), n, 9).retry_delay for n in (1, 2, 4)] == [
         timedelta(seconds=3),
@@ -58,8 +68,6 @@ def test_env_vars_are_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
         timedelta(seconds=20.5),
     ]
     assert policy.evaluate(MemoryError(), 1, 9).action is RetryAction.FAIL  # system_max_retries = 0
-    monkeypatch.setenv(f"{ENV}BASE_DELAY", "5")
-    assert load_settings().base_delay == 5.0
 
 
 @pytest.mark.parametrize(
@@ -88,16 +96,16 @@ def test_malformed_options_name_the_option(
 ) -> None:
     monkeypatch.setenv(f"{ENV}{option}", value)
     with pytest.raises(ErrorGuardConfigError) as info:
-        ErrorGuardRetryPolicy()
+        load_settings()  # what ErrorGuardRetryPolicy() and GuardedOperator(...) read at parse time
     assert text in str(info.value)
 
 
 def test_hash_fields_without_a_hash_key_are_refused_at_parse_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(f"{ENV}HASH_FIELDS", "email, phone")
     with pytest.raises(ErrorGuardConfigError, match=r"hash_fields \(email, phone\) needs hash_key"):
-        ErrorGuardRetryPolicy()  # what a DAG file builds while it is parsed
+        load_settings()  # what a DAG file's errorguard objects read while it is parsed
     monkeypatch.setenv(f"{ENV}HASH_KEY", "s3cret")
-    ErrorGuardRetryPolicy()
+    load_settings()
 
 
 def test_blank_numeric_options_fall_back_to_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,6 +113,7 @@ def test_blank_numeric_options_fall_back_to_defaults(monkeypatch: pytest.MonkeyP
     assert load_settings().base_delay == ErrorGuardSettings().base_delay
 
 
+@pytest.mark.airflow33
 def test_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text('[[rules]]\nname = "timeouts-are-data"\ncategory = "data"\nexception = "TimeoutError"\n')
@@ -125,7 +134,7 @@ def test_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 def test_missing_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog) -> None:
     monkeypatch.setenv(f"{ENV}RULES_FILE", str(tmp_path / "gone.yaml"))
     with pytest.raises(ErrorGuardConfigError, match=r"rules file .*gone\.yaml: cannot be read"):
-        ErrorGuardRetryPolicy()
+        build_classifier()  # what ErrorGuardRetryPolicy() and GuardedOperator(...) build at parse time
     # classify() never raises: it falls back to the built-ins and logs why.
     with caplog.at_level(logging.WARNING, logger="airflow_errorguard.classification.defaults"):
         result = classify(TimeoutError())

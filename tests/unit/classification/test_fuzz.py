@@ -4,6 +4,7 @@ classification or the retry policy."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from datetime import timedelta
 from http import HTTPStatus
@@ -16,13 +17,13 @@ import psycopg2
 import pytest
 import requests
 import sqlalchemy.exc
-from airflow.sdk import RetryAction, RetryDecision
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.compat import RetryAction, RetryDecision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 from tests.unit.helpers import BaseExceptionGroup, ExceptionGroup, assert_valid
 
@@ -260,20 +261,24 @@ def test_classify_accepts_any_object(obj: Any) -> None:
     _check(Classifier().classify(obj))
 
 
-POLICY = ErrorGuardRetryPolicy(rules=RULES, system_max_retries=2)
+@functools.cache
+def _policy() -> ErrorGuardRetryPolicy:
+    return ErrorGuardRetryPolicy(rules=RULES, system_max_retries=2)
 
 
+@pytest.mark.airflow33
 @FUZZ
 @given(exc=exceptions(), try_number=st.integers(1, 10), max_tries=st.integers(0, 10), context=CONTEXTS)
 def test_policy_evaluate_never_raises(
     exc: BaseException, try_number: int, max_tries: int, context: Any
 ) -> None:
-    decision = POLICY.evaluate(exc, try_number, max_tries, context)
+    policy = _policy()
+    decision = policy.evaluate(exc, try_number, max_tries, context)
     assert isinstance(decision, RetryDecision)
     assert isinstance(decision.action, RetryAction)
     assert isinstance(decision.reason, str) and decision.reason
     if decision.action is RetryAction.RETRY:
         assert decision.retry_delay is not None
-        assert timedelta(0) <= decision.retry_delay <= POLICY.backoff.max_delay  # no rule here has a backoff
+        assert timedelta(0) <= decision.retry_delay <= policy.backoff.max_delay  # no rule here has a backoff
     else:
         assert decision.retry_delay is None

@@ -10,17 +10,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk import RetryAction, RetryDecision, RetryPolicy
 from pytest_mock import MockerFixture
 
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.compat import RetryAction, RetryDecision, RetryPolicy
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy, PolicyDecision
 from tests.unit.classification.test_signals_http import requests_error
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.airflow33]
 
 MAX_TRIES = 5
 
