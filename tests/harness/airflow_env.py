@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_errorguard.compat import ERRORGUARD_DB_MANAGER, NEEDS_EXTERNAL_DB_MANAGERS_SETTING
+
 HARNESS_DIR = Path(__file__).resolve().parent
 RUN_DAG_TEST = HARNESS_DIR / "run_dag_test.py"
 DAG_TEST_RESULT_KIND = "errorguard.dag_test.result"
@@ -65,6 +67,12 @@ def base_airflow_env(home: Path, sql_alchemy_conn: str) -> dict[str, str]:
         # SimpleAuthManager with a fixed admin:admin user (password file written by AirflowEnv).
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_passwords.json"),
+        # Airflow 3.1 ignores the provider-info ``db-managers`` key (docs/compatibility.md).
+        **(
+            {"AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS": ERRORGUARD_DB_MANAGER}
+            if NEEDS_EXTERNAL_DB_MANAGERS_SETTING
+            else {}
+        ),
     }
 
 
