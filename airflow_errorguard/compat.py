@@ -65,13 +65,18 @@ HAS_NATIVE_RETRY_POLICY: bool = AIRFLOW_V_3_3_PLUS
 #: Airflow 3.1 ignores the provider-info ``db-managers`` key: ``airflow db migrate`` creates our
 #: tables only when ``[database] external_db_managers`` names our db manager.
 NEEDS_EXTERNAL_DB_MANAGERS_SETTING: bool = not AIRFLOW_V_3_2_PLUS
+#: What ``[database] external_db_managers`` must name on Airflow 3.1 (the provider-info key's value).
+ERRORGUARD_DB_MANAGER = "airflow_errorguard.storage.db_manager.ErrorGuardDBManager"
+
+#: Where Airflow's exception classes live: the task SDK from 3.2, ``airflow.exceptions`` on 3.1.
+AIRFLOW_EXCEPTIONS_MODULE: str = "airflow.sdk.exceptions" if AIRFLOW_V_3_2_PLUS else "airflow.exceptions"
 
 #: ``name -> (module on 3.2+, module on 3.1)``; the attribute has the same name in both.
 _LAZY: dict[str, tuple[str, str]] = {
     "conf": ("airflow.sdk.configuration", "airflow.configuration"),
     "Stats": ("airflow.sdk.observability.stats", "airflow.stats"),
     **{
-        name: ("airflow.sdk.exceptions", "airflow.exceptions")
+        name: (AIRFLOW_EXCEPTIONS_MODULE, AIRFLOW_EXCEPTIONS_MODULE)
         for name in (
             "AirflowFailException",
             "AirflowNotFoundException",
@@ -141,9 +146,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AIRFLOW_EXCEPTIONS_MODULE",
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "ERRORGUARD_DB_MANAGER",
     "HAS_NATIVE_RETRY_POLICY",
     "NEEDS_EXTERNAL_DB_MANAGERS_SETTING",
     "AirflowFailException",

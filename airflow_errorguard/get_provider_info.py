@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_errorguard.compat import ERRORGUARD_DB_MANAGER
 from airflow_errorguard.config_options import provider_config
 from airflow_errorguard.version import __version__
 
@@ -64,7 +65,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-name": "ErrorGuard",
             }
         ],
-        "db-managers": ["airflow_errorguard.storage.db_manager.ErrorGuardDBManager"],
+        "db-managers": [ERRORGUARD_DB_MANAGER],
         "plugins": [
             {"name": "errorguard", "plugin-class": "airflow_errorguard.plugins.errorguard.ErrorGuardPlugin"}
         ],

@@ -19,7 +19,7 @@ import pytest
 from airflow_errorguard import metrics
 from tests.harness import AirflowEnv
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.airflow33]  # the flaky task uses the retry policy
 
 DAGS = textwrap.dedent(
     '''

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_transitions_and_rejections_are_counted(mocker: MockerFixture) -> None:
-    from airflow.sdk.observability.stats import Stats
+    from airflow_errorguard.compat import Stats
 
     incr = mocker.patch.object(Stats, "incr")
     circuit = Circuit("metrics_api", consecutive_failures=2, open_duration=timedelta(minutes=5))

@@ -10,7 +10,7 @@ import pytest
 
 from tests.harness import AirflowEnv
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.airflow33]  # its DAG builds ErrorGuardRetryPolicy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "dags_examples" / "orders_guarded.py"
 

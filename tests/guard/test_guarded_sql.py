@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from tests.harness import AirflowEnv
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.airflow33]  # its DAG builds ErrorGuardRetryPolicy
 
 DAG_FILE = Path(__file__).parent / "dags" / "eg_guarded_sql.py"
 

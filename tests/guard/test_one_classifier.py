@@ -76,6 +76,7 @@ def _check(env: AirflowEnv, run_id: str, tries: dict[str, tuple[str, int]], out:
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33
 def test_one_classifier_decides_everywhere_with_dag_test(airflow_backend: AirflowEnv, tmp_path: Path) -> None:
     env = _env(airflow_backend, tmp_path)
     result = env.dag_test(DAG_FILE, "eg_one_classifier")

@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_errorguard.compat import (
+    ERRORGUARD_DB_MANAGER,
+    HAS_NATIVE_RETRY_POLICY,
+    NEEDS_EXTERNAL_DB_MANAGERS_SETTING,
+)
+
 HARNESS_DIR = Path(__file__).resolve().parent
 RUN_DAG_TEST = HARNESS_DIR / "run_dag_test.py"
 DAG_TEST_RESULT_KIND = "errorguard.dag_test.result"
@@ -65,6 +71,12 @@ def base_airflow_env(home: Path, sql_alchemy_conn: str) -> dict[str, str]:
         # SimpleAuthManager with a fixed admin:admin user (password file written by AirflowEnv).
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_passwords.json"),
+        # Airflow 3.1 ignores the provider-info ``db-managers`` key (docs/compatibility.md).
+        **(
+            {"AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS": ERRORGUARD_DB_MANAGER}
+            if NEEDS_EXTERNAL_DB_MANAGERS_SETTING
+            else {}
+        ),
     }
 
 
@@ -208,7 +220,13 @@ class AirflowEnv:
         ``task_instance`` row, each as ``{"try_number", "state", "retry_delay_override",
         "retry_reason"}`` (same shape as the ``tries`` of :meth:`dag_test`)."""
         where = "dag_id = :dag_id AND run_id = :run_id AND task_id = :task_id AND map_index = :map_index"
-        cols = "try_number, state, retry_delay_override, retry_reason"
+        # retry_delay_override / retry_reason: columns of the native retry policy (3.3+), else NULL.
+        policy = (
+            "retry_delay_override, retry_reason"
+            if HAS_NATIVE_RETRY_POLICY
+            else "NULL AS retry_delay_override, NULL AS retry_reason"
+        )
+        cols = f"try_number, state, {policy}"
         keys = {"dag_id": dag_id, "run_id": run_id, "task_id": task_id, "map_index": map_index}
         current = self.query(f"SELECT {cols} FROM task_instance WHERE {where}", **keys)
         history = self.query(

@@ -58,8 +58,9 @@ def _collect(dag_id: str, run_id: str) -> tuple[str | None, dict[str, dict[str, 
             return {
                 "try_number": row.try_number,
                 "state": _state(row.state),
-                "retry_delay_override": row.retry_delay_override,
-                "retry_reason": row.retry_reason,
+                # Columns of the native retry policy (AIP-105): None before Airflow 3.3.
+                "retry_delay_override": getattr(row, "retry_delay_override", None),
+                "retry_reason": getattr(row, "retry_reason", None),
             }
 
         result: dict[str, dict[str, Any]] = {}
@@ -98,9 +99,16 @@ def main(argv: list[str]) -> int:
         shutil.copyfile(dag_file, target)
         dag_file = target
 
-    from airflow.dag_processing.dagbag import BundleDagBag
+    from airflow_errorguard.compat import AIRFLOW_V_3_2_PLUS
 
-    bag = BundleDagBag(dag_folder=dag_file, bundle_path=dags_folder, bundle_name="dags-folder")
+    if AIRFLOW_V_3_2_PLUS:
+        from airflow.dag_processing.dagbag import BundleDagBag
+
+        bag = BundleDagBag(dag_folder=dag_file, bundle_path=dags_folder, bundle_name="dags-folder")
+    else:  # Airflow 3.1: BundleDagBag lives in airflow.models and takes no bundle_name
+        from airflow.models.dagbag import BundleDagBag as BundleDagBag31  # type: ignore[attr-defined]
+
+        bag = BundleDagBag31(dag_folder=dag_file, bundle_path=dags_folder)
     dag = bag.dags.get(dag_id)
     if dag is None:
         print(

@@ -14,6 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "dags_examples"
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33  # examples build ErrorGuardRetryPolicy
 def test_examples_import_without_errors(airflow_db: AirflowEnv) -> None:
     code = (
         "import json, sys\n"
@@ -28,6 +29,7 @@ def test_examples_import_without_errors(airflow_db: AirflowEnv) -> None:
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33  # examples build ErrorGuardRetryPolicy
 def test_zero_rewrite_example(airflow_db: AirflowEnv) -> None:
     result = airflow_db.dag_test(EXAMPLES / "zero_rewrite_adoption.py", "errorguard_zero_rewrite")
     tis = result["task_instances"]
@@ -41,6 +43,7 @@ def test_zero_rewrite_example(airflow_db: AirflowEnv) -> None:
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33  # examples build ErrorGuardRetryPolicy
 def test_decisions_example(airflow_db: AirflowEnv) -> None:
     """The demo DAG: documented outcomes, and every decision stored through ErrorGuardHook."""
     result = airflow_db.dag_test(

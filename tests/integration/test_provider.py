@@ -23,6 +23,7 @@ def test_airflow_lists_the_provider_and_its_config(airflow_db: AirflowEnv) -> No
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33
 def test_invalid_option_fails_dag_parsing(airflow_db: AirflowEnv, tmp_path: Path) -> None:
     source = (
         "from datetime import datetime\n"

@@ -48,6 +48,7 @@ def _assert_policy_outcome(tis: dict[str, dict[str, Any]], tries_of: Any) -> Non
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33
 def test_policy_decisions_under_dag_test(airflow_backend: AirflowEnv) -> None:
     result = airflow_backend.dag_test(DAG_FILE, DAG_ID)
 
@@ -60,6 +61,7 @@ def test_policy_decisions_under_dag_test(airflow_backend: AirflowEnv) -> None:
 
 
 @pytest.mark.airflow
+@pytest.mark.airflow33
 @pytest.mark.slow
 def test_policy_decisions_under_real_scheduler(airflow_db: AirflowEnv) -> None:
     """The policy runs in real worker processes (ORM blocked) and the scheduler honours its delays."""

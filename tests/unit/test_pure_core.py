@@ -67,12 +67,12 @@ def test_pure_core_imports_no_airflow_module() -> None:
     assert report["waits"] == [0.0]
 
 
-def test_the_policy_module_does_import_airflow() -> None:
+def test_an_operator_module_does_import_airflow() -> None:
     """Guards the check above: the probe does see Airflow when a module really imports it."""
     report = _import_in_subprocess(
         """
         import json, sys
-        import airflow_errorguard.retry.policy
+        import airflow_errorguard.operators.guarded
         print(json.dumps({"airflow": "airflow.sdk" in sys.modules}))
         """
     )

@@ -36,6 +36,7 @@ def _fresh() -> None:
     forget_all()
 
 
+@pytest.mark.airflow33
 def test_the_task_classifier_is_its_own_else_its_policys() -> None:
     own, policy_one = Classifier(rules=[SCOPED]), Classifier()
     policy = ErrorGuardRetryPolicy(classifier=policy_one)
@@ -60,6 +61,7 @@ def test_classify_for_task_uses_the_tasks_classifier_in_the_tasks_scope() -> Non
     assert plain.category.value == "data"
 
 
+@pytest.mark.airflow33
 def test_the_verdict_a_policy_acted_on_is_what_recorders_get() -> None:
     policy = ErrorGuardRetryPolicy(classifier=Classifier(rules=[SCOPED]))
     ti = _ti()
@@ -87,6 +89,7 @@ def test_remembered_verdicts_are_bounded() -> None:
     assert verdict_for_try(_ti(try_number=len(errors)), errors[-1]) is verdict
 
 
+@pytest.mark.airflow33
 def test_a_policy_binds_to_the_tasks_classifier_unless_it_chose_its_own() -> None:
     task_one = Classifier(rules=[SCOPED])
     default_policy = ErrorGuardRetryPolicy()

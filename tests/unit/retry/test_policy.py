@@ -271,7 +271,7 @@ def test_rules_file_rules_come_after_explicit_rules(tmp_path: Path) -> None:
 def test_decisions_are_counted_through_airflows_stats(
     policy: ErrorGuardRetryPolicy, mocker: MockerFixture
 ) -> None:
-    from airflow.sdk.observability.stats import Stats
+    from airflow_errorguard.compat import Stats
 
     incr = mocker.patch.object(Stats, "incr")
     policy.evaluate(TimeoutError("read timed out"), try_number=1, max_tries=3)
