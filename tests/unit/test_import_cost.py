@@ -34,6 +34,7 @@ PROVIDER_INFO_MODULES = {
     "airflow_errorguard.version",
     "airflow_errorguard.config_options",
     "airflow_errorguard.get_provider_info",
+    "airflow_errorguard.compat",  # version flags from package metadata; Airflow names resolved lazily
 }
 
 
