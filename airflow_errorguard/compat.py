@@ -20,10 +20,10 @@ name                           Airflow 3.2+ / 3.3+           Airflow 3.1
 =============================  ============================  ==============================
 
 Why our own module rather than ``apache-airflow-providers-common-compat`` (what first-party
-providers use): we need six names, and the one real difference -- the native ``retry_policy``
+providers use): we need a dozen names, and the one real difference -- the native ``retry_policy``
 (AIP-105, 3.3+) -- is not something a shim can backport: errorguard must refuse it loudly below
 3.3 (:func:`require_native_retry_policy`). common-compat's ``sdk`` table grows with each of its
-releases (the 1.14 that Airflow 3.1.8's constraints pin differs from today's), so depending on it
+releases (the 1.14 resolved with Airflow 3.1.8 differs from today's 1.23), so depending on it
 would tie our lower bound to its release train for names this module resolves in a few lines.
 """
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_errorguard.compat import NEEDS_EXTERNAL_DB_MANAGERS_SETTING
 from airflow_errorguard.exceptions import ErrorGuardStorageConfigError, ErrorGuardStorageError
 from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 from airflow_errorguard.hooks.runtime import orm_blocked
@@ -110,5 +111,8 @@ def test_provider_registers_hook_connection_type_and_db_manager() -> None:
     assert {"max_payload_bytes", "redact_fields", "hash_fields", "hash_key"} <= set(options)
     assert options["hash_key"]["sensitive"] is True
     manager = ProvidersManager()
-    assert "airflow_errorguard.storage.db_manager.ErrorGuardDBManager" in manager.db_managers
+    if NEEDS_EXTERNAL_DB_MANAGERS_SETTING:  # Airflow 3.1 reads no db-managers from providers
+        assert not hasattr(manager, "db_managers")
+    else:
+        assert "airflow_errorguard.storage.db_manager.ErrorGuardDBManager" in manager.db_managers
     assert manager.hooks["errorguard"].hook_class_name == "airflow_errorguard.hooks.errorguard.ErrorGuardHook"
