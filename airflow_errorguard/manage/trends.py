@@ -11,10 +11,9 @@ the indexed ``created_at`` (``fingerprint, created_at`` for sparklines) and on t
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Table, case, func, literal, select
@@ -75,9 +74,10 @@ class Buckets:
         """Every edge a whole UTC hour: each hour of the rollup falls in exactly one bucket."""
         return all(edge == rollup.floor_hour(edge) for edge in self.edges)
 
-    def of_hour(self, hour: datetime) -> int:
-        """The bucket number of a whole hour inside the range."""
-        return bisect_right(self.edges, hour) - 1
+    def rollup_index(self) -> ColumnElement[int]:
+        """The bucket number of a rollup row (integer arithmetic on its hour number)."""
+        hours = (self.edges[1] - self.edges[0]) // rollup.HOUR
+        return (h.c.hour - rollup.hour_number(self.start)) // hours
 
     def index(self, table: Table) -> ColumnElement[int]:
         """The bucket number of a row's ``created_at`` (rows are already limited to the range)."""
@@ -171,17 +171,16 @@ def over_time(
     found = _grouped(tx, table, dimension, buckets, clauses=clauses, what=f"charting {source}", since=split)
     if split > buckets.start:
         key = h.c.dag_id if by == "dag" else h.c.category
+        bucket = buckets.rollup_index()
+        hours = (h.c.hour >= rollup.hour_number(buckets.start), h.c.hour < rollup.hour_number(split))
         stmt = (
-            select(key, h.c.hour, func.sum(h.c.count))
-            .where(
-                h.c.source == kind, h.c.hour >= buckets.start, h.c.hour < split, *_scope(h, dag_ids, dag_id)
-            )
-            .group_by(key, h.c.hour)
+            select(key, bucket, func.sum(h.c.count))
+            .where(h.c.source == kind, *hours, *_scope(h, dag_ids, dag_id))
+            .group_by(key, bucket)
         )
         with tx.transaction(f"charting {source} per hour", write=False) as conn:
-            for name, hour, count in conn.execute(stmt).all():
-                index = buckets.of_hour(_utc(hour))
-                found.setdefault(str(name), [0] * len(buckets))[index] += int(count)
+            for name, index, count in conn.execute(stmt).all():
+                found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
     return _top(found)
 
 
@@ -196,11 +195,6 @@ def _rolled_up_until(tx: Transactional, source: rollup.Source, buckets: Buckets)
         with tx.transaction(f"filling the hourly rollup of {source} rows") as conn:
             rollup.ensure_filled(conn, source, buckets.start, until)
     return until
-
-
-def _utc(value: datetime) -> datetime:
-    """Aggregated rows may come back naive (SQLite, MySQL): they are UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def fingerprint_sparklines(

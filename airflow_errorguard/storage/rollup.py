@@ -32,6 +32,7 @@ from airflow_errorguard.storage.upsert import insert_ignoring_duplicates
 Source = Literal["event", "quarantine"]
 SOURCES: dict[Source, Table] = {"event": error_event_table, "quarantine": quarantine_table}
 HOUR = timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: How long after an hour ends it is still read from the raw rows (a write stamped just before
 #: the hour ended may commit a little after it).
 GRACE = timedelta(minutes=10)
@@ -44,6 +45,16 @@ Key = tuple[datetime, str, str]
 def floor_hour(at: datetime) -> datetime:
     """The UTC hour *at* falls in."""
     return at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def hour_number(hour: datetime) -> int:
+    """The rollup's ``hour`` of the UTC hour *hour* falls in: whole hours since 1970-01-01 UTC."""
+    return (hour.astimezone(timezone.utc) - EPOCH) // HOUR
+
+
+def hour_start(number: int) -> datetime:
+    """The start of the rollup's ``hour`` *number*."""
+    return EPOCH + HOUR * number
 
 
 def ceil_hour(at: datetime) -> datetime:
@@ -83,7 +94,7 @@ def raw_counts(conn: Connection, source: Source, start: datetime, end: datetime)
 
 def _store(conn: Connection, source: Source, counts: dict[Key, int]) -> None:
     rows = [
-        {"source": source, "hour": hour, "dag_id": dag_id, "category": category, "count": n}
+        {"source": source, "hour": hour_number(hour), "dag_id": dag_id, "category": category, "count": n}
         for (hour, dag_id, category), n in sorted(counts.items())
     ]
     for start in range(0, len(rows), 1000):
@@ -122,7 +133,8 @@ def fill(conn: Connection, source: Source, start: datetime, end: datetime) -> No
     """Recount the whole hours ``[start, end)`` of *source* from the raw rows (under :func:`lock`)."""
     if start >= end:
         return
-    conn.execute(delete(h).where(h.c.source == source, h.c.hour >= start, h.c.hour < end))
+    span = (h.c.hour >= hour_number(start), h.c.hour < hour_number(end))
+    conn.execute(delete(h).where(h.c.source == source, *span))
     _store(conn, source, raw_counts(conn, source, start, end))
 
 
@@ -180,6 +192,6 @@ def refresh_hours(conn: Connection, source: Source, hours: Iterable[datetime]) -
 
 def refresh_before(conn: Connection, source: Source, older_than: datetime) -> None:
     """After deleting every raw row created before *older_than*: drop those hours, recount the partial one."""
-    conn.execute(delete(h).where(h.c.source == source, h.c.hour < floor_hour(older_than)))
+    conn.execute(delete(h).where(h.c.source == source, h.c.hour < hour_number(older_than)))
     if floor_hour(older_than) != older_than:
         refresh_hours(conn, source, [older_than])

@@ -89,7 +89,7 @@ def _assert_rollup_exact(db: Database) -> None:
             stored = conn.execute(
                 select(h.c.hour, h.c.dag_id, h.c.category, h.c.count).where(h.c.source == source)
             ).all()
-        assert {(trends._utc(t), d, c): n for t, d, c, n in stored} == raw, source
+        assert {(rollup.hour_start(t), d, c): n for t, d, c, n in stored} == raw, source
         assert all(n > 0 for n in raw.values())
 
 

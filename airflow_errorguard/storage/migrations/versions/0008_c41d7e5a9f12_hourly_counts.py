@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "errorguard_hourly_count",
         sa.Column("source", sa.String(16), nullable=False),
-        sa.Column("hour", UtcDateTime(), nullable=False),
+        sa.Column("hour", sa.Integer(), nullable=False, autoincrement=False),
         sa.Column("dag_id", id_string(), nullable=False),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("count", sa.BigInteger(), nullable=False),
