@@ -8,12 +8,16 @@ PostgreSQL, one per table, all spread over the same seconds before ``now()`` (ro
 - incidents: one per fingerprint (every 4th resolved), seen over the last 10 days, 3 tasks each;
 - circuits: 50, in every state, with *rows* transitions between them;
 - Airflow's ``dag_run`` / ``task_instance``: *rows* task instances (20 per run), 5 of the DAGs
-  with a ``QuarantineReplayOperator`` task.
+  with a ``QuarantineReplayOperator`` task;
+- the hourly rollup of both, as migration ``c41d7e5a9f12`` backfills it on an upgrade (every
+  finished hour counted; :mod:`airflow_errorguard.storage.rollup`), set-based.
 """
 
 from __future__ import annotations
 
 import hashlib
+
+from airflow_errorguard.storage.rollup import GRACE
 
 
 def fingerprint(n: int) -> str:
@@ -105,10 +109,28 @@ SELECT gen_random_uuid(),
 FROM generate_series(0, %(rows)s / 20 - 1) AS r, generate_series(0, 19) AS t
 """
 
+#: Whole hours since 1970-01-01 UTC (the rollup's ``hour``) of a timestamp, and the rollup's horizon.
+_HOUR = "floor(extract(epoch FROM {}) / 3600)::integer"
+_HORIZON = _HOUR.format(f"now() - interval '{GRACE.total_seconds():.0f} seconds'")
+ROLLUP = "".join(
+    f"""
+INSERT INTO errorguard_hourly_count (source, hour, dag_id, category, count)
+SELECT '{source}', {_HOUR.format("created_at")}, dag_id, error_category, count(*)
+FROM {table} WHERE {_HOUR.format("created_at")} < {_HORIZON}
+GROUP BY 2, 3, 4;
+INSERT INTO errorguard_rollup_state (source, filled_from, filled_until)
+SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600)
+FROM errorguard_hourly_count WHERE source = '{source}'
+ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until;
+"""
+    for source, table in (("quarantine", "errorguard_quarantine"), ("event", "errorguard_error_event"))
+)
+
 #: (what, SQL) in load order.
 LOADS = (
     ("quarantine rows", QUARANTINE),
     ("error events", ERROR_EVENTS),
+    ("their hourly rollup", ROLLUP),
     ("incidents", INCIDENTS),
     ("circuits and their transitions", CIRCUITS),
     ("Airflow task instances", TASK_INSTANCES),
@@ -116,6 +138,7 @@ LOADS = (
 TABLES = (
     "errorguard_quarantine",
     "errorguard_error_event",
+    "errorguard_hourly_count",
     "errorguard_incident",
     "errorguard_incident_task",
     "errorguard_circuit",

@@ -2,9 +2,11 @@
 Counts over time for the pictures: quarantined records and task failures per DAG or category,
 fingerprint sparklines and an incident's failures, each in equal time buckets.
 
-One grouped ``SELECT`` per picture: the bucket is a ``CASE`` over bound bucket edges (portable
-across SQLite, PostgreSQL and MySQL, no date functions), filtered on the indexed ``created_at``
-(``fingerprint, created_at`` for sparklines) and on the DAGs the caller may read.
+Quarantined records and failures per DAG/category read the finished hours from the hourly rollup
+(:mod:`airflow_errorguard.storage.rollup`, filled on first read) and only the live hours from the
+raw rows. Everything else is one grouped ``SELECT`` over the raw rows: the bucket is a ``CASE`` over
+bound bucket edges (portable across SQLite, PostgreSQL and MySQL, no date functions), filtered on
+the indexed ``created_at`` (``fingerprint, created_at`` for sparklines) and on the readable DAGs.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Table, case, func, literal, select
 
+from airflow_errorguard.storage import rollup
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
+from airflow_errorguard.storage.tables.hourly_count import hourly_count_table as h
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 Dimension = Literal["dag", "category"]
@@ -65,6 +69,16 @@ class Buckets:
     def __len__(self) -> int:
         return len(self.edges) - 1
 
+    @property
+    def hourly(self) -> bool:
+        """Every edge a whole UTC hour: each hour of the rollup falls in exactly one bucket."""
+        return all(edge == rollup.floor_hour(edge) for edge in self.edges)
+
+    def rollup_index(self) -> ColumnElement[int]:
+        """The bucket number of a rollup row (integer arithmetic on its hour number)."""
+        hours = (self.edges[1] - self.edges[0]) // rollup.HOUR
+        return (h.c.hour - rollup.hour_number(self.start)) // hours
+
     def index(self, table: Table) -> ColumnElement[int]:
         """The bucket number of a row's ``created_at`` (rows are already limited to the range)."""
         created = table.c.created_at
@@ -94,13 +108,16 @@ def _grouped(
     *,
     clauses: list[ColumnElement[bool]],
     what: str,
+    since: datetime | None = None,
 ) -> dict[str, list[int]]:
+    """Raw rows per key and bucket (from *since* when given, else the whole range)."""
     bucket = buckets.index(table).label("bucket")
     # No constant key without a dimension: PostgreSQL refuses a constant in GROUP BY.
     keys = [dimension.label("key")] if dimension is not None else []
+    start = buckets.start if since is None else since
     stmt = (
         select(*keys, bucket, func.count())
-        .where(table.c.created_at >= buckets.start, table.c.created_at < buckets.end, *clauses)
+        .where(table.c.created_at >= start, table.c.created_at < buckets.end, *clauses)
         .group_by(*keys, bucket)
     )
     found: dict[str, list[int]] = {}
@@ -146,10 +163,38 @@ def over_time(
     """
     table = q if source == "quarantine" else e
     dimension = table.c.dag_id if by == "dag" else table.c.error_category
-    found = _grouped(
-        tx, table, dimension, buckets, clauses=_scope(table, dag_ids, dag_id), what=f"charting {source}"
-    )
+    clauses = _scope(table, dag_ids, dag_id)
+    if not buckets.hourly:
+        return _top(_grouped(tx, table, dimension, buckets, clauses=clauses, what=f"charting {source}"))
+    kind: rollup.Source = "quarantine" if source == "quarantine" else "event"
+    split = _rolled_up_until(tx, kind, buckets)
+    found = _grouped(tx, table, dimension, buckets, clauses=clauses, what=f"charting {source}", since=split)
+    if split > buckets.start:
+        key = h.c.dag_id if by == "dag" else h.c.category
+        bucket = buckets.rollup_index()
+        hours = (h.c.hour >= rollup.hour_number(buckets.start), h.c.hour < rollup.hour_number(split))
+        stmt = (
+            select(key, bucket, func.sum(h.c.count))
+            .where(h.c.source == kind, *hours, *_scope(h, dag_ids, dag_id))
+            .group_by(key, bucket)
+        )
+        with tx.transaction(f"charting {source} per hour", write=False) as conn:
+            for name, index, count in conn.execute(stmt).all():
+                found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
     return _top(found)
+
+
+def _rolled_up_until(tx: Transactional, source: rollup.Source, buckets: Buckets) -> datetime:
+    """Fill the rollup over the range's finished hours if needed; where reading it stops."""
+    until = min(buckets.end, rollup.horizon(tx.clock()))
+    if until <= buckets.start:
+        return buckets.start
+    with tx.transaction("reading the hourly rollup's extent", write=False) as conn:
+        held_from, held_until = rollup.filled(conn, source)
+    if held_from is None or held_until is None or held_from > buckets.start or held_until < until:
+        with tx.transaction(f"filling the hourly rollup of {source} rows") as conn:
+            rollup.ensure_filled(conn, source, buckets.start, until)
+    return until
 
 
 def fingerprint_sparklines(

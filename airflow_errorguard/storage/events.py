@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 
+from airflow_errorguard.storage import rollup
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.payload import clean_text
@@ -264,4 +265,7 @@ class ErrorEventRepository:
     def purge(self, older_than: datetime) -> int:
         """Delete events created before *older_than*; returns how many."""
         with self._tx.transaction("purging error events") as conn:
-            return max(conn.execute(delete(e).where(e.c.created_at < older_than)).rowcount, 0)
+            rollup.lock(conn, "event")
+            deleted = max(conn.execute(delete(e).where(e.c.created_at < older_than)).rowcount, 0)
+            rollup.refresh_before(conn, "event", older_than)
+            return deleted

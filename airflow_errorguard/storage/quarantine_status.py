@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from airflow_errorguard.storage import rollup
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
@@ -147,7 +148,7 @@ def purge(
     if batch_size < 1:
         raise ValueError(f"purge: batch_size must be >= 1, got {batch_size}")
     candidates = (
-        select(q.c.id)
+        select(q.c.id, q.c.created_at)
         .where(q.c.created_at < older_than, q.c.updated_at < older_than, q.c.status.in_(statuses))
         .order_by(q.c.id)
         .limit(batch_size)
@@ -155,10 +156,13 @@ def purge(
     deleted = 0
     while True:
         with tx.transaction(f"purging quarantine rows older than {older_than.isoformat()}") as conn:
-            ids = list(conn.execute(candidates).scalars())
+            rollup.lock(conn, "quarantine")
+            rows = conn.execute(candidates).all()
+            ids = [row[0] for row in rows]
             if ids:
                 for start in range(0, len(ids), _CHUNK):
                     conn.execute(delete(q).where(q.c.id.in_(ids[start : start + _CHUNK])))
+                rollup.refresh_hours(conn, "quarantine", [row[1] for row in rows])
                 deleted += len(ids)
         if len(ids) < batch_size:
             break

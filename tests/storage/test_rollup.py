@@ -1,0 +1,213 @@
+"""
+The hourly rollup (``errorguard_hourly_count``) stays exact: its counts equal the raw rows grouped
+per hour, DAG and category after writes across hours, lazy fills, purges, orphan removal, a
+concurrent fill, and the migration's backfill; the pictures over time read from it unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+
+from airflow_errorguard.manage import trends
+from airflow_errorguard.storage import rollup
+from airflow_errorguard.storage.database import Database
+from airflow_errorguard.storage.engine import create_storage_engine
+from airflow_errorguard.storage.events import ErrorEvent, ErrorEventRepository
+from airflow_errorguard.storage.identity import TaskIdentity
+from airflow_errorguard.storage.migrate import head_revision, upgrade
+from airflow_errorguard.storage.orphans import OrphanRepository
+from airflow_errorguard.storage.quarantine import QuarantineRepository
+from airflow_errorguard.storage.quarantine_types import QuarantineItem
+from airflow_errorguard.storage.tables import error_event_table as e
+from airflow_errorguard.storage.tables import hourly_count_table as h
+from airflow_errorguard.storage.tables import quarantine_table as q
+from tests.storage.helpers import FakeClock
+
+DAGS = ("orders", "billing", "crm")
+CATEGORIES = ("data", "transient", "system")
+Source = Literal["quarantine", "failures"]
+
+
+def _write(db: Database, step: int, run_id: str = "run") -> None:
+    """A few error events and quarantine rows whose DAG/category vary with *step*."""
+    events = ErrorEventRepository(db)
+    dag = DAGS[step % 3]
+    identity = TaskIdentity(dag, f"t{step % 2}", f"{run_id}-{step}", try_number=1)
+    events.append_many(
+        ErrorEvent(identity, CATEGORIES[(step + n) % 3], "retry", fingerprint=f"{n:016x}")
+        for n in range(1 + step % 4)
+    )
+    items = [
+        QuarantineItem(f"k{step}-{n}", {"n": n}, CATEGORIES[(step * n) % 3]) for n in range(step % 3 + 1)
+    ]
+    QuarantineRepository(db).add(identity, items)
+
+
+def _write_hours(db: Database, clock: FakeClock, steps: range, minutes: int = 37) -> None:
+    for step in steps:
+        _write(db, step)
+        clock.advance(minutes=minutes)
+
+
+def _raw(db: Database, source: Source, buckets: trends.Buckets, by: trends.Dimension) -> list[trends.Series]:
+    """The picture computed from the raw rows only (what the charts showed before the rollup)."""
+    table = q if source == "quarantine" else e
+    dimension = table.c.dag_id if by == "dag" else table.c.error_category
+    return trends._top(trends._grouped(db, table, dimension, buckets, clauses=[], what="reference"))
+
+
+def _assert_pictures_exact(db: Database) -> None:
+    for name in trends.RANGES:
+        buckets = trends.Buckets.of_range(db.clock(), name)
+        for source in ("quarantine", "failures"):
+            for by in ("dag", "category"):
+                got = trends.over_time(db, source, buckets, by=by, dag_ids=None)  # type: ignore[arg-type]
+                assert got == _raw(db, source, buckets, by), (name, source, by)  # type: ignore[arg-type]
+        one = trends.over_time(db, "failures", buckets, by="category", dag_ids=["orders"])
+        ref = trends._top(
+            trends._grouped(
+                db, e, e.c.error_category, buckets, clauses=[e.c.dag_id.in_(["orders"])], what="reference"
+            )
+        )
+        assert one == ref
+
+
+def _assert_rollup_exact(db: Database) -> None:
+    """Every hour the rollup holds equals the raw rows grouped per hour, DAG and category."""
+    for source in rollup.SOURCES:
+        with db.transaction("checking the rollup", write=False) as conn:
+            held_from, held_until = rollup.filled(conn, source)
+            if held_from is None or held_until is None:
+                continue
+            raw = rollup.raw_counts(conn, source, held_from, held_until)
+            stored = conn.execute(
+                select(h.c.hour, h.c.dag_id, h.c.category, h.c.count).where(h.c.source == source)
+            ).all()
+        assert {(rollup.hour_start(t), d, c): n for t, d, c, n in stored} == raw, source
+        assert all(n > 0 for n in raw.values())
+
+
+def test_counts_match_the_raw_rows_across_hours(db: Database, clock: FakeClock) -> None:
+    clock.now = clock.now.replace(minute=13)
+    _write_hours(db, clock, range(0, 30))
+    _assert_pictures_exact(db)  # first read: fills the finished hours
+    _assert_rollup_exact(db)
+    with db.transaction("reading", write=False) as conn:
+        held_from, held_until = rollup.filled(conn, "event")
+    assert held_until == rollup.horizon(clock())
+    assert held_from == trends.Buckets.of_range(clock(), "30d").start
+    # More writes, live and then finished hours; the clock passes the grace of an hour's end.
+    _write_hours(db, clock, range(30, 50), minutes=11)
+    _assert_pictures_exact(db)
+    clock.now = clock.now.replace(minute=5) + timedelta(hours=1)
+    _write(db, 51)
+    _assert_pictures_exact(db)  # 5 minutes past the hour: the hour before is still live
+    # A write stamped before the hour ended and committed after this read (a slow transaction).
+    late = Database(db.engine, clock=lambda: clock() - timedelta(minutes=7))
+    _write(late, 52)
+    _assert_pictures_exact(db)
+    clock.advance(minutes=10)
+    _assert_pictures_exact(db)
+    _assert_rollup_exact(db)
+    clock.advance(days=40)  # everything old: the 30-day picture reads empty hours from the rollup
+    _assert_pictures_exact(db)
+    _assert_rollup_exact(db)
+
+
+def test_purges_keep_the_rollup_exact(db: Database, clock: FakeClock) -> None:
+    _write_hours(db, clock, range(0, 40), minutes=23)
+    clock.advance(hours=2)
+    _assert_pictures_exact(db)
+    cut = clock() - timedelta(hours=9, minutes=17)  # inside an hour the rollup holds
+    assert ErrorEventRepository(db).purge(cut) > 0
+    _assert_rollup_exact(db)
+    _assert_pictures_exact(db)
+    repo = QuarantineRepository(db)
+    ids = [r.id for r in repo.page(None, limit=1000).items]
+    repo.discard(ids[::2], actor="tester")
+    clock.advance(minutes=1)
+    assert repo.purge(clock(), batch_size=7) > 0  # several batches, each recounting its hours
+    _assert_rollup_exact(db)
+    _assert_pictures_exact(db)
+
+
+def test_orphan_removal_keeps_the_rollup_exact(db: Database, clock: FakeClock) -> None:
+    _write_hours(db, clock, range(0, 12), minutes=50)
+    clock.advance(hours=1)
+    _assert_pictures_exact(db)
+    dag_run = Table("dag_run", MetaData(), Column("dag_id", String(250)), Column("run_id", String(250)))
+    dag_run.create(db.engine, checkfirst=True)
+    try:
+        with db.transaction("adding runs") as conn:
+            conn.execute(dag_run.delete())
+            live = [{"dag_id": DAGS[s % 3], "run_id": f"run-{s}"} for s in range(0, 12, 2)]
+            conn.execute(insert(dag_run), live)
+        assert OrphanRepository(db).purge(actor="tester").total > 0
+        _assert_rollup_exact(db)
+        _assert_pictures_exact(db)
+    finally:
+        dag_run.drop(db.engine)
+
+
+def test_concurrent_fills_and_a_purge_agree(db: Database, clock: FakeClock) -> None:
+    _write_hours(db, clock, range(0, 60), minutes=29)
+    clock.advance(hours=1)
+    readers = 4
+    barrier = threading.Barrier(readers + 1)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            barrier.wait(timeout=30)
+            buckets = trends.Buckets.of_range(clock(), "7d")
+            trends.over_time(db, "failures", buckets, by="dag", dag_ids=None)
+            trends.over_time(db, "quarantine", buckets, by="category", dag_ids=None)
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    def purge() -> None:
+        try:
+            barrier.wait(timeout=30)
+            ErrorEventRepository(db).purge(clock() - timedelta(hours=13, minutes=40))
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=read) for _ in range(readers)] + [threading.Thread(target=purge)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    _assert_rollup_exact(db)
+    _assert_pictures_exact(db)
+    with db.transaction("counting", write=False) as conn:
+        assert conn.execute(select(func.count()).select_from(h)).scalar_one() > 0
+
+
+@pytest.mark.unit
+def test_the_migration_backfills_the_stored_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "8ea01854ad48")
+    now = datetime.now(UTC)
+    clock = FakeClock(now - timedelta(days=3))
+    old = Database(create_storage_engine(url, pooled=False), clock=clock)
+    _write_hours(old, clock, range(0, 20), minutes=190)  # the last write ~9 hours ago
+    assert upgrade(url) == head_revision()
+    db = Database(create_storage_engine(url, pooled=False))
+    with db.transaction("reading", write=False) as conn:
+        held_from, held_until = rollup.filled(conn, "quarantine")
+        stored = conn.execute(select(func.sum(h.c.count)).where(h.c.source == "quarantine")).scalar_one()
+        raw = conn.execute(select(func.count()).select_from(q)).scalar_one()
+    assert held_from == rollup.floor_hour(now - timedelta(days=3))
+    assert held_until is not None and held_until >= rollup.horizon(now)
+    assert stored == raw > 0
+    _assert_rollup_exact(db)
+    _assert_pictures_exact(db)
+    old.engine.dispose()
+    db.engine.dispose()
