@@ -23,6 +23,9 @@ TABLES = {
     "errorguard_circuit_event",
     "errorguard_incident",
     "errorguard_incident_task",
+    "errorguard_committed_file",
+    "errorguard_hourly_count",
+    "errorguard_rollup_state",
 }
 SENTINEL = (
     "INSERT INTO errorguard_audit (entity, entity_id, action, actor, created_at) "
