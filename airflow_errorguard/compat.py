@@ -71,21 +71,21 @@ ERRORGUARD_DB_MANAGER = "airflow_errorguard.storage.db_manager.ErrorGuardDBManag
 #: Where Airflow's exception classes live: the task SDK from 3.2, ``airflow.exceptions`` on 3.1.
 AIRFLOW_EXCEPTIONS_MODULE: str = "airflow.sdk.exceptions" if AIRFLOW_V_3_2_PLUS else "airflow.exceptions"
 
+#: Airflow's exception classes errorguard raises or catches (module: AIRFLOW_EXCEPTIONS_MODULE).
+_EXCEPTION_NAMES: tuple[str, ...] = (
+    "AirflowFailException",
+    "AirflowNotFoundException",
+    "AirflowRescheduleException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "AirflowTaskTimeout",
+)
+
 #: ``name -> (module on 3.2+, module on 3.1)``; the attribute has the same name in both.
 _LAZY: dict[str, tuple[str, str]] = {
     "conf": ("airflow.sdk.configuration", "airflow.configuration"),
     "Stats": ("airflow.sdk.observability.stats", "airflow.stats"),
-    **{
-        name: (AIRFLOW_EXCEPTIONS_MODULE, AIRFLOW_EXCEPTIONS_MODULE)
-        for name in (
-            "AirflowFailException",
-            "AirflowNotFoundException",
-            "AirflowRescheduleException",
-            "AirflowSensorTimeout",
-            "AirflowSkipException",
-            "AirflowTaskTimeout",
-        )
-    },
+    **{name: (AIRFLOW_EXCEPTIONS_MODULE, AIRFLOW_EXCEPTIONS_MODULE) for name in _EXCEPTION_NAMES},
 }
 
 

@@ -27,11 +27,10 @@ from airflow_errorguard.guard.sql_sink import SqlTableSink
 from airflow_errorguard.sources import FileInput, FileRecords
 from airflow_errorguard.storage.committed_files import CommittedFile, CommittedFileRepository, FileScope
 from airflow_errorguard.storage.database import Database
-from airflow_errorguard.storage.engine import dispose_engines, get_engine
+from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.migrate import upgrade
 from tests.guard.file_worker import TARGET, create_target, run_files, total
-from tests.harness import postgres as pg
+from tests.harness.migrated_db import migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,23 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 )
 def files_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated errorguard database holding the target table."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'files.db'}"
-        upgrade(url)
-        create_target(url)
-        yield url
-        dispose_engines()
-        return
-    server = pg.admin_url()
-    name = pg.create_database(server, prefix="errorguard_files_")
-    url = pg.airflow_url(server, name)
-    try:
-        upgrade(url)
-        create_target(url)
-        yield url
-    finally:
-        dispose_engines()
-        pg.drop_database(server, name)
+    yield from migrated_database(request.param, tmp_path, "files", create_target)
 
 
 def query(url: str, sql: str) -> list[dict[str, Any]]:

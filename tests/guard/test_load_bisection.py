@@ -28,11 +28,10 @@ from airflow_errorguard.guard.load_errors import describe_load_error
 from airflow_errorguard.guard.sql_sink import SqlTableSink
 from airflow_errorguard.storage.checkpoints import CheckpointKey
 from airflow_errorguard.storage.database import Database
-from airflow_errorguard.storage.engine import dispose_engines, get_engine
+from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.migrate import upgrade
 from tests.guard.poison_rows import KINDS, TARGET, create_tables, expected_reason, poison_kind, row_for
-from tests.harness import postgres as pg
+from tests.harness.migrated_db import migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,23 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 )
 def load_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated errorguard database holding the poison-row target tables."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'load.db'}"
-        upgrade(url)
-        create_tables(url)
-        yield url
-        dispose_engines()
-        return
-    server = pg.admin_url()
-    name = pg.create_database(server, prefix="errorguard_load_")
-    url = pg.airflow_url(server, name)
-    try:
-        upgrade(url)
-        create_tables(url)
-        yield url
-    finally:
-        dispose_engines()
-        pg.drop_database(server, name)
+    yield from migrated_database(request.param, tmp_path, "load", create_tables)
 
 
 def loaded_ids(url: str) -> Counter[int]:
