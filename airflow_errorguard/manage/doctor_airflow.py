@@ -200,20 +200,39 @@ def _ours(function: Any) -> bool:
     return str(getattr(function, "__module__", "") or "").startswith("airflow_errorguard")
 
 
+def _policy_mode(source: str, mode: str) -> Finding:
+    """The finding for an installed errorguard policy in *mode* (``all``, ``opt_in``, ``off``)."""
+    if mode == "all":
+        return Finding("cluster_policy", OK, f"{source}: attached to every task (cluster_policy = all)")
+    if mode == "opt_in":
+        return Finding(
+            "cluster_policy", OK, f"{source}: attached to DAGs tagged errorguard:on (cluster_policy = opt_in)"
+        )
+    return Finding(
+        "cluster_policy",
+        WARN,
+        f"{source} is installed but inactive ([errorguard] cluster_policy is "
+        f"{mode if raw_option('cluster_policy') else 'unset'}): no task gets errorguard from it",
+        "set AIRFLOW__ERRORGUARD__CLUSTER_POLICY=all (or opt_in: only DAGs tagged errorguard:on) wherever "
+        f"DAGs are parsed, or {POLICY_INSTALL}",
+    )
+
+
 def check_cluster_policy() -> Finding:
     """errorguard's ``task_policy`` installed (airflow_local_settings or the entry point)."""
     from airflow.settings import get_policy_plugin_manager
 
     local = sys.modules.get("airflow_local_settings")
     local_policy = getattr(local, "task_policy", None)
+    mode = raw_option("cluster_policy").lower()
     if _ours(local_policy):
-        return Finding("cluster_policy", OK, f"task_policy from {POLICY_MODULE} in airflow_local_settings")
+        return _policy_mode(f"task_policy from {POLICY_MODULE} in airflow_local_settings", mode or "all")
     points = [ep for ep in entry_points(group="airflow.policy") if ep.value.startswith("airflow_errorguard")]
     impls = get_policy_plugin_manager().hook.task_policy.get_hookimpls()
     loaded = [i for i in impls if i.plugin_name == POLICY_ENTRY_POINT or _ours(i.function)]
     if points and loaded:
-        return Finding(
-            "cluster_policy", OK, f"task_policy from the airflow.policy entry point {points[0].name}"
+        return _policy_mode(
+            f"task_policy from the airflow.policy entry point {points[0].name}", mode or "off"
         )
     if points:
         return Finding(

@@ -314,6 +314,23 @@ def test_errorguard_policy_in_local_settings_is_detected(airflow_db: AirflowEnv,
     home = with_local_settings(airflow_db, tmp_path, "from airflow_errorguard.policy import task_policy\n")
     _, findings, _ = doctor(home, AIRFLOW_CONN_ERRORGUARD_DEFAULT=_own_db(tmp_path))
     assert findings["cluster_policy"]["status"] == OK
+    assert "cluster_policy = all" in findings["cluster_policy"]["summary"]
+
+
+def test_installed_entry_point_policy_is_inactive_until_switched_on(
+    airflow_db: AirflowEnv, tmp_path: Path
+) -> None:
+    """The package's ``airflow.policy`` entry point does nothing until ``cluster_policy`` is set."""
+    url = _own_db(tmp_path)
+    _, findings, _ = doctor(airflow_db, AIRFLOW_CONN_ERRORGUARD_DEFAULT=url)
+    assert findings["cluster_policy"]["status"] == WARN
+    assert "entry point errorguard is installed but inactive" in findings["cluster_policy"]["summary"]
+    assert "AIRFLOW__ERRORGUARD__CLUSTER_POLICY=all" in findings["cluster_policy"]["fix"]
+    _, findings, _ = doctor(
+        airflow_db, AIRFLOW_CONN_ERRORGUARD_DEFAULT=url, AIRFLOW__ERRORGUARD__CLUSTER_POLICY="opt_in"
+    )
+    assert findings["cluster_policy"]["status"] == OK
+    assert "errorguard:on" in findings["cluster_policy"]["summary"]
 
 
 @pytest.mark.unit
