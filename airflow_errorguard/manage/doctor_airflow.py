@@ -230,11 +230,12 @@ def check_cluster_policy() -> Finding:
     points = [ep for ep in entry_points(group="airflow.policy") if ep.value.startswith("airflow_errorguard")]
     impls = get_policy_plugin_manager().hook.task_policy.get_hookimpls()
     loaded = [i for i in impls if i.plugin_name == POLICY_ENTRY_POINT or _ours(i.function)]
-    if points and loaded:
+    if points and loaded and ((mode or "off") != "off" or local_policy is None):
         return _policy_mode(
             f"task_policy from the airflow.policy entry point {points[0].name}", mode or "off"
         )
-    if points:
+    # an inactive entry point beside a task_policy of the user's own: that one decides, say so below
+    if points and not loaded:
         return Finding(
             "cluster_policy",
             WARN,
