@@ -7,12 +7,6 @@ and PostgreSQL).
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,9 +24,9 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
 from tests.guard.file_worker import TARGET, create_target, run_files, total
+from tests.harness.kill import run_worker, sigkill_at_marker
 from tests.harness.migrated_db import migrated_database
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(
@@ -105,31 +99,13 @@ def test_a_sigkill_between_files_loses_and_duplicates_nothing(files_url: str, tm
     inbox = tmp_path / "inbox"
     write(inbox, **{f"f{n}": str(n) for n in range(8)})
     marker = tmp_path / "paused"
-    args = [sys.executable, "-m", "tests.guard.file_worker", files_url, str(inbox), "run"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen([*args, "1", str(marker)], cwd=ROOT, env=env, stdout=subprocess.PIPE)
-    try:
-        for _ in range(1200):
-            if marker.exists() or worker.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), f"the worker never reached the third file (exit {worker.poll()})"
-        os.kill(worker.pid, signal.SIGKILL)
-        assert worker.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        if worker.stdout is not None:
-            worker.stdout.close()
+    args = [files_url, str(inbox), "run"]
+    sigkill_at_marker("tests.guard.file_worker", [*args, "1", str(marker)], marker, "the third file")
     # Killed with the third file's row written but not committed: two files are committed.
     assert loaded(files_url) == Counter({("f0.txt", 0): 1, ("f1.txt", 1): 1})
     assert len(query(files_url, "SELECT id FROM errorguard_committed_file")) == 2
 
-    done = subprocess.run(
-        [*args, "2"], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = run_worker("tests.guard.file_worker", [*args, "2"])
     assert (summary["resumed_from"], summary["processed"], summary["skipped"]) == (2, 8, 0)
     assert loaded(files_url) == Counter({(f"f{n}.txt", n): 1 for n in range(8)})
     assert len(query(files_url, "SELECT id FROM errorguard_committed_file")) == 8

@@ -5,13 +5,7 @@ database's own error and loads the rest exactly once (SQLite and PostgreSQL, rea
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,9 +25,9 @@ from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
 from tests.guard.poison_rows import KINDS, TARGET, create_tables, expected_reason, poison_kind, row_for
+from tests.harness.kill import run_worker, sigkill_at_marker
 from tests.harness.migrated_db import migrated_database
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(
@@ -112,30 +106,12 @@ def test_a_100k_row_load_isolates_every_poison_row(load_url: str) -> None:
 def test_sigkill_mid_bisection_loses_and_duplicates_nothing(load_url: str, tmp_path: Path) -> None:
     records, every, batch = 20_000, 250, 1000
     marker = tmp_path / "bisecting"
-    args = [sys.executable, "-m", "tests.guard.load_worker", load_url, str(records), str(every), str(batch)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen([*args, "1", str(marker)], cwd=ROOT, env=env, stdout=subprocess.PIPE)
-    try:
-        for _ in range(1200):
-            if marker.exists() or worker.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), f"the worker never reached a bisection (exit {worker.poll()})"
-        os.kill(worker.pid, signal.SIGKILL)
-        assert worker.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        if worker.stdout is not None:
-            worker.stdout.close()
+    args = [load_url, str(records), str(every), str(batch)]
+    sigkill_at_marker("tests.guard.load_worker", [*args, "1", str(marker)], marker, "a bisection")
     mid_run = loaded_ids(load_url)
     assert 0 < len(mid_run) < records - records // every, "killed after some batches, before the end"
 
-    done = subprocess.run(
-        [*args, "2"], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = run_worker("tests.guard.load_worker", [*args, "2"])
     assert summary["resumed_from"] > 0 and summary["resumed_from"] % batch == 0
     assert summary["processed"] == records and summary["quarantined"] == records // every
     check_load(load_url, records, every)
