@@ -28,7 +28,6 @@ from tests.harness.kill import run_worker, sigkill_at_marker
 from tests.harness.migrated_db import migrated_database
 
 
-
 @pytest.fixture(
     params=[
         pytest.param("sqlite", marks=pytest.mark.unit),
