@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from airflow_errorguard.exceptions import ErrorGuardStorageConfigError
-from airflow_errorguard.storage import rollup
+from airflow_errorguard.storage import rollup, signatures
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.tables.checkpoint import checkpoint_table as c
@@ -133,11 +133,14 @@ class OrphanRepository:
         with self._tx.transaction("purging orphaned rows") as conn:
             self._require_dag_run(conn)
             rollup.lock(conn, "quarantine")
-            rows = conn.execute(select(q.c.id, q.c.status, q.c.created_at).where(*q_where)).all()
+            rows = conn.execute(
+                select(q.c.id, q.c.status, q.c.created_at, q.c.signature_key).where(*q_where)
+            ).all()
             for start in range(0, len(rows), _CHUNK):
                 conn.execute(delete(q).where(q.c.id.in_([r[0] for r in rows[start : start + _CHUNK]])))
             rollup.refresh_hours(conn, "quarantine", [r[2] for r in rows])
-            for _, status, _created in rows:
+            signatures.delete_unreferenced(conn, {r[3] for r in rows if r[3] is not None})
+            for _, status, _created, _signature in rows:
                 deleted[str(status)] = deleted.get(str(status), 0) + 1
             checkpoints = conn.execute(delete(c).where(*c_where)).rowcount or 0
             result = OrphanCounts(deleted, int(checkpoints))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from airflow_errorguard.storage import quarantine_status, repeats
+from airflow_errorguard.storage import quarantine_status, repeats, signatures
 from airflow_errorguard.storage.bulk import bulk_insert_ignoring_duplicates
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
@@ -32,13 +32,16 @@ from airflow_errorguard.storage.quarantine_types import (
     QuarantineItem,
     QuarantineRow,
 )
+from airflow_errorguard.storage.signatures import Signature
 from airflow_errorguard.storage.tables.column_types import KEY_LEN
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 MAX_PAGE_SIZE = 1000
 #: Records encoded per chunk of a bulk insert.
 CHUNK_SIZE = 5_000
-_SUMMARY_COLUMNS = [c for c in q.c if c.name not in ("payload", "traceback")]
+_SUMMARY_COLUMNS = [*(c for c in q.c if c.name != "payload"), *signatures.READ_COLUMNS]
+_FULL_COLUMNS = [*q.c, *signatures.READ_COLUMNS, *signatures.traceback_columns()]
+_JOINED = signatures.joined()
 #: Columns that differ between the rows of one insert (the rest are the task's and "now").
 _VARYING = (
     "record_key",
@@ -47,11 +50,9 @@ _VARYING = (
     "payload_truncated",
     "payload_sha256",
     "error_category",
-    "error_type",
     "error_message",
-    "traceback",
     "fingerprint",
-    "reason",
+    "signature_key",
 )
 
 
@@ -90,7 +91,7 @@ def _scope(dag_ids: Collection[str] | None, message_contains: str | None) -> lis
 
 
 def _row(mapping: Any) -> QuarantineRow:
-    return QuarantineRow(**dict(mapping))
+    return QuarantineRow(**signatures.row_fields(mapping))
 
 
 class QuarantineRepository:
@@ -105,26 +106,44 @@ class QuarantineRepository:
         self._tx = tx
         self.policy = policy or PayloadPolicy()
 
-    def _row(self, key: str, item: QuarantineItem) -> tuple[Any, ...]:
-        """Values of :data:`_VARYING` for one record."""
-        encoded = encode_payload(item.payload, self.policy)
-        return (
-            key,
-            encoded.text,
-            encoded.nbytes,
-            encoded.truncated,
-            encoded.sha256,
-            clean_text(item.error_category, 32) or "unknown",
-            clean_text(item.error_type, 250),
-            clean_text(item.error_message, MESSAGE_LIMIT),
-            clean_text(item.traceback, TRACEBACK_LIMIT),
-            clean_text(item.fingerprint, 64),
-            clean_text(item.reason, REASON_LIMIT),
-        )
-
-    def _chunks(self, ordered: list[tuple[str, QuarantineItem]]) -> Iterator[list[tuple[Any, ...]]]:
+    def _chunks(
+        self, ordered: list[tuple[str, QuarantineItem]], found: dict[Signature, str]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Row values of :data:`_VARYING` per chunk; *found* collects the signatures they use."""
+        policy, split = self.policy, signatures.split_traceback
         for start in range(0, len(ordered), CHUNK_SIZE):
-            yield [self._row(key, item) for key, item in ordered[start : start + CHUNK_SIZE]]
+            rows = []
+            for key, item in ordered[start : start + CHUNK_SIZE]:
+                encoded = encode_payload(item.payload, policy)
+                category = clean_text(item.error_category, 32) or "unknown"
+                message = clean_text(item.error_message, MESSAGE_LIMIT)
+                fingerprint = clean_text(item.fingerprint, 64)
+                template, at_end = split(clean_text(item.traceback, TRACEBACK_LIMIT), message)
+                signature = (
+                    category,
+                    clean_text(item.error_type, 250),
+                    fingerprint,
+                    clean_text(item.reason, REASON_LIMIT),
+                    template,
+                    at_end,
+                )
+                sig_key = found.get(signature)
+                if sig_key is None:
+                    sig_key = found[signature] = signatures.signature_key(signature)
+                rows.append(
+                    (
+                        key,
+                        encoded.text,
+                        encoded.nbytes,
+                        encoded.truncated,
+                        encoded.sha256,
+                        category,
+                        message,
+                        fingerprint,
+                        sig_key,
+                    )
+                )
+            yield rows
 
     def add(
         self, identity: TaskIdentity, items: Iterable[QuarantineItem], *, count_repeats: bool = True
@@ -154,9 +173,13 @@ class QuarantineRepository:
                 repeated = repeats.count_repeats(conn, identity, fingerprints, now)
             # Sorted by key: one lock order for every writer (see bulk_insert_ignoring_duplicates).
             ordered = sorted((kv for kv in by_key.items() if kv[0] not in repeated), key=itemgetter(0))
+            found: dict[Signature, str] = {}
+            # The rows name their signature by key (no foreign key): the distinct signatures the
+            # chunks met are stored after them, in the same transaction.
             inserted = bulk_insert_ignoring_duplicates(
-                conn, q, constants, _VARYING, self._chunks(ordered), total=len(ordered)
+                conn, q, constants, _VARYING, self._chunks(ordered, found), total=len(ordered)
             )
+            signatures.store(conn, {key: sig for sig, key in found.items()}, now)
         return InsertResult(
             inserted=inserted, duplicates=len(items) - inserted - len(repeated), repeated=len(repeated)
         )
@@ -164,7 +187,8 @@ class QuarantineRepository:
     def get(self, row_id: int) -> QuarantineRow | None:
         """One row with its payload and traceback, or ``None``."""
         with self._tx.transaction(f"reading quarantine row {row_id}", write=False) as conn:
-            found = conn.execute(select(q).where(q.c.id == row_id)).mappings().first()
+            stmt = select(*_FULL_COLUMNS).select_from(_JOINED).where(q.c.id == row_id)
+            found = conn.execute(stmt).mappings().first()
         return None if found is None else _row(found)
 
     def page(
@@ -191,9 +215,10 @@ class QuarantineRepository:
         clauses = _where(flt or QuarantineFilter()) + _scope(dag_ids, message_contains)
         if after is not None:
             clauses.append(q.c.id < after if newest_first else q.c.id > after)
-        columns = list(q.c) if include_payload else _SUMMARY_COLUMNS
+        columns = _FULL_COLUMNS if include_payload else _SUMMARY_COLUMNS
         stmt = (
             select(*columns)
+            .select_from(_JOINED)
             .where(*clauses)
             .order_by(q.c.id.desc() if newest_first else q.c.id.asc())
             .limit(limit + 1)

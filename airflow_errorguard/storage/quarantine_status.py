@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from airflow_errorguard.storage import rollup
+from airflow_errorguard.storage import rollup, signatures
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
@@ -148,7 +148,7 @@ def purge(
     if batch_size < 1:
         raise ValueError(f"purge: batch_size must be >= 1, got {batch_size}")
     candidates = (
-        select(q.c.id, q.c.created_at)
+        select(q.c.id, q.c.created_at, q.c.signature_key)
         .where(q.c.created_at < older_than, q.c.updated_at < older_than, q.c.status.in_(statuses))
         .order_by(q.c.id)
         .limit(batch_size)
@@ -163,6 +163,7 @@ def purge(
                 for start in range(0, len(ids), _CHUNK):
                     conn.execute(delete(q).where(q.c.id.in_(ids[start : start + _CHUNK])))
                 rollup.refresh_hours(conn, "quarantine", [row[1] for row in rows])
+                signatures.delete_unreferenced(conn, {row[2] for row in rows if row[2] is not None})
                 deleted += len(ids)
         if len(ids) < batch_size:
             break

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import traceback as tb
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
+from airflow_errorguard.storage.tracebacks import format_traceback
 
 if TYPE_CHECKING:
     from airflow_errorguard.classification.model import Classification
@@ -70,7 +70,7 @@ class QuarantineItem:
             error_category=str(classification.category),
             error_type=f"{cls_.__module__}.{cls_.__qualname__}",
             error_message=error_message(error),
-            traceback="".join(tb.format_exception(error))[-TRACEBACK_LIMIT:],
+            traceback=format_traceback(error)[-TRACEBACK_LIMIT:],
             fingerprint=classification.fingerprint,
             reason=classification.reason,
         )

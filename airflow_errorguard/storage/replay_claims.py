@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.engine import Connection
 
+from airflow_errorguard.storage import signatures
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
 from airflow_errorguard.storage.quarantine_types import QuarantineRow
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
-_ROW_COLUMNS = [c for c in q.c if c.name != "traceback"]
+_ROW_COLUMNS = [*q.c, *signatures.READ_COLUMNS]
 
 
 class ClaimLost(Exception):
@@ -94,8 +95,13 @@ def claim(
                 conn.execute(update(q).where(q.c.id.in_(ids), free).values(**values))
         if not ids:
             return []
-        rows = conn.execute(select(*_ROW_COLUMNS).where(q.c.id.in_(ids), who.holds()).order_by(q.c.id))
-        return [QuarantineRow(**dict(r._mapping)) for r in rows]
+        rows = conn.execute(
+            select(*_ROW_COLUMNS)
+            .select_from(signatures.joined())
+            .where(q.c.id.in_(ids), who.holds())
+            .order_by(q.c.id)
+        )
+        return [QuarantineRow(**signatures.row_fields(r._mapping)) for r in rows]
 
 
 def settle(

@@ -26,6 +26,7 @@ TABLES = {
     "errorguard_committed_file",
     "errorguard_hourly_count",
     "errorguard_rollup_state",
+    "errorguard_error_signature",
 }
 SENTINEL = (
     "INSERT INTO errorguard_audit (entity, entity_id, action, actor, created_at) "

@@ -34,7 +34,7 @@ CATEGORIES = ("data", "transient", "system")
 Source = Literal["quarantine", "failures"]
 
 
-def _write(db: Database, step: int, run_id: str = "run") -> None:
+def _write(db: Database, step: int, run_id: str = "run", *, legacy: bool = False) -> None:
     """A few error events and quarantine rows whose DAG/category vary with *step*."""
     events = ErrorEventRepository(db)
     dag = DAGS[step % 3]
@@ -46,12 +46,33 @@ def _write(db: Database, step: int, run_id: str = "run") -> None:
     items = [
         QuarantineItem(f"k{step}-{n}", {"n": n}, CATEGORIES[(step * n) % 3]) for n in range(step % 3 + 1)
     ]
-    QuarantineRepository(db).add(identity, items)
+    if not legacy:
+        QuarantineRepository(db).add(identity, items)
+        return
+    # A schema before the error signatures (0009): only the columns both layouts have.
+    now = db.clock()
+    rows = [
+        {
+            **identity.as_columns(),
+            "record_key": item.record_key,
+            "payload_bytes": 0,
+            "payload_truncated": False,
+            "error_category": item.error_category,
+            "status": "quarantined",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in items
+    ]
+    with db.transaction("writing legacy rows") as conn:
+        conn.execute(insert(q), rows)
 
 
-def _write_hours(db: Database, clock: FakeClock, steps: range, minutes: int = 37) -> None:
+def _write_hours(
+    db: Database, clock: FakeClock, steps: range, minutes: int = 37, *, legacy: bool = False
+) -> None:
     for step in steps:
-        _write(db, step)
+        _write(db, step, legacy=legacy)
         clock.advance(minutes=minutes)
 
 
@@ -197,7 +218,7 @@ def test_the_migration_backfills_the_stored_rows(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     clock = FakeClock(now - timedelta(days=3))
     old = Database(create_storage_engine(url, pooled=False), clock=clock)
-    _write_hours(old, clock, range(0, 20), minutes=190)  # the last write ~9 hours ago
+    _write_hours(old, clock, range(0, 20), minutes=190, legacy=True)  # the last write ~9 hours ago
     assert upgrade(url) == head_revision()
     db = Database(create_storage_engine(url, pooled=False))
     with db.transaction("reading", write=False) as conn:

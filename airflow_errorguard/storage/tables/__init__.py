@@ -8,6 +8,7 @@ from airflow_errorguard.storage.tables.checkpoint import checkpoint_table
 from airflow_errorguard.storage.tables.circuit import CIRCUIT_STATES, circuit_event_table, circuit_table
 from airflow_errorguard.storage.tables.committed_file import committed_file_table
 from airflow_errorguard.storage.tables.error_event import error_event_table
+from airflow_errorguard.storage.tables.error_signature import error_signature_table
 from airflow_errorguard.storage.tables.hourly_count import hourly_count_table, rollup_state_table
 from airflow_errorguard.storage.tables.incident import INCIDENT_STATUSES, incident_table
 from airflow_errorguard.storage.tables.incident_task import incident_task_table
@@ -23,6 +24,7 @@ __all__ = [
     "circuit_table",
     "committed_file_table",
     "error_event_table",
+    "error_signature_table",
     "errorguard_metadata",
     "hourly_count_table",
     "incident_table",

@@ -12,6 +12,7 @@ from airflow_errorguard.storage.tables.column_types import (
     key_string,
     long_text,
 )
+from airflow_errorguard.storage.tables.error_signature import SIGNATURE_KEY_LEN
 
 #: Quarantine statuses, in the order a record usually moves through them.
 QUARANTINE_STATUSES = ("quarantined", "released", "replayed", "discarded")
@@ -31,11 +32,11 @@ quarantine_table = Table(
     Column("payload_truncated", Boolean, nullable=False),
     Column("payload_sha256", String(64), nullable=True),
     Column("error_category", String(32), nullable=False),
-    Column("error_type", String(250), nullable=True),
     Column("error_message", Text, nullable=True),
-    Column("traceback", long_text(), nullable=True),
     Column("fingerprint", String(64), nullable=True),
-    Column("reason", Text, nullable=True),
+    # The error's type, reason and traceback, stored once per distinct error
+    # (``errorguard_error_signature``); category and fingerprint stay here for the filters.
+    Column("signature_key", String(SIGNATURE_KEY_LEN), nullable=True),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

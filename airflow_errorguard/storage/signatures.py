@@ -1,0 +1,123 @@
+"""
+Error signatures: the part of a quarantine row many bad records share, stored once.
+
+A signature holds the classification (category, fingerprint, reason), the exception type and the
+traceback template (the traceback without the record's own message at its end). Its key is the
+first 32 hex digits of the SHA-256 of that content (:func:`signature_key`), so every writer, on any
+backend and in any process, computes the same key: signatures are inserted with ``ON CONFLICT DO
+NOTHING`` (``INSERT IGNORE`` on MySQL/MariaDB) in the transaction of the quarantine rows that
+reference them, which is safe under concurrent writers. The migration that moved existing rows
+(``0009``) computes the same key in SQL.
+
+Readers join ``errorguard_error_signature`` with an outer join (:func:`joined`) and rebuild the
+full context with :func:`row_fields`: a row whose signature is missing still reads, without its
+type, reason and traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, delete, select
+from sqlalchemy.engine import Connection
+
+from airflow_errorguard.storage.tables.error_signature import SIGNATURE_KEY_LEN
+from airflow_errorguard.storage.tables.error_signature import error_signature_table as s
+from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
+from airflow_errorguard.storage.upsert import insert_ignoring_duplicates
+
+#: Separates the fields hashed into a key (a control character no field carries in practice).
+SEPARATOR = "\x1f"
+#: A signature's content: category, type, fingerprint, reason, traceback template, message_at_end.
+Signature = tuple[str, str | None, str | None, str | None, str | None, bool]
+#: Signature columns a reader gets, under these labels.
+READ_COLUMNS: list[ColumnElement[Any]] = [
+    s.c.error_type.label("error_type"),
+    s.c.reason.label("reason"),
+]
+
+
+def signature_key(signature: Signature) -> str:
+    """The deterministic key of *signature* (``None`` hashes as the empty string)."""
+    category, error_type, fingerprint, reason, template, at_end = signature
+    text = SEPARATOR.join(
+        (category, error_type or "", fingerprint or "", reason or "", template or "", "1" if at_end else "0")
+    )
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:SIGNATURE_KEY_LEN]
+
+
+def split_traceback(traceback: str | None, message: str | None) -> tuple[str | None, bool]:
+    """
+    *traceback* as a template: without *message* (and its newline) when it ends with it, and
+    whether it did. ``Type: message`` is the last line Python formats, so records failing the same
+    way with different values share one template.
+    """
+    if traceback and message and traceback.endswith("\n") and traceback.endswith(message, 0, -1):
+        return traceback[: -len(message) - 1], True
+    return traceback, False
+
+
+def full_traceback(template: str | None, at_end: bool | None, message: str | None) -> str | None:
+    """The traceback a template and a row's message stand for (the inverse of :func:`split_traceback`)."""
+    if template is None or not at_end:
+        return template
+    return f"{template}{message or ''}\n"
+
+
+def joined(base: FromClause = q) -> FromClause:
+    """*base* (the quarantine table) outer-joined with its signatures."""
+    return base.outerjoin(s, s.c.signature_key == q.c.signature_key)
+
+
+def traceback_columns() -> list[ColumnElement[Any]]:
+    """Columns :func:`row_fields` needs to rebuild a traceback."""
+    return [s.c.traceback.label("traceback_template"), s.c.message_at_end.label("message_at_end")]
+
+
+def row_fields(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """A joined row as :class:`~airflow_errorguard.storage.quarantine_types.QuarantineRow` fields."""
+    data = dict(mapping)
+    data.pop("signature_key", None)
+    if "traceback_template" in data:
+        template, at_end = data.pop("traceback_template"), data.pop("message_at_end")
+        data["traceback"] = full_traceback(template, at_end, data.get("error_message"))
+    return data
+
+
+def store(conn: Connection, signatures: Mapping[str, Signature], now: Any) -> None:
+    """Insert *signatures* (by key) that are not stored yet, in the caller's transaction."""
+    if not signatures:
+        return
+    stmt = insert_ignoring_duplicates(s, conn.dialect.name)
+    rows = [
+        {
+            "signature_key": key,
+            "error_category": sig[0],
+            "error_type": sig[1],
+            "fingerprint": sig[2],
+            "reason": sig[3],
+            "traceback": sig[4],
+            "message_at_end": sig[5],
+            "created_at": now,
+        }
+        for key, sig in sorted(signatures.items())  # one lock order for every writer
+    ]
+    conn.execute(stmt, rows)
+
+
+def delete_unreferenced(conn: Connection, keys: Iterable[str] | None = None) -> int:
+    """
+    Delete signatures no quarantine row references (among *keys*, or all). A writer that reuses a
+    signature at the same moment may lose its type and traceback (readers join it outer): purge
+    runs rarely and on old rows, whose signatures new failures seldom share.
+    """
+    referenced = select(q.c.signature_key).where(q.c.signature_key.is_not(None))
+    stmt = delete(s).where(s.c.signature_key.not_in(referenced))
+    if keys is not None:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return 0
+        stmt = stmt.where(s.c.signature_key.in_(wanted))
+    return max(conn.execute(stmt).rowcount, 0)

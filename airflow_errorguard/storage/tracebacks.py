@@ -1,0 +1,81 @@
+"""
+Tracebacks formatted once per error signature.
+
+Formatting a traceback reads every frame's source line (``linecache``) and builds a
+``TracebackException``: tens of microseconds, paid for each bad record. Records that fail the
+same way fail at the same lines: the stack part of their traceback is equal and only the last
+line, ``Type: message``, differs. :func:`format_traceback` keys the stack by the exception chain's
+types and the code and line of every frame, formats it the first time and, after that, appends
+only the record's own last line. The result is exactly what ``traceback.format_exception`` gives.
+"""
+
+from __future__ import annotations
+
+import traceback as tb
+from types import TracebackType
+from typing import Any
+
+#: Stacks kept (a few KB each); the cache is emptied when full.
+MAX_STACKS = 512
+_stacks: dict[Any, str] = {}
+
+
+def _frames(trace: TracebackType | None) -> tuple[Any, ...]:
+    frames = []
+    while trace is not None:
+        frames.append((trace.tb_frame.f_code, trace.tb_lineno))
+        trace = trace.tb_next
+    return tuple(frames)
+
+
+def _key(error: BaseException) -> Any:
+    """The stack key of *error*, or ``None`` when its traceback cannot be shared."""
+    if getattr(error, "__notes__", None) is not None or isinstance(error, SyntaxError):
+        return None  # lines after the message, or a message spread over lines
+    key: list[Any] = [type(error), _frames(error.__traceback__)]
+    link: BaseException | None = error
+    seen = {id(error)}
+    while link is not None:  # a chained exception's message is in the stack part: keyed by it
+        cause = link.__cause__
+        nxt = cause if cause is not None else (None if link.__suppress_context__ else link.__context__)
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        try:
+            message = str(nxt)
+        except Exception:
+            return None
+        key += [
+            cause is not None,
+            type(nxt),
+            message,
+            _frames(nxt.__traceback__),
+            nxt.__notes__ if hasattr(nxt, "__notes__") else None,
+        ]
+        link = nxt
+    return tuple(key)
+
+
+def _last_line(error: BaseException) -> str:
+    return "".join(tb.format_exception_only(type(error), error))
+
+
+def format_traceback(error: BaseException) -> str:
+    """``"".join(traceback.format_exception(error))``, its stack formatted once per signature."""
+    try:
+        key = _key(error)
+        hash(key)
+    except TypeError:  # an unhashable message or notes
+        key = None
+    if key is None:
+        return "".join(tb.format_exception(error))
+    stack = _stacks.get(key)
+    last = _last_line(error)
+    if stack is None:
+        full = "".join(tb.format_exception(error))
+        if not full.endswith(last):
+            return full
+        if len(_stacks) >= MAX_STACKS:
+            _stacks.clear()
+        stack = _stacks[key] = full[: len(full) - len(last)]
+    return stack + last
