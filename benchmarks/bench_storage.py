@@ -32,6 +32,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from airflow_errorguard.storage import signatures
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import dispose_engines, get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
@@ -72,12 +73,19 @@ def records(n: int, offset: int = 0) -> list[QuarantineItem]:
 
 
 def naive_insert(db: Database, items: list[QuarantineItem]) -> None:
-    """What a task would do without errorguard's bulk path: one INSERT and COMMIT per record."""
+    """
+    What a task would do without errorguard's bulk path: per record, its error signature
+    (``INSERT ... ON CONFLICT DO NOTHING``) and its row, then ``COMMIT``.
+    """
     policy = PayloadPolicy()
     for item in items:
         payload = encode_payload(item.payload, policy)
+        template, at_end = signatures.split_traceback(item.traceback, item.error_message)
+        signature = (item.error_category, item.error_type, item.fingerprint, item.reason, template, at_end)
+        key = signatures.signature_key(signature)
         now = datetime.now(UTC)
         with db.engine.begin() as conn:
+            signatures.store(conn, {key: signature}, now)
             conn.execute(
                 insert(quarantine_table).values(
                     **TASK.as_columns(),
@@ -87,11 +95,9 @@ def naive_insert(db: Database, items: list[QuarantineItem]) -> None:
                     payload_truncated=payload.truncated,
                     payload_sha256=payload.sha256,
                     error_category=item.error_category,
-                    error_type=item.error_type,
                     error_message=item.error_message,
-                    traceback=item.traceback,
                     fingerprint=item.fingerprint,
-                    reason=item.reason,
+                    signature_key=key,
                     status="quarantined",
                     created_at=now,
                     updated_at=now,
@@ -153,8 +159,8 @@ def bench_insert(label: str, url: str) -> dict[str, float]:
 BUILD_SQL = """
 INSERT INTO errorguard_quarantine (
     dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,
-    payload_truncated, payload_sha256, error_category, error_type, error_message, traceback,
-    fingerprint, reason, status, created_at, updated_at)
+    payload_truncated, payload_sha256, error_category, error_message,
+    fingerprint, signature_key, status, created_at, updated_at)
 SELECT 'dag_' || (g % 20),
        'task_' || (g % 20) || '_' || ((g / 20) % 10),
        'scheduled__' || (g / 5000),
@@ -162,8 +168,8 @@ SELECT 'dag_' || (g % 20),
        'rec-' || g,
        '{"id":' || g || ',"amount":"12.50x"}', 30, false, md5(g::text),
        (ARRAY['data','data','data','transient','configuration'])[1 + g % 5],
-       'builtins.ValueError', 'bad value ' || g, NULL,
-       'fp' || (g % 500), 'ValueError means a value is invalid',
+       'bad value ' || g,
+       'fp' || (g % 500), left(md5('sig' || (g % 500)), 32),
        CASE WHEN g % 20 < 14 THEN 'quarantined' WHEN g % 20 < 17 THEN 'released'
             WHEN g % 20 < 19 THEN 'replayed' ELSE 'discarded' END,
        :start + (g * interval '7 seconds'),

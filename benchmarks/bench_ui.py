@@ -48,8 +48,13 @@ PG_URL = os.environ.get("ERRORGUARD_BENCH_PG_URL") or pg.admin_url()
 
 SUMMARY = (
     "id, dag_id, task_id, run_id, map_index, try_number, record_key, payload_bytes, payload_truncated, "
-    "payload_sha256, error_category, error_type, error_message, fingerprint, reason, status, created_at, "
-    "updated_at, resolved_at, resolved_by, note"
+    "payload_sha256, q.error_category, s.error_type, error_message, q.fingerprint, s.reason, status, "
+    "q.created_at, updated_at, resolved_at, resolved_by, note"
+)
+#: The quarantine rows with their error signatures, as the page reads them.
+JOINED = (
+    "errorguard_quarantine q LEFT OUTER JOIN errorguard_error_signature s "
+    "ON s.signature_key = q.signature_key"
 )
 
 
@@ -204,7 +209,7 @@ def main() -> int:
         def bare(where: str, params: tuple[object, ...], after: int | None = None) -> Callable[[], object]:
             clause = where + (" AND id < %s" if after else "")
             args = params + ((after,) if after else ())
-            sql = f"SELECT {SUMMARY} FROM errorguard_quarantine WHERE {clause} ORDER BY id DESC LIMIT 51"
+            sql = f"SELECT {SUMMARY} FROM {JOINED} WHERE {clause} ORDER BY id DESC LIMIT 51"
 
             def run() -> object:
                 with conn.cursor() as cur:
@@ -241,7 +246,7 @@ def main() -> int:
                 "list page, fingerprint",
                 "/errorguard/quarantine",
                 {"fingerprint": fingerprint(42)},
-                bare("fingerprint = %s", (fingerprint(42),)),
+                bare("q.fingerprint = %s", (fingerprint(42),)),
             ),
             (
                 "list page, status, deep cursor",
@@ -253,14 +258,14 @@ def main() -> int:
                 "list page, date range",
                 "/errorguard/quarantine",
                 {"since": "2000-01-01", "dag_id": "dag_3"},
-                bare("created_at >= '2000-01-01' AND dag_id = %s", ("dag_3",)),
+                bare("q.created_at >= '2000-01-01' AND dag_id = %s", ("dag_3",)),
             ),
             ("API list (JSON, no counts)", "/errorguard/api/quarantine", {}, bare("TRUE", ())),
             (
                 "API list, DAG + category",
                 "/errorguard/api/quarantine",
                 {"dag_id": "dag_9", "category": "auth"},
-                bare("dag_id = %s AND error_category = %s", ("dag_9", "auth")),
+                bare("dag_id = %s AND q.error_category = %s", ("dag_9", "auth")),
             ),
             ("API counts (status + category)", "/errorguard/api/quarantine/counts", {}, bare("TRUE", ())),
             search,

@@ -26,16 +26,22 @@ def fingerprint(n: int) -> str:
 
 
 QUARANTINE = """
+INSERT INTO errorguard_error_signature (
+    signature_key, error_category, error_type, fingerprint, reason, traceback, message_at_end, created_at)
+SELECT left(md5('sig-' || s), 32),
+       (ARRAY['data','transient','system','auth','resource','unknown'])[1 + s %% 6],
+       'builtins.ValueError', left(md5('fp-' || s), 16), 'the record failed validation',
+       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: ', true, now()
+FROM generate_series(0, 199) AS s;
 INSERT INTO errorguard_quarantine (
     dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,
-    payload_truncated, error_category, error_type, error_message, traceback, fingerprint, reason,
+    payload_truncated, error_category, error_message, fingerprint, signature_key,
     status, created_at, updated_at)
 SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'order-' || g,
        '{"order": ' || g || ', "amount": "12.50", "email": "user' || g || '@example.com"}', 80, false,
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
-       'builtins.ValueError', 'bad amount in order ' || g,
-       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: bad amount',
-       left(md5('fp-' || (g %% 200)), 16), 'the record failed validation',
+       'bad amount in order ' || g,
+       left(md5('fp-' || (g %% 200)), 16), left(md5('sig-' || (g %% 200)), 32),
        (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
        now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
@@ -137,6 +143,7 @@ LOADS = (
 )
 TABLES = (
     "errorguard_quarantine",
+    "errorguard_error_signature",
     "errorguard_error_event",
     "errorguard_hourly_count",
     "errorguard_incident",

@@ -57,7 +57,16 @@ def _key(error: BaseException) -> Any:
 
 
 def _last_line(error: BaseException) -> str:
-    return "".join(tb.format_exception_only(type(error), error))
+    """``Type: message``, as :func:`traceback.format_exception_only` gives it (no notes here)."""
+    cls = type(error)
+    name, module = cls.__qualname__, cls.__module__
+    if module not in ("__main__", "builtins"):
+        name = f"{module if isinstance(module, str) else '<unknown>'}.{name}"
+    try:
+        message = str(error)
+    except Exception:
+        return "".join(tb.format_exception_only(cls, error))
+    return f"{name}: {message}\n" if message else f"{name}\n"
 
 
 def format_traceback(error: BaseException) -> str:
