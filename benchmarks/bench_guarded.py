@@ -4,13 +4,16 @@ committing its checkpoint to SQLite) against a bare loop that hands the same bat
 sink, both in this run, with two transforms: the most trivial one Python has (``n * 2 + 1`` on an
 int, ~80 ns per record: the worst case for the guard's per-batch commit) and a small record
 reshape (a dict in, a dict out: what a real pipeline step does at the least). Then a
-quarantine-heavy run (20 % bad records).
+quarantine-heavy run (20 % bad records): quarantined rows per second against a bulk
+``QuarantineRepository.add`` of the same bad records (made beforehand) on the same engine, and the
+bytes a quarantined row takes (tables, indexes and error signatures, after ``VACUUM``).
 
 Each guarded round is a whole run as a task would do it: load the checkpoint, process, commit
 per batch (the first by unit of work, then over the pinned connection), give the connection back.
 
 Run with ``make bench`` (or ``python benchmarks/bench_guarded.py``). ``ERRORGUARD_BENCH_RECORDS``
-changes the record count. Absolute figures depend on the machine; the ratio is what matters.
+changes the record count; ``ERRORGUARD_BENCH_HEAVY_ONLY=1`` runs the quarantine-heavy part
+alone. Absolute figures depend on the machine; the ratio is what matters.
 """
 
 from __future__ import annotations
