@@ -24,6 +24,21 @@ def batch_keys(worker: int, iteration: int, size: int) -> list[int]:
     return random.Random(worker * 1000 + iteration).sample(range(KEY_POOL), size)
 
 
+#: Every worker meets the same few errors: their signatures are upserted concurrently.
+SIGNATURES = 3
+STACK = 'Traceback (most recent call last):\n  File "etl.py", line {n}, in parse\nValueError: '
+
+
+def item(k: int, worker: int) -> QuarantineItem:
+    """Record *k* as *worker* quarantines it: one of :data:`SIGNATURES` errors, its own message."""
+    n = k % SIGNATURES
+    message = f"bad value {k}"
+    trace = f"{STACK.format(n=n)}{message}\n"
+    return QuarantineItem(
+        f"rec-{k:04d}", {"k": k, "by": worker}, "data", "builtins.ValueError", message, trace, f"fp{n}"
+    )
+
+
 def run(url: str, worker: int, iterations: int, size: int, barrier: Any, results: Any) -> None:  # noqa: PLR0917
     """One worker: *iterations* units of work, each a batch plus a checkpoint advance."""
     report: dict[str, Any] = {"worker": worker, "inserted": 0, "conflicts": 0, "error": None}
@@ -31,10 +46,7 @@ def run(url: str, worker: int, iterations: int, size: int, barrier: Any, results
         db = Database(get_engine(url), conn_id=f"worker-{worker}")
         barrier.wait(timeout=120)
         for iteration in range(iterations):
-            items = [
-                QuarantineItem(f"rec-{k:04d}", {"k": k, "by": worker}, "data")
-                for k in batch_keys(worker, iteration, size)
-            ]
+            items = [item(k, worker) for k in batch_keys(worker, iteration, size)]
 
             def work(uow: UnitOfWork, items: list[QuarantineItem] = items) -> int:
                 inserted = uow.quarantine.add(TASK, items).inserted

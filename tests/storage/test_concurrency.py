@@ -1,6 +1,7 @@
 """8 processes quarantine overlapping keys and advance one checkpoint, on SQLite and PostgreSQL.
 
-Proves: no duplicate rows, no lost checkpoint update, the checkpoint moves exactly with the rows
+Proves: no duplicate rows, each shared error signature stored once (upserted by every worker),
+no lost checkpoint update, the checkpoint moves exactly with the rows
 (unit of work), and no deadlock or ``database is locked`` escapes to a worker.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from airflow_errorguard.storage.checkpoints import CheckpointRepository
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
+from airflow_errorguard.storage.tables import error_signature_table as sig
 from airflow_errorguard.storage.tables import quarantine_table as q
 from tests.storage import concurrency_worker as w
 from tests.storage.helpers import migrated_url, run_processes
@@ -62,8 +64,15 @@ def test_concurrent_batches_and_checkpoint_advances(concurrent_url: str) -> None
             .group_by(q.c.dag_id, q.c.task_id, q.c.run_id, q.c.map_index, q.c.record_key)
             .having(func.count() > 1)
         ).all()
+        signatures = conn.execute(select(sig.c.signature_key, sig.c.traceback)).all()
+        dangling = conn.execute(
+            select(func.count()).select_from(q).where(q.c.signature_key.not_in(select(sig.c.signature_key)))
+        ).scalar_one()
     assert duplicates == []
     assert len(keys) == len(set(keys)) and set(keys) == expected_keys
+    # The same errors, upserted by every worker at once: stored once each, every row points to one.
+    assert len(signatures) == w.SIGNATURES and dangling == 0
+    assert {t for _, t in signatures} == {w.STACK.format(n=n) for n in range(w.SIGNATURES)}
     # Every row was reported inserted by exactly one worker: nothing double counted or lost.
     assert sum(r["inserted"] for r in reports) == len(expected_keys)
 
