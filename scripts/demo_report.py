@@ -110,9 +110,11 @@ def _orders(db: sqlite3.Connection, sink_db: Path, run_id: str) -> None:
         summary = json.loads(summary)
     quarantined = _rows(
         db,
-        "SELECT error_category, error_type, COUNT(*) AS n, MIN(record_key) AS first_key "
-        "FROM errorguard_quarantine WHERE dag_id = ? AND ? IN (run_id, last_seen_run_id) "
-        "GROUP BY error_category, error_type",
+        "SELECT q.error_category, s.error_type, COUNT(*) AS n, MIN(record_key) AS first_key "
+        "FROM errorguard_quarantine q "
+        "LEFT JOIN errorguard_error_signature s ON s.signature_key = q.signature_key "
+        "WHERE dag_id = ? AND ? IN (run_id, last_seen_run_id) "
+        "GROUP BY q.error_category, s.error_type",
         ORDERS_DAG,
         run_id,
     )
@@ -225,7 +227,9 @@ def _load_bisection(db: sqlite3.Connection, run_id: str) -> None:
         )
     rows = _rows(
         db,
-        "SELECT record_key, reason FROM errorguard_quarantine WHERE dag_id = ? AND run_id = ? "
+        "SELECT record_key, s.reason FROM errorguard_quarantine q "
+        "LEFT JOIN errorguard_error_signature s ON s.signature_key = q.signature_key "
+        "WHERE dag_id = ? AND run_id = ? "
         "ORDER BY CAST(record_key AS INTEGER)",
         LOAD_DAG,
         run_id,

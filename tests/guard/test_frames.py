@@ -146,7 +146,14 @@ def test_chunks_resume_from_the_checkpoint_into_a_sql_table(database: Database) 
             r[0]
             for r in conn.execute(sa.text("SELECT sku FROM prices ORDER BY CAST(substr(sku, 2) AS INTEGER)"))
         ]
-        reasons = dict(conn.execute(sa.text("SELECT record_key, reason FROM errorguard_quarantine")).all())
+        reasons = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT record_key, s.reason FROM errorguard_quarantine q "
+                    "JOIN errorguard_error_signature s ON s.signature_key = q.signature_key"
+                )
+            ).all()
+        )
     too_big = [i for i in range(100) if i not in BAD and i * 100 + 50 >= 5000]
     assert loaded == [f"s{i}" for i in range(100) if i not in BAD and i not in too_big]
     assert sorted(int(k) for k in reasons) == sorted(BAD + too_big)

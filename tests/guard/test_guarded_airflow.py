@@ -33,8 +33,9 @@ def _ids(path: Path) -> list[int]:
 
 def _quarantine(env: AirflowEnv, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
     return env.query(
-        "SELECT record_key, map_index, try_number, status, error_category, error_type, fingerprint, "
-        "traceback, payload, note FROM errorguard_quarantine "
+        "SELECT record_key, map_index, try_number, status, q.error_category, s.error_type, q.fingerprint, "
+        "s.traceback, payload, note FROM errorguard_quarantine q "
+        "LEFT JOIN errorguard_error_signature s ON s.signature_key = q.signature_key "
         "WHERE dag_id = :dag AND run_id = :run AND task_id = :task ORDER BY map_index, id",
         dag=dag_id,
         run=run_id,

@@ -54,7 +54,10 @@ def quarantined(url: str) -> list[dict[str, Any]]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                sa.text("SELECT record_key, reason, error_category FROM errorguard_quarantine")
+                sa.text(
+                    "SELECT record_key, s.reason, q.error_category FROM errorguard_quarantine q "
+                    "JOIN errorguard_error_signature s ON s.signature_key = q.signature_key"
+                )
             )
             return [dict(r._mapping) for r in rows]
     finally:

@@ -31,7 +31,9 @@ def test_load_poison_rows_example(airflow_backend: AirflowEnv, capsys: pytest.Ca
     ]
     assert ids == [n for n in range(2000) if n not in bad], "every good row once, no rejected one"
     rows = env.query(
-        "SELECT record_key, reason FROM errorguard_quarantine WHERE dag_id = 'errorguard_load_poison_rows' "
+        "SELECT record_key, s.reason FROM errorguard_quarantine q "
+        "JOIN errorguard_error_signature s ON s.signature_key = q.signature_key "
+        "WHERE dag_id = 'errorguard_load_poison_rows' "
         "AND run_id = :run",
         run=result["run_id"],
     )
