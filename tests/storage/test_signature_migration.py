@@ -1,14 +1,18 @@
 """
 Migration ``5b8d3f0e2a17`` moves stored quarantine rows into the error-signature layout: every row
 reads back with its full context, equal errors share one signature, and a writer after the
-migration reuses the signatures it made (same key). On SQLite and PostgreSQL, with rows in place.
+migration reuses the signatures it made (same key). On SQLite, PostgreSQL and (when reachable)
+MariaDB, with rows in place.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
@@ -83,15 +87,42 @@ LEGACY = [
 ]
 
 
+def _mysql_database() -> Iterator[str]:
+    """A fresh MariaDB/MySQL database (skipped when no server is reachable), dropped afterwards."""
+    import pymysql
+
+    parts = urlsplit(os.environ.get("ERRORGUARD_TEST_MYSQL_URL") or "mysql://root@127.0.0.1:3306")
+    server = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 3306}
+    login = {"user": parts.username or "root", "password": parts.password or ""}
+    try:
+        admin = pymysql.connect(**server, **login, connect_timeout=5, autocommit=True)  # type: ignore[arg-type]
+    except pymysql.MySQLError as exc:
+        pytest.skip(f"MariaDB/MySQL at {parts.hostname}:{parts.port} is unreachable: {exc}")
+    name = f"errorguard_sigmig_{secrets.token_hex(5)}"
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        yield f"mysql+pymysql://{parts.netloc}/{name}"
+    finally:
+        dispose_engines()
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite", marks=pytest.mark.unit),
         pytest.param("postgres", marks=pytest.mark.postgres),
+        "mysql",  # optional: skipped when no MariaDB/MySQL server is reachable
     ]
 )
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'legacy.db'}"
+        return
+    if request.param == "mysql":
+        yield from _mysql_database()
         return
     server = pg.admin_url()
     try:
