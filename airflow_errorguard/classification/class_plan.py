@@ -100,9 +100,18 @@ class ClassPlan:
     """No signal attribute on the class, no protocol family: only the instance dict can hold signals."""
     type_path: str = "BaseException"
     type_name: str = "BaseException"
+    own_attrs: tuple[str, ...] = ()
+    """:data:`OWN_ATTRS` for errorguard's own exceptions, read into ``LinkFacts.own``."""
+    quick: bool = False
+    """Facts readable without :class:`~.signals.LinkFacts` when the signal values are scalars: no
+    protocol family, driver or group, no lazily read attribute on the class (see :mod:`.quick_key`)."""
 
 
 _PLANS: dict[type, ClassPlan] = {}
+
+#: Attributes built-in knowledge reads off errorguard's own exceptions, which carry their verdict
+#: (``ErrorGuardStorageError.transient``, ``ErrorGuardAlert.category``): facts like any code.
+OWN_ATTRS = ("category", "transient")
 
 
 def class_plan(cls: type) -> ClassPlan:
@@ -132,6 +141,12 @@ def class_plan(cls: type) -> ClassPlan:
         plain=not class_defined and protocol_family(paths) is None and not is_mysql and not is_group,
         type_path=paths[0] if paths else "BaseException",
         type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
+        own_attrs=OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else (),
+        quick=not custom
+        and protocol_family(paths) is None
+        and not is_mysql
+        and not is_group
+        and class_defined.isdisjoint(LAZY_ATTRS),
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan

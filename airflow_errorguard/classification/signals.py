@@ -146,6 +146,7 @@ class LinkFacts:
         "exc",
         "http_status",
         "now",
+        "own",
         "paths",
         "plan",
         "response",
@@ -167,6 +168,7 @@ class LinkFacts:
     driver_code: str | None
     cloud_code: str | None
     connection_invalidated: bool
+    own: tuple[tuple[str, Any], ...]
     children: list[tuple[BaseException, str]]
 
     def __init__(self, exc: BaseException, now: Callable[[], float] = time.time) -> None:
@@ -178,6 +180,7 @@ class LinkFacts:
         self._message: Any = _MISSING
         self._retry_after: Any = _MISSING
         self._host: Any = _MISSING
+        self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs)
         try:
             own = exc.__dict__
         except BaseException:
