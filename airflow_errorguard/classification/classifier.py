@@ -144,7 +144,7 @@ class Classifier:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
             quick = None
-            if self._cache.max_entries and not self._plugins and not ignore:
+            if type(exc) in self._cache.seen and not ignore:  # a class classified before: try its quick key
                 quick = quick_key(exc, _scope(context) if self._scoped else None)
                 if quick is not None:
                     hit = self._cache.quick_get(*quick)
@@ -155,7 +155,10 @@ class Classifier:
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    return cached.verdict_for(links)
+                    verdict = cached.verdict_for(links)
+                    if quick is not None:  # the second time: the quick key serves the next ones
+                        self._cache.quick_put(quick[0], quick[1], links, cached, verdict)
+                    return verdict
             candidate = self._by_user_rules(links, context)
             if candidate is None and self._plugins:
                 plugged = self._by_plugins(exc)
@@ -171,7 +174,7 @@ class Classifier:
                     verdict, links, decided_on, reads, with_retry_after=candidate is not None
                 )
                 if decision is not None:
-                    self._cache.put(key, decision)
+                    self._cache.put(key, decision, type(exc))
                     if quick is not None:
                         self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
             return verdict

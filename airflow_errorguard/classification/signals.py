@@ -180,7 +180,7 @@ class LinkFacts:
         self._message: Any = _MISSING
         self._retry_after: Any = _MISSING
         self._host: Any = _MISSING
-        self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs)
+        self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs) if plan.own_attrs else ()
         try:
             own = exc.__dict__
         except BaseException:

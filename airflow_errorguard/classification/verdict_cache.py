@@ -152,6 +152,9 @@ class VerdictCache:
         self.max_entries = max_entries
         self._entries: dict[Hashable, list[Decision]] = {}
         self._quick: dict[Hashable, list[tuple[Decision, dict[str, Any]]]] = {}
+        #: Classes of the exceptions decisions were cached for: only those try a quick key, so a
+        #: failure never seen before pays nothing for it.
+        self.seen: set[type] = set()
         self.hits = 0
         self.misses = 0
         self.quick_hits = 0
@@ -166,8 +169,13 @@ class VerdictCache:
         self.misses += 1
         return None
 
-    def put(self, key: Hashable, decision: Decision) -> None:
-        """Cache *decision* under *key*, evicting the oldest key when full."""
+    def put(self, key: Hashable, decision: Decision, kind: type | None = None) -> None:
+        """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
+        if kind is not None:
+            seen = self.seen
+            if len(seen) >= self.max_entries:
+                seen.clear()
+            seen.add(kind)
         entries = self._entries
         variants = entries.get(key)
         if variants is None:
@@ -218,6 +226,7 @@ class VerdictCache:
         """Forget every entry (the rules changed)."""
         self._entries.clear()
         self._quick.clear()
+        self.seen.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

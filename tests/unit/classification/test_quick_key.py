@@ -140,7 +140,8 @@ def test_repeated_failures_are_served_by_the_quick_key() -> None:
                 raise RuntimeError("upload failed") from err  # its message is read
         except RuntimeError as exc:
             assert cached.classify(exc) == uncached.classify(exc)
-    assert cached.cache.quick_hits == 4
+    # 1st: classified and cached; 2nd: a chain-key hit that files the quick key; then quick hits.
+    assert cached.cache.quick_hits == 3
 
 
 @pytest.mark.parametrize(
@@ -166,6 +167,16 @@ def test_a_message_rule_is_checked_again_on_a_quick_hit() -> None:
     cached, uncached = _pair([Rule(name="dl", category="transient", exception=KeyError, message="deadlock")])
     for text in ("deadlock", "missing", "deadlock", "missing"):
         assert cached.classify(KeyError(text)) == uncached.classify(KeyError(text))
+
+
+def test_a_failure_never_seen_before_pays_nothing_for_the_quick_key() -> None:
+    cached, _ = _pair()
+    cached.classify(KeyError("a"))
+    assert KeyError in cached.cache.seen and len(cached.cache._quick) == 0
+    cached.classify(KeyError("a"))
+    assert len(cached.cache._quick) == 1
+    cached.cache.clear()
+    assert not cached.cache.seen and not cached.cache._quick
 
 
 def test_every_lazily_read_fact_is_one_a_quick_hit_knows() -> None:
