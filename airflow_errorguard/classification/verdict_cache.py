@@ -64,10 +64,15 @@ class Decision:
         reads = self.reads
         return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
 
-    def holds_for_chain(self, chain: Sequence[BaseException]) -> bool:
-        """Whether the exceptions of a quick key's *chain* have the values this decision read."""
+    def holds_for_chain(self, chain: Sequence[BaseException], message: str) -> bool:
+        """Whether the exceptions of a quick key's *chain* have the values this decision read
+        (*message*: the deciding exception's, already read)."""
+        position = self.position
         for index, name, value in self.reads:
-            if (safe_str(chain[index]) if name == "message" else None) != value:
+            if name != "message":  # the host and Retry-After of a quick key's exception: none
+                if value is not None:
+                    return False
+            elif (message if index == position else safe_str(chain[index])) != value:
                 return False
         return True
 
@@ -188,11 +193,18 @@ class VerdictCache:
 
     def quick_get(self, key: Hashable, chain: Sequence[BaseException]) -> Classification | None:
         """The verdict cached for a quick *key* (see :mod:`.quick_key`) that holds for *chain*."""
-        for decision, signals in self._quick.get(key, ()):
-            if decision.holds_for_chain(chain):
+        variants = self._quick.get(key)
+        if variants is None:
+            return None
+        messages: dict[int, str] = {}
+        for decision, signals in variants:
+            position = decision.position
+            message = messages.get(position)
+            if message is None:
+                message = messages[position] = safe_str(chain[position])
+            if decision.holds_for_chain(chain, message):
                 self.hits += 1
                 self.quick_hits += 1
-                message = safe_str(chain[decision.position])
                 return decision.verdict.for_exception(None, dict(signals), f"{decision.head}: {message}")
         return None
 
