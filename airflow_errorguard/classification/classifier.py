@@ -144,9 +144,11 @@ class Classifier:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
             quick = None
-            if type(exc) in self._cache.seen and not ignore:  # a class classified before: try its quick key
+            if self._cache.seen.get(type(exc)) and not ignore:  # a class decided before: try its quick key
                 quick = quick_key(exc, _scope(context) if self._scoped else None)
-                if quick is not None:
+                if quick is None:
+                    self._cache.seen[type(exc)] = False  # its exceptions hold objects: do not try again
+                else:
                     hit = self._cache.quick_get(*quick)
                     if hit is not None:
                         return hit

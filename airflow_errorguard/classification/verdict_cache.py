@@ -157,9 +157,9 @@ class VerdictCache:
         self.max_entries = max_entries
         self._entries: dict[Hashable, list[Decision]] = {}
         self._quick: dict[Hashable, list[tuple[Decision, dict[str, Any]]]] = {}
-        #: Classes of the exceptions decisions were cached for: only those try a quick key, so a
-        #: failure never seen before pays nothing for it.
-        self.seen: set[type] = set()
+        #: Classes of the exceptions decisions were cached for: only those try a quick key (while
+        #: ``True``: ``False`` once one had none), so a failure never seen before pays nothing for it.
+        self.seen: dict[type, bool] = {}
         self.hits = 0
         self.misses = 0
         self.quick_hits = 0
@@ -180,7 +180,7 @@ class VerdictCache:
             seen = self.seen
             if len(seen) >= self.max_entries:
                 seen.clear()
-            seen.add(kind)
+            seen.setdefault(kind, True)
         entries = self._entries
         variants = entries.get(key)
         if variants is None:

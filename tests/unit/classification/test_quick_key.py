@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http
 import sqlite3
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -177,6 +178,16 @@ def test_a_failure_never_seen_before_pays_nothing_for_the_quick_key() -> None:
     assert len(cached.cache._quick) == 1
     cached.cache.clear()
     assert not cached.cache.seen and not cached.cache._quick
+
+
+def test_a_class_whose_exceptions_hold_objects_stops_trying_the_quick_key() -> None:
+    cached, uncached = _pair()
+    for status in (503, 503, 404, 503):
+        exc = ValueError("upstream failed")
+        exc.response = SimpleNamespace(status_code=status, headers={}, url="https://a.example/x")  # type: ignore[attr-defined]
+        assert cached.classify(exc) == uncached.classify(exc)
+    assert cached.cache.seen[ValueError] is False and cached.cache.quick_hits == 0
+    assert cached.cache.hits == 2  # the chain key still serves them
 
 
 def test_every_lazily_read_fact_is_one_a_quick_hit_knows() -> None:
