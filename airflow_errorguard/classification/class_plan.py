@@ -104,7 +104,9 @@ class ClassPlan:
     """:data:`OWN_ATTRS` for errorguard's own exceptions, read into ``LinkFacts.own``."""
     quick: bool = False
     """Facts readable without :class:`~.signals.LinkFacts` when the signal values are scalars: no
-    protocol family, driver or group, no lazily read attribute on the class (see :mod:`.quick_key`)."""
+    protocol family or group, no lazily read attribute on the class but ``diag`` (see :mod:`.quick_key`)."""
+    diag_defined: bool = False
+    """The class defines ``diag`` (psycopg): read for the SQLSTATE when ``pgcode``/``sqlstate`` is empty."""
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -112,6 +114,9 @@ _PLANS: dict[type, ClassPlan] = {}
 #: Attributes built-in knowledge reads off errorguard's own exceptions, which carry their verdict
 #: (``ErrorGuardStorageError.transient``, ``ErrorGuardAlert.category``): facts like any code.
 OWN_ATTRS = ("category", "transient")
+#: The lazily read attribute a class may define and keep a quick plan: ``diag`` is read only when
+#: ``pgcode``/``sqlstate`` is empty, which the quick key checks.
+QUICK_LAZY_DEFINED = frozenset({"diag"})
 
 
 def class_plan(cls: type) -> ClassPlan:
@@ -144,9 +149,9 @@ def class_plan(cls: type) -> ClassPlan:
         own_attrs=OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else (),
         quick=not custom
         and protocol_family(paths) is None
-        and not is_mysql
         and not is_group
-        and class_defined.isdisjoint(LAZY_ATTRS),
+        and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED,
+        diag_defined="diag" in class_defined,
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan

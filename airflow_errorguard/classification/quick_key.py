@@ -2,11 +2,12 @@
 The quick key of the verdict cache: a key read **before** the exception's facts.
 
 A repeated failure is most often an exception whose signal attributes (``errno``,
-``sqlite_errorname``, ``status_code``...) hold plain values: ``None``, booleans, numbers, strings,
-enum members. For such an exception whose class has a quick plan
-(:attr:`.class_plan.ClassPlan.quick`: no protocol family, no driver, no group, no lazily read
-attribute on the class), every fact :class:`.signals.LinkFacts` would read is a function of its
-class and those values, and ``Retry-After`` and the host are nowhere to be found. The quick key
+``sqlite_errorname``, ``pgcode``, ``status_code``...) hold plain values: ``None``, booleans,
+numbers, strings, enum members. For such an exception whose class has a quick plan
+(:attr:`.class_plan.ClassPlan.quick`: no protocol family, no group, no lazily read attribute on
+the class but psycopg's ``diag``, which is read only when ``pgcode`` is empty), every fact
+:class:`.signals.LinkFacts` would read is a function of its class, those values (and a MySQL
+driver's ``args[0]``), and ``Retry-After`` and the host are nowhere to be found. The quick key
 holds the classes, those values and how the links wrap each other (``__cause__``,
 ``__context__``); it is built with a few attribute reads, without the general signal extraction,
 and maps to the decision a full classification took (checked against the message when that
@@ -70,13 +71,33 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
         found.append((name, part))
     for name in plan.eager_class_defined + plan.own_attrs:
         try:
-            part = _part(getattr(exc, name, None))
+            value = getattr(exc, name, None)
         except BaseException:
             return None
+        part = _part(value)
         if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
             return None
         found.append(part)
+    if plan.diag_defined and not _sqlstate_code(exc, plan.eager_class_defined, values):
+        return None  # LinkFacts would read diag (an object) for the SQLSTATE
+    if plan.is_mysql:  # the server's error number is args[0] (PyMySQL, mysqlclient)
+        part = _part(args[0]) if args else None
+        if part is _NOT_PLAIN:
+            return None
+        found.append(("args[0]", part))
     return tuple(found)
+
+
+def _sqlstate_code(exc: BaseException, class_defined: tuple[str, ...], values: dict[str, Any]) -> Any:
+    """``pgcode or sqlstate`` as :class:`.signals.LinkFacts` reads them (a class-defined attribute
+    wins over the instance dict); ``diag`` is read only when this is empty."""
+    found = []
+    for name in ("pgcode", "sqlstate"):
+        try:
+            found.append(getattr(exc, name, None) if name in class_defined else values.get(name))
+        except BaseException:
+            return None
+    return found[0] or found[1]
 
 
 def _children(exc: BaseException) -> list[tuple[BaseException, str]] | None:

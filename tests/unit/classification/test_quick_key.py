@@ -14,6 +14,8 @@ import sqlite3
 from types import SimpleNamespace
 from typing import Any
 
+import psycopg2.errors
+import pymysql.err
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,6 +39,8 @@ CLASSES: list[type[BaseException]] = [
     RuntimeError,
     sqlite3.OperationalError,
     ErrorGuardStorageError,
+    pymysql.err.OperationalError,
+    psycopg2.errors.DeadlockDetected,
 ]
 QUICK_ATTRS = [
     "status_code",
@@ -65,9 +69,9 @@ def _pair(rules: Any = ()) -> tuple[Classifier, Classifier]:
     return Classifier(rules=rules), Classifier(rules=rules, cache_size=0)
 
 
-def _make(cls: type[BaseException], message: str, attrs: dict[str, Any]) -> BaseException:
+def _make(cls: type[BaseException], message: str, attrs: dict[str, Any], code: Any = None) -> BaseException:
     exc = cls.__new__(cls, message)
-    exc.args = (message,)
+    exc.args = (message,) if code is None else (code, message)
     for name, value in attrs.items():
         with contextlib.suppress(AttributeError, TypeError):  # read-only on some classes
             setattr(exc, name, value)
@@ -81,12 +85,13 @@ def twins(draw: st.DrawFn) -> tuple[list[BaseException], list[BaseException]]:
     for _ in range(draw(st.integers(1, 3))):
         cls = draw(st.sampled_from(CLASSES))
         attrs = draw(st.dictionaries(st.sampled_from(QUICK_ATTRS), PLAIN, max_size=3))
-        links.append((cls, attrs))
+        code = draw(st.sampled_from([None, None, 1205, 1213, 2003, True]))  # args[0]: a MySQL error number
+        links.append((cls, attrs, code))
     shape = draw(st.lists(st.sampled_from(["cause", "context", "from"]), min_size=len(links) - 1,
                           max_size=len(links) - 1))  # fmt: skip
     made: list[list[BaseException]] = []
     for _ in range(2):
-        chain = [_make(cls, draw(texts), attrs) for cls, attrs in links]
+        chain = [_make(cls, draw(texts), attrs, code) for cls, attrs, code in links]
         for outer, inner, how in zip(chain, chain[1:], shape, strict=False):
             if how == "cause":
                 outer.__cause__ = inner
@@ -121,6 +126,17 @@ def test_equal_values_that_are_different_facts_do_not_share_a_key() -> None:
     assert len(keys) == 6
 
 
+def test_a_mysql_error_number_in_args_is_part_of_the_key() -> None:
+    cached, uncached = _pair()
+    for code in (1213, 1213, 1045, 2003, 1213, 1045):
+        exc = pymysql.err.OperationalError(code, "server said no")
+        assert cached.classify(exc) == uncached.classify(exc)
+    assert cached.cache.quick_hits >= 1
+    assert quick_key(pymysql.err.OperationalError(1213, "x"), None) != quick_key(
+        pymysql.err.OperationalError(1045, "x"), None
+    )
+
+
 def test_objects_in_signal_attributes_have_no_quick_key() -> None:
     exc = ValueError("x")
     exc.response = object()  # type: ignore[attr-defined]
@@ -129,6 +145,7 @@ def test_objects_in_signal_attributes_have_no_quick_key() -> None:
     hidden.__context__, hidden.__suppress_context__ = KeyError("k"), True  # raise ... from None
     assert quick_key(hidden, None) is None
     assert quick_key(ValueError(ValueError("passed as an argument")), None) is None
+    assert quick_key(psycopg2.errors.DeadlockDetected("no pgcode: diag is read"), None) is None
 
 
 def test_repeated_failures_are_served_by_the_quick_key() -> None:
