@@ -102,24 +102,33 @@ def pattern_rows(
     """
     e = rollup.SOURCES["event"]
     parts = split(tx, "event", since, until)
-    raw = select(
-        e.c.fingerprint.label("fp"),
-        e.c.dag_id.label("dag_id"),
-        cast(literal(1), BigInteger).label("n"),
-        e.c.created_at.label("first_at"),
-        e.c.created_at.label("last_at"),
-        e.c.error_category.label("category"),
-        e.c.exception_type.label("error_type"),
-    ).where(parts.raw(e, since, until), e.c.fingerprint.is_not(None), *_dag(e, dag_id))
-    rolled = select(
-        hf.c.fingerprint,
-        hf.c.dag_id,
-        hf.c["count"],
-        hf.c.first_at,
-        hf.c.last_at,
-        hf.c.category,
-        hf.c.error_type,
-    ).where(hf.c.source == "event", *parts.hours(hf), *_dag(hf, dag_id))
+    # Each part grouped per (fingerprint, DAG) first (hash aggregates), then combined.
+    raw = (
+        select(
+            e.c.fingerprint.label("fp"),
+            e.c.dag_id.label("dag_id"),
+            func.count().label("n"),
+            func.min(e.c.created_at).label("first_at"),
+            func.max(e.c.created_at).label("last_at"),
+            func.max(e.c.error_category).label("category"),
+            func.max(e.c.exception_type).label("error_type"),
+        )
+        .where(parts.raw(e, since, until), e.c.fingerprint.is_not(None), *_dag(e, dag_id))
+        .group_by(e.c.fingerprint, e.c.dag_id)
+    )
+    rolled = (
+        select(
+            hf.c.fingerprint,
+            hf.c.dag_id,
+            func.sum(hf.c["count"]),
+            func.min(hf.c.first_at),
+            func.max(hf.c.last_at),
+            func.max(hf.c.category),
+            func.max(hf.c.error_type),
+        )
+        .where(hf.c.source == "event", *parts.hours(hf), *_dag(hf, dag_id))
+        .group_by(hf.c.fingerprint, hf.c.dag_id)
+    )
     u = union_all(raw, rolled).subquery()
     n = func.sum(u.c.n).label("total")
     stmt = (
@@ -176,13 +185,23 @@ def fingerprint_totals(
         return {}
     table = rollup.SOURCES[source]
     parts = split(tx, source, None)
-    raw = select(table.c.fingerprint.label("fp"), cast(literal(1), BigInteger).label("n")).where(
-        parts.raw(table, None, None), table.c.fingerprint.in_(fingerprints), *clauses(table)
+    # The raw rest is small (the live hours): grouped per fingerprint without the IN list, so the
+    # database reads it by time rather than every row of the fingerprints.
+    raw = (
+        select(table.c.fingerprint, func.count())
+        .where(parts.raw(table, None, None), table.c.fingerprint.is_not(None), *clauses(table))
+        .group_by(table.c.fingerprint)
     )
-    rolled = select(hf.c.fingerprint, hf.c["count"]).where(
-        hf.c.source == source, *parts.hours(hf), hf.c.fingerprint.in_(fingerprints), *clauses(hf)
+    rolled = (
+        select(hf.c.fingerprint, func.sum(hf.c["count"]))
+        .where(hf.c.source == source, *parts.hours(hf), hf.c.fingerprint.in_(fingerprints), *clauses(hf))
+        .group_by(hf.c.fingerprint)
     )
-    u = union_all(raw, rolled).subquery()
-    stmt = select(u.c.fp, func.sum(u.c.n)).group_by(u.c.fp)
+    wanted = set(fingerprints)
+    found: dict[str, int] = {}
     with tx.transaction(f"counting {source} rows per fingerprint", write=False) as conn:
-        return {str(fp): int(count) for fp, count in conn.execute(stmt).all()}
+        for stmt in (raw, rolled):
+            for fp, count in conn.execute(stmt).all():
+                if fp in wanted:
+                    found[str(fp)] = found.get(str(fp), 0) + int(count)
+    return found
