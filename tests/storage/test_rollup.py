@@ -278,6 +278,9 @@ def test_concurrent_fills_and_a_purge_agree(db: Database, clock: FakeClock) -> N
             buckets = trends.Buckets.of_range(clock(), "7d")
             trends.over_time(db, "failures", buckets, by="dag", dag_ids=None)
             trends.over_time(db, "quarantine", buckets, by="category", dag_ids=None)
+            # Fills of the fingerprint reads: from the oldest row (quarantine), over 3 days (events).
+            trends.quarantined_per_fingerprint(db, [f"{n:016x}" for n in range(3)], dag_ids=None)
+            stats.top_patterns(db, clock() - timedelta(days=3, minutes=7))
         except BaseException as err:  # reported below
             errors.append(err)
 
