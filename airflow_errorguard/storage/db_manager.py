@@ -17,7 +17,7 @@ from airflow_errorguard.storage.migrate import ALEMBIC_INI, MIGRATIONS_DIR, VERS
 from airflow_errorguard.storage.tables import errorguard_metadata
 
 #: errorguard release -> alembic head revision shipped with it.
-REVISION_HEADS_MAP: dict[str, str] = {"0.1.0": "c41d7e5a9f12"}
+REVISION_HEADS_MAP: dict[str, str] = {"0.1.0": "e52b8c7d1a34"}
 
 
 class ErrorGuardDBManager(BaseDBManager):
