@@ -118,6 +118,9 @@ class Backoff:
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     min_delay: timedelta | None = None
+    # Computed once in __post_init__: per-retry ceilings, and (base, cap, floor) in seconds.
+    _ceilings: tuple[float, ...] = field(init=False, repr=False, compare=False, default=())
+    _floats: tuple[float, float, float] = field(init=False, repr=False, compare=False, default=(0, 0, 0))
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # normalise the frozen fields once (seconds -> timedelta)
@@ -147,10 +150,9 @@ class Backoff:
             raise ValueError(f"Backoff max_attempts must be a whole number >= 1, got {self.max_attempts!r}")
         if self.seed is not None:
             set_(self, "rng", random.Random(self.seed))
-        # Per-retry ceilings and the seconds delay() reads, computed once (not dataclass fields).
-        seconds = (self.base_delay.total_seconds(), self.max_delay.total_seconds())
-        set_(self, "_ceilings", tuple(exponential_ceiling(*seconds, n) for n in range(_CEILINGS)))
-        set_(self, "_floats", (*seconds, self.min_delay.total_seconds()))  # type: ignore[union-attr]
+        base, cap = self.base_delay.total_seconds(), self.max_delay.total_seconds()
+        set_(self, "_ceilings", tuple(exponential_ceiling(base, cap, n) for n in range(_CEILINGS)))
+        set_(self, "_floats", (base, cap, floor))
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Backoff:
@@ -164,7 +166,7 @@ class Backoff:
     def ceiling(self, retry_number: int) -> float:
         """Un-jittered delay in seconds of retry *retry_number* (1-based): base * 2**(n-1), capped."""
         if 0 <= retry_number < _CEILINGS:
-            return self._ceilings[retry_number]  # type: ignore[attr-defined]
+            return self._ceilings[retry_number]
         return exponential_ceiling(
             self.base_delay.total_seconds(), self.max_delay.total_seconds(), retry_number
         )
@@ -184,7 +186,7 @@ class Backoff:
         :param previous: The delay used before the previous attempt (decorrelated jitter only);
             without it, the previous ceiling stands in, so stateless callers stay bounded.
         """
-        base, cap, floor = self._floats  # type: ignore[attr-defined]
+        base, cap, floor = self._floats
         prev = previous.total_seconds() if previous is not None else self.ceiling(retry_number - 1)
         strategy = JITTER_STRATEGIES[self.jitter]
         seconds = strategy(self.ceiling(retry_number), base=base, previous=prev, rng=self.rng)

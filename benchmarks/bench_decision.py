@@ -128,7 +128,8 @@ def main() -> None:
         f"ratio errorguard/Airflow: cold p50 {c50 / t50:.2f}x (target <= 3x), "
         f"warm p50 {w50 / t50:.2f}x (target <= 1.5x)"
     )
-    print(f"verdict cache: {policy.classifier.cache.hits} hits, {policy.classifier.cache.misses} misses")
+    cache = policy.classifier.cache
+    print(f"verdict cache: {cache.hits} hits ({cache.quick_hits} by the quick key), {cache.misses} misses")
     _public_classify(corpus)
 
 

@@ -2,7 +2,7 @@
 ``airflow db migrate`` over a big quarantine: the error-signature migration (``5b8d3f0e2a17``) on
 1,000,000 stored rows, on SQLite and PostgreSQL.
 
-The rows are built at the previous revision (``c41d7e5a9f12``) with one set-based ``INSERT ...
+The rows are built at the previous revision (``e52b8c7d1a34``) with one set-based ``INSERT ...
 SELECT``: 20 distinct errors, each with a ~500-character traceback that ends with the row's own
 message (as Python formats it), so the migration finds 20 signatures. Then ``upgrade`` to the head
 is timed, with the bytes the quarantine takes before and after (tables and indexes).
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_storage import postgres_database
 
 ROWS = int(os.environ.get("ERRORGUARD_BENCH_MIGRATION_ROWS", "1000000"))
-BEFORE = "c41d7e5a9f12"
+BEFORE = "e52b8c7d1a34"
 STACK = (
     "Traceback (most recent call last):\n"
     '  File "/opt/airflow/dags/etl/orders.py", line 1#, in transform\n'

@@ -41,8 +41,9 @@ from tests.ui.api_server import ApiServer  # noqa: E402
 
 ROWS = int(os.environ.get("ERRORGUARD_BENCH_TABLE_ROWS", "1000000"))
 REQUESTS = int(os.environ.get("ERRORGUARD_BENCH_REQUESTS", "60"))
-#: Only the pages whose name contains this (to iterate on one page); every page by default.
-ONLY = os.environ.get("ERRORGUARD_BENCH_UI_ONLY", "")
+#: Only the pages whose name contains one of these comma-separated words (to iterate on a few
+#: pages); every page by default.
+ONLY = [word for word in os.environ.get("ERRORGUARD_BENCH_UI_ONLY", "").split(",") if word] or [""]
 WARMUP = 5
 PG_URL = os.environ.get("ERRORGUARD_BENCH_PG_URL") or pg.admin_url()
 
@@ -77,11 +78,14 @@ def timed(call: Callable[[], object], n: int = REQUESTS) -> list[float]:
 Case = tuple[str, str, dict[str, object], Callable[[], object]]
 
 
-def report(name: str, page: list[float], base: list[float]) -> None:
-    """One line: the page's p50/p95 over HTTP against the bare query's p95."""
+def report(name: str, page: list[float], base: list[float], size: int) -> None:
+    """One line: the page's p50/p95 over HTTP against the bare query's p95, and its size."""
     p95, b95 = percentile(page, 0.95), percentile(base, 0.95)
     verdict = "ok" if p95 <= 100 else "OVER"
-    print(f"{name:<40} {statistics.median(page):8.1f} {p95:8.1f} {b95:9.2f} {p95 / b95:7.1f}x  {verdict}")
+    print(
+        f"{name:<40} {statistics.median(page):8.1f} {p95:8.1f} {b95:9.2f} {p95 / b95:7.1f}x "
+        f"{size / 1024:7.0f}  {verdict}"
+    )
 
 
 def picture_cases(
@@ -276,21 +280,26 @@ def main() -> int:
         with server:
             headers = {"Authorization": f"Bearer {server.token()}"}
             client = server.client
-            print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'base p95':>9} {'ratio':>7}  target p95<=100ms")
+            print(
+                f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'base p95':>9} {'ratio':>7} {'KiB':>7}"
+                "  target p95<=100ms"
+            )
+            sizes: dict[str, int] = {}
 
             def call(path: str, params: dict[str, object]) -> object:
                 response = client.get(path, params=params, headers=headers)  # type: ignore[arg-type]
                 if response.status_code != 200:
                     raise AssertionError(f"{path} -> {response.status_code}\n" + server.process_logs())
+                sizes[path] = len(response.content)
                 return response
 
-            for name, path, params, baseline in [c for c in cases if ONLY in c[0]]:
-                report(name, timed(functools.partial(call, path, params)), timed(baseline))
+            for name, path, params, baseline in [c for c in cases if any(w in c[0] for w in ONLY)]:
+                report(name, timed(functools.partial(call, path, params)), timed(baseline), sizes[path])
             # The opt-in trigram index (`errorguard db search-index create`), then the search again.
             build_search_index(pg.airflow_url(PG_URL, database))
             _, path, params, baseline = search
             page = timed(functools.partial(call, path, params))
-            report("list page, message text (trigram index)", page, timed(baseline))
+            report("list page, message text (trigram index)", page, timed(baseline), sizes[path])
         conn.close()
     finally:
         from airflow_errorguard.storage.engine import dispose_engines

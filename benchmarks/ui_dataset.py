@@ -9,8 +9,9 @@ PostgreSQL, one per table, all spread over the same seconds before ``now()`` (ro
 - circuits: 50, in every state, with *rows* transitions between them;
 - Airflow's ``dag_run`` / ``task_instance``: *rows* task instances (20 per run), 5 of the DAGs
   with a ``QuarantineReplayOperator`` task;
-- the hourly rollup of both, as migration ``c41d7e5a9f12`` backfills it on an upgrade (every
-  finished hour counted; :mod:`airflow_errorguard.storage.rollup`), set-based.
+- the hourly rollups of both, as migrations ``c41d7e5a9f12`` and ``e52b8c7d1a34`` backfill them
+  on an upgrade (every finished hour counted, per category and per fingerprint;
+  :mod:`airflow_errorguard.storage.rollup`), set-based.
 """
 
 from __future__ import annotations
@@ -124,12 +125,28 @@ INSERT INTO errorguard_hourly_count (source, hour, dag_id, category, count)
 SELECT '{source}', {_HOUR.format("created_at")}, dag_id, error_category, count(*)
 FROM {table} WHERE {_HOUR.format("created_at")} < {_HORIZON}
 GROUP BY 2, 3, 4;
+INSERT INTO errorguard_hourly_fingerprint (
+    source, hour, dag_id, fingerprint, category, count, first_at, last_at, error_type)
+SELECT '{source}', {_HOUR.format("created_at")}, dag_id, fingerprint, error_category, count(*),
+       min(created_at), max(created_at), max({kind})
+FROM {table} WHERE {_HOUR.format("created_at")} < {_HORIZON} AND fingerprint IS NOT NULL
+GROUP BY 2, 3, 4, 5;
 INSERT INTO errorguard_rollup_state (source, filled_from, filled_until)
 SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600)
 FROM errorguard_hourly_count WHERE source = '{source}'
 ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until;
 """
-    for source, table in (("quarantine", "errorguard_quarantine"), ("event", "errorguard_error_event"))
+    for source, table, kind in (
+        (
+            "quarantine",
+            # the type is on the rows' error signatures
+            "(SELECT q.dag_id, q.fingerprint, q.error_category, q.created_at, s.error_type "
+            "FROM errorguard_quarantine q LEFT JOIN errorguard_error_signature s "
+            "ON s.signature_key = q.signature_key) AS quarantine",
+            "error_type",
+        ),
+        ("event", "errorguard_error_event", "exception_type"),
+    )
 )
 
 #: (what, SQL) in load order.
@@ -146,6 +163,7 @@ TABLES = (
     "errorguard_error_signature",
     "errorguard_error_event",
     "errorguard_hourly_count",
+    "errorguard_hourly_fingerprint",
     "errorguard_incident",
     "errorguard_incident_task",
     "errorguard_circuit",

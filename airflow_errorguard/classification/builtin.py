@@ -12,7 +12,7 @@ from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
 from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
-from airflow_errorguard.classification.signals import LinkFacts, safe_getattr, type_paths
+from airflow_errorguard.classification.signals import LinkFacts, type_paths
 
 #: Messages are read only when no code or class gives at least this confidence: message patterns
 #: refine broad classes (``OperationalError``, ``Exception`` subclasses), never a specific signal.
@@ -141,7 +141,8 @@ def _own_candidate(facts: LinkFacts, path: str) -> Candidate | None:
     """errorguard's own exceptions that carry their verdict: a storage error's ``transient`` flag, an
     alert's ``category``; ``ErrorGuardBudgetExceeded`` is data that alerts (retrying cannot help)."""
     name = path.rsplit(".", 1)[-1]
-    if name == "ErrorGuardStorageError" and safe_getattr(facts.exc, "transient") is True:
+    own = dict(facts.own)  # read into the facts, so that the verdict cache keys on them
+    if name == "ErrorGuardStorageError" and own.get("transient") is True:
         return Candidate(
             ErrorCategory.TRANSIENT,
             0.9,
@@ -151,7 +152,7 @@ def _own_candidate(facts: LinkFacts, path: str) -> Candidate | None:
             facts,
         )
     if name == "ErrorGuardAlert":
-        category = safe_getattr(facts.exc, "category")
+        category = own.get("category")
         if isinstance(category, str) and category in ErrorCategory._value2member_map_:
             return Candidate(
                 ErrorCategory(category),

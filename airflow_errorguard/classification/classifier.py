@@ -37,6 +37,7 @@ from airflow_errorguard.classification.model import (
     ErrorAction,
     ErrorCategory,
 )
+from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
 from airflow_errorguard.classification.verdict_cache import (
@@ -111,9 +112,16 @@ class Classifier:
         """The verdict cache key, or ``None`` (no cache, plugin classifiers, unhashable facts)."""
         if not self._cache.max_entries or self._plugins:
             return None  # a plugin classifier may read anything of the exception
+        ids = None
         for facts in links:
-            if _hides_context(facts.exc):
-                return None  # a context hidden by `from None` is read (TLS, host names) but not in the key
+            hidden = _hidden_context(facts.exc)
+            if hidden is not None:
+                if ids is None:
+                    ids = {id(link.exc) for link in links}
+                if id(hidden) not in ids:
+                    return (
+                        None  # a context hidden by `from None` is read (TLS, host names) but not in the key
+                    )
         try:
             return chain_key(links, _scope(context) if self._scoped else None)
         except TypeError:
@@ -135,12 +143,24 @@ class Classifier:
         try:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
+            quick = None
+            if self._cache.seen.get(type(exc)) and not ignore:  # a class decided before: try its quick key
+                quick = quick_key(exc, _scope(context) if self._scoped else None)
+                if quick is None:
+                    self._cache.seen[type(exc)] = False  # its exceptions hold objects: do not try again
+                else:
+                    hit = self._cache.quick_get(*quick)
+                    if hit is not None:
+                        return hit
             links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
             key = self._cache_key(links, context)
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    return cached.verdict_for(links)
+                    verdict = cached.verdict_for(links)
+                    if quick is not None:  # the second time: the quick key serves the next ones
+                        self._cache.quick_put(quick[0], quick[1], links, cached, verdict)
+                    return verdict
             candidate = self._by_user_rules(links, context)
             if candidate is None and self._plugins:
                 plugged = self._by_plugins(exc)
@@ -156,7 +176,9 @@ class Classifier:
                     verdict, links, decided_on, reads, with_retry_after=candidate is not None
                 )
                 if decision is not None:
-                    self._cache.put(key, decision)
+                    self._cache.put(key, decision, type(exc))
+                    if quick is not None:
+                        self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
             return verdict
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
@@ -377,11 +399,12 @@ def _unknown(
 _OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
 
 
-def _hides_context(exc: BaseException) -> bool:
+def _hidden_context(exc: BaseException) -> object:
+    """The context *exc* hides (``raise ... from``), or ``None``; *exc* itself when unreadable."""
     try:
-        return bool(exc.__suppress_context__) and exc.__context__ is not None
+        return exc.__context__ if exc.__suppress_context__ else None
     except BaseException:
-        return True
+        return exc
 
 
 def _stronger(

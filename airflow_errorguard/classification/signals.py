@@ -13,14 +13,26 @@ import email.utils
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from airflow_errorguard.classification.class_plan import (
+    CAUSE,
+    CLOUD_ATTRS,
+    CONTEXT,
+    EAGER_ATTRS,
+    MEMBER,
+    NOT_HTTP,
+    SIGNAL_SET,
+    STATUS_ATTRS,
+    WRAPPED_ATTRS,
+    ClassPlan,
+    class_plan,
+    type_paths,
+)
 from airflow_errorguard.classification.signals_protocols import (
     args_sqlstate,
     protocol_code,
-    protocol_family,
     service_code,
 )
 
@@ -45,28 +57,6 @@ def safe_str(obj: Any) -> str:
     if not isinstance(text, str):  # pragma: no cover - str() always returns str
         return "<unprintable>"
     return text[:_MAX_MESSAGE]
-
-
-_PATHS_CACHE: dict[type, tuple[str, ...]] = {}
-_CACHE_LIMIT = 4096
-
-
-def type_paths(cls: type) -> tuple[str, ...]:
-    """Dotted paths of every class in *cls*'s MRO, most specific first (``object`` left out)."""
-    cached = _PATHS_CACHE.get(cls)
-    if cached is not None:
-        return cached
-    paths = []
-    for klass in cls.__mro__:
-        if klass is object:
-            continue
-        module = getattr(klass, "__module__", "") or ""
-        name = getattr(klass, "__qualname__", klass.__name__)
-        paths.append(name if module == "builtins" else f"{module}.{name}")
-    result = tuple(paths)
-    if len(_PATHS_CACHE) < _CACHE_LIMIT:
-        _PATHS_CACHE[cls] = result
-    return result
 
 
 def _as_status(value: Any) -> int | None:
@@ -135,112 +125,6 @@ def _header(headers: Any, name: str) -> Any:
     return value
 
 
-#: Attributes through which libraries attach the underlying error without ``raise ... from``.
-WRAPPED_ATTRS = ("orig", "reason", "os_error", "last_attempt", "cause", "original_exception")
-_SIGNAL_ATTRS = (
-    *WRAPPED_ATTRS,
-    "response",
-    "status_code",
-    "status",
-    "code",
-    "headers",
-    "retry_after",
-    "pgcode",
-    "sqlstate",
-    "diag",
-    "errno",
-    "sqlite_errorname",
-    "grpc_status_code",
-    "error",
-    "request",
-    "request_info",
-    "connection_invalidated",
-    "exceptions",
-    "smtp_code",
-    "recipients",
-    "reply_code",
-    "returncode",
-    "error_code",
-)
-
-#: Read only when needed: reading them eagerly would trigger deprecated properties (aiohttp's
-#: ``code``) or wasted work (request objects are only needed for a reason's host name).
-_LAZY_ATTRS = frozenset({"code", "diag", "request", "request_info"})
-_SIGNAL_SET = frozenset(_SIGNAL_ATTRS)
-_EAGER_ATTRS = frozenset(_SIGNAL_ATTRS) - _LAZY_ATTRS
-
-#: Where an exception's own HTTP status is read from; where a cloud code may be.
-_STATUS_ATTRS = frozenset({"status_code", "status", "code"})
-_CLOUD_ATTRS = frozenset({"grpc_status_code", "error"})
-
-CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
-_NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit"})
-
-#: Classes whose class-level ``status_code`` is not a response status: Airflow's exceptions carry the
-#: status its API server would answer with (``AirflowException.status_code`` is 500), not one received.
-_STATUS_NOT_RECEIVED = frozenset(
-    {"airflow.sdk.exceptions.AirflowException", "airflow.exceptions.AirflowException"}
-)
-
-
-@dataclass(frozen=True)
-class ClassPlan:
-    """What is known about an exception class once and for all: its MRO paths and which signal
-    attributes it defines itself (those need the attribute protocol; any other can only live in the
-    instance ``__dict__``)."""
-
-    paths: tuple[str, ...]
-    class_defined: frozenset[str]
-    eager_class_defined: tuple[str, ...]
-    is_group: bool
-    is_mysql: bool
-    class_status_received: bool
-    family: str | None
-    status_defined: bool = False
-    """Whether the class defines an attribute an HTTP status is read from (and it is received)."""
-    is_ssl: bool = False
-    plain: bool = False
-    """No signal attribute on the class, no protocol family: only the instance dict can hold signals."""
-    type_path: str = "BaseException"
-    type_name: str = "BaseException"
-
-
-_PLANS: dict[type, ClassPlan] = {}
-
-
-def class_plan(cls: type) -> ClassPlan:
-    """The cached :class:`ClassPlan` of *cls*."""
-    plan = _PLANS.get(cls)
-    if plan is not None:
-        return plan
-    paths = type_paths(cls)
-    mro = getattr(cls, "__mro__", (cls,))
-    custom = getattr(cls, "__getattribute__", None) is not BaseException.__getattribute__ or any(
-        "__getattr__" in vars(klass) for klass in mro
-    )
-    defined = {name for klass in mro for name in vars(klass)}
-    class_defined = frozenset(_SIGNAL_ATTRS if custom else (n for n in _SIGNAL_ATTRS if n in defined))
-    is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
-    is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
-    plan = ClassPlan(
-        paths=paths,
-        class_defined=class_defined,
-        eager_class_defined=tuple(sorted(class_defined & _EAGER_ATTRS)),
-        is_group=is_group,
-        is_mysql=is_mysql,
-        class_status_received=_STATUS_NOT_RECEIVED.isdisjoint(paths),
-        family=protocol_family(paths),
-        status_defined=not class_defined.isdisjoint(_STATUS_ATTRS) and _STATUS_NOT_RECEIVED.isdisjoint(paths),
-        is_ssl="ssl.SSLError" in paths,
-        plain=not class_defined and protocol_family(paths) is None and not is_mysql and not is_group,
-        type_path=paths[0] if paths else "BaseException",
-        type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
-    )
-    if len(_PLANS) < _CACHE_LIMIT:
-        _PLANS[cls] = plan
-    return plan
-
-
 class LinkFacts:
     """
     Facts of one exception in a chain.
@@ -262,6 +146,7 @@ class LinkFacts:
         "exc",
         "http_status",
         "now",
+        "own",
         "paths",
         "plan",
         "response",
@@ -283,6 +168,7 @@ class LinkFacts:
     driver_code: str | None
     cloud_code: str | None
     connection_invalidated: bool
+    own: tuple[tuple[str, Any], ...]
     children: list[tuple[BaseException, str]]
 
     def __init__(self, exc: BaseException, now: Callable[[], float] = time.time) -> None:
@@ -294,13 +180,14 @@ class LinkFacts:
         self._message: Any = _MISSING
         self._retry_after: Any = _MISSING
         self._host: Any = _MISSING
+        self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs) if plan.own_attrs else ()
         try:
             own = exc.__dict__
         except BaseException:
             own = None
         values: dict[str, Any] = own if isinstance(own, dict) else {}
         self.values = values
-        if plan.plain and (not values or values.keys().isdisjoint(_SIGNAL_SET)):
+        if plan.plain and (not values or values.keys().isdisjoint(SIGNAL_SET)):
             # The common lone exception (KeyError, ValueError...): no signal to read anywhere.
             self.signals = {}
             self.response = None
@@ -315,7 +202,7 @@ class LinkFacts:
         """Read the codes and wrapped errors, skipping what the class plan and *values* rule out."""
         # One C-level pass picks the signal attributes out of the instance dict; class-defined
         # ones (descriptors, class constants) go through the attribute protocol, safely.
-        signals = {name: values[name] for name in _EAGER_ATTRS & values.keys()} if values else {}
+        signals = {name: values[name] for name in EAGER_ATTRS & values.keys()} if values else {}
         for name in plan.eager_class_defined:
             signals[name] = safe_getattr(exc, name)
         self.signals = signals
@@ -328,14 +215,14 @@ class LinkFacts:
             status = _as_status(safe_getattr(response, "status_code")) or _as_status(
                 safe_getattr(response, "status")
             )
-        if status is None and (plan.status_defined or not values.keys().isdisjoint(_STATUS_ATTRS)):
+        if status is None and (plan.status_defined or not values.keys().isdisjoint(STATUS_ATTRS)):
             read = self.get if plan.class_status_received else values.get  # instance values only
             status = _as_status(read("status_code")) or _as_status(read("status")) or _as_status(read("code"))
         if status is None and isinstance(response, dict):  # botocore ClientError
             meta = _dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):
                 status = _as_status(_dict_get(meta, "HTTPStatusCode"))
-        if plan.family in _NOT_HTTP:  # AMQP reply codes, SMTP replies are not HTTP statuses
+        if plan.family in NOT_HTTP:  # AMQP reply codes, SMTP replies are not HTTP statuses
             status = None
         self.http_status = status
         # SQLSTATE: psycopg2 pgcode, psycopg sqlstate / diag.sqlstate.
@@ -356,7 +243,7 @@ class LinkFacts:
         )
         self.cloud_code = (
             self._cloud_code(get, response)
-            if plan.family is not None or signals.keys() & _CLOUD_ATTRS or isinstance(response, dict)
+            if plan.family is not None or signals.keys() & CLOUD_ATTRS or isinstance(response, dict)
             else None
         )
         self.connection_invalidated = get("connection_invalidated") is True
@@ -526,3 +413,18 @@ class LinkFacts:
         if retry_after is not None:
             found["retry_after_seconds"] = retry_after.total_seconds()
         return found
+
+
+__all__ = [
+    "CAUSE",
+    "CONTEXT",
+    "MEMBER",
+    "WRAPPED_ATTRS",
+    "ClassPlan",
+    "LinkFacts",
+    "class_plan",
+    "parse_retry_after",
+    "safe_getattr",
+    "safe_str",
+    "type_paths",
+]

@@ -22,7 +22,8 @@ from operator import attrgetter
 from typing import Any
 
 from airflow_errorguard.classification.model import Classification
-from airflow_errorguard.classification.signals import LinkFacts
+from airflow_errorguard.classification.quick_key import QUICK_LAZY
+from airflow_errorguard.classification.signals import LinkFacts, safe_str
 
 #: Keys per classifier (a few hundred bytes each).
 MAX_ENTRIES = 2048
@@ -62,6 +63,18 @@ class Decision:
         """Whether *links* have the values this decision read."""
         reads = self.reads
         return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
+
+    def holds_for_chain(self, chain: Sequence[BaseException], message: str) -> bool:
+        """Whether the exceptions of a quick key's *chain* have the values this decision read
+        (*message*: the deciding exception's, already read)."""
+        position = self.position
+        for index, name, value in self.reads:
+            if name != "message":  # the host and Retry-After of a quick key's exception: none
+                if value is not None:
+                    return False
+            elif (message if index == position else safe_str(chain[index])) != value:
+                return False
+        return True
 
     def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
         """The verdict for the exception behind *links* (same key, same reads)."""
@@ -128,6 +141,11 @@ def decision_of(
     return Decision(verdict, position, head, with_retry_after, reads)
 
 
+def _quick_read(name: str, value: Any) -> bool:
+    """Whether a quick hit can check this lazy read again: the message, or a fact it knows is ``None``."""
+    return name in QUICK_LAZY and (value is None or name == "message")
+
+
 class VerdictCache:
     """
     Bounded map of chain keys to :class:`Decision` (oldest key evicted first). A key keeps up to
@@ -138,8 +156,14 @@ class VerdictCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: dict[Hashable, list[Decision]] = {}
+        self._quick: dict[Hashable, list[tuple[Decision, dict[str, Any]]]] = {}
+        #: Classes of the exceptions decisions were cached for: only those try a quick key (while
+        #: ``True``: ``False`` once one had none), so a failure never seen before pays nothing for it.
+        self.seen: dict[type, bool] = {}
         self.hits = 0
         self.misses = 0
+        self.quick_hits = 0
+        """Hits served by a quick key (counted in ``hits`` too)."""
 
     def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
         """The decision cached for *key* that holds for *links*, if any."""
@@ -150,8 +174,13 @@ class VerdictCache:
         self.misses += 1
         return None
 
-    def put(self, key: Hashable, decision: Decision) -> None:
-        """Cache *decision* under *key*, evicting the oldest key when full."""
+    def put(self, key: Hashable, decision: Decision, kind: type | None = None) -> None:
+        """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
+        if kind is not None:
+            seen = self.seen
+            if len(seen) >= self.max_entries:
+                seen.clear()
+            seen.setdefault(kind, True)
         entries = self._entries
         variants = entries.get(key)
         if variants is None:
@@ -162,9 +191,54 @@ class VerdictCache:
         else:
             entries[key] = [decision, *variants[: MAX_VARIANTS - 1]]
 
+    def quick_get(self, key: Hashable, chain: Sequence[BaseException]) -> Classification | None:
+        """The verdict cached for a quick *key* (see :mod:`.quick_key`) that holds for *chain*."""
+        variants = self._quick.get(key)
+        if variants is None:
+            return None
+        messages: dict[int, str] = {}
+        for decision, signals in variants:
+            position = decision.position
+            message = messages.get(position)
+            if message is None:
+                message = messages[position] = safe_str(chain[position])
+            if decision.holds_for_chain(chain, message):
+                self.hits += 1
+                self.quick_hits += 1
+                return decision.verdict.for_exception(None, dict(signals), f"{decision.head}: {message}")
+        return None
+
+    def quick_put(
+        self,
+        key: Hashable,
+        chain: Sequence[BaseException],
+        links: Sequence[LinkFacts],
+        decision: Decision,
+        verdict: Classification,
+    ) -> None:
+        """Cache *decision* under a quick *key* too, when a quick hit can rebuild *verdict* exactly."""
+        if (
+            verdict.retry_after is not None
+            or len(chain) != len(links)
+            or any(facts.exc is not exc for facts, exc in zip(links, chain, strict=True))
+            or not all(_quick_read(name, value) for _, name, value in decision.reads)
+        ):
+            return
+        entries = self._quick
+        variants = entries.get(key)
+        if variants is None:
+            if len(entries) >= self.max_entries:
+                with contextlib.suppress(StopIteration, KeyError, RuntimeError):
+                    del entries[next(iter(entries))]
+            entries[key] = [(decision, dict(verdict.signals))]
+        else:
+            entries[key] = [(decision, dict(verdict.signals)), *variants[: MAX_VARIANTS - 1]]
+
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""
         self._entries.clear()
+        self._quick.clear()
+        self.seen.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -2,9 +2,10 @@
 Counts over time for the pictures: quarantined records and task failures per DAG or category,
 fingerprint sparklines and an incident's failures, each in equal time buckets.
 
-Quarantined records and failures per DAG/category read the finished hours from the hourly rollup
-(:mod:`airflow_errorguard.storage.rollup`, filled on first read) and only the live hours from the
-raw rows. Everything else is one grouped ``SELECT`` over the raw rows: the bucket is a ``CASE`` over
+Quarantined records and failures per DAG/category, and fingerprint sparklines and quarantine rows
+per fingerprint, read the finished hours from the hourly rollups
+(:mod:`airflow_errorguard.storage.rollup`, filled on first read) and only the rest from the raw
+rows. Everything else is one grouped ``SELECT`` over the raw rows: the bucket is a ``CASE`` over
 bound bucket edges (portable across SQLite, PostgreSQL and MySQL, no date functions), filtered on
 the indexed ``created_at`` (``fingerprint, created_at`` for sparklines) and on the readable DAGs.
 """
@@ -18,10 +19,11 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Table, case, func, literal, select
 
-from airflow_errorguard.storage import rollup
+from airflow_errorguard.storage import rollup, rollup_reads
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 from airflow_errorguard.storage.tables.hourly_count import hourly_count_table as h
+from airflow_errorguard.storage.tables.hourly_count import hourly_fingerprint_table as hf
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 Dimension = Literal["dag", "category"]
@@ -58,6 +60,21 @@ class Buckets:
         step = max((end - start) / count, timedelta(minutes=1))
         return cls([start + step * i for i in range(count + 1)])
 
+    @classmethod
+    def covering(cls, start: datetime, end: datetime, count: int = 24) -> Buckets:
+        """
+        About *count* buckets from *start*'s hour (or a little before) to *end*'s next hour:
+        whole UTC hours (so the rollup serves the finished ones) when the span is at least *count*
+        hours, else :meth:`spanning`.
+        """
+        if end - start < rollup.HOUR * count:
+            return cls.spanning(start, end, count)
+        last = rollup.ceil_hour(end)
+        hours = (last - rollup.floor_hour(start)) // rollup.HOUR
+        step = max(1, round(hours / count))
+        n = -(-hours // step)
+        return cls([last - rollup.HOUR * step * (n - i) for i in range(n + 1)])
+
     @property
     def start(self) -> datetime:
         return self.edges[0]
@@ -74,10 +91,10 @@ class Buckets:
         """Every edge a whole UTC hour: each hour of the rollup falls in exactly one bucket."""
         return all(edge == rollup.floor_hour(edge) for edge in self.edges)
 
-    def rollup_index(self) -> ColumnElement[int]:
+    def rollup_index(self, table: Table = h) -> ColumnElement[int]:
         """The bucket number of a rollup row (integer arithmetic on its hour number)."""
         hours = (self.edges[1] - self.edges[0]) // rollup.HOUR
-        return (h.c.hour - rollup.hour_number(self.start)) // hours
+        return (table.c.hour - rollup.hour_number(self.start)) // hours
 
     def index(self, table: Table) -> ColumnElement[int]:
         """The bucket number of a row's ``created_at`` (rows are already limited to the range)."""
@@ -200,28 +217,40 @@ def _rolled_up_until(tx: Transactional, source: rollup.Source, buckets: Buckets)
 def fingerprint_sparklines(
     tx: Transactional, fingerprints: Sequence[str], buckets: Buckets, *, dag_id: str | None = None
 ) -> dict[str, list[int]]:
-    """Error events per bucket of each fingerprint (rides on the ``fingerprint, created_at`` index)."""
+    """
+    Error events per bucket of each fingerprint: the finished hours from the fingerprint rollup
+    when the buckets are whole hours, the rest from the raw rows (``fingerprint, created_at`` index).
+    """
     if not fingerprints:
         return {}
     clauses: list[ColumnElement[bool]] = [e.c.fingerprint.in_(list(fingerprints))]
     clauses += _scope(e, None, dag_id)
-    found = _grouped(tx, e, e.c.fingerprint, buckets, clauses=clauses, what="charting fingerprints")
+    parts = rollup_reads.split(tx, "event", buckets.start, buckets.end) if buckets.hourly else None
+    since = parts.rolled_until if parts is not None and not parts.empty else None
+    found = _grouped(
+        tx, e, e.c.fingerprint, buckets, clauses=clauses, what="charting fingerprints", since=since
+    )
+    if parts is not None and not parts.empty:
+        bucket = buckets.rollup_index(hf)
+        stmt = (
+            select(hf.c.fingerprint, bucket, func.sum(hf.c["count"]))
+            .where(hf.c.source == "event", hf.c.fingerprint.in_(list(fingerprints)), *parts.hours(hf))
+            .where(*_scope(hf, None, dag_id))
+            .group_by(hf.c.fingerprint, bucket)
+        )
+        with tx.transaction("charting fingerprints per hour", write=False) as conn:
+            for fp, index, count in conn.execute(stmt).all():
+                found.setdefault(str(fp), [0] * len(buckets))[int(index)] += int(count)
     return {fp: found.get(fp, [0] * len(buckets)) for fp in fingerprints}
 
 
 def quarantined_per_fingerprint(
     tx: Transactional, fingerprints: Sequence[str], *, dag_ids: Collection[str] | None
 ) -> dict[str, int]:
-    """Quarantine rows (any status) per fingerprint among *fingerprints*, on readable DAGs."""
-    if not fingerprints:
-        return {}
-    stmt = (
-        select(q.c.fingerprint, func.count())
-        .where(q.c.fingerprint.in_(list(fingerprints)), *_scope(q, dag_ids, None))
-        .group_by(q.c.fingerprint)
+    """Quarantine rows (any status, any time) per fingerprint among *fingerprints*, on readable DAGs."""
+    return rollup_reads.fingerprint_totals(
+        tx, "quarantine", list(fingerprints), lambda table: _scope(table, dag_ids, None)
     )
-    with tx.transaction("counting quarantine rows per fingerprint", write=False) as conn:
-        return {str(fp): int(n) for fp, n in conn.execute(stmt).all()}
 
 
 @dataclass(frozen=True)

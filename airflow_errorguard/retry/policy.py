@@ -15,7 +15,7 @@ from airflow_errorguard.classification.model import Classification, ErrorAction,
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
-from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
+from airflow_errorguard.compat import RetryAction, RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
@@ -252,8 +252,9 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             if verdict.retry_after is not None
             else ""
         )
-        return RetryDecision.retry(
-            delay=delay,
+        return RetryDecision(  # RetryDecision.retry() without its extra call: this is the hot path
+            action=RetryAction.RETRY,
+            retry_delay=delay,
             reason=f"{verdict.reason}; retry {try_number}/{budget} in "
             f"{delay.total_seconds():.1f}s{asked} [errorguard: {verdict.rule}]",
         )

@@ -1,6 +1,9 @@
 """
-The hourly rollup ``errorguard_hourly_count``: error events and quarantine rows per UTC hour, DAG
-and category, so pictures over 7 or 30 days read a few thousand rows instead of every raw row.
+The hourly rollups ``errorguard_hourly_count`` (error events and quarantine rows per UTC hour, DAG
+and category) and ``errorguard_hourly_fingerprint`` (the same per fingerprint too, with the first
+and last time and largest error type), so pictures and top patterns over days read a few thousand
+rows instead of every raw row. Both always hold the same hours: every fill and refresh below
+recounts both.
 
 Nothing on the write path touches it. Finished hours are filled lazily from the raw rows the first
 time a reader asks for them (:func:`ensure_filled`); the hours since :func:`horizon` (the current
@@ -19,12 +22,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Executable, Table, case, delete, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    FromClause,
+    Table,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 
+from airflow_errorguard.storage import signatures
+from airflow_errorguard.storage.tables.column_types import UtcDateTime
 from airflow_errorguard.storage.tables.error_event import error_event_table
+from airflow_errorguard.storage.tables.error_signature import error_signature_table
 from airflow_errorguard.storage.tables.hourly_count import hourly_count_table as h
+from airflow_errorguard.storage.tables.hourly_count import hourly_fingerprint_table as hf
 from airflow_errorguard.storage.tables.hourly_count import rollup_state_table as s
 from airflow_errorguard.storage.tables.quarantine import quarantine_table
 from airflow_errorguard.storage.upsert import insert_ignoring_duplicates
@@ -40,6 +60,26 @@ GRACE = timedelta(minutes=10)
 _CHUNK_HOURS = 24
 
 Key = tuple[datetime, str, str]
+#: (hour, DAG, fingerprint, category) -> (count, first created_at, last created_at, largest type).
+FingerprintKey = tuple[datetime, str, str, str]
+FingerprintRow = tuple[int, datetime, datetime, str | None]
+
+
+def type_column(source: Source) -> str:
+    """
+    The raw column the fingerprint rollup's ``error_type`` is the largest of (the quarantine's is
+    on its error signatures, ``errorguard_error_signature``).
+    """
+    return "exception_type" if source == "event" else "error_type"
+
+
+def aware(value: object) -> datetime:
+    """An aggregate's timestamp as aware UTC (SQLite may hand back a string)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    result = UtcDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    assert result is not None
+    return result
 
 
 def floor_hour(at: datetime) -> datetime:
@@ -68,10 +108,8 @@ def horizon(now: datetime) -> datetime:
     return floor_hour(now - GRACE)
 
 
-def raw_counts(conn: Connection, source: Source, start: datetime, end: datetime) -> dict[Key, int]:
-    """Raw rows per (hour, DAG, category) in the whole hours ``[start, end)``, one query per day."""
-    table = SOURCES[source]
-    found: dict[Key, int] = {}
+def _hour_chunks(table: Table, start: datetime, end: datetime) -> Iterable[tuple[datetime, datetime, Any]]:
+    """Per day of ``[start, end)``: its bounds and the bucket expression (hour index in the day)."""
     chunk = start
     while chunk < end:
         stop = min(chunk + HOUR * _CHUNK_HOURS, end)
@@ -79,16 +117,66 @@ def raw_counts(conn: Connection, source: Source, start: datetime, end: datetime)
         created = table.c.created_at
         whens = [(created < edge, literal(i)) for i, edge in enumerate(edges)]
         # One hour: no bucket column (PostgreSQL reads a constant in GROUP BY as a position).
-        bucket = case(*whens, else_=literal(len(edges))) if whens else literal(0)
-        stmt = (
-            select(table.c.dag_id, table.c.error_category, bucket.label("bucket"), func.count())
-            .where(created >= chunk, created < stop)
-            .group_by(table.c.dag_id, table.c.error_category, *([bucket] if whens else []))
-        )
-        for dag_id, category, index, count in conn.execute(stmt).all():
-            key = (chunk + HOUR * int(index), str(dag_id), str(category))
-            found[key] = found.get(key, 0) + int(count)
+        bucket = case(*whens, else_=literal(len(edges))) if whens else None
+        yield chunk, stop, bucket
         chunk = stop
+
+
+def raw_counts(conn: Connection, source: Source, start: datetime, end: datetime) -> dict[Key, int]:
+    """Raw rows per (hour, DAG, category) in the whole hours ``[start, end)``, one query per day."""
+    table = SOURCES[source]
+    found: dict[Key, int] = {}
+    for chunk, stop, bucket in _hour_chunks(table, start, end):
+        created = table.c.created_at
+        index = bucket if bucket is not None else literal(0)
+        stmt = (
+            select(table.c.dag_id, table.c.error_category, index.label("bucket"), func.count())
+            .where(created >= chunk, created < stop)
+            .group_by(table.c.dag_id, table.c.error_category, *([bucket] if bucket is not None else []))
+        )
+        for dag_id, category, i, count in conn.execute(stmt).all():
+            key = (chunk + HOUR * int(i), str(dag_id), str(category))
+            found[key] = found.get(key, 0) + int(count)
+    return found
+
+
+def raw_fingerprints(
+    conn: Connection, source: Source, start: datetime, end: datetime, *, legacy: bool = False
+) -> dict[FingerprintKey, FingerprintRow]:
+    """
+    Raw rows with a fingerprint per (hour, DAG, fingerprint, category) in ``[start, end)``.
+    *legacy*: the quarantine as it was before its error signatures (for an earlier migration).
+    """
+    table = SOURCES[source]
+    created = table.c.created_at
+    rows: FromClause = table
+    kind: ColumnElement[Any]
+    if source == "event":
+        kind = table.c[type_column(source)]
+    elif legacy:  # a migration before 5b8d3f0e2a17: the type still on the quarantine row
+        kind = column("error_type")
+    else:  # the type is stored once per error signature
+        rows, kind = signatures.joined(table), error_signature_table.c.error_type
+    found: dict[FingerprintKey, FingerprintRow] = {}
+    for chunk, stop, bucket in _hour_chunks(table, start, end):
+        index = bucket if bucket is not None else literal(0)
+        keys = (table.c.dag_id, table.c.fingerprint, table.c.error_category)
+        stmt = (
+            select(
+                *keys,
+                index.label("bucket"),
+                func.count(),
+                func.min(created),
+                func.max(created),
+                func.max(kind),
+            )
+            .select_from(rows)
+            .where(created >= chunk, created < stop, table.c.fingerprint.is_not(None))
+            .group_by(*keys, *([bucket] if bucket is not None else []))
+        )
+        for dag_id, fp, category, i, count, first, last, etype in conn.execute(stmt).all():
+            key = (chunk + HOUR * int(i), str(dag_id), str(fp), str(category))
+            found[key] = (int(count), aware(first), aware(last), None if etype is None else str(etype))
     return found
 
 
@@ -99,6 +187,27 @@ def _store(conn: Connection, source: Source, counts: dict[Key, int]) -> None:
     ]
     for start in range(0, len(rows), 1000):
         conn.execute(h.insert(), rows[start : start + 1000])
+
+
+def _store_fingerprints(
+    conn: Connection, source: Source, found: dict[FingerprintKey, FingerprintRow]
+) -> None:
+    rows = [
+        {
+            "source": source,
+            "hour": hour_number(hour),
+            "dag_id": dag_id,
+            "fingerprint": fp,
+            "category": category,
+            "count": count,
+            "first_at": first,
+            "last_at": last,
+            "error_type": etype,
+        }
+        for (hour, dag_id, fp, category), (count, first, last, etype) in sorted(found.items())
+    ]
+    for start in range(0, len(rows), 1000):
+        conn.execute(hf.insert(), rows[start : start + 1000])
 
 
 def lock(conn: Connection, source: Source) -> tuple[datetime | None, datetime | None]:
@@ -129,16 +238,41 @@ def _touch(backend: str, source: Source) -> Executable:
     return insert_ignoring_duplicates(s, backend).values(source=source)
 
 
-def fill(conn: Connection, source: Source, start: datetime, end: datetime) -> None:
-    """Recount the whole hours ``[start, end)`` of *source* from the raw rows (under :func:`lock`)."""
+def fill(
+    conn: Connection, source: Source, start: datetime, end: datetime, *, fingerprints: bool = True
+) -> None:
+    """
+    Recount the whole hours ``[start, end)`` of *source* from the raw rows (under :func:`lock`),
+    in both rollups (only the per-category one with ``fingerprints=False``: migration
+    ``c41d7e5a9f12`` runs before the fingerprint table exists).
+    """
     if start >= end:
         return
-    span = (h.c.hour >= hour_number(start), h.c.hour < hour_number(end))
-    conn.execute(delete(h).where(h.c.source == source, *span))
+    conn.execute(
+        delete(h).where(h.c.source == source, h.c.hour >= hour_number(start), h.c.hour < hour_number(end))
+    )
     _store(conn, source, raw_counts(conn, source, start, end))
+    if fingerprints:
+        fill_fingerprints(conn, source, start, end)
 
 
-def ensure_filled(conn: Connection, source: Source, start: datetime, end: datetime) -> datetime:
+def fill_fingerprints(
+    conn: Connection, source: Source, start: datetime, end: datetime, *, legacy: bool = False
+) -> None:
+    """
+    Recount the whole hours ``[start, end)`` of *source*'s fingerprint rollup (under :func:`lock`);
+    *legacy* as in :func:`raw_fingerprints`.
+    """
+    if start >= end:
+        return
+    span = (hf.c.hour >= hour_number(start), hf.c.hour < hour_number(end))
+    conn.execute(delete(hf).where(hf.c.source == source, *span))
+    _store_fingerprints(conn, source, raw_fingerprints(conn, source, start, end, legacy=legacy))
+
+
+def ensure_filled(
+    conn: Connection, source: Source, start: datetime, end: datetime, *, fingerprints: bool = True
+) -> datetime:
     """
     Make the rollup hold every whole hour of ``[floor_hour(start), end)`` (*end* at most the
     :func:`horizon`); returns where it now holds hours until. Write transaction: locks the state.
@@ -147,15 +281,16 @@ def ensure_filled(conn: Connection, source: Source, start: datetime, end: dateti
     filled_from, filled_until = lock(conn, source)
     if want_from >= want_until:
         return filled_until or want_until
+    kw = {"fingerprints": fingerprints}
     if filled_from is None or filled_until is None:
-        fill(conn, source, want_from, want_until)
+        fill(conn, source, want_from, want_until, **kw)
         filled_from, filled_until = want_from, want_until
     else:
         if want_from < filled_from:
-            fill(conn, source, want_from, filled_from)
+            fill(conn, source, want_from, filled_from, **kw)
             filled_from = want_from
         if want_until > filled_until:
-            fill(conn, source, filled_until, want_until)
+            fill(conn, source, filled_until, want_until, **kw)
             filled_until = want_until
     conn.execute(
         update(s).where(s.c.source == source).values(filled_from=filled_from, filled_until=filled_until)
@@ -193,5 +328,6 @@ def refresh_hours(conn: Connection, source: Source, hours: Iterable[datetime]) -
 def refresh_before(conn: Connection, source: Source, older_than: datetime) -> None:
     """After deleting every raw row created before *older_than*: drop those hours, recount the partial one."""
     conn.execute(delete(h).where(h.c.source == source, h.c.hour < hour_number(older_than)))
+    conn.execute(delete(hf).where(hf.c.source == source, hf.c.hour < hour_number(older_than)))
     if floor_hour(older_than) != older_than:
         refresh_hours(conn, source, [older_than])

@@ -7,7 +7,7 @@ first 32 hex digits of the SHA-256 of that content (:func:`signature_key`), so e
 backend and in any process, computes the same key: signatures are inserted with ``ON CONFLICT DO
 NOTHING`` (``INSERT IGNORE`` on MySQL/MariaDB) in the transaction of the quarantine rows that
 reference them, which is safe under concurrent writers. The migration that moved existing rows
-(``0009``) computes the same key in SQL.
+(``5b8d3f0e2a17``) keys them with this same function.
 
 Readers join ``errorguard_error_signature`` with an outer join (:func:`joined`) and rebuild the
 full context with :func:`row_fields`: a row whose signature is missing still reads, without its

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 
+from airflow_errorguard.storage import rollup_reads
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
@@ -116,34 +117,20 @@ def top_patterns(
     dag_id: str | None = None,
     limit: int = 20,
 ) -> list[Pattern]:
-    """The most frequent fingerprints in the window, with first/last seen and their category."""
-    n = func.count().label("n")
-    stmt = (
-        select(
-            e.c.fingerprint,
-            n,
-            func.min(e.c.created_at),
-            func.max(e.c.created_at),
-            func.max(e.c.error_category),
-            func.max(e.c.exception_type),
-            func.count(func.distinct(e.c.dag_id)),
-        )
-        .where(*_window(since, until, dag_id), e.c.fingerprint.is_not(None))
-        .group_by(e.c.fingerprint)
-        .order_by(n.desc(), e.c.fingerprint)
-        .limit(_bounded(limit))
-    )
-    with tx.transaction("reading top error patterns", write=False) as conn:
-        rows = conn.execute(stmt).all()
+    """
+    The most frequent fingerprints in the window, with first/last seen and their category; the
+    whole finished hours come from the hourly fingerprint rollup (:mod:`.rollup_reads`).
+    """
+    rows = rollup_reads.pattern_rows(tx, since, until, dag_id=dag_id, limit=_bounded(limit))
     return [
         Pattern(
             fingerprint=fp,
-            count=int(count),
-            first_seen=_aware(first),
-            last_seen=_aware(last),
-            error_category=str(category),
+            count=count,
+            first_seen=first,
+            last_seen=last,
+            error_category=category,
             exception_type=etype,
-            dag_count=int(dags),
+            dag_count=dags,
         )
         for fp, count, first, last, category, etype, dags in rows
     ]
@@ -182,14 +169,5 @@ def error_budget(
     """
     if budget < 0:
         raise ValueError(f"budget must be >= 0, got {budget}")
-    counts = _grouped(tx, "dag_id", _window(since, until, dag_id), limit)
+    counts = rollup_reads.dag_counts(tx, since, until, dag_id=dag_id, limit=_bounded(limit))
     return [BudgetStatus(dag, count, budget) for dag, count in counts.items()]
-
-
-def _aware(value: datetime) -> datetime:
-    """Aggregates bypass the column type on some backends: normalise to aware UTC."""
-    from airflow_errorguard.storage.tables.column_types import UtcDateTime
-
-    result = UtcDateTime().process_result_value(value, None)  # type: ignore[arg-type]
-    assert result is not None
-    return result

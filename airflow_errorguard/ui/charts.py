@@ -86,25 +86,65 @@ def _x(at: datetime, start: datetime, end: datetime, left: float, right: float) 
     return left + (right - left) * min(max((at - start).total_seconds() / span, 0.0), 1.0)
 
 
-def state_timeline(
-    timeline: Timeline, label: str, width: int = 720, height: int = 44, axis: bool = True
-) -> Markup:
-    """Bands per circuit state (``eg-band-<state>``) with trips marked (``eg-trip``)."""
-    left, right, band_top, band_h = 2, width - 2, 4, height - (18 if axis else 8)
-    body: list[str] = []
+def _bands(timeline: Timeline, left: float, right: float) -> list[tuple[float, float, str, str]]:
+    """
+    ``(x0, x1, state, tip)`` per drawn band: bands narrower than a pixel are merged with their
+    neighbours until the group is a pixel wide (drawn in the state it spent most time in), so a
+    timeline has at most one band per pixel however many transitions it covers.
+    """
+    groups: list[tuple[float, float, dict[str, float], datetime, datetime, int]] = []
     for band in timeline.bands:
         x0 = _x(band.start, timeline.start, timeline.end, left, right)
         x1 = _x(band.end, timeline.start, timeline.end, left, right)
-        tip = f"{band.state}: {_t(band.start, True)} to {_t(band.end, True)} UTC"
+        seconds = (band.end - band.start).total_seconds()
+        if groups and (x1 - x0 < 1 or groups[-1][1] - groups[-1][0] < 1):
+            g0, _, time_in, start, _, n = groups[-1]
+            time_in[band.state] = time_in.get(band.state, 0.0) + seconds
+            groups[-1] = (g0, x1, time_in, start, band.end, n + 1)
+        else:
+            groups.append((x0, x1, {band.state: seconds}, band.start, band.end, 1))
+    drawn = []
+    for x0, x1, time_in, start, end, n in groups:
+        state = max(time_in.items(), key=lambda item: item[1])[0]
+        span = f"{_t(start, True)} to {_t(end, True)} UTC"
+        tip = f"{state}: {span}" if n == 1 else f"{n} states, mostly {state}: {span}"
+        drawn.append((x0, x1, state, tip))
+    return drawn
+
+
+def _trips(timeline: Timeline, left: float, right: float) -> list[tuple[float, str]]:
+    """``(x, tip)`` per trip marker: trips in the same pixel share one marker that counts them."""
+    marks: dict[int, list[datetime]] = {}
+    for trip in sorted(timeline.trips):
+        marks.setdefault(round(_x(trip, timeline.start, timeline.end, left, right)), []).append(trip)
+    drawn = []
+    for column, trips in marks.items():
+        if len(trips) == 1:
+            tip = f"tripped at {_t(trips[0], True)} UTC"
+        else:
+            tip = f"tripped {len(trips)} times, {_t(trips[0], True)} to {_t(trips[-1], True)} UTC"
+        drawn.append((float(column), tip))
+    return drawn
+
+
+def state_timeline(
+    timeline: Timeline, label: str, width: int = 720, height: int = 44, axis: bool = True
+) -> Markup:
+    """
+    Bands per circuit state (``eg-band-<state>``) with trips marked (``eg-trip``); at most one
+    band and one trip marker per pixel (:func:`_bands`, :func:`_trips`), every trip still marked.
+    """
+    left, right, band_top, band_h = 2, width - 2, 4, height - (18 if axis else 8)
+    body: list[str] = []
+    for x0, x1, state, tip in _bands(timeline, left, right):
         body.append(
-            f'<rect class="eg-band eg-band-{escape(band.state)}" x="{x0:.1f}" y="{band_top}" '
+            f'<rect class="eg-band eg-band-{escape(state)}" x="{x0:.1f}" y="{band_top}" '
             f'width="{max(x1 - x0, 1):.1f}" height="{band_h}"><title>{escape(tip)}</title></rect>'
         )
-    for trip in timeline.trips:
-        x = _x(trip, timeline.start, timeline.end, left, right)
+    for x, tip in _trips(timeline, left, right):
         body.append(
-            f'<path class="eg-trip" d="M{x:.1f} {band_top} l-4 -4 h8 z M{x:.1f} {band_top} v{band_h}">'
-            f"<title>{escape('tripped at ' + _t(trip, True) + ' UTC')}</title></path>"
+            f'<path class="eg-trip" d="M{x:.0f} {band_top} l-4 -4 h8 z M{x:.0f} {band_top} v{band_h}">'
+            f"<title>{escape(tip)}</title></path>"
         )
     if axis:
         body += _axis(left, right, band_top + band_h + 2, timeline.start, timeline.end)

@@ -25,6 +25,7 @@ TABLES = {
     "errorguard_incident_task",
     "errorguard_committed_file",
     "errorguard_hourly_count",
+    "errorguard_hourly_fingerprint",
     "errorguard_rollup_state",
     "errorguard_error_signature",
 }

@@ -1,7 +1,9 @@
 """
-The hourly rollup (``errorguard_hourly_count``) stays exact: its counts equal the raw rows grouped
-per hour, DAG and category after writes across hours, lazy fills, purges, orphan removal, a
-concurrent fill, and the migration's backfill; the pictures over time read from it unchanged.
+The hourly rollups (``errorguard_hourly_count``, ``errorguard_hourly_fingerprint``) stay exact:
+their rows equal the raw rows grouped per hour, DAG and category (and fingerprint) after writes
+across hours, lazy fills, purges, orphan removal, a concurrent fill, and the migrations' backfills;
+the pictures over time, the top patterns, error budgets, fingerprint sparklines and quarantine
+rows per fingerprint read from them unchanged (equal to the same figures from the raw rows only).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, column, func, insert, select, table
 
 from airflow_errorguard.manage import trends
-from airflow_errorguard.storage import rollup
+from airflow_errorguard.storage import rollup, stats
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import create_storage_engine
 from airflow_errorguard.storage.events import ErrorEvent, ErrorEventRepository
@@ -26,6 +28,7 @@ from airflow_errorguard.storage.quarantine import QuarantineRepository
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.tables import error_event_table as e
 from airflow_errorguard.storage.tables import hourly_count_table as h
+from airflow_errorguard.storage.tables import hourly_fingerprint_table as hf
 from airflow_errorguard.storage.tables import quarantine_table as q
 from tests.storage.helpers import FakeClock
 
@@ -34,22 +37,46 @@ CATEGORIES = ("data", "transient", "system")
 Source = Literal["quarantine", "failures"]
 
 
+TYPES = ("builtins.ValueError", "requests.ConnectionError", "Zeta.Error", None)
+
+
 def _write(db: Database, step: int, run_id: str = "run", *, legacy: bool = False) -> None:
-    """A few error events and quarantine rows whose DAG/category vary with *step*."""
+    """
+    A few error events and quarantine rows whose DAG/category/fingerprint/type vary with *step*
+    (a fingerprint seen in several DAGs and categories, some rows without one).
+    """
     events = ErrorEventRepository(db)
     dag = DAGS[step % 3]
     identity = TaskIdentity(dag, f"t{step % 2}", f"{run_id}-{step}", try_number=1)
     events.append_many(
-        ErrorEvent(identity, CATEGORIES[(step + n) % 3], "retry", fingerprint=f"{n:016x}")
+        ErrorEvent(
+            identity,
+            CATEGORIES[(step + n) % 3],
+            "retry",
+            fingerprint=f"{n:016x}" if (step + n) % 5 else None,
+            exception_type=TYPES[(step + n) % 4],
+        )
         for n in range(1 + step % 4)
     )
     items = [
-        QuarantineItem(f"k{step}-{n}", {"n": n}, CATEGORIES[(step * n) % 3]) for n in range(step % 3 + 1)
+        QuarantineItem(
+            f"k{step}-{n}",
+            {"n": n},
+            CATEGORIES[(step * n) % 3],
+            error_type=TYPES[(step + n) % 4],
+            fingerprint=f"{(step + n) % 3:016x}" if (step * n) % 4 else None,
+        )
+        for n in range(step % 3 + 1)
     ]
     if not legacy:
         QuarantineRepository(db).add(identity, items)
         return
-    # A schema before the error signatures (0009): only the columns both layouts have.
+    # A schema before the error signatures (5b8d3f0e2a17): the type still on the row.
+    legacy_q = table(
+        "errorguard_quarantine",
+        *(column(c.name, c.type) for c in q.c if c.name != "signature_key"),
+        column("error_type", String(250)),
+    )
     now = db.clock()
     rows = [
         {
@@ -58,6 +85,8 @@ def _write(db: Database, step: int, run_id: str = "run", *, legacy: bool = False
             "payload_bytes": 0,
             "payload_truncated": False,
             "error_category": item.error_category,
+            "error_type": item.error_type,
+            "fingerprint": item.fingerprint,
             "status": "quarantined",
             "created_at": now,
             "updated_at": now,
@@ -65,7 +94,7 @@ def _write(db: Database, step: int, run_id: str = "run", *, legacy: bool = False
         for item in items
     ]
     with db.transaction("writing legacy rows") as conn:
-        conn.execute(insert(q), rows)
+        conn.execute(insert(legacy_q), rows)
 
 
 def _write_hours(
@@ -97,6 +126,75 @@ def _assert_pictures_exact(db: Database) -> None:
             )
         )
         assert one == ref
+    _assert_fingerprint_figures_exact(db)
+
+
+def _raw_patterns(db: Database, since: datetime, until: datetime | None, dag_id: str | None) -> list:
+    """The top patterns from the raw rows only (what ``stats.top_patterns`` read before the rollup)."""
+    n = func.count().label("n")
+    window = [e.c.created_at >= since, e.c.fingerprint.is_not(None)]
+    window += [e.c.created_at < until] if until is not None else []
+    window += [e.c.dag_id == dag_id] if dag_id is not None else []
+    stmt = (
+        select(
+            e.c.fingerprint,
+            n,
+            func.min(e.c.created_at),
+            func.max(e.c.created_at),
+            func.max(e.c.error_category),
+            func.max(e.c.exception_type),
+            func.count(func.distinct(e.c.dag_id)),
+        )
+        .where(*window)
+        .group_by(e.c.fingerprint)
+        .order_by(n.desc(), e.c.fingerprint)
+        .limit(20)
+    )
+    with db.transaction("reference", write=False) as conn:
+        rows = conn.execute(stmt).all()
+    return [
+        stats.Pattern(fp, int(c), rollup.aware(a), rollup.aware(b), str(cat), t, int(d))
+        for fp, c, a, b, cat, t, d in rows
+    ]
+
+
+def _raw_budgets(db: Database, since: datetime, until: datetime | None, dag_id: str | None) -> list:
+    n = func.count().label("n")
+    window = [e.c.created_at >= since] + ([e.c.created_at < until] if until is not None else [])
+    window += [e.c.dag_id == dag_id] if dag_id is not None else []
+    stmt = select(e.c.dag_id, n).where(*window).group_by(e.c.dag_id).order_by(n.desc(), e.c.dag_id)
+    with db.transaction("reference", write=False) as conn:
+        return [stats.BudgetStatus(d, int(c), 5) for d, c in conn.execute(stmt).all()]
+
+
+def _assert_fingerprint_figures_exact(db: Database) -> None:
+    """Top patterns, budgets, sparklines and quarantine rows per fingerprint equal the raw figures."""
+    now = db.clock()
+    fps = [f"{n:016x}" for n in range(4)] + ["ffffffffffffffff"]
+    for since, until in (
+        (now - timedelta(hours=24), None),
+        (now - timedelta(days=7, minutes=17), None),
+        (now - timedelta(days=30), now - timedelta(hours=5, minutes=20)),
+        (now - timedelta(hours=2, minutes=3), now + timedelta(minutes=40)),
+    ):
+        for dag_id in (None, "orders"):
+            got = stats.top_patterns(db, since, until, dag_id=dag_id)
+            assert got == _raw_patterns(db, since, until, dag_id), (since, until, dag_id)
+            budgets = stats.error_budget(db, since, until, budget=5, dag_id=dag_id)
+            assert budgets == _raw_budgets(db, since, until, dag_id)
+        buckets = trends.Buckets.covering(since, until or now)
+        for dag_id in (None, "billing"):
+            lines = trends.fingerprint_sparklines(db, fps, buckets, dag_id=dag_id)
+            clauses = [e.c.fingerprint.in_(fps)] + ([e.c.dag_id == dag_id] if dag_id else [])
+            ref = trends._grouped(db, e, e.c.fingerprint, buckets, clauses=clauses, what="reference")
+            assert lines == {fp: ref.get(fp, [0] * len(buckets)) for fp in fps}
+    for dag_ids in (None, ["crm"], []):
+        got_q = trends.quarantined_per_fingerprint(db, fps, dag_ids=dag_ids)
+        scope = [q.c.dag_id.in_(dag_ids)] if dag_ids is not None else []
+        stmt = select(q.c.fingerprint, func.count()).where(q.c.fingerprint.in_(fps), *scope)
+        with db.transaction("reference", write=False) as conn:
+            ref_q = {fp: n for fp, n in conn.execute(stmt.group_by(q.c.fingerprint)).all()}
+        assert got_q == ref_q, dag_ids
 
 
 def _assert_rollup_exact(db: Database) -> None:
@@ -112,6 +210,24 @@ def _assert_rollup_exact(db: Database) -> None:
             ).all()
         assert {(rollup.hour_start(t), d, c): n for t, d, c, n in stored} == raw, source
         assert all(n > 0 for n in raw.values())
+        with db.transaction("checking the fingerprint rollup", write=False) as conn:
+            raw_fp = rollup.raw_fingerprints(conn, source, held_from, held_until)
+            cols = (hf.c.hour, hf.c.dag_id, hf.c.fingerprint, hf.c.category, hf.c["count"])
+            more = (hf.c.first_at, hf.c.last_at, hf.c.error_type)
+            stored_fp = conn.execute(select(*cols, *more).where(hf.c.source == source)).all()
+        got = {(rollup.hour_start(t), d, f, c): (n, a, b, x) for t, d, f, c, n, a, b, x in stored_fp}
+        assert got == raw_fp, source
+        with_fp = (
+            select(func.count())
+            .select_from(rollup.SOURCES[source])
+            .where(
+                rollup.SOURCES[source].c.fingerprint.is_not(None),
+                rollup.SOURCES[source].c.created_at >= held_from,
+                rollup.SOURCES[source].c.created_at < held_until,
+            )
+        )
+        with db.transaction("counting", write=False) as conn:
+            assert sum(v[0] for v in raw_fp.values()) == conn.execute(with_fp).scalar_one()
 
 
 def test_counts_match_the_raw_rows_across_hours(db: Database, clock: FakeClock) -> None:
@@ -122,7 +238,8 @@ def test_counts_match_the_raw_rows_across_hours(db: Database, clock: FakeClock) 
     with db.transaction("reading", write=False) as conn:
         held_from, held_until = rollup.filled(conn, "event")
     assert held_until == rollup.horizon(clock())
-    assert held_from == trends.Buckets.of_range(clock(), "30d").start
+    # From the 30-day picture's start, or before: the sparklines' buckets start at a whole hour.
+    assert held_from is not None and held_from <= trends.Buckets.of_range(clock(), "30d").start
     # More writes, live and then finished hours; the clock passes the grace of an hour's end.
     _write_hours(db, clock, range(30, 50), minutes=11)
     _assert_pictures_exact(db)
@@ -189,6 +306,9 @@ def test_concurrent_fills_and_a_purge_agree(db: Database, clock: FakeClock) -> N
             buckets = trends.Buckets.of_range(clock(), "7d")
             trends.over_time(db, "failures", buckets, by="dag", dag_ids=None)
             trends.over_time(db, "quarantine", buckets, by="category", dag_ids=None)
+            # Fills of the fingerprint reads: from the oldest row (quarantine), over 3 days (events).
+            trends.quarantined_per_fingerprint(db, [f"{n:016x}" for n in range(3)], dag_ids=None)
+            stats.top_patterns(db, clock() - timedelta(days=3, minutes=7))
         except BaseException as err:  # reported below
             errors.append(err)
 

@@ -27,12 +27,12 @@ from airflow_errorguard.storage.quarantine_types import QuarantineItem
 from airflow_errorguard.storage.tables import error_signature_table
 from tests.harness import postgres as pg
 
-BEFORE = "c41d7e5a9f12"
+BEFORE = "e52b8c7d1a34"
 STACK = 'Traceback (most recent call last):\n  File "etl.py", line 7, in parse\n    int(v)\nValueError: '
 
 
 def _legacy_table() -> sa.Table:
-    """``errorguard_quarantine`` as revision c41d7e5a9f12 had it (the columns this test fills)."""
+    """``errorguard_quarantine`` as revision e52b8c7d1a34 had it (the columns this test fills)."""
     return sa.Table(
         "errorguard_quarantine",
         sa.MetaData(),

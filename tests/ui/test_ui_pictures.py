@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,6 +41,32 @@ def test_circuit_timeline_bands_and_trips() -> None:
     svg = charts.state_timeline(timeline, "c <b>")
     assert svg.count('class="eg-band eg-band-') == 4 and svg.count('class="eg-trip"') == 1
     assert "c &lt;b&gt;" in svg and "<b>" not in svg
+
+
+def test_a_busy_timeline_draws_a_band_and_a_trip_marker_per_pixel_at_most_and_counts_every_trip() -> None:
+    states = [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
+    events = [_event(n, 0, *states[n % 3]) for n in range(3000)]
+    events = [
+        ev.__class__(**{**ev.__dict__, "created_at": T0 + timedelta(seconds=20 * n)})
+        for n, ev in enumerate(events)
+    ]
+    # An hour of quiet at the end: a wide band of its own, in its own state.
+    timeline = circuit_timeline(events, "closed", T0, T0 + timedelta(hours=17, minutes=40))
+    assert len(timeline.trips) == 1000
+    svg = charts.state_timeline(timeline, "busy", width=240, height=18, axis=False)
+    bands, trips = svg.count('class="eg-band '), svg.count('class="eg-trip"')
+    assert 0 < bands <= 236 and 0 < trips <= 237 and len(svg) < 80_000
+    counted = sum(int(t) for t in re.findall(r"tripped (\d+) times", svg)) + svg.count("tripped at ")
+    assert counted == 1000  # every trip is marked, several per marker
+    xs = [
+        (float(a), float(a) + float(w))
+        for a, w in re.findall(r'<rect[^>]* x="([\d.]+)"[^>]* width="([\d.]+)"', svg)
+    ]
+    assert all(abs(x1 - nxt) < 0.11 for (_, x1), (nxt, _) in itertools.pairwise(xs))  # contiguous
+    assert svg.count("eg-band-closed") >= 1 and "3000 states" not in svg
+    assert svg.rfind("eg-band-closed") > svg.rfind("states, mostly")  # the quiet hour stays its own band
+    few = charts.state_timeline(circuit_timeline(events[:3], "closed", T0, T0 + timedelta(hours=1)), "few")
+    assert few.count('class="eg-band ') == 3 and few.count("tripped at ") == 1  # wide bands unchanged
 
 
 def test_no_transition_in_the_window_is_one_band_of_the_current_state() -> None:

@@ -9,7 +9,11 @@ from airflow_errorguard.storage.tables.circuit import CIRCUIT_STATES, circuit_ev
 from airflow_errorguard.storage.tables.committed_file import committed_file_table
 from airflow_errorguard.storage.tables.error_event import error_event_table
 from airflow_errorguard.storage.tables.error_signature import error_signature_table
-from airflow_errorguard.storage.tables.hourly_count import hourly_count_table, rollup_state_table
+from airflow_errorguard.storage.tables.hourly_count import (
+    hourly_count_table,
+    hourly_fingerprint_table,
+    rollup_state_table,
+)
 from airflow_errorguard.storage.tables.incident import INCIDENT_STATUSES, incident_table
 from airflow_errorguard.storage.tables.incident_task import incident_task_table
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES, quarantine_table
@@ -27,6 +31,7 @@ __all__ = [
     "error_signature_table",
     "errorguard_metadata",
     "hourly_count_table",
+    "hourly_fingerprint_table",
     "incident_table",
     "incident_task_table",
     "quarantine_table",

@@ -71,7 +71,7 @@ def overview(
     patterns = stats.top_patterns(hook.database, since, dag_id=dag_id, limit=20)
     budgets = stats.error_budget(hook.database, since, budget=budget, dag_id=dag_id, limit=50)
     fps = [p.fingerprint for p in patterns]
-    buckets = trends.Buckets.spanning(since, hook.database.clock(), count=24)
+    buckets = trends.Buckets.covering(since, hook.database.clock(), count=24)
     lines = trends.fingerprint_sparklines(hook.database, fps, buckets, dag_id=dag_id)
     return Overview(
         rows,

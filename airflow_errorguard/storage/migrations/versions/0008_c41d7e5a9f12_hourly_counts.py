@@ -56,7 +56,7 @@ def _backfill(conn: sa.Connection) -> None:
             oldest = oldest.replace(tzinfo=timezone.utc)
         rollup.lock(conn, source)
         if oldest is not None:
-            rollup.ensure_filled(conn, source, oldest, rollup.horizon(now))
+            rollup.ensure_filled(conn, source, oldest, rollup.horizon(now), fingerprints=False)
 
 
 def downgrade() -> None:

@@ -31,23 +31,31 @@ a malformed errorguard tag or param fails the DAG's import, naming it.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterable
 from typing import Any
 
 from airflow.policies import hookimpl
 
 from airflow_errorguard.constants import DEFAULT_CONN_ID
+from airflow_errorguard.policy.reading import (
+    CALLBACKS,
+    CIRCUIT_PARAM,
+    SWITCH_PARAM,
+    TAG_OFF,
+    TAG_ON,
+    as_list,
+    circuit_param,
+    errorguard_params,
+    errorguard_tags,
+    has_callback,
+    named_circuit,
+    task_name,
+    task_switch,
+    violation,
+)
 
 log = logging.getLogger(__name__)
 
-#: DAG tags: opt a DAG out, or in (``cluster_policy = opt_in``).
-TAG_OFF = "errorguard:off"
-TAG_ON = "errorguard:on"
-#: Task ``params`` keys: ``"off"`` opts the task out (``"on"`` opts it in); a circuit's name.
-SWITCH_PARAM = "errorguard"
-CIRCUIT_PARAM = "errorguard_circuit"
-CALLBACKS = ("on_failure_callback", "on_retry_callback", "on_success_callback")
 _reported: set[str] = set()
 
 
@@ -98,20 +106,20 @@ class ErrorGuardPolicy:
             changes = self.changes(task)
             for name, value in changes.items():
                 setattr(task, name, value)
-        except _violation():
+        except violation():
             raise  # a malformed errorguard tag or param: the DAG's import error names it
         except Exception as err:
             message = f"{type(err).__name__}: {err}"
             level = logging.DEBUG if message in _reported else logging.ERROR
             _reported.add(message)
-            log.log(level, "errorguard cluster policy left task %s untouched: %s", _name(task), message)
+            log.log(level, "errorguard cluster policy left task %s untouched: %s", task_name(task), message)
 
     def changes(self, task: Any) -> dict[str, Any]:
         """The attributes to set on *task* (empty: nothing to attach, or opted out)."""
-        params = _params(task)
+        params = errorguard_params(task)
         if not self._applies(task, params):
             return {}
-        circuit = _circuit_param(task, params) or _named_circuit(task)
+        circuit = circuit_param(task, params) or named_circuit(task)
         records = _records_circuit(task)
         changes: dict[str, Any] = {}
         policy_records = False
@@ -126,20 +134,20 @@ class ErrorGuardPolicy:
             # The retry policy records failures itself: then the callback records successes only.
             for name in CALLBACKS[2:] if policy_records else CALLBACKS:
                 added[name].append(self._callback(PolicyCircuitOutcome, circuit))
-        if self.alerts and not _has_callback(task, _ALERT_CLASSES):
+        if self.alerts and not has_callback(task, _ALERT_CLASSES):
             for name in CALLBACKS:
                 added[name].append(self._callback(PolicyAlerts, circuit))
         for name, extra in added.items():
             if extra:
-                changes[name] = [*_as_list(getattr(task, name, None)), *extra]
+                changes[name] = [*as_list(getattr(task, name, None)), *extra]
         return changes
 
     def _applies(self, task: Any, params: dict[str, Any]) -> bool:
         mode = self._mode()
         if mode == "off":
             return False
-        tags = _errorguard_tags(task)
-        switch = _switch(task, params)
+        tags = errorguard_tags(task)
+        switch = task_switch(task, params)
         if TAG_OFF in tags or switch == "off":
             return False
         return mode != "opt_in" or TAG_ON in tags or switch == "on"
@@ -240,101 +248,9 @@ class EntryPointPolicy:
 task_policy = ErrorGuardPolicy()
 
 
-# -- reading the task ------------------------------------------------------------------------
-
-
-def _violation() -> type[Exception]:
-    from airflow.exceptions import AirflowClusterPolicyViolation
-
-    return AirflowClusterPolicyViolation
-
-
-def _refuse(task: Any, problem: str) -> Exception:
-    return _violation()(f"errorguard cluster policy, task {_name(task)}: {problem}")
-
-
-def _name(task: Any) -> str:
-    return f"{getattr(task, 'dag_id', None)}.{getattr(task, 'task_id', None)}"
-
-
-def _errorguard_tags(task: Any) -> set[str]:
-    dag = getattr(task, "dag", None) if getattr(task, "has_dag", lambda: True)() else None
-    tags = {str(tag) for tag in (getattr(dag, "tags", None) or ()) if str(tag).startswith("errorguard:")}
-    unknown = tags - {TAG_ON, TAG_OFF}
-    if unknown or len(tags) > 1:
-        raise _refuse(task, f"DAG tags {sorted(tags)}: use one of {TAG_OFF!r} or {TAG_ON!r}")
-    return tags
-
-
-def _params(task: Any) -> dict[str, Any]:
-    params = getattr(task, "params", None) or {}
-    return {key: params.get(key) for key in (SWITCH_PARAM, CIRCUIT_PARAM) if key in params}
-
-
-def _switch(task: Any, params: dict[str, Any]) -> str | None:
-    value = params.get(SWITCH_PARAM)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, str) and value.strip().lower() in ("on", "off"):
-        return value.strip().lower()
-    raise _refuse(task, f'params["{SWITCH_PARAM}"] must be "off" or "on", got {value!r}')
-
-
-def _circuit_param(task: Any, params: dict[str, Any]) -> str | None:
-    name = params.get(CIRCUIT_PARAM)
-    if name is None:
-        return None
-    from airflow_errorguard.breaker.config import Circuit
-
-    try:
-        if not isinstance(name, str):
-            raise TypeError(f"a circuit name must be text, got {name!r}")
-        Circuit(name, consecutive_failures=1)  # validates the name
-    except Exception as err:
-        raise _refuse(task, f'params["{CIRCUIT_PARAM}"]: {err}') from None
-    return name
-
-
-def _ours(obj: Any) -> bool:
-    return type(obj).__module__.startswith("airflow_errorguard.")
-
-
-def _named_circuit(task: Any) -> str | None:
-    """The circuit the task's errorguard operator or retry policy already names."""
-    for owner in (task, getattr(task, "retry_policy", None)):
-        circuit = getattr(owner, "circuit", None) if _ours(owner) else None
-        if circuit is not None:
-            return str(getattr(circuit, "name", circuit))
-    return None
-
-
 def _records_circuit(task: Any) -> bool:
     """Whether the task already records its outcomes in a circuit."""
-    return _named_circuit(task) is not None or _has_callback(task, _OUTCOME_CLASSES)
-
-
-def _has_callback(task: Any, classes: tuple[Any, ...]) -> bool:
-    kinds = [cls for cls in classes if isinstance(cls, type)]
-    for module, name in (cls for cls in classes if isinstance(cls, tuple)):
-        loaded = sys.modules.get(module)  # not imported: no instance of it can exist
-        if loaded is not None:
-            kinds.append(getattr(loaded, name))
-    for attribute in CALLBACKS:
-        for callback in _as_list(getattr(task, attribute, None)):
-            target = getattr(callback, "__self__", callback)  # a bound method: alerts.on_failure
-            if isinstance(target, tuple(kinds)):
-                return True
-    return False
-
-
-def _as_list(callbacks: Any) -> list[Any]:
-    if not callbacks:
-        return []
-    if callable(callbacks):
-        return [callbacks]
-    return list(callbacks)
+    return named_circuit(task) is not None or has_callback(task, _OUTCOME_CLASSES)
 
 
 __all__ = [

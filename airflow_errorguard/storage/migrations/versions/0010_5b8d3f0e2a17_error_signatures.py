@@ -10,7 +10,7 @@ Measured on 1,000,000 rows (``benchmarks/bench_migration.py``): 17 s on SQLite, 
 PostgreSQL (figures in docs/storage.md).
 
 Revision ID: 5b8d3f0e2a17
-Revises: c41d7e5a9f12
+Revises: e52b8c7d1a34
 Create Date: 2026-11-30
 """
 
@@ -27,7 +27,7 @@ from airflow_errorguard.storage.tables.column_types import UtcDateTime, long_tex
 from airflow_errorguard.storage.upsert import insert_ignoring_duplicates
 
 revision = "5b8d3f0e2a17"
-down_revision = "c41d7e5a9f12"
+down_revision = "e52b8c7d1a34"
 branch_labels = None
 depends_on = None
 errorguard_version = "0.1.0"

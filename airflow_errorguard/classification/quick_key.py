@@ -1,0 +1,164 @@
+"""
+The quick key of the verdict cache: a key read **before** the exception's facts.
+
+A repeated failure is most often an exception whose signal attributes (``errno``,
+``sqlite_errorname``, ``pgcode``, ``status_code``...) hold plain values: ``None``, booleans,
+numbers, strings, enum members. For such an exception whose class has a quick plan
+(:attr:`.class_plan.ClassPlan.quick`: no protocol family, no group, no lazily read attribute on
+the class but psycopg's ``diag``, which is read only when ``pgcode`` is empty), every fact
+:class:`.signals.LinkFacts` would read is a function of its class, those values (and a MySQL
+driver's ``args[0]``), and ``Retry-After`` and the host are nowhere to be found. The quick key
+holds the classes, those values and how the links wrap each other (``__cause__``,
+``__context__``); it is built with a few attribute reads, without the general signal extraction,
+and maps to the decision a full classification took (checked against the message when that
+decision read it). Anything else (objects in signal attributes, arguments that are exceptions or
+error dicts, a context hidden by ``from None`` that is not the cause, long chains) has no quick
+key and goes through the chain key of :mod:`.verdict_cache`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from enum import Enum
+from typing import Any
+
+from airflow_errorguard.classification.class_plan import SIGNAL_SET, class_plan
+
+#: Value types a quick key holds as they are (exact types: a subclass may compare strangely).
+_PLAIN = frozenset({type(None), bool, int, float, str})
+_NOT_PLAIN = object()
+#: Attributes that must be absent (or ``None``) for a quick key: they lead to ``Retry-After``.
+_NO_QUICK = ("headers", "response", "retry_after")
+#: Links a quick key follows; a longer chain goes the general way.
+MAX_QUICK_LINKS = 6
+#: Lazily read facts a quick decision may have read: the message is checked again; the others are
+#: ``None`` for every exception a quick key accepts.
+QUICK_LAZY = frozenset({"message", "host", "retry_after"})
+
+
+def _part(value: Any) -> Any:
+    """*value* as a key part, or :data:`_NOT_PLAIN`. ``True``, ``1``, ``1.0`` and ``HTTPStatus(1)`` are
+    equal but not the same fact: numbers and enum members keep their type."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind in _PLAIN or isinstance(value, Enum):
+        return (kind, value)
+    return _NOT_PLAIN
+
+
+def _signature(exc: BaseException) -> tuple[Any, ...] | None:
+    """The plain signal values of *exc*, or ``None`` when it has no quick key."""
+    plan = class_plan(type(exc))
+    if not plan.quick:
+        return None
+    try:
+        values = exc.__dict__
+        args = exc.args
+    except BaseException:
+        return None
+    if type(args) is not tuple or type(values) is not dict:
+        return None
+    for arg in args[:4]:  # an error dict (pg8000) or a wrapped exception (pika, httpcore)
+        if type(arg) is dict or isinstance(arg, BaseException):
+            return None
+    found: list[Any] = []
+    present = SIGNAL_SET & values.keys() if values else ()
+    for name in sorted(present):
+        part = _part(values[name])
+        if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+            return None
+        found.append((name, part))
+    for name in plan.eager_class_defined + plan.own_attrs:
+        try:
+            value = getattr(exc, name, None)
+        except BaseException:
+            return None
+        part = _part(value)
+        if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+            return None
+        found.append(part)
+    if plan.diag_defined and not _sqlstate_code(exc, plan.eager_class_defined, values):
+        return None  # LinkFacts would read diag (an object) for the SQLSTATE
+    if plan.is_mysql:  # the server's error number is args[0] (PyMySQL, mysqlclient)
+        part = _part(args[0]) if args else None
+        if part is _NOT_PLAIN:
+            return None
+        found.append(("args[0]", part))
+    return tuple(found)
+
+
+def _sqlstate_code(exc: BaseException, class_defined: tuple[str, ...], values: dict[str, Any]) -> Any:
+    """``pgcode or sqlstate`` as :class:`.signals.LinkFacts` reads them (a class-defined attribute
+    wins over the instance dict); ``diag`` is read only when this is empty."""
+    found = []
+    for name in ("pgcode", "sqlstate"):
+        try:
+            found.append(getattr(exc, name, None) if name in class_defined else values.get(name))
+        except BaseException:
+            return None
+    return found[0] or found[1]
+
+
+def _children(exc: BaseException) -> list[tuple[BaseException, str]] | None:
+    """What :meth:`.signals.LinkFacts._children` finds on a quick exception (``None``: a hidden context)."""
+    try:
+        cause = exc.__cause__
+        suppressed = exc.__suppress_context__
+        context = exc.__context__
+    except BaseException:
+        return None
+    found: list[tuple[BaseException, str]] = []
+    if isinstance(cause, BaseException):
+        found.append((cause, "cause"))
+    if suppressed:
+        if context is not None and context is not cause:
+            return None  # read for TLS and host names, not part of the key
+    elif isinstance(context, BaseException):
+        found.append((context, "context"))
+    return found
+
+
+def quick_key(exc: BaseException, scope: Any) -> tuple[Hashable, list[BaseException]] | None:
+    """
+    ``(key, chain)`` for *exc*, the chain in the order :class:`.classifier.Classifier` walks it;
+    ``None`` when *exc* or a link of its chain has no quick key.
+    """
+    signature = _signature(exc)
+    if signature is None:
+        return None
+    children = _children(exc)
+    if children is None:
+        return None
+    if not children:  # the common case: a lone exception
+        return (scope, type(exc), signature), [exc]
+    chain = [exc]
+    shapes: list[tuple[Any, ...]] = [(type(exc), signature, children)]
+    seen = {id(exc)}
+    queue = [child for child, _ in children]
+    while queue:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        if len(chain) >= MAX_QUICK_LINKS:
+            return None
+        seen.add(id(current))
+        signature = _signature(current)
+        found = _children(current) if signature is not None else None
+        if found is None:
+            return None
+        chain.append(current)
+        shapes.append((type(current), signature, found))
+        queue.extend(child for child, _ in found)
+    index = {id(link): position for position, link in enumerate(chain)}
+    key = (
+        scope,
+        tuple(
+            (kind, signature, tuple((index[id(child)], how) for child, how in found))
+            for kind, signature, found in shapes
+        ),
+    )
+    return key, chain
+
+
+__all__ = ["MAX_QUICK_LINKS", "QUICK_LAZY", "quick_key"]
