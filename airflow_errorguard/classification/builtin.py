@@ -66,12 +66,16 @@ def _candidate(facts: LinkFacts, entry: codes.Entry, rule: str, subject: str) ->
 
 
 def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
-    """The entry and a label for a ``kind:value`` driver code (SQLite, MySQL, SMTP, AMQP, Redis, exit)."""
+    """The entry and a label for a ``kind:value`` driver or protocol code (SQLite, MySQL, SMTP...)."""
     number = int(value) if value.lstrip("-").isdigit() else None
     if kind == "sqlite":
         return codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2])), f"SQLite {value}"
     if kind == "redis":
         return protocols.REDIS_PREFIX.get(value), f"Redis {value}"
+    if kind == "pop3":
+        return protocols.POP3_CODE.get(value), f"POP3 [{value}]"
+    if kind == "imap":
+        return protocols.IMAP_CODE.get(value), f"IMAP {value}"
     if number is None:
         return None, value
     if kind == "mysql":
@@ -81,6 +85,9 @@ def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
         return entry, f"SMTP reply {value}"
     if kind == "amqp":
         return protocols.AMQP_REPLY.get(number), f"AMQP reply {value}"
+    if kind == "ftp":
+        entry = protocols.FTP_REPLY.get(number) or protocols.FTP_CLASS.get(number // 100)
+        return entry, f"FTP reply {value}"
     if kind == "exit":
         return protocols.EXIT_STATUS.get(number), f"exit status {value}"
     return None, value

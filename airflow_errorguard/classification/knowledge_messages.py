@@ -47,6 +47,11 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.95, "says an Airflow connection or variable is not defined"),
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (
+        r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
+        r"proxy authentication required|no such transport|db index is out of range|error compiling script",
+        (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
+    ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
         r"cluster mode is not enabled|cluster support disabled",

@@ -190,9 +190,24 @@ TYPES: dict[str, Entry] = {
         "airflow.sdk.exceptions.AirflowNotFoundException airflow.exceptions.AirflowNotFoundException",
         (C, 0.95, "means an Airflow connection or object is not defined"),
     ),
+    "airflow.sdk.exceptions.ParamValidationError": (
+        C,
+        0.95,
+        "means a Dag param failed its schema (the run was triggered with a bad param)",
+    ),
+    **_many(
+        "airflow.sdk.exceptions.DuplicateTaskIdFound airflow.sdk.exceptions.AirflowDagCycleException",
+        (C, 0.95, "means the Dag is defined wrongly"),
+    ),
+    "airflow.sdk.exceptions.AirflowFailException": (
+        C,
+        0.8,
+        "means the task's code asked to fail without retrying",
+    ),
     **_many(
         "airflow.sdk.exceptions.AirflowSecretsBackendAccessDenied "
-        "airflow.exceptions.AirflowConfigException airflow.sdk.exceptions.ParamValidationError "
+        "airflow.exceptions.AirflowConfigException airflow._shared.configuration.exceptions."
+        "AirflowConfigException airflow.sdk._shared.configuration.exceptions.AirflowConfigException "
         "airflow.exceptions.AirflowOptionalProviderFeatureException "
         "airflow.sdk.exceptions.AirflowOptionalProviderFeatureException",
         (C, 0.9, "means Airflow is misconfigured for this task"),
