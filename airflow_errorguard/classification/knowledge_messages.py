@@ -16,7 +16,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     # configuration first: these disagree with a transient-looking type (OperationalError...)
     (
         r"password authentication failed|authentication failed|access denied for user|"
-        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials",
+        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials|"
+        r"\b401 unauthori[sz]ed",
         (C, 0.92, "says authentication failed"),
     ),
     (
@@ -35,7 +36,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (
         r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
         r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
-        r"does not support ssl|ssl was required|no pg_hba\.conf entry",
+        r"does not support ssl|ssl was required|no pg_hba\.conf entry|"
+        r"could not find (?:a suitable tls ca certificate bundle|the tls (?:certificate|key) file)",
         (C, 0.92, "says the TLS or connection security settings do not match the server"),
     ),
     (
@@ -47,6 +49,10 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.95, "says an Airflow connection or variable is not defined"),
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (
+        r"set (?:\w+ )?timeout to -?\d|timeout value \w+ was",
+        (C, 0.9, "says a timeout setting is invalid (not a timeout that happened)"),
+    ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
         r"proxy authentication required|no such transport|db index is out of range|error compiling script",

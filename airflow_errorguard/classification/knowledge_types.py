@@ -27,6 +27,12 @@ TYPES: dict[str, Entry] = {
         "http.client.HTTPException ssl.SSLEOFError ssl.SSLZeroReturnError",
         (T, 0.9, "is a dropped or refused connection"),
     ),
+    **_many(
+        "http.client.InvalidURL http.client.UnknownProtocol",
+        (C, 0.9, "means the URL, port or protocol in the setting is invalid"),
+    ),
+    "locale.Error": (C, 0.85, "means the locale is not installed where the task runs"),
+    "shutil.SameFileError": (C, 0.75, "means the source and target paths are the same file"),
     "socket.gaierror": (T, 0.6, "is a name-resolution failure"),
     "ssl.SSLCertVerificationError": (C, 0.95, "means the TLS certificate could not be verified"),
     "ssl.SSLError": (T, 0.6, "is a TLS error"),
@@ -157,6 +163,11 @@ TYPES: dict[str, Entry] = {
         (C, 0.95, "means the AWS credentials or region are not configured"),
     ),
     "botocore.exceptions.ParamValidationError": (D, 0.7, "means request parameters failed validation"),
+    "botocore.exceptions.WaiterError": (
+        T,
+        0.6,
+        "means a waiter gave up: the resource did not reach the state in time",
+    ),
     "botocore.exceptions.ClientError": (T, 0.3, "is an AWS service error"),
     **_many(
         "google.auth.exceptions.RefreshError google.auth.exceptions.DefaultCredentialsError "

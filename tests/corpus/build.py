@@ -45,6 +45,7 @@ FAMILIES: dict[str, str] = {
     "queues": "fam_queues",
     "mailftp": "fam_mailftp",
     "awsextra": "fam_awsextra",
+    "beyond": "fam_beyond",
     "errorguard": "fam_errorguard",
 }
 
