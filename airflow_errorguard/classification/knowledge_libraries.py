@@ -166,6 +166,11 @@ LIBRARY_TYPES: dict[str, Entry] = {
     ),
     "sqlalchemy.exc.ResourceClosedError": (C, 0.6, "means the code used a closed result or connection"),
     "aiohttp.client_exceptions.TooManyRedirects": (C, 0.9, "means the endpoint redirects in a loop"),
+    "aiohttp.client_exceptions.WSServerHandshakeError": (
+        C,
+        0.85,
+        "means the endpoint did not accept a WebSocket handshake (not a WebSocket URL)",
+    ),
     # --- errorguard ---------------------------------------------------------------------------
     f"{_EG}CircuitOpenError": (
         T,

@@ -26,7 +26,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"(?:relation|table|database|schema|column|role|function|bucket|index) \S+ does not exist|"
-        r"no such (?:table|column)|unknown (?:database|column|table)|doesn't exist",
+        r"no such (?:table|column|function|collation sequence|module|savepoint)|"
+        r"unknown (?:database|column|table)|doesn't exist",
         (C, 0.9, "says a database object does not exist"),
     ),
     (

@@ -32,6 +32,7 @@ TYPES: dict[str, Entry] = {
         (C, 0.9, "means the URL, port or protocol in the setting is invalid"),
     ),
     "locale.Error": (C, 0.85, "means the locale is not installed where the task runs"),
+    "re.error": (C, 0.75, "means a regular expression does not compile (a pattern in settings or code)"),
     "shutil.SameFileError": (C, 0.75, "means the source and target paths are the same file"),
     "socket.gaierror": (T, 0.6, "is a name-resolution failure"),
     "ssl.SSLCertVerificationError": (C, 0.95, "means the TLS certificate could not be verified"),

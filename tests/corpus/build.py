@@ -46,6 +46,7 @@ FAMILIES: dict[str, str] = {
     "mailftp": "fam_mailftp",
     "awsextra": "fam_awsextra",
     "beyond": "fam_beyond",
+    "misc": "fam_misc",
     "errorguard": "fam_errorguard",
 }
 
