@@ -47,6 +47,7 @@ FAMILIES: dict[str, str] = {
     "awsextra": "fam_awsextra",
     "beyond": "fam_beyond",
     "misc": "fam_misc",
+    "edges": "fam_edges",
     "errorguard": "fam_errorguard",
 }
 
