@@ -176,6 +176,9 @@ def _own_candidate(facts: LinkFacts, path: str) -> Candidate | None:
     return None
 
 
+_ARGUMENT_ERRORS = frozenset({"ValueError", "TypeError"})
+
+
 def match_builtin(facts: LinkFacts) -> Candidate | None:
     """The strongest built-in verdict on the exception behind *facts* (codes, type, message)."""
     best: Candidate | None = None
@@ -196,6 +199,10 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
         if found is not None and found.lastgroup is not None:
             index = int(found.lastgroup[1:])
             category, confidence, text = MESSAGES[index][1]
+            # A ValueError or TypeError is an argument rejected before anything was attempted: its
+            # "timeout" or "connection" is a setting being validated, never an outage.
+            if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(facts.paths):
+                return best
             if best is None or confidence > best.confidence:
                 snippet = found.group(0)[:60]
                 best = Candidate(
@@ -246,10 +253,27 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 )
 
 
+#: The server refuses the TLS the client insists on (or the reverse): a setting, like a bad certificate.
+_TLS_MODE_MESSAGE = re.compile(
+    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server",
+    re.IGNORECASE,
+)
+
+
 def tls_verification(facts: LinkFacts) -> Candidate | None:
-    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure."""
+    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure,
+    or a server and client that disagree on whether to use TLS."""
     if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
         message = facts.message
+        if "SSL" in message and _TLS_MODE_MESSAGE.search(message) is not None:
+            return Candidate(
+                ErrorCategory.CONFIGURATION,
+                0.95,
+                "builtin:tls-mode",
+                f"{facts.type_name} says the server and the client disagree on TLS (the sslmode or "
+                "ssl setting): retrying cannot fix it; configuration",
+                facts,
+            )
         if "ertif" not in message and "ERTIF" not in message and "ostname" not in message:
             return None  # the cheap test first: this runs on every chain not already configuration
         found = _TLS_VERIFICATION_MESSAGE.search(message)

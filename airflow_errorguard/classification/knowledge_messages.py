@@ -37,7 +37,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (
         r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
         r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
-        r"does not support ssl|ssl was required|no pg_hba\.conf entry|"
+        r"does not support ssl|ssl was required|no pg_hba\.conf entry|rejected ssl upgrade|"
+        r"\[ssl\] pem lib|no start line|key values mismatch|"
         r"could not find (?:a suitable tls ca certificate bundle|the tls (?:certificate|key) file)",
         (C, 0.92, "says the TLS or connection security settings do not match the server"),
     ),
@@ -51,8 +52,11 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
     (
-        r"set (?:\w+ )?timeout to -?\d|timeout value \w+ was",
-        (C, 0.9, "says a timeout setting is invalid (not a timeout that happened)"),
+        r"set (?:\w+ )?timeout to -?\d|timeout value|non-blocking socket|"
+        r"(?:_?timeout|\bport|\bheartbeat|\bsslmode)\b[^.\n]{0,40}?\b(?:must|should|expected|"
+        r"could not be cast|out of range|of type)\b|invalid (?:sslmode|integer|port) value|"
+        r"invalid \w+ value: expected|for connection option|connection info string|bad value for \w+",
+        (C, 0.9, "says a connection setting (timeout, port, TLS mode, option) is invalid"),
     ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
@@ -71,7 +75,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"missing \d+ required positional argument|got an unexpected keyword argument|"
-        r"takes \d+ positional arguments? but \d+ (?:was|were) given",
+        r"takes \d+ positional arguments? but \d+ (?:was|were) given|invalid argument\(s\) '",
         (C, 0.85, "says code was called with the wrong arguments (a defect)"),
     ),
     # system

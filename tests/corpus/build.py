@@ -48,6 +48,7 @@ FAMILIES: dict[str, str] = {
     "beyond": "fam_beyond",
     "misc": "fam_misc",
     "edges": "fam_edges",
+    "settings": "fam_settings",
     "errorguard": "fam_errorguard",
 }
 
