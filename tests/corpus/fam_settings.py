@@ -130,7 +130,11 @@ def build(family: Family, closing: list[Any]) -> None:
     )
 
     async def wait_for_string() -> None:
-        await asyncio.wait_for(asyncio.sleep(0), timeout="30")  # type: ignore[arg-type]
+        pause = asyncio.sleep(0)
+        try:
+            await asyncio.wait_for(pause, timeout="30")  # type: ignore[arg-type]
+        finally:
+            pause.close()  # wait_for rejects the timeout before it awaits the coroutine
 
     family.add(
         "asyncio-timeout-type", _async(wait_for_string), C, "a timeout read from a setting as a string"
