@@ -66,12 +66,16 @@ def _candidate(facts: LinkFacts, entry: codes.Entry, rule: str, subject: str) ->
 
 
 def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
-    """The entry and a label for a ``kind:value`` driver code (SQLite, MySQL, SMTP, AMQP, Redis, exit)."""
+    """The entry and a label for a ``kind:value`` driver or protocol code (SQLite, MySQL, SMTP...)."""
     number = int(value) if value.lstrip("-").isdigit() else None
     if kind == "sqlite":
         return codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2])), f"SQLite {value}"
     if kind == "redis":
         return protocols.REDIS_PREFIX.get(value), f"Redis {value}"
+    if kind == "pop3":
+        return protocols.POP3_CODE.get(value), f"POP3 [{value}]"
+    if kind == "imap":
+        return protocols.IMAP_CODE.get(value), f"IMAP {value}"
     if number is None:
         return None, value
     if kind == "mysql":
@@ -81,6 +85,9 @@ def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
         return entry, f"SMTP reply {value}"
     if kind == "amqp":
         return protocols.AMQP_REPLY.get(number), f"AMQP reply {value}"
+    if kind == "ftp":
+        entry = protocols.FTP_REPLY.get(number) or protocols.FTP_CLASS.get(number // 100)
+        return entry, f"FTP reply {value}"
     if kind == "exit":
         return protocols.EXIT_STATUS.get(number), f"exit status {value}"
     return None, value
@@ -170,6 +177,9 @@ def _own_candidate(facts: LinkFacts, path: str) -> Candidate | None:
     return None
 
 
+_ARGUMENT_ERRORS = frozenset({"ValueError", "TypeError"})
+
+
 def match_builtin(facts: LinkFacts) -> Candidate | None:
     """The strongest built-in verdict on the exception behind *facts* (codes, type, message)."""
     best: Candidate | None = None
@@ -190,6 +200,10 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
         if found is not None and found.lastgroup is not None:
             index = int(found.lastgroup[1:])
             category, confidence, text = MESSAGES[index][1]
+            # A ValueError or TypeError is an argument rejected before anything was attempted: its
+            # "timeout" or "connection" is a setting being validated, never an outage.
+            if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(facts.paths):
+                return best
             if best is None or confidence > best.confidence:
                 snippet = found.group(0)[:60]
                 best = Candidate(
@@ -240,10 +254,27 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 )
 
 
+#: The server refuses the TLS the client insists on (or the reverse): a setting, like a bad certificate.
+_TLS_MODE_MESSAGE = re.compile(
+    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server",
+    re.IGNORECASE,
+)
+
+
 def tls_verification(facts: LinkFacts) -> Candidate | None:
-    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure."""
+    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure,
+    or a server and client that disagree on whether to use TLS."""
     if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
         message = facts.message
+        if "SSL" in message and _TLS_MODE_MESSAGE.search(message) is not None:
+            return Candidate(
+                ErrorCategory.CONFIGURATION,
+                0.95,
+                "builtin:tls-mode",
+                f"{facts.type_name} says the server and the client disagree on TLS (the sslmode or "
+                "ssl setting): retrying cannot fix it; configuration",
+                facts,
+            )
         if "ertif" not in message and "ERTIF" not in message and "ostname" not in message:
             return None  # the cheap test first: this runs on every chain not already configuration
         found = _TLS_VERIFICATION_MESSAGE.search(message)

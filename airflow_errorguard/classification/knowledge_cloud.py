@@ -56,6 +56,26 @@ CLOUD_CODE: dict[str, Entry] = {
         ],
         (T, 0.97, "is throttling"),
     ),
+    # KMS's own codes (when the caller talks to KMS directly, not through S3 or SQS).
+    **dict.fromkeys(
+        ["KeyUnavailableException", "KMSInternalException", "DependencyTimeoutException"],
+        (T, 0.9, "means KMS cannot serve the key right now"),
+    ),
+    **dict.fromkeys(
+        [
+            "DisabledException",
+            "InvalidKeyUsageException",
+            "IncorrectKeyException",
+            "InvalidGrantTokenException",
+            "KeyUnavailableForRegion",
+        ],
+        (C, 0.9, "means the KMS key is disabled, of the wrong kind or not usable by this caller"),
+    ),
+    "InvalidCiphertextException": (D, 0.85, "means the ciphertext is corrupt or was not made by this key"),
+    **dict.fromkeys(
+        ["TemporarilyUnavailable"],
+        (T, 0.9, "means the service is temporarily unavailable"),
+    ),
     **dict.fromkeys(
         [
             "RequestTimeout",

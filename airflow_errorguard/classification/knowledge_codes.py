@@ -57,6 +57,7 @@ HTTP_STATUS: dict[int, Entry] = {
 }
 #: Fallback by status class when a status is not listed above.
 HTTP_CLASS: dict[int, Entry] = {
+    3: (C, 0.75, "is a redirect the client did not follow (a redirect loop, or a moved endpoint)"),
     4: (D, 0.6, "is a client error"),
     5: (T, 0.75, "is a server-side error"),
 }
@@ -248,7 +249,14 @@ ERRNO: dict[int, Entry] = {
         "ENOSPC EDQUOT EMFILE ENFILE ENOMEM EROFS EIO EFBIG EMLINK ENOBUFS",
         (S, 0.95, "means the host ran out of a resource (disk, memory, file handles) or has failing I/O"),
     ),
-    **_errnos("EEXIST", (D, 0.6, "means the target already exists")),
+    **_errnos("EEXIST ENOTEMPTY", (D, 0.6, "means the target already exists or is not empty")),
+    **_errnos(
+        "ELOOP ENAMETOOLONG EXDEV",
+        (C, 0.8, "means a configured path is unusable (a symlink loop, a name too long, across devices)"),
+    ),
+    **_errnos("EOPNOTSUPP ENOTSUP", (C, 0.7, "means the operation is not supported here")),
+    **_errnos("EDEADLK ETIME EPROTO", (T, 0.8, "is a transient lock, timer or protocol condition")),
+    **_errnos("ENOLCK", (S, 0.8, "means the host ran out of locks")),
     **_errnos("ENOEXEC ELIBBAD", (C, 0.85, "means the file is not an executable for this platform")),
     **_errnos("E2BIG", (C, 0.7, "means the argument list is too long")),
     **_errnos("EINVAL", (D, 0.5, "means an invalid argument was passed")),

@@ -136,6 +136,41 @@ LIBRARY_TYPES: dict[str, Entry] = {
     "azure.core.exceptions.ResourceExistsError": (D, 0.8, "means the resource already exists"),
     "azure.core.exceptions.DecodeError": (D, 0.8, "means the response could not be decoded"),
     "azure.core.exceptions.TooManyRedirectsError": (C, 0.85, "means the endpoint redirects in a loop"),
+    # --- templates, task queues, ORM results ------------------------------------------------------
+    **_many(
+        "jinja2.exceptions.TemplateSyntaxError jinja2.exceptions.TemplateAssertionError "
+        "jinja2.exceptions.TemplateNotFound jinja2.exceptions.TemplatesNotFound "
+        "jinja2.exceptions.UndefinedError jinja2.exceptions.SecurityError",
+        (C, 0.9, "means a template is wrong, missing or uses a name it is not given"),
+    ),
+    "jinja2.exceptions.TemplateError": (C, 0.75, "is a template error"),
+    **_many(
+        "celery.exceptions.NotRegistered celery.exceptions.QueueNotFound "
+        "celery.exceptions.ImproperlyConfigured kombu.exceptions.ContentDisallowed",
+        (C, 0.9, "means the Celery app, its task names, queues or serializers are set up wrongly"),
+    ),
+    "celery.exceptions.TimeoutError": (T, 0.9, "means no result arrived in time"),
+    **_many(
+        "billiard.exceptions.SoftTimeLimitExceeded billiard.exceptions.TimeLimitExceeded",
+        (T, 0.8, "means the Celery task hit its time limit"),
+    ),
+    "billiard.exceptions.WorkerLostError": (S, 0.9, "means the Celery worker process died"),
+    **_many(
+        "kombu.exceptions.EncodeError kombu.exceptions.DecodeError",
+        (D, 0.8, "means a message could not be serialised or deserialised"),
+    ),
+    "redis.exceptions.LockError": (C, 0.7, "means a lock was used wrongly or expired before release"),
+    **_many(
+        "sqlalchemy.exc.NoResultFound sqlalchemy.exc.MultipleResultsFound",
+        (D, 0.75, "means a query returned no row, or several, where exactly one was expected"),
+    ),
+    "sqlalchemy.exc.ResourceClosedError": (C, 0.6, "means the code used a closed result or connection"),
+    "aiohttp.client_exceptions.TooManyRedirects": (C, 0.9, "means the endpoint redirects in a loop"),
+    "aiohttp.client_exceptions.WSServerHandshakeError": (
+        C,
+        0.85,
+        "means the endpoint did not accept a WebSocket handshake (not a WebSocket URL)",
+    ),
     # --- errorguard ---------------------------------------------------------------------------
     f"{_EG}CircuitOpenError": (
         T,

@@ -16,7 +16,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     # configuration first: these disagree with a transient-looking type (OperationalError...)
     (
         r"password authentication failed|authentication failed|access denied for user|"
-        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials",
+        r"invalid (?:username|password|credentials|api[ _-]?key)|login failed|bad credentials|"
+        r"\b401 unauthori[sz]ed",
         (C, 0.92, "says authentication failed"),
     ),
     (
@@ -25,7 +26,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"(?:relation|table|database|schema|column|role|function|bucket|index) \S+ does not exist|"
-        r"no such (?:table|column)|unknown (?:database|column|table)|doesn't exist",
+        r"no such (?:table|column|function|collation sequence|module|savepoint)|"
+        r"unknown (?:database|column|table)|doesn't exist",
         (C, 0.9, "says a database object does not exist"),
     ),
     (
@@ -35,7 +37,9 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (
         r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
         r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
-        r"does not support ssl|ssl was required|no pg_hba\.conf entry",
+        r"does not support ssl|ssl was required|no pg_hba\.conf entry|rejected ssl upgrade|"
+        r"\[ssl\] pem lib|no start line|key values mismatch|"
+        r"could not find (?:a suitable tls ca certificate bundle|the tls (?:certificate|key) file)",
         (C, 0.92, "says the TLS or connection security settings do not match the server"),
     ),
     (
@@ -47,6 +51,18 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.95, "says an Airflow connection or variable is not defined"),
     ),
     (r"no module named|cannot import name", (C, 0.9, "says a module is not installed")),
+    (
+        r"set (?:\w+ )?timeout to -?\d|timeout value|non-blocking socket|"
+        r"(?:_?timeout|\bport|\bheartbeat|\bsslmode)\b[^.\n]{0,40}?\b(?:must|should|expected|"
+        r"could not be cast|out of range|of type)\b|invalid (?:sslmode|integer|port) value|"
+        r"invalid \w+ value: expected|for connection option|connection info string|bad value for \w+",
+        (C, 0.9, "says a connection setting (timeout, port, TLS mode, option) is invalid"),
+    ),
+    (
+        r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
+        r"proxy authentication required|no such transport|db index is out of range|error compiling script",
+        (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
+    ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
         r"cluster mode is not enabled|cluster support disabled",
@@ -59,7 +75,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"missing \d+ required positional argument|got an unexpected keyword argument|"
-        r"takes \d+ positional arguments? but \d+ (?:was|were) given",
+        r"takes \d+ positional arguments? but \d+ (?:was|were) given|invalid argument\(s\) '",
         (C, 0.85, "says code was called with the wrong arguments (a defect)"),
     ),
     # system

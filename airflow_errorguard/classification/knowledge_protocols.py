@@ -1,6 +1,7 @@
 """
-Built-in knowledge of protocol reply codes: SMTP replies (``smtplib``), AMQP 0-9-1 reply codes
-(pika, py-amqp, kombu), Redis error prefixes (redis-py) and process exit statuses
+Built-in knowledge of protocol reply codes: SMTP replies (``smtplib``), FTP replies (``ftplib``),
+POP3 and IMAP response codes (``poplib``, ``imaplib``), AMQP 0-9-1 reply codes (pika, py-amqp,
+kombu), Redis error prefixes (redis-py) and process exit statuses
 (``subprocess.CalledProcessError``, negative for a signal). Each entry is
 ``code: (category, confidence, explanation)``.
 """
@@ -39,6 +40,68 @@ SMTP_REPLY: dict[int, Entry] = {
 SMTP_CLASS: dict[int, Entry] = {
     4: (T, 0.85, "is a temporary failure (try later)"),
     5: (C, 0.7, "is a permanent failure"),
+}
+
+#: FTP reply codes (RFC 959, RFC 2228), from the text ftplib's ``error_perm``/``error_temp`` carry.
+FTP_REPLY: dict[int, Entry] = {
+    421: (T, 0.95, "means the service is not available now (try later)"),
+    425: (T, 0.9, "means the data connection could not be opened"),
+    426: (T, 0.9, "means the connection closed and the transfer was aborted"),
+    430: (C, 0.95, "means the user name or password is invalid"),
+    434: (T, 0.8, "means the requested host is unavailable"),
+    450: (T, 0.9, "means the file is unavailable now (busy)"),
+    451: (T, 0.9, "is a local error at the server (try later)"),
+    452: (T, 0.85, "means the server has insufficient storage for now"),
+    500: (C, 0.85, "means the command was not recognised"),
+    501: (C, 0.8, "means a command's arguments are rejected (a path or name the client built)"),
+    502: (C, 0.85, "means the command is not implemented"),
+    503: (C, 0.85, "means commands were sent in the wrong order"),
+    504: (C, 0.85, "means a command parameter is not implemented"),
+    530: (C, 0.97, "means the login was refused (credentials) or is required"),
+    532: (C, 0.9, "means an account is needed to store files"),
+    533: (C, 0.9, "means the command needs a protected (TLS) connection"),
+    534: (C, 0.9, "means the security policy refuses the request (TLS settings)"),
+    550: (C, 0.75, "means the file or directory is unavailable (not found or no access: a wrong path)"),
+    551: (D, 0.7, "means the page type is unknown"),
+    552: (S, 0.85, "means the server's storage allocation is exceeded"),
+    553: (C, 0.8, "means the file name is not allowed"),
+}
+#: Fallback by the reply's first digit.
+FTP_CLASS: dict[int, Entry] = {
+    4: (T, 0.85, "is a temporary failure (try later)"),
+    5: (C, 0.7, "is a permanent failure"),
+}
+
+#: POP3 extended response codes (RFC 2449, RFC 3206): ``-ERR [AUTH] ...``.
+POP3_CODE: dict[str, Entry] = {
+    "AUTH": (C, 0.97, "means the credentials were rejected"),
+    "SYS/TEMP": (T, 0.95, "is a temporary problem at the server"),
+    "SYS/PERM": (S, 0.8, "is a permanent problem at the server"),
+    "IN-USE": (T, 0.9, "means the mailbox is locked by another session"),
+    "LOGIN-DELAY": (T, 0.9, "means logins come too often (try later)"),
+}
+
+#: IMAP response codes (RFC 5530, RFC 3501): ``NO [UNAVAILABLE] ...``; ``BAD`` without a code.
+IMAP_CODE: dict[str, Entry] = {
+    "UNAVAILABLE": (T, 0.95, "means a subsystem is down (try later)"),
+    "INUSE": (T, 0.9, "means the mailbox is in use by another session"),
+    "LIMIT": (T, 0.8, "means a server limit was hit"),
+    "SERVERBUG": (T, 0.7, "is a server error"),
+    "EXPUNGEISSUED": (T, 0.6, "means messages were expunged meanwhile"),
+    "AUTHENTICATIONFAILED": (C, 0.97, "means the credentials were rejected"),
+    "AUTHORIZATIONFAILED": (C, 0.95, "means the user may not act as the given identity"),
+    "EXPIRED": (C, 0.95, "means the credentials expired"),
+    "PRIVACYREQUIRED": (C, 0.95, "means the server requires TLS for this"),
+    "CONTACTADMIN": (C, 0.9, "means the account needs an administrator"),
+    "NOPERM": (C, 0.95, "means the user lacks permission"),
+    "NONEXISTENT": (C, 0.9, "means the mailbox does not exist"),
+    "TRYCREATE": (C, 0.85, "means the target mailbox does not exist"),
+    "CLIENTBUG": (C, 0.8, "means the client sent something the server considers a bug"),
+    "CANNOT": (C, 0.7, "means the operation cannot be done on this server"),
+    "ALREADYEXISTS": (D, 0.7, "means the mailbox already exists"),
+    "OVERQUOTA": (S, 0.85, "means the mailbox is over its quota"),
+    "CORRUPTION": (S, 0.85, "means the server found corrupt data"),
+    "BAD": (C, 0.85, "means the server rejected the command as malformed"),
 }
 
 #: AMQP 0-9-1 reply codes (``reply_code``), as RabbitMQ sends them.

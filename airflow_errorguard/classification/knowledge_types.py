@@ -27,6 +27,13 @@ TYPES: dict[str, Entry] = {
         "http.client.HTTPException ssl.SSLEOFError ssl.SSLZeroReturnError",
         (T, 0.9, "is a dropped or refused connection"),
     ),
+    **_many(
+        "http.client.InvalidURL http.client.UnknownProtocol",
+        (C, 0.9, "means the URL, port or protocol in the setting is invalid"),
+    ),
+    "locale.Error": (C, 0.85, "means the locale is not installed where the task runs"),
+    "re.error": (C, 0.75, "means a regular expression does not compile (a pattern in settings or code)"),
+    "shutil.SameFileError": (C, 0.75, "means the source and target paths are the same file"),
     "socket.gaierror": (T, 0.6, "is a name-resolution failure"),
     "ssl.SSLCertVerificationError": (C, 0.95, "means the TLS certificate could not be verified"),
     "ssl.SSLError": (T, 0.6, "is a TLS error"),
@@ -157,6 +164,11 @@ TYPES: dict[str, Entry] = {
         (C, 0.95, "means the AWS credentials or region are not configured"),
     ),
     "botocore.exceptions.ParamValidationError": (D, 0.7, "means request parameters failed validation"),
+    "botocore.exceptions.WaiterError": (
+        T,
+        0.6,
+        "means a waiter gave up: the resource did not reach the state in time",
+    ),
     "botocore.exceptions.ClientError": (T, 0.3, "is an AWS service error"),
     **_many(
         "google.auth.exceptions.RefreshError google.auth.exceptions.DefaultCredentialsError "
@@ -190,9 +202,24 @@ TYPES: dict[str, Entry] = {
         "airflow.sdk.exceptions.AirflowNotFoundException airflow.exceptions.AirflowNotFoundException",
         (C, 0.95, "means an Airflow connection or object is not defined"),
     ),
+    "airflow.sdk.exceptions.ParamValidationError": (
+        C,
+        0.95,
+        "means a Dag param failed its schema (the run was triggered with a bad param)",
+    ),
+    **_many(
+        "airflow.sdk.exceptions.DuplicateTaskIdFound airflow.sdk.exceptions.AirflowDagCycleException",
+        (C, 0.95, "means the Dag is defined wrongly"),
+    ),
+    "airflow.sdk.exceptions.AirflowFailException": (
+        C,
+        0.8,
+        "means the task's code asked to fail without retrying",
+    ),
     **_many(
         "airflow.sdk.exceptions.AirflowSecretsBackendAccessDenied "
-        "airflow.exceptions.AirflowConfigException airflow.sdk.exceptions.ParamValidationError "
+        "airflow.exceptions.AirflowConfigException airflow._shared.configuration.exceptions."
+        "AirflowConfigException airflow.sdk._shared.configuration.exceptions.AirflowConfigException "
         "airflow.exceptions.AirflowOptionalProviderFeatureException "
         "airflow.sdk.exceptions.AirflowOptionalProviderFeatureException",
         (C, 0.9, "means Airflow is misconfigured for this task"),

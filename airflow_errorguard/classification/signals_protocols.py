@@ -1,8 +1,10 @@
 """
 Codes that protocol clients keep in their own places, read for :class:`~.signals.LinkFacts`:
 SMTP replies (``smtp_code``, ``recipients``), AMQP ``reply_code``, Redis error prefixes
-(``status_code`` or the reply's first word), process ``returncode``, gRPC ``code()``, Google
-``errors[].reason``, Azure ``error_code`` and PostgreSQL fields in an ``args[0]`` dict (pg8000).
+(``status_code`` or the reply's first word), FTP replies (the three digits ftplib's errors start
+with), POP3 and IMAP response codes (``[AUTH]``, ``[UNAVAILABLE]``...), process ``returncode``,
+gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code`` and PostgreSQL fields in an
+``args[0]`` dict (pg8000).
 
 Every read is guarded: a hostile exception cannot break classification.
 """
@@ -24,8 +26,15 @@ _FAMILIES = {
     "subprocess": "exit",
     "google": "google",
     "azure": "azure",
+    "ftplib": "ftp",
+    "poplib": "pop3",
+    "imaplib": "imap",
 }
 _REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
+_FTP_REPLY = re.compile(r"\s*([1-5][0-9][0-9])(?:[\s-]|$)")
+#: A bracketed response code (POP3 RFC 2449/3206, IMAP RFC 5530): ``-ERR [SYS/TEMP] ...``.
+_BRACKET_CODE = re.compile(r"\[([A-Z][A-Z/-]{1,30})[\] ]")
+_IMAP_STATUS = re.compile(r"\b(BAD|NO)\b")
 
 
 def protocol_family(paths: tuple[str, ...]) -> str | None:
@@ -59,7 +68,7 @@ def _smtp_code(get: Callable[[str], Any]) -> int | None:
 
 
 def protocol_code(family: str | None, get: Callable[[str], Any], message: Callable[[], str]) -> str | None:
-    """``smtp:550``, ``amqp:404``, ``redis:BUSY`` or ``exit:-9`` for an exception of *family*."""
+    """``smtp:550``, ``amqp:404``, ``redis:BUSY``, ``ftp:530``, ``imap:UNAVAILABLE`` or ``exit:-9``."""
     if family == "smtp":
         code = _smtp_code(get)
         return f"smtp:{code}" if code is not None else None
@@ -75,6 +84,16 @@ def protocol_code(family: str | None, get: Callable[[str], Any], message: Callab
             return f"redis:{status}"
         found = _REDIS_WORD.match(message())
         return f"redis:{found.group(1)}" if found else None
+    if family == "ftp":  # error_perm('530 Login incorrect.'), error_temp('421 ...')
+        found = _FTP_REPLY.match(message())
+        return f"ftp:{found.group(1)}" if found else None
+    if family in ("pop3", "imap"):
+        text = message()
+        found = _BRACKET_CODE.search(text)
+        if found is not None:
+            return f"{family}:{found.group(1)}"
+        status = _IMAP_STATUS.search(text) if family == "imap" else None
+        return f"imap:{status.group(1)}" if status else None
     return None
 
 

@@ -37,6 +37,18 @@ FAMILIES: dict[str, str] = {
     "tls": "fam_tls",
     "http": "fam_http",
     "ties": "fam_ties",
+    "webclients": "fam_webclients",
+    "sqlalchemy": "fam_sqlalchemy",
+    "oslevel": "fam_oslevel",
+    "userdata": "fam_userdata",
+    "airflow": "fam_airflowexc",
+    "queues": "fam_queues",
+    "mailftp": "fam_mailftp",
+    "awsextra": "fam_awsextra",
+    "beyond": "fam_beyond",
+    "misc": "fam_misc",
+    "edges": "fam_edges",
+    "settings": "fam_settings",
     "errorguard": "fam_errorguard",
 }
 
