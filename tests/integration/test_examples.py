@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from airflow_errorguard.compat import HAS_NATIVE_RETRY_POLICY
+from airflow_errorguard.compat import AIRFLOW_V_3_2_PLUS, HAS_NATIVE_RETRY_POLICY
 from tests.harness import AirflowEnv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "dags_examples"
+DAGBAG_MODULE = "airflow.dag_processing.dagbag" if AIRFLOW_V_3_2_PLUS else "airflow.models.dagbag"
 
 
 @pytest.mark.airflow
 def test_examples_import_without_errors(airflow_db: AirflowEnv) -> None:
     code = (
         "import json, sys\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"from {DAGBAG_MODULE} import DagBag\n"
         f"bag = DagBag(dag_folder={str(EXAMPLES)!r})\n"
         "print(json.dumps({'errors': bag.import_errors, 'dags': sorted(bag.dag_ids)}))\n"
     )
