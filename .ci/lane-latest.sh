@@ -7,8 +7,14 @@
 # lane's venv (outside the clone, see lib.sh) to exactly that set, so the venv is reused and only
 # what changed upstream is reinstalled.
 #
-# Runs: the unit tier and the dag.test() tier (markers `unit`/`airflow`, not slow/browser/corpus),
-# then the storage tier (tests/storage, those not already run).  LANE_BUILD_ONLY=1: sync and stop.
+# Runs (~8-10 min beside `main`; docs/ci.md has the measured figures) the three tiers issue 14
+# names, each trimmed like the af-* lanes' (lane-airflow.sh):
+#   1. the unit tier (marker `unit`, not slow/browser/corpus);
+#   2. the storage tier: tests/storage not already run (PostgreSQL and MariaDB: the SQLAlchemy
+#      version matters most there);
+#   3. the dag.test() paths of DAG_TEST_PATHS (lib.sh) on SQLite: example DAGs, guarded, circuit
+#      and alert paths.
+# LANE_BUILD_ONLY=1: sync and stop.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -31,6 +37,7 @@ print("lane latest: " + ", ".join(f"{n} {version(n)}" for n in names))
 PY
 
 [ -z "${LANE_BUILD_ONLY:-}" ] || exit 0  # only resolve and sync the venv
-lane_pytest -m "(unit or airflow) and not slow and not browser and not corpus"
+lane_pytest -m "unit and not slow and not browser and not corpus"
 lane_pytest tests/storage -m "not unit and not airflow and not slow and not browser and not corpus"
+lane_pytest -m "$DAG_TEST_MARKERS" "${DAG_TEST_PATHS[@]}"
 lane_exit

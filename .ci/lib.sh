@@ -55,6 +55,23 @@ lane_venv() {
     echo "$dir"
 }
 
+# What the compat lanes (af-*, latest) run besides the unit tier: the dag.test() paths of issue 14's
+# "done means", on the session's SQLite metadata DB (marker `airflow`, not `postgres`).  Chosen so a
+# lane takes ~8-10 min on the 2-core CI machine beside `main`: every example DAG, and per path the
+# tests that go through Airflow's task runner (dag.test()) -- those are what differ between Airflow
+# versions.  `main` runs these and every other test on Airflow 3.3.
+DAG_TEST_PATHS=(
+    tests/integration/test_examples.py          # every example DAG imports; zero-rewrite, decisions, shared circuit
+    tests/guard/test_example_dag.py             # orders_guarded: quarantine, resume after an outage
+    tests/alerts/test_example.py                # alerting_callbacks: classified alert through the callback
+    tests/guard/test_guarded_airflow.py         # guarded path: end to end, error budget fails on try 1
+    tests/circuit/test_circuit_airflow.py       # circuit path: deferrable sensor, reschedule while open, soft fail
+    # ... but not its classic-sensor trip (~90 s): the shared-circuit example test above covers it.
+    --deselect "tests/circuit/test_circuit_airflow.py::test_dead_dependency_trips_and_sensor_holds_downstream[sqlite]"
+    tests/alerts/test_alert_airflow.py          # alert path: a burst alerts once, through SMTP and webhook
+)
+DAG_TEST_MARKERS="airflow and not unit and not postgres and not slow and not browser and not corpus"
+
 # lane_pytest ARGS...: pytest in the lane venv from the clone's root.  A non-zero exit, 5 (nothing
 # collected) included, is remembered in LANE_FAILED and the lane goes on with its next step;
 # lane_exit ends the lane with 1 if any step failed.

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.guard.sql_sink import SqlTableSink
     from airflow_errorguard.operators.guarded import GuardedOperator
     from airflow_errorguard.operators.replay import QuarantineReplayOperator
+    from airflow_errorguard.retry.args import retry_policy_args
     from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
     from airflow_errorguard.retry.runner import Attempt, InProcessRetrier, retry_transient, run_with_retry
     from airflow_errorguard.sensors.circuit_breaker import CircuitBreakerSensor
@@ -50,6 +51,7 @@ _EXPORTS = {
     "run_with_retry": "airflow_errorguard.retry.runner",
     "retry_transient": "airflow_errorguard.retry.runner",
     "ErrorGuardRetryPolicy": "airflow_errorguard.retry.policy",
+    "retry_policy_args": "airflow_errorguard.retry.args",
     "ErrorGuardError": "airflow_errorguard.exceptions",
     "ErrorGuardConfigError": "airflow_errorguard.exceptions",
     "CircuitOpenError": "airflow_errorguard.exceptions",
@@ -93,6 +95,7 @@ __all__ = [
     "__version__",
     "circuit_guard",
     "classify",
+    "retry_policy_args",
     "retry_transient",
     "run_with_retry",
 ]

@@ -29,6 +29,7 @@ would tie our lower bound to its release train for names this module resolves in
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,12 @@ HAS_NATIVE_RETRY_POLICY: bool = AIRFLOW_V_3_3_PLUS
 NEEDS_EXTERNAL_DB_MANAGERS_SETTING: bool = not AIRFLOW_V_3_2_PLUS
 #: What ``[database] external_db_managers`` must name on Airflow 3.1 (the provider-info key's value).
 ERRORGUARD_DB_MANAGER = "airflow_errorguard.storage.db_manager.ErrorGuardDBManager"
+
+#: Whether ``dag.test()`` puts the task's exception into the callback context. Airflow 3.1 and 3.2's
+#: in-process runner (``InProcessTestSupervisor.start``) calls ``task_runner.finalize(..., error)``
+#: without ``context["exception"] = error`` (their worker, ``task_runner.main``, sets it); 3.3 sets
+#: it in both. Below 3.3, :func:`finalizing_task_error` recovers it.
+DAG_TEST_CONTEXT_HAS_EXCEPTION: bool = AIRFLOW_V_3_3_PLUS
 
 #: Where Airflow's exception classes live: the task SDK from 3.2, ``airflow.exceptions`` on 3.1.
 AIRFLOW_EXCEPTIONS_MODULE: str = "airflow.sdk.exceptions" if AIRFLOW_V_3_2_PLUS else "airflow.exceptions"
@@ -133,6 +140,31 @@ def require_native_retry_policy(owner: str) -> None:
     )
 
 
+_TASK_RUNNER = "airflow.sdk.execution_time.task_runner"
+
+
+def finalizing_task_error() -> BaseException | None:
+    """
+    The exception of the try whose callbacks are running, where the context lacks it.
+
+    Airflow 3.1/3.2's ``dag.test()`` runs callbacks from ``task_runner.finalize(ti, state, context,
+    log, error)`` without putting ``error`` into the context (see
+    :data:`DAG_TEST_CONTEXT_HAS_EXCEPTION`): this returns that ``error`` argument of the
+    ``finalize`` call the caller runs inside -- the exception Airflow hands the listeners'
+    ``on_task_instance_failed(error=...)`` right after. ``None`` on Airflow 3.3+ (the context
+    has it) and outside ``finalize`` (the DAG processor's callbacks of a killed try).
+    """
+    if DAG_TEST_CONTEXT_HAS_EXCEPTION:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "finalize" and frame.f_globals.get("__name__") == _TASK_RUNNER:
+            error = frame.f_locals.get("error")
+            return error if isinstance(error, BaseException) else None
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         new, old = _LAZY[name]
@@ -150,6 +182,7 @@ __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "DAG_TEST_CONTEXT_HAS_EXCEPTION",
     "ERRORGUARD_DB_MANAGER",
     "HAS_NATIVE_RETRY_POLICY",
     "NEEDS_EXTERNAL_DB_MANAGERS_SETTING",
@@ -164,5 +197,6 @@ __all__ = [
     "RetryPolicy",
     "Stats",
     "conf",
+    "finalizing_task_error",
     "require_native_retry_policy",
 ]

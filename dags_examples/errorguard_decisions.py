@@ -1,7 +1,9 @@
 """
 errorguard's decisions on a DAG whose tasks fail in different ways (the ``make demo`` DAG).
 
-Every task shares one ``ErrorGuardRetryPolicy`` through ``default_args``. Faults are injected with
+Every task shares one ``ErrorGuardRetryPolicy`` through ``default_args`` (Airflow 3.3+; below 3.3
+``retry_policy_args`` attaches none, the tasks retry as ``retries``/``retry_delay`` say and no
+decision is recorded). Faults are injected with
 real exception objects from real libraries, keyed on the try number, so the run is deterministic:
 
 * ``parse_orders``       bad JSON in a record          → data: fails on try 1, no retry wasted
@@ -30,7 +32,7 @@ from datetime import datetime, timedelta
 import requests
 from airflow.sdk import DAG, BaseHook, task
 
-from airflow_errorguard import ErrorGuardRetryPolicy
+from airflow_errorguard import retry_policy_args
 from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 from airflow_errorguard.retry.policy import PolicyDecision
 from airflow_errorguard.storage.events import ErrorEvent
@@ -67,7 +69,8 @@ def record_decision(record: PolicyDecision) -> None:
 default_args = {
     "retries": 3,
     "retry_delay": timedelta(seconds=1),  # Airflow's own delay, used for unknown errors
-    "retry_policy": ErrorGuardRetryPolicy(
+    # {"retry_policy": ErrorGuardRetryPolicy(...)} on Airflow 3.3+; {} below 3.3 (a warning says so).
+    **retry_policy_args(
         base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=5), on_decision=record_decision
     ),
 }

@@ -24,7 +24,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, get_current_context, task
 
-from airflow_errorguard import Backoff, ErrorGuardRetryPolicy, QuarantineReplayOperator
+from airflow_errorguard import Backoff, QuarantineReplayOperator, retry_policy_args
 
 SINK_DB = os.environ.get("ORDERS_SINK_DB", "/tmp/orders_guarded.db")
 _DROPPED: set[int] = set()
@@ -68,7 +68,8 @@ with DAG(
         batch_size=100,
         max_quarantine_ratio=0.05,  # more than 5 % bad orders: fail (without retry) with a summary
         in_process_retry=Backoff(base_delay=timedelta(milliseconds=50), max_attempts=3),
-        retry_policy=ErrorGuardRetryPolicy(base_delay=timedelta(seconds=2)),
+        # Airflow 3.3+: retry_policy=ErrorGuardRetryPolicy(...); below, the guard fails fast itself.
+        **retry_policy_args(base_delay=timedelta(seconds=2)),
     )
     def clean(order: dict[str, Any]) -> dict[str, Any]:
         context = get_current_context()

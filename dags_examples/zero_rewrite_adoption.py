@@ -4,6 +4,8 @@ Zero-rewrite adoption: an existing DAG gets errorguard by adding one entry to ``
 Nothing in the tasks changes. Transient failures (timeouts, resets, 429/5xx, deadlocks) are
 retried with jittered exponential backoff that honours ``Retry-After``; permanent ones (bad data,
 missing tables, credentials) fail on the first try instead of burning three retries.
+(Airflow 3.3+: below, ``retry_policy_args`` attaches no policy and the tasks keep Airflow's own
+retries; see docs/compatibility.md.)
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, task
 
 # [START zero_rewrite_adoption]
-from airflow_errorguard import ErrorGuardRetryPolicy
+from airflow_errorguard import retry_policy_args
 
 default_args = {
     "owner": "data-eng",
     "retries": 4,
-    "retry_policy": ErrorGuardRetryPolicy(base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=30)),
+    # {"retry_policy": ErrorGuardRetryPolicy(...)} on Airflow 3.3+; {} below 3.3 (a warning says so).
+    **retry_policy_args(base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=30)),
 }
 # [END zero_rewrite_adoption]
 

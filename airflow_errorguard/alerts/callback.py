@@ -176,6 +176,10 @@ class ErrorGuardCallback:
         hook = self._hook()
         db = hook.database
         error = context.get("exception")
+        if not isinstance(error, BaseException):  # Airflow 3.1/3.2 dag.test() leaves it out
+            from airflow_errorguard.compat import finalizing_task_error
+
+            error = finalizing_task_error() or error
         if not isinstance(error, BaseException):  # a killed try (the DAG processor passes no exception)
             error = _died(hook, identity, error)
         verdict = classify_for_task(

@@ -177,6 +177,10 @@ class CircuitOutcomeCallback:
         try:
             breaker = get_circuit_breaker(self.circuit, conn_id=self.conn_id, context=context)
             exc = context.get("exception")
+            if not isinstance(exc, BaseException):  # Airflow 3.1/3.2 dag.test() leaves it out
+                from airflow_errorguard.compat import finalizing_task_error
+
+                exc = finalizing_task_error()
             if isinstance(exc, BaseException):
                 if is_outcome(exc):
                     record_exception(breaker, exc, context)

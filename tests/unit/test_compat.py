@@ -123,3 +123,53 @@ def test_below_33_the_guarded_task_fails_where_the_policy_would() -> None:
     # Transient, system, unknown and Airflow's own control flow: Airflow's retries apply.
     for err in (ConnectionResetError(), MemoryError(), RuntimeError("odd"), compat.AirflowSkipException()):
         assert _fail_fast_without_retry_policy(err, classifier, {}) is None
+
+
+def test_dag_test_exception_flag_matches_the_installed_in_process_runner() -> None:
+    """3.3's InProcessTestSupervisor puts the exception into the context; 3.1/3.2's do not."""
+    import inspect
+
+    from airflow.sdk.execution_time.supervisor import InProcessTestSupervisor
+
+    source = inspect.getsource(InProcessTestSupervisor.start)
+    assert ('context["exception"] = error' in source) == compat.DAG_TEST_CONTEXT_HAS_EXCEPTION
+
+
+def _inside_finalize(error: BaseException | None) -> BaseException | None:
+    """Calls ``finalizing_task_error`` from a ``finalize(...)`` of the task runner's module name."""
+    namespace: dict[str, object] = {"__name__": "airflow.sdk.execution_time.task_runner", "compat": compat}
+    exec(  # a stand-in of task_runner.finalize(ti, state, context, log, error) running a callback
+        "def finalize(error):\n    return (lambda: compat.finalizing_task_error())()\n", namespace
+    )
+    return namespace["finalize"](error)  # type: ignore[operator]
+
+
+def test_finalizing_task_error_recovers_finalizes_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compat, "DAG_TEST_CONTEXT_HAS_EXCEPTION", False)
+    error = ValueError("bad row")
+    assert _inside_finalize(error) is error
+    assert _inside_finalize(None) is None
+    assert compat.finalizing_task_error() is None  # not inside finalize: the DAG processor's case
+    monkeypatch.setattr(compat, "DAG_TEST_CONTEXT_HAS_EXCEPTION", True)
+    assert _inside_finalize(error) is None  # 3.3: the context has it
+
+
+def test_retry_policy_args(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import timedelta
+
+    from airflow_errorguard import retry_policy_args
+    from airflow_errorguard.retry import args
+
+    if compat.HAS_NATIVE_RETRY_POLICY:
+        built = retry_policy_args(base_delay=timedelta(seconds=2))
+        assert list(built) == ["retry_policy"]
+        assert built["retry_policy"].backoff.base_delay == timedelta(seconds=2)
+    monkeypatch.setattr(compat, "HAS_NATIVE_RETRY_POLICY", False)
+    monkeypatch.setattr(args, "_warned", [])
+    with caplog.at_level("WARNING", logger=args.__name__):
+        assert retry_policy_args(base_delay=timedelta(seconds=2)) == {}
+        assert retry_policy_args() == {}
+    assert len(caplog.records) == 1  # said once per process, never silent
+    assert "no native retry_policy" in caplog.records[0].getMessage()
+    with pytest.raises(TypeError):
+        retry_policy_args(base_dealy=timedelta(seconds=2))  # misspelled: refused on every version

@@ -83,10 +83,15 @@ def test_airflow_start_and_plugin_load_build_no_settings_or_classifier(tmp_path:
         """
         import json, sys
         import airflow
+        # Airflow 3.2+ reads every provider's info as it starts; 3.1 on first use: read it here.
+        from airflow.providers_manager import ProvidersManager
+        ProvidersManager().initialize_providers_list()
         after_start = sorted(sys.modules)
         from airflow import plugins_manager
         plugins_manager.ensure_plugins_loaded()
-        plugins, _ = plugins_manager._get_plugins()
+        # Airflow 3.2+ returns them from _get_plugins(); 3.1 keeps them in the module's `plugins`.
+        getter = getattr(plugins_manager, "_get_plugins", None)
+        plugins = getter()[0] if getter else plugins_manager.plugins
         print(json.dumps({"after_start": after_start, "after_plugins": sorted(sys.modules),
                           "plugins": [p.name for p in plugins]}))
         """,
