@@ -50,6 +50,8 @@ FAMILIES: dict[str, str] = {
     "edges": "fam_edges",
     "settings": "fam_settings",
     "errorguard": "fam_errorguard",
+    "deeperpg": "fam_deeper_pg",
+    "deepermysql": "fam_deeper_mysql",
 }
 
 
