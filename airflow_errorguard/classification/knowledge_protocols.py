@@ -151,6 +151,7 @@ REDIS_PREFIX: dict[str, Entry] = {
     "BUSYGROUP": (D, 0.7, "(the consumer group already exists)"),
     "DENIED": (C, 0.9, "(the server runs in protected mode)"),
     "NOTBUSY": (T, 0.6, "(no script is running)"),
+    "NOPROTO": (C, 0.9, "(the client asked for a protocol version the server does not speak)"),
 }
 
 

@@ -52,6 +52,7 @@ FAMILIES: dict[str, str] = {
     "errorguard": "fam_errorguard",
     "deeperpg": "fam_deeper_pg",
     "deepermysql": "fam_deeper_mysql",
+    "deeperwire": "fam_deeper_wire",
 }
 
 
