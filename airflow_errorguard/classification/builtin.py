@@ -271,7 +271,10 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 
 #: The server refuses the TLS the client insists on (or the reverse): a setting, like a bad certificate.
 _TLS_MODE_MESSAGE = re.compile(
-    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server",
+    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server|"
+    # OpenSSL's reason code when the peer answers a ClientHello with plain text (gRPC core reports
+    # it only inside an UNAVAILABLE status): TLS spoken to a plain-text port.
+    r"wrong[_ ]version[_ ]number",
     re.IGNORECASE,
 )
 

@@ -14,6 +14,7 @@ from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
 
 #: SMTP reply codes (RFC 5321 and the enhanced codes servers use with them).
 SMTP_REPLY: dict[int, Entry] = {
+    432: (C, 0.85, "means a password transition is needed (RFC 4954): an operator must act"),
     421: (T, 0.95, "means the service is not available now (try later)"),
     450: (T, 0.95, "means the mailbox is temporarily unavailable"),
     451: (T, 0.95, "is a local error at the server (try later)"),

@@ -53,6 +53,7 @@ FAMILIES: dict[str, str] = {
     "deeperpg": "fam_deeper_pg",
     "deepermysql": "fam_deeper_mysql",
     "deeperwire": "fam_deeper_wire",
+    "deeperrpc": "fam_deeper_rpc",
 }
 
 
