@@ -170,6 +170,8 @@ def _signal_entries() -> dict[int, Entry]:
         ("SIGINT", 0.8, "was interrupted"),
         ("SIGXCPU", 0.9, "exceeded its CPU time limit"),
         ("SIGXFSZ", 0.9, "exceeded its file size limit"),
+        ("SIGQUIT", 0.85, "quit with a core dump"),
+        ("SIGHUP", 0.75, "lost its terminal or session (hung up)"),
     ):
         number = getattr(signal, name, None)
         if number is None:  # pragma: no cover - every POSIX system has them

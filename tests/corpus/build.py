@@ -54,6 +54,7 @@ FAMILIES: dict[str, str] = {
     "deepermysql": "fam_deeper_mysql",
     "deeperwire": "fam_deeper_wire",
     "deeperrpc": "fam_deeper_rpc",
+    "deeperhost": "fam_deeper_host",
 }
 
 
