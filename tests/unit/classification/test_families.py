@@ -4,6 +4,7 @@ and the exact shape of errorguard's own verdicts."""
 from __future__ import annotations
 
 import ssl
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -70,8 +71,6 @@ def test_errorguards_own_exceptions(classifier: Classifier) -> None:
 
 @pytest.mark.parametrize("returncode", [-3, -1, 131, 129])
 def test_deaths_by_sigquit_and_sighup_are_system(classifier: Classifier, returncode: int) -> None:
-    import subprocess
-
     result = classifier.classify(subprocess.CalledProcessError(returncode, ["tool"]))
     assert (result.category, result.rule) == (S, f"builtin:exit:{returncode}")
 
