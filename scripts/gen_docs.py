@@ -66,7 +66,12 @@ def classification_table() -> str:
         "",
         "## MySQL / MariaDB error numbers",
         "",
-        *_rows((f"mysql:{k}", v) for k, v in sorted(codes.MYSQL.items())),
+        *_rows(
+            [
+                *((f"mysql:{k}", v) for k, v in sorted(codes.MYSQL.items())),
+                ("mysql:<any other 1000-1999, 3000-4999>", codes.MYSQL_SERVER_ERROR),
+            ]
+        ),
         "",
         "## SQLite result codes",
         "",

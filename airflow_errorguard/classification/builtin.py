@@ -79,7 +79,7 @@ def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
     if number is None:
         return None, value
     if kind == "mysql":
-        return codes.MYSQL.get(number), f"MySQL error {value}"
+        return codes.MYSQL.get(number) or _mysql_server_error(number), f"MySQL error {value}"
     if kind == "smtp":
         entry = protocols.SMTP_REPLY.get(number) or protocols.SMTP_CLASS.get(number // 100)
         return entry, f"SMTP reply {value}"
@@ -91,6 +91,15 @@ def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
     if kind == "exit":
         return protocols.EXIT_STATUS.get(number), f"exit status {value}"
     return None, value
+
+
+def _mysql_server_error(number: int) -> codes.Entry | None:
+    """An unlisted MySQL/MariaDB *server* error (1000-1999, 3000-4999) is about the statement or the
+    session, never the link: the drivers raise it as ``OperationalError``, which says nothing, so it
+    must not read as a connection failure (the client's own 2xxx link errors are all listed)."""
+    if 1000 <= number < 2000 or 3000 <= number < 5000:
+        return codes.MYSQL_SERVER_ERROR
+    return None
 
 
 def _code_candidates(facts: LinkFacts) -> list[Candidate]:
@@ -114,8 +123,14 @@ def _code_candidates(facts: LinkFacts) -> list[Candidate]:
         refused_sender = kind == "smtp" and "smtplib.SMTPSenderRefused" in facts.paths
         if entry is not None and refused_sender and entry[0] is ErrorCategory.DATA:
             entry = (ErrorCategory.CONFIGURATION, 0.85, "means the sender address is refused (a setting)")
+        if entry is codes.MYSQL_SERVER_ERROR and found:
+            entry = None  # an unlisted error number: the SQLSTATE the server sent decides
         if entry is not None:
             service_coded = True
+            if kind == "mysql" and state is not None:
+                # MySQL's SQLSTATE is coarse (42000 for a connection limit, 23000 for an ambiguous
+                # column): the server's error number is the finer code.
+                found = [c for c in found if not c.rule.startswith("builtin:sqlstate:")]
             found.append(_candidate(facts, entry, f"{kind}:{value}", f"{facts.type_name} ({label})"))
     status = facts.http_status
     if status is not None and not service_coded:
@@ -256,7 +271,10 @@ _TLS_VERIFICATION_MESSAGE = re.compile(
 
 #: The server refuses the TLS the client insists on (or the reverse): a setting, like a bad certificate.
 _TLS_MODE_MESSAGE = re.compile(
-    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server",
+    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server|"
+    # OpenSSL's reason code when the peer answers a ClientHello with plain text (gRPC core reports
+    # it only inside an UNAVAILABLE status): TLS spoken to a plain-text port.
+    r"wrong[_ ]version[_ ]number",
     re.IGNORECASE,
 )
 

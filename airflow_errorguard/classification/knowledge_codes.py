@@ -75,11 +75,13 @@ SQLSTATE: dict[str, Entry] = {
     "22007": (D, 0.97, "(invalid datetime format)"),
     "22008": (D, 0.97, "(datetime field overflow)"),
     "22012": (D, 0.95, "(division by zero)"),
+    "22023": (C, 0.92, "(invalid parameter value: a setting or argument is wrong)"),
     "22P02": (D, 0.97, "(invalid text representation)"),
     "23502": (D, 0.97, "(not-null violation)"),
     "23503": (D, 0.97, "(foreign key violation)"),
     "23505": (D, 0.97, "(unique violation)"),
     "23514": (D, 0.97, "(check violation)"),
+    "2BP01": (C, 0.9, "(dependent objects still exist: the DDL is wrong)"),
     "25006": (C, 0.9, "(read-only transaction: connected to a replica?)"),
     "25P02": (T, 0.6, "(in failed SQL transaction: an earlier statement failed)"),
     "28000": (C, 0.97, "(invalid authorization specification)"),
@@ -118,7 +120,7 @@ SQLSTATE_CLASS: dict[str, Entry] = {
     "22": (D, 0.95, "(data exception)"),
     "23": (D, 0.95, "(integrity constraint violation)"),
     "28": (C, 0.97, "(invalid authorization)"),
-    "2B": (D, 0.7, "(dependent privilege descriptors still exist)"),
+    "2B": (C, 0.8, "(dependent objects still exist: the DDL is wrong)"),
     "3D": (C, 0.95, "(invalid catalog name)"),
     "3F": (C, 0.95, "(invalid schema name)"),
     "40": (T, 0.95, "(transaction rollback)"),
@@ -202,7 +204,19 @@ MYSQL: dict[int, Entry] = {
     2055: (T, 0.9, "(lost connection)"),
     3024: (T, 0.85, "(query execution time exceeded)"),
     4031: (T, 0.9, "(disconnected by the server: idle timeout)"),
+    1052: (C, 0.9, "(ambiguous column: the query is wrong)"),
+    1115: (C, 0.9, "(unknown character set)"),
+    1172: (D, 0.8, "(result consisted of more than one row)"),
+    1193: (C, 0.9, "(unknown system variable)"),
+    1222: (C, 0.9, "(SELECTs with different numbers of columns)"),
+    1231: (C, 0.9, "(a variable cannot be set to that value)"),
+    1242: (D, 0.8, "(subquery returns more than one row)"),
+    1273: (C, 0.9, "(unknown collation)"),
+    1365: (D, 0.95, "(division by zero)"),
 }
+
+#: An unlisted MySQL/MariaDB server error number: about the statement or session, not the link.
+MYSQL_SERVER_ERROR: Entry = (C, 0.65, "(a server error about the statement or session, not the link)")
 
 #: SQLite extended error names (``sqlite3.Error.sqlite_errorname``, Python 3.11+).
 SQLITE: dict[str, Entry] = {

@@ -118,6 +118,9 @@ LIBRARY_TYPES: dict[str, Entry] = {
     "redis.exceptions.NoScriptError": (C, 0.7, "means the script is not loaded"),
     "redis.exceptions.LockNotOwnedError": (T, 0.6, "means the lock expired or was taken"),
     "redis.exceptions.DataError": (D, 0.8, "means a value cannot be sent to Redis"),
+    # A plain ERR reply: the server refused the command as given (a value, an index, an ID); the
+    # conditions that pass carry their own prefixes (BUSY, LOADING, TRYAGAIN...), so never transient.
+    "redis.exceptions.ResponseError": (D, 0.5, "means Redis refused the command's arguments as given"),
     "redis.exceptions.WatchError": (T, 0.9, "means a watched key changed (optimistic lock): run it again"),
     "redis.exceptions.InvalidResponse": (C, 0.75, "means the peer does not speak the Redis protocol"),
     "redis.exceptions.RedisClusterException": (T, 0.6, "is a Redis cluster client error"),

@@ -14,6 +14,7 @@ from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
 
 #: SMTP reply codes (RFC 5321 and the enhanced codes servers use with them).
 SMTP_REPLY: dict[int, Entry] = {
+    432: (C, 0.85, "means a password transition is needed (RFC 4954): an operator must act"),
     421: (T, 0.95, "means the service is not available now (try later)"),
     450: (T, 0.95, "means the mailbox is temporarily unavailable"),
     451: (T, 0.95, "is a local error at the server (try later)"),
@@ -151,6 +152,7 @@ REDIS_PREFIX: dict[str, Entry] = {
     "BUSYGROUP": (D, 0.7, "(the consumer group already exists)"),
     "DENIED": (C, 0.9, "(the server runs in protected mode)"),
     "NOTBUSY": (T, 0.6, "(no script is running)"),
+    "NOPROTO": (C, 0.9, "(the client asked for a protocol version the server does not speak)"),
 }
 
 
@@ -168,6 +170,8 @@ def _signal_entries() -> dict[int, Entry]:
         ("SIGINT", 0.8, "was interrupted"),
         ("SIGXCPU", 0.9, "exceeded its CPU time limit"),
         ("SIGXFSZ", 0.9, "exceeded its file size limit"),
+        ("SIGQUIT", 0.85, "quit with a core dump"),
+        ("SIGHUP", 0.75, "lost its terminal or session (hung up)"),
     ):
         number = getattr(signal, name, None)
         if number is None:  # pragma: no cover - every POSIX system has them

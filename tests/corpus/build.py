@@ -50,6 +50,11 @@ FAMILIES: dict[str, str] = {
     "edges": "fam_edges",
     "settings": "fam_settings",
     "errorguard": "fam_errorguard",
+    "deeperpg": "fam_deeper_pg",
+    "deepermysql": "fam_deeper_mysql",
+    "deeperwire": "fam_deeper_wire",
+    "deeperrpc": "fam_deeper_rpc",
+    "deeperhost": "fam_deeper_host",
 }
 
 

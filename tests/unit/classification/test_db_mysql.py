@@ -153,3 +153,19 @@ def test_sqlalchemy_wraps_pymysql(mysql_params: dict[str, Any], classifier: Clas
         min_confidence=0.95,
     )
     assert result.exception_type == "pymysql.err.ProgrammingError"
+
+
+def test_error_number_outranks_the_coarse_sqlstate(cursor: Any, classifier: Classifier) -> None:
+    # MariaDB sends SQLSTATE 23000 ("integrity constraint") for an ambiguous column: a query error.
+    exc = fails(cursor, "SELECT id FROM orders AS a, orders AS b")
+    assert exc.args[0] == 1052
+    assert_verdict(classifier.classify(exc), C, "builtin:mysql:1052", reason_has=("ambiguous",))
+
+
+def test_unlisted_server_error_is_never_a_connection_failure(cursor: Any, classifier: Classifier) -> None:
+    # 1094 (unknown thread id) is in no table and comes as a bare OperationalError with SQLSTATE
+    # HY000: a statement error, not the "operational" (connection) failure its class suggests.
+    exc = fails(cursor, "KILL 987654321")
+    assert exc.args[0] == 1094
+    assert isinstance(exc, pymysql.err.OperationalError)
+    assert_verdict(classifier.classify(exc), C, "builtin:mysql:1094", reason_has=("not the link",))

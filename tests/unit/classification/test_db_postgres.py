@@ -66,6 +66,7 @@ class Failure:
     state: str
     category: ErrorCategory
     phrase: str
+    confidence: float = 0.95
 
 
 FAILURES = {
@@ -93,6 +94,24 @@ FAILURES = {
         D,
         "invalid text representation",
     ),
+    "22023-invalid-parameter-value": Failure(
+        "SET statement_timeout = 'soon'",
+        "SET statement_timeout = 'later'",
+        "SELECT 1/0",
+        "22023",
+        C,
+        "invalid parameter value",
+        0.9,
+    ),
+    "2BP01-dependent-objects": Failure(
+        "DROP TYPE int4range",
+        "DROP TYPE int8range",
+        "SELECT 1/0",
+        "2BP01",
+        C,
+        "dependent objects",
+        0.9,
+    ),
 }
 
 
@@ -104,7 +123,7 @@ def test_sqlstate(session: Session, failure: Failure, classifier: Classifier) ->
         failure.category,
         f"builtin:sqlstate:{failure.state}",
         reason_has=(f"SQLSTATE {failure.state}", failure.phrase),
-        min_confidence=0.95,
+        min_confidence=failure.confidence,
     )
     assert result.signals["sqlstate"] == failure.state
     assert (

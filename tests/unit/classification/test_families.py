@@ -4,6 +4,7 @@ and the exact shape of errorguard's own verdicts."""
 from __future__ import annotations
 
 import ssl
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -66,3 +67,16 @@ def test_errorguards_own_exceptions(classifier: Classifier) -> None:
     )
     alert = ErrorGuardAlert("record 7: bad credentials", record_key="7", category="configuration")
     assert classifier.classify(alert).category is C
+
+
+@pytest.mark.parametrize("returncode", [-3, -1, 131, 129])
+def test_deaths_by_sigquit_and_sighup_are_system(classifier: Classifier, returncode: int) -> None:
+    result = classifier.classify(subprocess.CalledProcessError(returncode, ["tool"]))
+    assert (result.category, result.rule) == (S, f"builtin:exit:{returncode}")
+
+
+def test_tls_spoken_to_a_plain_port_is_configuration(classifier: Classifier) -> None:
+    # OpenSSL's reason when the peer answers the ClientHello in plain text: a setting, never transient.
+    exc = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    assert classifier.classify(exc).category is C
+    assert classifier.classify(ConnectionError("SSL handshake failed: WRONG_VERSION_NUMBER")).category is C
