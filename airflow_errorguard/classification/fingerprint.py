@@ -38,19 +38,24 @@ _IDENTITY = re.compile(
 _ID_SEGMENT = re.compile(r"^(?!v\d{1,2}$).*\d")
 _IP_HOST = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$|^\[?[0-9a-f:]+\]?$", re.I)
 
-# Order matters: the wider shapes are masked before the numbers inside them.
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<ts>"),
-    (re.compile(r"'(?:[^'\\]|\\.){0,200}'|\"(?:[^\"\\]|\\.){0,200}\"|`[^`]{0,200}`"), "<str>"),
-    (re.compile(r"(?<![\w<])(?:[A-Za-z]:\\|~?/)[\w.\-/\\]+"), "<path>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<hex>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
+# Order matters: the wider shapes are masked before the numbers inside them. Each mask names the
+# characters it cannot match without (one of them must be in the text; ``DIGIT``: any character
+# ``\d`` matches), so a message without them skips it: the placeholders and sentinels that earlier
+# steps write contain none of them.
+DIGIT = "\\d"
+_MASKS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>", "@"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>", "-"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<ts>", ":"),
+    (re.compile(r"'(?:[^'\\]|\\.){0,200}'|\"(?:[^\"\\]|\\.){0,200}\"|`[^`]{0,200}`"), "<str>", "'\"`"),
+    (re.compile(r"(?<![\w<])(?:[A-Za-z]:\\|~?/)[\w.\-/\\]+"), "<path>", "/\\"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>", "."),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<hex>", DIGIT),
+    (re.compile(r"\d+(?:\.\d+)?"), "<n>", DIGIT),
 )
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
+_HAS_DIGIT = re.compile(r"\d").search
 _SENTINEL = re.compile("\x00([a-z])\x00")
 
 
@@ -95,9 +100,21 @@ def mask_message(text: str) -> str:
         kept.append(value)
         return f"\x00{chr(97 + len(kept) - 1)}\x00"
 
-    text = _URL.sub(lambda found: protect(route_template(found.group(0))), text.replace("\x00", ""))
-    text = _IDENTITY.sub(lambda found: _keep_identity(found, protect), text.strip())
-    for pattern, placeholder in _MASKS:
-        text = pattern.sub(placeholder, text)
-    text = _SENTINEL.sub(lambda found: kept[ord(found.group(1)) - 97], text)
+    text = text.replace("\x00", "")
+    if "://" in text:
+        text = _URL.sub(lambda found: protect(route_template(found.group(0))), text)
+    text = text.strip()
+    if "'" in text or '"' in text or "`" in text:
+        text = _IDENTITY.sub(lambda found: _keep_identity(found, protect), text)
+    present = set(text)
+    if _HAS_DIGIT(text) is not None:
+        present.add(DIGIT)
+    for pattern, placeholder, needs in _MASKS:
+        if needs == DIGIT:
+            if DIGIT in present:
+                text = pattern.sub(placeholder, text)
+        elif not present.isdisjoint(needs):
+            text = pattern.sub(placeholder, text)
+    if kept:
+        text = _SENTINEL.sub(lambda found: kept[ord(found.group(1)) - 97], text)
     return _SPACES.sub(" ", text).strip()
