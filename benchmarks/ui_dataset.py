@@ -131,10 +131,12 @@ SELECT '{source}', {_HOUR.format("created_at")}, dag_id, fingerprint, error_cate
        min(created_at), max(created_at), max({kind})
 FROM {table} WHERE {_HOUR.format("created_at")} < {_HORIZON} AND fingerprint IS NOT NULL
 GROUP BY 2, 3, 4, 5;
-INSERT INTO errorguard_rollup_state (source, filled_from, filled_until)
-SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600)
+INSERT INTO errorguard_rollup_state (source, filled_from, filled_until, generation)
+SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600),
+       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
 FROM errorguard_hourly_count WHERE source = '{source}'
-ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until;
+ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until,
+    generation = excluded.generation;
 """
     for source, table, kind in (
         (
