@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union_all, update
 from sqlalchemy.engine import Connection
 
 from airflow_errorguard.breaker.config import Circuit
@@ -87,6 +87,10 @@ def _event(m: Any) -> CircuitEvent:
         next_probe_at=m["next_probe_at"],
         created_at=m["created_at"],
     )
+
+
+#: Circuits whose transitions :meth:`SqlCircuitStorage.events_of` reads per statement.
+_PER_STATEMENT = 50
 
 
 class SqlCircuitStorage(CircuitStorage):
@@ -222,12 +226,28 @@ class SqlCircuitStorage(CircuitStorage):
         return [(_snapshot(m), json.loads(m["config"]) if m["config"] else None) for m in rows]
 
     def events_of(self, names: list[str], *, limit: int = 100) -> dict[str, list[CircuitEvent]]:
-        """The newest *limit* transitions of each of *names* (one indexed lookup each, one transaction)."""
-        found: dict[str, list[CircuitEvent]] = {}
+        """
+        The newest *limit* transitions of each of *names*, newest first: one indexed lookup each,
+        :data:`_PER_STATEMENT` of them per ``UNION ALL`` statement (one round trip, not one per
+        circuit), in one transaction.
+        """
+        found: dict[str, list[CircuitEvent]] = {name: [] for name in names}
         with self._tx.transaction("reading events of circuits", write=False) as conn:
-            for name in names:
-                stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(limit)
-                found[name] = [_event(m) for m in conn.execute(stmt).mappings()]
+            for start in range(0, len(names), _PER_STATEMENT):
+                parts = [
+                    # Each part its own subquery: SQLite takes no LIMIT on a bare UNION member.
+                    select(ev)
+                    .where(ev.c.circuit_name == name)
+                    .order_by(ev.c.id.desc())
+                    .limit(limit)
+                    .subquery()
+                    for name in names[start : start + _PER_STATEMENT]
+                ]
+                stmt = union_all(*(select(part) for part in parts))
+                for m in conn.execute(stmt).mappings():
+                    found[m["circuit_name"]].append(_event(m))
+        for events in found.values():
+            events.sort(key=lambda e: e.id, reverse=True)
         return found
 
     def names(self) -> list[str]:

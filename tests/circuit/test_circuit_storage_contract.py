@@ -127,3 +127,20 @@ def test_sql_storage_keeps_the_config(db: Database) -> None:
     storage.save_config(CONFIG.with_overrides(open_duration=45))
     assert storage.config_of("crm_api")["open_duration"] == 45  # type: ignore[index]
     assert storage.config_of("nope") is None
+
+
+def test_sql_storage_reads_the_newest_events_of_many_circuits(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_errorguard.storage import circuits as sql_circuits
+
+    storage = SqlCircuitStorage(db)
+    names = [f"c{n}" for n in range(5)]
+    for n, name in enumerate(names[:4]):  # c4 has no transitions
+        b = CircuitBreaker(Circuit(name), storage, clock=db.clock)
+        for step in range(n + 2):
+            b.force_open(actor=f"a{step}") if step % 2 == 0 else b.reset(actor=f"a{step}")
+    monkeypatch.setattr(sql_circuits, "_PER_STATEMENT", 2)  # several statements, one partial
+    found = storage.events_of(names, limit=3)
+    assert found == {name: storage.events(name, limit=3) for name in names}
+    assert [len(found[name]) for name in names] == [2, 3, 3, 3, 0]
