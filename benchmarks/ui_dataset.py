@@ -11,7 +11,8 @@ PostgreSQL, one per table, all spread over the same seconds before ``now()`` (ro
   with a ``QuarantineReplayOperator`` task;
 - the hourly rollups of both, as migrations ``c41d7e5a9f12`` and ``e52b8c7d1a34`` backfill them
   on an upgrade (every finished hour counted, per category and per fingerprint;
-  :mod:`airflow_errorguard.storage.rollup`), set-based.
+  :mod:`airflow_errorguard.storage.rollup`), set-based, with a first ``generation`` as migration
+  ``9a6c2e4f7b18`` gives the backfilled state rows.
 """
 
 from __future__ import annotations

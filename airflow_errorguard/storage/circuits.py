@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select, union_all, update
+from sqlalchemy import Select, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from airflow_errorguard.breaker.config import Circuit
@@ -87,6 +87,18 @@ def _event(m: Any) -> CircuitEvent:
         next_probe_at=m["next_probe_at"],
         created_at=m["created_at"],
     )
+
+
+def _newest(name: str, limit: int) -> Select[Any]:
+    """
+    The newest *limit* transitions of circuit *name*, read backwards along the
+    ``(circuit_name, id)`` index. The name is bounded (``>=`` and ``<=``) rather than compared
+    with ``=`` and the order is ``circuit_name, id``: with ``=``, PostgreSQL drops the name from
+    the order and may walk the primary key backwards instead, filtering every other circuit's
+    transitions out (~5,000 rows per circuit at 1M transitions over 50 circuits). Same rows.
+    """
+    named = ev.c.circuit_name
+    return select(ev).where(named >= name, named <= name).order_by(named.desc(), ev.c.id.desc()).limit(limit)
 
 
 #: Circuits whose transitions :meth:`SqlCircuitStorage.events_of` reads per statement.
@@ -215,7 +227,7 @@ class SqlCircuitStorage(CircuitStorage):
             conn.execute(update(c).where(c.c.name == name).values(total_rejected=c.c.total_rejected + count))
 
     def events(self, name: str, *, limit: int = 100) -> list[CircuitEvent]:
-        stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(limit)
+        stmt = _newest(name, limit)
         with self._tx.transaction(f"reading events of circuit {name!r}", write=False) as conn:
             return [_event(m) for m in conn.execute(stmt).mappings()]
 
@@ -236,11 +248,7 @@ class SqlCircuitStorage(CircuitStorage):
             for start in range(0, len(names), _PER_STATEMENT):
                 parts = [
                     # Each part its own subquery: SQLite takes no LIMIT on a bare UNION member.
-                    select(ev)
-                    .where(ev.c.circuit_name == name)
-                    .order_by(ev.c.id.desc())
-                    .limit(limit)
-                    .subquery()
+                    _newest(name, limit).subquery()
                     for name in names[start : start + _PER_STATEMENT]
                 ]
                 stmt = union_all(*(select(part) for part in parts))
