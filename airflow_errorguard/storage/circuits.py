@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select, union_all, update
@@ -89,6 +90,10 @@ def _event(m: Any) -> CircuitEvent:
     )
 
 
+#: The transition columns in :class:`CircuitEvent`'s field order.
+_EVENT_COLUMNS = [ev.c[name] for name in ("id", "circuit_name", *(f.name for f in fields(CircuitEvent)[2:]))]
+
+
 def _newest(name: str, limit: int) -> Select[Any]:
     """
     The newest *limit* transitions of circuit *name*, read backwards along the
@@ -98,7 +103,12 @@ def _newest(name: str, limit: int) -> Select[Any]:
     transitions out (~5,000 rows per circuit at 1M transitions over 50 circuits). Same rows.
     """
     named = ev.c.circuit_name
-    return select(ev).where(named >= name, named <= name).order_by(named.desc(), ev.c.id.desc()).limit(limit)
+    return (
+        select(*_EVENT_COLUMNS)
+        .where(named >= name, named <= name)
+        .order_by(named.desc(), ev.c.id.desc())
+        .limit(limit)
+    )
 
 
 #: Circuits whose transitions :meth:`SqlCircuitStorage.events_of` reads per statement.
@@ -252,8 +262,9 @@ class SqlCircuitStorage(CircuitStorage):
                     for name in names[start : start + _PER_STATEMENT]
                 ]
                 stmt = union_all(*(select(part) for part in parts))
-                for m in conn.execute(stmt).mappings():
-                    found[m["circuit_name"]].append(_event(m))
+                # Plain rows (no mapping per row): the columns are in CircuitEvent's field order.
+                for row in conn.execute(stmt):
+                    found[row[1]].append(CircuitEvent(*row))
         for events in found.values():
             events.sort(key=lambda e: e.id, reverse=True)
         return found
