@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from airflow_errorguard.breaker import (
     CallContext,
@@ -143,4 +144,9 @@ def test_sql_storage_reads_the_newest_events_of_many_circuits(
     monkeypatch.setattr(sql_circuits, "_PER_STATEMENT", 2)  # several statements, one partial
     found = storage.events_of(names, limit=3)
     assert found == {name: storage.events(name, limit=3) for name in names}
+    ev = sql_circuits.ev  # the plain query the index-friendly one replaces
+    with db.transaction("reading", write=False) as conn:
+        for name in names:
+            stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(3)
+            assert found[name] == [sql_circuits._event(m) for m in conn.execute(stmt).mappings()]
     assert [len(found[name]) for name in names] == [2, 3, 3, 3, 0]
