@@ -11,7 +11,8 @@ PostgreSQL, one per table, all spread over the same seconds before ``now()`` (ro
   with a ``QuarantineReplayOperator`` task;
 - the hourly rollups of both, as migrations ``c41d7e5a9f12`` and ``e52b8c7d1a34`` backfill them
   on an upgrade (every finished hour counted, per category and per fingerprint;
-  :mod:`airflow_errorguard.storage.rollup`), set-based.
+  :mod:`airflow_errorguard.storage.rollup`), set-based, with a first ``generation`` as migration
+  ``9a6c2e4f7b18`` gives the backfilled state rows.
 """
 
 from __future__ import annotations
@@ -131,10 +132,12 @@ SELECT '{source}', {_HOUR.format("created_at")}, dag_id, fingerprint, error_cate
        min(created_at), max(created_at), max({kind})
 FROM {table} WHERE {_HOUR.format("created_at")} < {_HORIZON} AND fingerprint IS NOT NULL
 GROUP BY 2, 3, 4, 5;
-INSERT INTO errorguard_rollup_state (source, filled_from, filled_until)
-SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600)
+INSERT INTO errorguard_rollup_state (source, filled_from, filled_until, generation)
+SELECT '{source}', to_timestamp(min(hour) * 3600), to_timestamp({_HORIZON} * 3600),
+       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
 FROM errorguard_hourly_count WHERE source = '{source}'
-ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until;
+ON CONFLICT (source) DO UPDATE SET filled_from = excluded.filled_from, filled_until = excluded.filled_until,
+    generation = excluded.generation;
 """
     for source, table, kind in (
         (

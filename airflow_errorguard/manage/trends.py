@@ -19,7 +19,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Table, case, func, literal, select
 
-from airflow_errorguard.storage import rollup, rollup_reads
+from airflow_errorguard.storage import rollup, rollup_memo, rollup_reads
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.tables.error_event import error_event_table as e
 from airflow_errorguard.storage.tables.hourly_count import hourly_count_table as h
@@ -195,9 +195,21 @@ def over_time(
             .where(h.c.source == kind, *hours, *_scope(h, dag_ids, dag_id))
             .group_by(key, bucket)
         )
+        # The finished hours' sums are the same until a recount: kept per generation.
+        memo_key = (
+            "over_time",
+            by,
+            None if dag_ids is None else tuple(sorted(dag_ids)),
+            dag_id,
+            tuple(rollup.hour_number(edge) for edge in (buckets.start, buckets.edges[1], split)),
+            len(buckets),
+        )
         with tx.transaction(f"charting {source} per hour", write=False) as conn:
-            for name, index, count in conn.execute(stmt).all():
-                found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
+            rows = rollup_memo.remembered(
+                conn, kind, memo_key, lambda: tuple(tuple(r) for r in conn.execute(stmt).all())
+            )
+        for name, index, count in rows:
+            found.setdefault(str(name), [0] * len(buckets))[int(index)] += int(count)
     return _top(found)
 
 

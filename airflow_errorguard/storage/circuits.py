@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from airflow_errorguard.breaker.config import Circuit
@@ -87,6 +88,31 @@ def _event(m: Any) -> CircuitEvent:
         next_probe_at=m["next_probe_at"],
         created_at=m["created_at"],
     )
+
+
+#: The transition columns in :class:`CircuitEvent`'s field order.
+_EVENT_COLUMNS = [ev.c[name] for name in ("id", "circuit_name", *(f.name for f in fields(CircuitEvent)[2:]))]
+
+
+def _newest(name: str, limit: int) -> Select[Any]:
+    """
+    The newest *limit* transitions of circuit *name*, read backwards along the
+    ``(circuit_name, id)`` index. The name is bounded (``>=`` and ``<=``) rather than compared
+    with ``=`` and the order is ``circuit_name, id``: with ``=``, PostgreSQL drops the name from
+    the order and may walk the primary key backwards instead, filtering every other circuit's
+    transitions out (~5,000 rows per circuit at 1M transitions over 50 circuits). Same rows.
+    """
+    named = ev.c.circuit_name
+    return (
+        select(*_EVENT_COLUMNS)
+        .where(named >= name, named <= name)
+        .order_by(named.desc(), ev.c.id.desc())
+        .limit(limit)
+    )
+
+
+#: Circuits whose transitions :meth:`SqlCircuitStorage.events_of` reads per statement.
+_PER_STATEMENT = 50
 
 
 class SqlCircuitStorage(CircuitStorage):
@@ -211,7 +237,7 @@ class SqlCircuitStorage(CircuitStorage):
             conn.execute(update(c).where(c.c.name == name).values(total_rejected=c.c.total_rejected + count))
 
     def events(self, name: str, *, limit: int = 100) -> list[CircuitEvent]:
-        stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(limit)
+        stmt = _newest(name, limit)
         with self._tx.transaction(f"reading events of circuit {name!r}", write=False) as conn:
             return [_event(m) for m in conn.execute(stmt).mappings()]
 
@@ -222,12 +248,25 @@ class SqlCircuitStorage(CircuitStorage):
         return [(_snapshot(m), json.loads(m["config"]) if m["config"] else None) for m in rows]
 
     def events_of(self, names: list[str], *, limit: int = 100) -> dict[str, list[CircuitEvent]]:
-        """The newest *limit* transitions of each of *names* (one indexed lookup each, one transaction)."""
-        found: dict[str, list[CircuitEvent]] = {}
+        """
+        The newest *limit* transitions of each of *names*, newest first: one indexed lookup each,
+        :data:`_PER_STATEMENT` of them per ``UNION ALL`` statement (one round trip, not one per
+        circuit), in one transaction.
+        """
+        found: dict[str, list[CircuitEvent]] = {name: [] for name in names}
         with self._tx.transaction("reading events of circuits", write=False) as conn:
-            for name in names:
-                stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(limit)
-                found[name] = [_event(m) for m in conn.execute(stmt).mappings()]
+            for start in range(0, len(names), _PER_STATEMENT):
+                parts = [
+                    # Each part its own subquery: SQLite takes no LIMIT on a bare UNION member.
+                    _newest(name, limit).subquery()
+                    for name in names[start : start + _PER_STATEMENT]
+                ]
+                stmt = union_all(*(select(part) for part in parts))
+                # Plain rows (no mapping per row): the columns are in CircuitEvent's field order.
+                for row in conn.execute(stmt):
+                    found[row[1]].append(CircuitEvent(*row))
+        for events in found.values():
+            events.sort(key=lambda e: e.id, reverse=True)
         return found
 
     def names(self) -> list[str]:

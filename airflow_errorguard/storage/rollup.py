@@ -20,6 +20,7 @@ than :data:`GRACE`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -210,11 +211,29 @@ def _store_fingerprints(
         conn.execute(hf.insert(), rows[start : start + 1000])
 
 
-def lock(conn: Connection, source: Source) -> tuple[datetime | None, datetime | None]:
-    """Lock *source*'s state row (created when missing) for this transaction: its filled hours."""
+def lock(
+    conn: Connection, source: Source, *, generation: bool = True
+) -> tuple[datetime | None, datetime | None]:
+    """
+    Lock *source*'s state row (created when missing) for this transaction: its filled hours. Every
+    recount locks first, so this also bumps the row's ``generation`` (the readers' memo of summed
+    hours, :mod:`.rollup_memo`, is only valid for one generation); ``generation=False`` only for
+    the migrations that run before the column exists.
+    """
     conn.execute(_touch(conn.dialect.name, source))
     row = conn.execute(select(s.c.filled_from, s.c.filled_until).where(s.c.source == source)).one()
+    if generation:
+        old = conn.execute(select(s.c.generation).where(s.c.source == source)).scalar_one()
+        conn.execute(update(s).where(s.c.source == source).values(generation=next_generation(old)))
     return row[0], row[1]
+
+
+def next_generation(old: int) -> int:
+    """
+    The generation after *old*: larger, and at least the wall clock in microseconds, so a state row
+    created again (a reset database) does not reuse a generation a reader may still remember.
+    """
+    return max(old + 1, time.time_ns() // 1000)
 
 
 def _touch(backend: str, source: Source) -> Executable:
@@ -271,14 +290,20 @@ def fill_fingerprints(
 
 
 def ensure_filled(
-    conn: Connection, source: Source, start: datetime, end: datetime, *, fingerprints: bool = True
+    conn: Connection,
+    source: Source,
+    start: datetime,
+    end: datetime,
+    *,
+    fingerprints: bool = True,
+    generation: bool = True,
 ) -> datetime:
     """
     Make the rollup hold every whole hour of ``[floor_hour(start), end)`` (*end* at most the
     :func:`horizon`); returns where it now holds hours until. Write transaction: locks the state.
     """
     want_from, want_until = floor_hour(start), floor_hour(end)
-    filled_from, filled_until = lock(conn, source)
+    filled_from, filled_until = lock(conn, source, generation=generation)
     if want_from >= want_until:
         return filled_until or want_until
     kw = {"fingerprints": fingerprints}

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, column, func, insert, select, table
+from sqlalchemy import Column, MetaData, String, Table, column, delete, func, insert, select, table, update
 
 from airflow_errorguard.manage import trends
-from airflow_errorguard.storage import rollup, stats
+from airflow_errorguard.storage import rollup, rollup_memo, stats
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import create_storage_engine
 from airflow_errorguard.storage.events import ErrorEvent, ErrorEventRepository
@@ -30,6 +30,7 @@ from airflow_errorguard.storage.tables import error_event_table as e
 from airflow_errorguard.storage.tables import hourly_count_table as h
 from airflow_errorguard.storage.tables import hourly_fingerprint_table as hf
 from airflow_errorguard.storage.tables import quarantine_table as q
+from airflow_errorguard.storage.tables import rollup_state_table as s
 from tests.storage.helpers import FakeClock
 
 DAGS = ("orders", "billing", "crm")
@@ -329,6 +330,38 @@ def test_concurrent_fills_and_a_purge_agree(db: Database, clock: FakeClock) -> N
     _assert_pictures_exact(db)
     with db.transaction("counting", write=False) as conn:
         assert conn.execute(select(func.count()).select_from(h)).scalar_one() > 0
+
+
+def test_the_memo_of_summed_hours_lasts_one_generation(db: Database, clock: FakeClock) -> None:
+    _write_hours(db, clock, range(0, 30), minutes=41)
+    clock.advance(hours=2)
+    buckets = trends.Buckets.of_range(clock(), "7d")
+    first = trends.over_time(db, "failures", buckets, by="dag", dag_ids=None)
+    assert first == _raw(db, "failures", buckets, "dag")
+    with db.transaction("reading", write=False) as conn:
+        kept = rollup_memo.generation(conn, "event")
+    assert kept is not None
+    # A change nothing recounted (no lock, so no new generation) is not seen: the sums are kept...
+    with db.transaction("tampering") as conn:
+        conn.execute(update(h).where(h.c.source == "event").values(count=h.c.count + 1))
+    assert trends.over_time(db, "failures", buckets, by="dag", dag_ids=None) == first
+    # ...until something recounts (every recount locks the state row first, bumping it).
+    with db.transaction("recounting") as conn:
+        held_from, held_until = rollup.lock(conn, "event")
+        assert held_from is not None and held_until is not None
+        rollup.fill(conn, "event", held_from, held_until)
+    with db.transaction("reading", write=False) as conn:
+        assert (rollup_memo.generation(conn, "event") or 0) > kept
+    _assert_pictures_exact(db)
+    # A purge inside held hours, and a state row made again (a reset database): read afresh.
+    assert ErrorEventRepository(db).purge(clock() - timedelta(hours=7, minutes=13)) > 0
+    _assert_pictures_exact(db)
+    with db.transaction("resetting") as conn:
+        conn.execute(delete(s))
+        conn.execute(delete(h))
+        conn.execute(delete(hf))
+    _assert_pictures_exact(db)
+    _assert_rollup_exact(db)
 
 
 @pytest.mark.unit

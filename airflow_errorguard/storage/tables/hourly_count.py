@@ -7,8 +7,8 @@ A rollup of ``errorguard_error_event`` / ``errorguard_quarantine`` (``source`` `
 integer, so readers bucket hours with portable integer arithmetic). The fingerprint rollup keeps
 what the top patterns need exactly: the count, the first and last ``created_at`` and the largest
 error type of the hour's rows (rows without a fingerprint are left out). ``errorguard_rollup_state``
-says which hours of each source both hold (``[filled_from, filled_until)``) and is the row fills
-and purges lock.
+says which hours of each source both hold (``[filled_from, filled_until)``), is the row fills
+and purges lock, and counts their recounts (``generation``).
 See :mod:`airflow_errorguard.storage.rollup`.
 """
 
@@ -56,4 +56,7 @@ rollup_state_table = Table(
     Column("source", String(SOURCE_LEN), primary_key=True),
     Column("filled_from", UtcDateTime, nullable=True),
     Column("filled_until", UtcDateTime, nullable=True),
+    #: Bumped by every recount (:func:`airflow_errorguard.storage.rollup.lock`): a memo of summed
+    #: hours read under one generation is exact while it stays the same.
+    Column("generation", BigInteger, nullable=False, server_default="0"),
 )

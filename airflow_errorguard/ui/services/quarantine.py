@@ -191,37 +191,47 @@ class ReplayTask:
 
 #: ``TaskInstance.operator`` of the replay task.
 REPLAY_OPERATOR = "QuarantineReplayOperator"
+#: How many of the newest DAG runs (of any readable DAG, and of the record's DAG) are looked at for
+#: replay tasks: ``task_instance.operator`` has no index, so the task instances are reached through
+#: the runs (``dag_run.run_after`` and ``task_instance (dag_id, run_id)`` indexes), a bounded read.
+RECENT_RUNS = 200
 
 
 def replay_tasks(user: Any, dag_id: str | None = None, limit: int = 5) -> list[ReplayTask]:
     """
-    Replay tasks that ran on DAGs *user* may read (those of *dag_id* first), newest first: where a
-    released record will be picked up. Empty when Airflow's tables cannot be read.
+    Replay tasks that ran (started) in the :data:`RECENT_RUNS` newest DAG runs of DAGs *user* may
+    read, or of *dag_id*, those of *dag_id* first, newest first, with the run they last started
+    in: where a released record will be picked up. Empty when Airflow's tables cannot be read.
     """
+    from airflow.models.dagrun import DagRun as DR
     from airflow.models.taskinstance import TaskInstance as TI
     from airflow.utils.session import create_session
-    from sqlalchemy import func, select
+    from sqlalchemy import and_, select, union
 
     scope = access.dag_scope(user, "GET")
-    newest = func.max(TI.start_date).label("newest")
-    stmt = select(TI.dag_id, TI.task_id, newest).where(TI.operator == REPLAY_OPERATOR)
+    newest_runs = select(DR.dag_id, DR.run_id).order_by(DR.run_after.desc()).limit(RECENT_RUNS)
     if scope.dag_ids is not None:
-        stmt = stmt.where(TI.dag_id.in_(sorted(scope.dag_ids)))
-    stmt = stmt.group_by(TI.dag_id, TI.task_id).order_by(newest.desc()).limit(50)
+        newest_runs = newest_runs.where(DR.dag_id.in_(sorted(scope.dag_ids)))
+    parts = [newest_runs]
+    if dag_id is not None and scope.allows(dag_id):
+        own = select(DR.dag_id, DR.run_id).where(DR.dag_id == dag_id)
+        parts.append(own.order_by(DR.run_after.desc()).limit(RECENT_RUNS))
+    # Each part a subquery: SQLite takes no LIMIT on a bare UNION member.
+    runs = union(*(select(part.subquery()) for part in parts)).subquery()
+    stmt = (
+        select(TI.dag_id, TI.task_id, TI.run_id, TI.start_date)
+        .join(runs, and_(TI.dag_id == runs.c.dag_id, TI.run_id == runs.c.run_id))
+        .where(TI.operator == REPLAY_OPERATOR, TI.start_date.is_not(None))
+    )
     try:
         with create_session() as session:
-            found = session.execute(stmt).all()
-            tasks: list[ReplayTask] = []
-            for d, t, _ in sorted(found, key=lambda r: r[0] != dag_id)[:limit]:
-                newest_run = (
-                    select(TI.run_id)
-                    .where(TI.dag_id == d, TI.task_id == t)
-                    .order_by(TI.start_date.desc())
-                    .limit(1)
-                )
-                run = session.execute(newest_run).scalar_one_or_none()
-                tasks.append(ReplayTask(d, t, run))
-            return tasks
+            newest: dict[tuple[str, str], tuple[Any, str]] = {}
+            for d, t, run, started in session.execute(stmt).all():
+                if (d, t) not in newest or started > newest[(d, t)][0]:
+                    newest[(d, t)] = (started, run)
+            ranked = sorted(newest.items(), key=lambda item: item[1][0], reverse=True)
+            ranked.sort(key=lambda item: item[0][0] != dag_id)  # stable: newest first within each
+            return [ReplayTask(d, t, run) for (d, t), (_, run) in ranked[:limit]]
     except Exception:  # the page still says what happens next, without links
         log.warning("errorguard UI: could not read replay tasks from Airflow", exc_info=True)
         return []

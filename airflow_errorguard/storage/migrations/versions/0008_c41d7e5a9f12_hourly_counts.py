@@ -54,9 +54,11 @@ def _backfill(conn: sa.Connection) -> None:
             oldest = datetime.fromisoformat(str(oldest))
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=timezone.utc)
-        rollup.lock(conn, source)
+        rollup.lock(conn, source, generation=False)
         if oldest is not None:
-            rollup.ensure_filled(conn, source, oldest, rollup.horizon(now), fingerprints=False)
+            rollup.ensure_filled(
+                conn, source, oldest, rollup.horizon(now), fingerprints=False, generation=False
+            )
 
 
 def downgrade() -> None:

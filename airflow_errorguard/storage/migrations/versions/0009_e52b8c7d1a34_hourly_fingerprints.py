@@ -53,7 +53,7 @@ def _backfill(conn: sa.Connection) -> None:
     from airflow_errorguard.storage import rollup
 
     for source in rollup.SOURCES:
-        held_from, held_until = rollup.lock(conn, source)
+        held_from, held_until = rollup.lock(conn, source, generation=False)
         if held_from is not None and held_until is not None:
             # The quarantine's type is still on its rows here (5b8d3f0e2a17 comes after).
             rollup.fill_fingerprints(conn, source, held_from, held_until, legacy=True)
