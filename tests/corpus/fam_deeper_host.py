@@ -38,23 +38,31 @@ def _process_cases(family: Family) -> None:
     def child(script: str) -> Any:
         return lambda: subprocess.run([py, "-c", script], capture_output=True, check=True, timeout=30)
 
+    def dies_of(signal_name: str) -> str:
+        # The default action first: a parent started in the background (nohup, `cmd &` without job
+        # control) hands its children SIGHUP/SIGQUIT ignored, and the kill would do nothing.
+        return (
+            f"import os, signal; signal.signal(signal.{signal_name}, signal.SIG_DFL); "
+            f"os.kill(os.getpid(), signal.{signal_name})"
+        )
+
     cpu = "import resource; resource.setrlimit(resource.RLIMIT_CPU, (1, 5))\nwhile True: pass"
     for name, script, accept, why in (
         ("rlimit-cpu-sigxcpu", cpu, {S, T}, "-24 SIGXCPU: the CPU-time limit killed it (resources)"),
-        ("sigbus", "import os, signal; os.kill(os.getpid(), signal.SIGBUS)", S, "-7 SIGBUS: a memory fault"),
+        ("sigbus", dies_of("SIGBUS"), S, "-7 SIGBUS: a memory fault"),
         (
             "sigfpe",
-            "import os, signal; os.kill(os.getpid(), signal.SIGFPE)",
+            dies_of("SIGFPE"),
             S,
             "-8 SIGFPE: arithmetic crash",
         ),
         (
             "sigquit",
-            "import os, signal; os.kill(os.getpid(), signal.SIGQUIT)",
+            dies_of("SIGQUIT"),
             {S, T},
             "-3 SIGQUIT: core dump",
         ),
-        ("sighup", "import os, signal; os.kill(os.getpid(), signal.SIGHUP)", {S, T}, "-1 SIGHUP: hung up"),
+        ("sighup", dies_of("SIGHUP"), {S, T}, "-1 SIGHUP: hung up"),
     ):
         family.add(name, child(script), accept, why)
 
