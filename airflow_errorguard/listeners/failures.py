@@ -12,6 +12,7 @@ is logged once per process and the task is untouched.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable
@@ -86,8 +87,50 @@ def _dispatch(work: Callable[[], object]) -> None:
 
     if orm_blocked():
         _safely(work)()
-    else:
-        threading.Thread(target=_safely(work), name="errorguard-listener", daemon=True).start()
+        return
+    thread = threading.Thread(target=_tracked(_safely(work)), name="errorguard-listener", daemon=True)
+    with _PENDING_LOCK:
+        if not _PENDING_HOOK[0]:
+            # Registered at the first thread, so after the exit hooks of what the process set up
+            # before (atexit runs last-registered first): a record still being written when the
+            # process ends (``airflow dags test``, ``dag.test()``) finishes while the interpreter
+            # is whole, instead of racing its shutdown.
+            atexit.register(join_pending)
+            _PENDING_HOOK[0] = True
+        _PENDING.add(thread)
+    thread.start()
+
+
+#: Listener threads still running, and whether :func:`join_pending` is registered at exit.
+_PENDING: set[threading.Thread] = set()
+_PENDING_LOCK = threading.Lock()
+_PENDING_HOOK = [False]
+#: How long the process waits at exit for records still being written.
+EXIT_WAIT_S = 15.0
+
+
+def _tracked(run: Callable[[], None]) -> Callable[[], None]:
+    def tracked() -> None:
+        try:
+            run()
+        finally:
+            with _PENDING_LOCK:
+                _PENDING.discard(threading.current_thread())
+
+    return tracked
+
+
+def join_pending(timeout: float = EXIT_WAIT_S) -> int:
+    """Wait (at most *timeout* seconds in all) for listener threads still recording; how many remain."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with _PENDING_LOCK:
+        threads = list(_PENDING)
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with _PENDING_LOCK:
+        return len(_PENDING)
 
 
 @hookimpl
