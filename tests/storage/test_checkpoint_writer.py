@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +147,16 @@ def test_a_connection_killed_by_the_server_falls_back(postgres_storage_url: str)
     assert writer.advance(state=STATE, position=2, expected_version=2, updated_by=None)
     new_pid = writer._connection.get_backend_pid()
     writer.close()
-    with db.transaction("listing backends", write=False) as conn:
-        alive = conn.exec_driver_sql(
-            f"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({int(pid)}, {int(new_pid)})"
-        ).scalar()
+    # pg_terminate_backend only signals the backend, and a closed connection's backend exits a
+    # moment later: wait (bounded) for both to leave pg_stat_activity.
+    for _ in range(100):
+        with db.transaction("listing backends", write=False) as conn:
+            alive = conn.exec_driver_sql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({int(pid)}, {int(new_pid)})"
+            ).scalar()
+        if alive == 0:
+            break
+        time.sleep(0.1)
     assert alive == 0  # closed, not returned to the pool
 
 
