@@ -13,25 +13,14 @@ from typing import Any
 
 import pymysql
 
-from tests.corpus.fam_mysql import URL
-from tests.corpus.model import C, D, Family, ServiceMissing, T
+from tests.corpus.fam_mysql import admin_connection
+from tests.corpus.model import C, D, Family, T
 
 STRICT = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO'"
 
 
 def build(family: Family, closing: list[Any]) -> None:
-    server = {
-        "host": URL.hostname or "127.0.0.1",
-        "port": URL.port or 3306,
-        "user": URL.username or "root",
-        "password": URL.password or "",
-        "connect_timeout": 5,
-        "autocommit": True,
-    }
-    try:
-        admin = pymysql.connect(**server)
-    except pymysql.MySQLError as exc:
-        raise ServiceMissing(f"MariaDB at {server['host']}:{server['port']}", exc) from exc
+    admin, server = admin_connection()
     db = f"errorguard_deep_{secrets.token_hex(4)}"
     user, password = f"eg_deep_{secrets.token_hex(3)}", secrets.token_hex(8)
     quota = f"eg_quota_{secrets.token_hex(3)}"

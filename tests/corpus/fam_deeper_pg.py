@@ -10,12 +10,9 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-import psycopg2
-
-from tests.corpus.fam_postgres import URL, _Conn
-from tests.corpus.model import C, D, Family, ServiceMissing, T
+from tests.corpus.fam_postgres import _Conn, admin_connection
+from tests.corpus.model import C, D, Family, T
 
 SCHEMA = """
 CREATE TABLE parent (id int PRIMARY KEY, name text NOT NULL, at date);
@@ -30,19 +27,9 @@ SELECT nextval('tiny'); SELECT nextval('tiny');
 
 
 def build(family: Family, closing: list[Any]) -> None:
-    parts = urlsplit(URL)
-    server = {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-    }
+    admin, server = admin_connection()
     dbname = f"errorguard_deep_{secrets.token_hex(4)}"
     limited = f"eg_limited_{secrets.token_hex(3)}"
-    try:
-        admin = psycopg2.connect(**server, dbname=(parts.path.lstrip("/") or "postgres"), connect_timeout=5)
-    except psycopg2.OperationalError as exc:
-        raise ServiceMissing(f"PostgreSQL at {server['host']}:{server['port']}", exc) from exc
-    admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{dbname}"')
         cur.execute(f'CREATE ROLE "{limited}" LOGIN CONNECTION LIMIT 0')

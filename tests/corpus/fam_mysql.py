@@ -17,7 +17,8 @@ from tests.corpus.servers import free_port
 URL = urlsplit(os.environ.get("ERRORGUARD_TEST_MYSQL_URL") or "mysql://root@127.0.0.1:3306")
 
 
-def build(family: Family, closing: list[Any]) -> None:
+def admin_connection() -> tuple[Any, dict[str, Any]]:
+    """An autocommit PyMySQL connection as the URL's (admin) user, and its connection keywords."""
     server = {
         "host": URL.hostname or "127.0.0.1",
         "port": URL.port or 3306,
@@ -30,6 +31,11 @@ def build(family: Family, closing: list[Any]) -> None:
         admin = pymysql.connect(**server)
     except pymysql.MySQLError as exc:
         raise ServiceMissing(f"MariaDB at {server['host']}:{server['port']}", exc) from exc
+    return admin, server
+
+
+def build(family: Family, closing: list[Any]) -> None:
+    admin, server = admin_connection()
     db = f"errorguard_corpus_{secrets.token_hex(4)}"
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{db}`")

@@ -81,19 +81,25 @@ class _Conn:
             pass
 
 
-def build(family: Family, closing: list[Any]) -> None:
+def admin_connection() -> tuple[Any, dict[str, Any]]:
+    """An autocommit psycopg2 connection to the server's admin database, and its server keywords."""
     parts = urlsplit(URL)
     server = {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
         "user": parts.username or "postgres",
     }
-    dbname = f"errorguard_corpus_{secrets.token_hex(4)}"
     try:
         admin = psycopg2.connect(**server, dbname=(parts.path.lstrip("/") or "postgres"), connect_timeout=5)
     except psycopg2.Error as exc:
         raise ServiceMissing(f"PostgreSQL at {server['host']}:{server['port']}", exc) from exc
     admin.autocommit = True
+    return admin, server
+
+
+def build(family: Family, closing: list[Any]) -> None:
+    admin, server = admin_connection()
+    dbname = f"errorguard_corpus_{secrets.token_hex(4)}"
     role = f"eg_reader_{secrets.token_hex(3)}"
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{dbname}"')
