@@ -63,9 +63,11 @@ def test_a_read_inside_a_read_joins_it(db: Database) -> None:
 
 def test_a_failed_read_leaves_the_pinned_connection_usable(db: Database) -> None:
     with db.pinned_reads():
-        with pytest.raises(ErrorGuardStorageError, match="reading a missing table"):
-            with db.transaction("reading a missing table", write=False) as conn:
-                conn.execute(text("SELECT * FROM errorguard_no_such_table"))
+        with (
+            pytest.raises(ErrorGuardStorageError, match="reading a missing table"),
+            db.transaction("reading a missing table", write=False) as conn,
+        ):
+            conn.execute(text("SELECT * FROM errorguard_no_such_table"))
         with db.transaction("reading again", write=False) as conn:
             assert conn.execute(text("SELECT 4")).scalar() == 4
 
