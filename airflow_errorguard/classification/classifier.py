@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from typing import Any
 
 from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
+from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
 from airflow_errorguard.classification.model import (
     DEFAULT_ACTIONS,
     SEVERITY,
@@ -140,6 +141,28 @@ class Classifier:
         :param context: The task's context (or ``{"dag_id", "task_id"}``), for scoped rules.
         :param ignore: Exceptions of the chain not to follow (earlier attempts of a retry).
         """
+        found = self.resolve(exc, context, ignore=ignore)
+        if isinstance(found, Classification):
+            return found
+        try:
+            return found.verdict
+        except Exception as err:
+            return _failed(exc, err)
+
+    __call__ = classify
+
+    def resolve(
+        self,
+        exc: BaseException,
+        context: Mapping[str, Any] | None = None,
+        *,
+        ignore: Collection[BaseException] = (),
+    ) -> Classification | CachedVerdict:
+        """
+        :meth:`classify`, with a verdict cache hit given back as a :class:`.CachedVerdict`: its
+        ``decision.verdict`` says the category, action and reason, and its ``verdict`` (built when
+        first read) is the one :meth:`classify` returns. Never raises.
+        """
         try:
             if not isinstance(exc, BaseException):
                 return self._unknown_non_exception(exc)
@@ -149,7 +172,7 @@ class Classifier:
                 if quick is None:
                     self._cache.seen[type(exc)] = False  # its exceptions hold objects: do not try again
                 else:
-                    hit = self._cache.quick_get(*quick)
+                    hit = self._cache.quick_lookup(*quick)
                     if hit is not None:
                         return hit
             links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
@@ -157,39 +180,40 @@ class Classifier:
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    verdict = cached.verdict_for(links)
+                    found = ChainHit(cached, links)
                     if quick is not None:  # the second time: the quick key serves the next ones
-                        self._cache.quick_put(quick[0], quick[1], links, cached, verdict)
-                    return verdict
-            candidate = self._by_user_rules(links, context)
-            if candidate is None and self._plugins:
-                plugged = self._by_plugins(exc)
-                if plugged is not None:
-                    return plugged
-            if candidate is None:
-                candidate = self._by_builtins(exc, links)
-            reads = lazy_reads(links) if key is not None else None  # what the decision read
-            verdict = self._unknown_of(links[0]) if candidate is None else self._result(candidate, links[0])
-            if reads is not None:
-                decided_on = links[0] if candidate is None else candidate.facts
-                decision = decision_of(
-                    verdict, links, decided_on, reads, with_retry_after=candidate is not None
-                )
-                if decision is not None:
-                    self._cache.put(key, decision, type(exc))
-                    if quick is not None:
-                        self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
-            return verdict
+                        self._cache.quick_put(quick[0], quick[1], links, cached, found.verdict)
+                    return found
+            return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
-            log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
-            return _unknown(
-                "error",
-                f"classification failed ({type(err).__name__}: {safe_str(err)[:200]})",
-                _path(exc),
-                f"{_path(exc)}: {safe_str(exc)}",
-            )
+            return _failed(exc, err)
 
-    __call__ = classify
+    def _decide(
+        self,
+        exc: BaseException,
+        links: list[LinkFacts],
+        context: Mapping[str, Any] | None,
+        key: Hashable | None,
+        quick: tuple[Hashable, list[BaseException]] | None,
+    ) -> Classification:
+        """Classify *links* by rules, plugins and built-ins; cache the decision under *key*."""
+        candidate = self._by_user_rules(links, context)
+        if candidate is None and self._plugins:
+            plugged = self._by_plugins(exc)
+            if plugged is not None:
+                return plugged
+        if candidate is None:
+            candidate = self._by_builtins(exc, links)
+        reads = lazy_reads(links) if key is not None else None  # what the decision read
+        verdict = self._unknown_of(links[0]) if candidate is None else self._result(candidate, links[0])
+        if reads is not None:
+            decided_on = links[0] if candidate is None else candidate.facts
+            decision = decision_of(verdict, links, decided_on, reads, with_retry_after=candidate is not None)
+            if decision is not None:
+                self._cache.put(key, decision, type(exc))
+                if quick is not None:
+                    self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
+        return verdict
 
     # -- chain ------------------------------------------------------------------------------
 
@@ -373,6 +397,17 @@ class Classifier:
             exception_type=kind,
             fingerprint_source=f"{kind}: {safe_str(obj)}",
         )
+
+
+def _failed(exc: BaseException, err: Exception) -> Classification:
+    """The ``unknown`` verdict when classifying *exc* failed with *err* (logged)."""
+    log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
+    return _unknown(
+        "error",
+        f"classification failed ({type(err).__name__}: {safe_str(err)[:200]})",
+        _path(exc),
+        f"{_path(exc)}: {safe_str(exc)}",
+    )
 
 
 def _unknown(

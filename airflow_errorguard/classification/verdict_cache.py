@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
 MAX_ENTRIES = 2048
@@ -43,49 +43,6 @@ _READABLE = tuple((s, s[1:]) for s in LAZY_SLOTS if isinstance(getattr(LinkFacts
 _UNREADABLE = tuple(s for s in LAZY_SLOTS if not isinstance(getattr(LinkFacts, s[1:], None), property))
 _facts_of = attrgetter(*FACT_SLOTS)
 _UNREAD = object()
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A verdict with nothing of the exception it was decided on but what the key and reads hold."""
-
-    verdict: Classification
-    """The verdict as decided; its ``retry_after``, ``signals`` and fingerprint are recomputed."""
-    position: int
-    """Index in the chain of the link that decided."""
-    head: str
-    """Fingerprint head (exception types and codes): the fingerprint source without the message."""
-    with_retry_after: bool
-    reads: tuple[tuple[int, str, Any], ...]
-    """``(link index, fact, value)`` of every lazy fact the decision read."""
-
-    def holds_for(self, links: Sequence[LinkFacts]) -> bool:
-        """Whether *links* have the values this decision read."""
-        reads = self.reads
-        return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
-
-    def holds_for_chain(self, chain: Sequence[BaseException], message: str) -> bool:
-        """Whether the exceptions of a quick key's *chain* have the values this decision read
-        (*message*: the deciding exception's, already read)."""
-        position = self.position
-        for index, name, value in self.reads:
-            if name != "message":  # the host and Retry-After of a quick key's exception: none
-                if value is not None:
-                    return False
-            elif (message if index == position else safe_str(chain[index])) != value:
-                return False
-        return True
-
-    def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
-        """The verdict for the exception behind *links* (same key, same reads)."""
-        cached = self.verdict
-        facts = links[self.position]
-        retry_after = None
-        if self.with_retry_after:
-            retry_after = facts.retry_after
-            if retry_after is None and self.position:
-                retry_after = links[0].retry_after
-        return cached.for_exception(retry_after, facts.as_dict(), f"{self.head}: {facts.message}")
 
 
 def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:
@@ -193,19 +150,19 @@ class VerdictCache:
 
     def quick_get(self, key: Hashable, chain: Sequence[BaseException]) -> Classification | None:
         """The verdict cached for a quick *key* (see :mod:`.quick_key`) that holds for *chain*."""
+        found = self.quick_lookup(key, chain)
+        return None if found is None else found.verdict
+
+    def quick_lookup(self, key: Hashable, chain: Sequence[BaseException]) -> QuickHit | None:
+        """The decision cached for a quick *key* that holds for *chain*, its verdict not built yet."""
         variants = self._quick.get(key)
         if variants is None:
             return None
-        messages: dict[int, str] = {}
         for decision, signals in variants:
-            position = decision.position
-            message = messages.get(position)
-            if message is None:
-                message = messages[position] = safe_str(chain[position])
-            if decision.holds_for_chain(chain, message):
+            if not decision.reads or decision.holds_for_chain(chain):
                 self.hits += 1
                 self.quick_hits += 1
-                return decision.verdict.for_exception(None, dict(signals), f"{decision.head}: {message}")
+                return QuickHit(decision, signals, chain[decision.position])
         return None
 
     def quick_put(

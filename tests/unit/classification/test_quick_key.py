@@ -145,7 +145,32 @@ def test_objects_in_signal_attributes_have_no_quick_key() -> None:
     hidden.__context__, hidden.__suppress_context__ = KeyError("k"), True  # raise ... from None
     assert quick_key(hidden, None) is None
     assert quick_key(ValueError(ValueError("passed as an argument")), None) is None
-    assert quick_key(psycopg2.errors.DeadlockDetected("no pgcode: diag is read"), None) is None
+
+
+class _PgLike(Exception):
+    """A psycopg-like error whose SQLSTATE is only on ``diag`` (``pgcode`` empty)."""
+
+    pgcode = None
+
+    def __init__(self, message: str, sqlstate: Any) -> None:
+        super().__init__(message)
+        self._diag = SimpleNamespace(sqlstate=sqlstate)
+
+    @property
+    def diag(self) -> Any:
+        return self._diag
+
+
+def test_the_sqlstate_read_off_diag_is_part_of_the_key() -> None:
+    """Without ``pgcode``, the SQLSTATE comes from ``diag``: a plain one keys, an object does not."""
+    assert quick_key(psycopg2.errors.DeadlockDetected("no pgcode: diag is read"), None) is not None
+    assert quick_key(_PgLike("x", "40P01"), None) != quick_key(_PgLike("x", "28P01"), None)
+    assert quick_key(_PgLike("x", object()), None) is None
+    cached, uncached = _pair()
+    for state in ("40P01", "28P01", "40P01", "23505", "28P01", None, "40P01", None):
+        exc = _PgLike("server said no", state)
+        assert cached.classify(exc) == uncached.classify(exc)
+    assert cached.cache.quick_hits >= 3
 
 
 def test_repeated_failures_are_served_by_the_quick_key() -> None:
