@@ -32,21 +32,25 @@ from typing import Any
 from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
 from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
 from airflow_errorguard.classification.model import (
-    DEFAULT_ACTIONS,
     SEVERITY,
     Classification,
-    ErrorAction,
     ErrorCategory,
 )
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
+from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts
 from airflow_errorguard.classification.verdict_cache import (
     MAX_ENTRIES,
     VerdictCache,
     chain_key,
     decision_of,
     lazy_reads,
+)
+from airflow_errorguard.classification.verdicts import (
+    failed,
+    unknown_non_exception,
+    unknown_of,
+    verdict_of,
 )
 from airflow_errorguard.task_context import task_ref
 
@@ -147,7 +151,7 @@ class Classifier:
         try:
             return found.verdict
         except Exception as err:
-            return _failed(exc, err)
+            return failed(exc, err)
 
     __call__ = classify
 
@@ -165,7 +169,7 @@ class Classifier:
         """
         try:
             if not isinstance(exc, BaseException):
-                return self._unknown_non_exception(exc)
+                return unknown_non_exception(exc)
             quick = None
             if self._cache.seen.get(type(exc)) and not ignore:  # a class decided before: try its quick key
                 quick = quick_key(exc, _scope(context) if self._scoped else None)
@@ -186,7 +190,7 @@ class Classifier:
                     return found
             return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
-            return _failed(exc, err)
+            return failed(exc, err)
 
     def _decide(
         self,
@@ -205,7 +209,7 @@ class Classifier:
         if candidate is None:
             candidate = self._by_builtins(exc, links)
         reads = lazy_reads(links) if key is not None else None  # what the decision read
-        verdict = self._unknown_of(links[0]) if candidate is None else self._result(candidate, links[0])
+        verdict = unknown_of(links[0]) if candidate is None else verdict_of(candidate, links[0])
         if reads is not None:
             decided_on = links[0] if candidate is None else candidate.facts
             decision = decision_of(verdict, links, decided_on, reads, with_retry_after=candidate is not None)
@@ -294,16 +298,6 @@ class Classifier:
                 best = found
         return best
 
-    @staticmethod
-    def _unknown_of(top: LinkFacts) -> Classification:
-        return _unknown(
-            "none",
-            f"no rule recognises {top.type_name} ({top.message[:120]!r})",
-            top.type_path,
-            f"{_fingerprint_head(top.type_path, top)}: {top.message}",
-            top.as_dict(),
-        )
-
     def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
         """
         A TLS verification failure or an unknown host name among *links* or in a context they
@@ -362,73 +356,6 @@ class Classifier:
                 best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
         return best
 
-    def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:
-        facts = candidate.facts
-        action = candidate.action or DEFAULT_ACTIONS[candidate.category]
-        source = top.type_path
-        if facts is not top:
-            source += f" <- {facts.type_path}"
-        retry_after = facts.retry_after
-        if retry_after is None and top is not facts:
-            retry_after = top.retry_after
-        return Classification.of(
-            category=candidate.category,
-            action=action if isinstance(action, ErrorAction) else ErrorAction(action),
-            confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),
-            rule=candidate.rule,
-            reason=candidate.reason,
-            retry_after=retry_after,
-            exception_type=facts.type_path,
-            signals=facts.as_dict(),
-            backoff=candidate.backoff,
-            max_retries=candidate.max_retries,
-            fingerprint_source=f"{_fingerprint_head(source, facts)}: {facts.message}",
-        )
-
-    @staticmethod
-    def _unknown_non_exception(obj: object) -> Classification:
-        kind = type(obj).__name__
-        return Classification(
-            category=ErrorCategory.UNKNOWN,
-            action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-            confidence=0.0,
-            rule="error",
-            reason=f"expected an exception, got a {kind}; unknown",
-            exception_type=kind,
-            fingerprint_source=f"{kind}: {safe_str(obj)}",
-        )
-
-
-def _failed(exc: BaseException, err: Exception) -> Classification:
-    """The ``unknown`` verdict when classifying *exc* failed with *err* (logged)."""
-    log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
-    return _unknown(
-        "error",
-        f"classification failed ({type(err).__name__}: {safe_str(err)[:200]})",
-        _path(exc),
-        f"{_path(exc)}: {safe_str(exc)}",
-    )
-
-
-def _unknown(
-    rule: str,
-    why: str,
-    exception_type: str,
-    fingerprint_source: str,
-    signals: Mapping[str, Any] | None = None,
-) -> Classification:
-    """An ``unknown`` verdict: Airflow's default behaviour applies."""
-    return Classification(
-        category=ErrorCategory.UNKNOWN,
-        action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-        confidence=0.0,
-        rule=rule,
-        reason=f"{why}; unknown, Airflow's default retry behaviour applies",
-        exception_type=exception_type,
-        signals=signals or {},
-        fingerprint_source=fingerprint_source,
-    )
-
 
 #: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.
 _OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
@@ -460,31 +387,6 @@ def _stronger(
             other.reason = f"{other.reason} (found in {where})"
         return other
     return current
-
-
-def _fingerprint_head(source: str, facts: LinkFacts) -> str:
-    """
-    *source* with the deciding exception's codes, which the fingerprint keeps verbatim: the message
-    masks every number, so without them HTTP 401 and 404, or MySQL errors 1045 and 2003, would look
-    like the same failure.
-    """
-    codes = []
-    if facts.http_status is not None:
-        codes.append(f"http={int(facts.http_status)}")
-    if facts.sqlstate is not None:
-        codes.append(f"sqlstate={facts.sqlstate}")
-    if facts.errno is not None:
-        codes.append(f"errno={facts.errno}")
-    if facts.driver_code is not None:
-        codes.append(f"driver={facts.driver_code}")
-    if facts.cloud_code is not None:
-        codes.append(f"code={facts.cloud_code}")
-    return f"{source} [{' '.join(codes)}]".replace(": ", ":")[:500] if codes else source
-
-
-def _path(exc: BaseException) -> str:
-    paths = type_paths(type(exc))
-    return paths[0] if paths else type(exc).__name__
 
 
 def _scope(context: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
