@@ -29,8 +29,9 @@ from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
+from airflow_errorguard.classification.builtin import Candidate, match_builtin
 from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
+from airflow_errorguard.classification.misconfiguration import tls_verification, unknown_host
 from airflow_errorguard.classification.model import (
     SEVERITY,
     Classification,
