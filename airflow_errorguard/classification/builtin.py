@@ -222,21 +222,38 @@ def match_known(facts: LinkFacts) -> Candidate | None:
 
 def _by_message(facts: LinkFacts, best: Candidate | None) -> Candidate | None:
     """*best* refined by a message pattern (read because no code or class is confident enough)."""
-    found = MESSAGE_REGEX.search(facts.message.lower())
-    if found is not None and found.lastgroup is not None:
-        index = int(found.lastgroup[1:])
-        category, confidence, text = MESSAGES[index][1]
-        # A ValueError or TypeError is an argument rejected before anything was attempted: its
-        # "timeout" or "connection" is a setting being validated, never an outage.
-        if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(facts.paths):
-            return best
-        if best is None or confidence > best.confidence:
-            snippet = found.group(0)[:60]
-            best = Candidate(
-                category,
-                confidence,
-                f"builtin:message:{index}",
-                f"{facts.type_name} message {text} ({snippet!r}); {_LABELS[category]}",
-                facts,
-            )
-    return best
+    found = message_match(facts.message, facts.paths)
+    if found is None or (best is not None and found.confidence <= best.confidence):
+        return best
+    return found.candidate(facts)
+
+
+@dataclass(frozen=True)
+class MessageMatch:
+    """The built-in message pattern an exception's message matched."""
+
+    index: int
+    category: ErrorCategory
+    confidence: float
+    text: str
+    snippet: str
+
+    def candidate(self, facts: LinkFacts) -> Candidate:
+        """The verdict of this match on *facts*."""
+        label = _LABELS[self.category]
+        reason = f"{facts.type_name} message {self.text} ({self.snippet!r}); {label}"
+        return Candidate(self.category, self.confidence, f"builtin:message:{self.index}", reason, facts)
+
+
+def message_match(message: str, paths: tuple[str, ...]) -> MessageMatch | None:
+    """The message pattern *message* matches, for an exception of class *paths*; ``None`` if none counts."""
+    found = MESSAGE_REGEX.search(message.lower())
+    if found is None or found.lastgroup is None:
+        return None
+    index = int(found.lastgroup[1:])
+    category, confidence, text = MESSAGES[index][1]
+    # A ValueError or TypeError is an argument rejected before anything was attempted: its
+    # "timeout" or "connection" is a setting being validated, never an outage.
+    if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(paths):
+        return None
+    return MessageMatch(index, category, confidence, text, found.group(0)[:60])

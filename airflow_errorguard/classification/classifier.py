@@ -31,6 +31,7 @@ from typing import Any
 
 from airflow_errorguard.classification.builtin import Candidate, match_builtin
 from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
+from airflow_errorguard.classification.class_table import compiled_verdict
 from airflow_errorguard.classification.misconfiguration import tls_verification, unknown_host
 from airflow_errorguard.classification.model import (
     SEVERITY,
@@ -172,23 +173,32 @@ class Classifier:
             if not isinstance(exc, BaseException):
                 return unknown_non_exception(exc)
             quick = None
-            if self._cache.seen.get(type(exc)) and not ignore:  # a class decided before: try its quick key
-                quick = quick_key(exc, _scope(context) if self._scoped else None)
-                if quick is None:
-                    self._cache.seen[type(exc)] = False  # its exceptions hold objects: do not try again
+            seen = self._cache.seen.get(type(exc))  # True: decided before; False: holds objects
+            compiles = not self._rules and not self._plugins and self._cache.max_entries
+            if seen is not False and not ignore and (seen or compiles):
+                found = quick_key(exc, _scope(context) if self._scoped else None)
+                if found is None:
+                    self._cache.no_quick_key(type(exc))  # do not try again
                 else:
-                    hit = self._cache.quick_lookup(*quick)
-                    if hit is not None:
-                        return hit
+                    if seen:  # cached decisions of its class: the quick key may find this one
+                        quick = found
+                        hit = self._cache.quick_lookup(*found)
+                        if hit is not None:
+                            return hit
+                    if compiles and len(found[1]) == 1:  # a lone exception: its class's compiled verdict
+                        compiled = compiled_verdict(exc, found[0])
+                        if compiled is not None:
+                            self._cache.table_hits += 1
+                            return compiled
             links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
             key = self._cache_key(links, context)
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    found = ChainHit(cached, links)
+                    chained = ChainHit(cached, links)
                     if quick is not None:  # the second time: the quick key serves the next ones
-                        self._cache.quick_put(quick[0], quick[1], links, cached, found.verdict)
-                    return found
+                        self._cache.quick_put(quick[0], quick[1], links, cached, chained.verdict)
+                    return chained
             return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             return failed(exc, err)

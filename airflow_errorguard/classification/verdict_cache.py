@@ -121,6 +121,8 @@ class VerdictCache:
         self.misses = 0
         self.quick_hits = 0
         """Hits served by a quick key (counted in ``hits`` too)."""
+        self.table_hits = 0
+        """Verdicts served by a compiled class table (:mod:`.class_table`; not counted in ``hits``)."""
 
     def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
         """The decision cached for *key* that holds for *links*, if any."""
@@ -130,6 +132,12 @@ class VerdictCache:
                 return decision
         self.misses += 1
         return None
+
+    def no_quick_key(self, kind: type) -> None:
+        """Exceptions of class *kind* hold objects in their signal attributes: do not try a quick key."""
+        if len(self.seen) >= self.max_entries:
+            self.seen.clear()
+        self.seen[kind] = False
 
     def put(self, key: Hashable, decision: Decision, kind: type | None = None) -> None:
         """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
