@@ -224,10 +224,13 @@ class Backoff:
         if previous is None and 0 <= retry_number < len(draws):  # the common case, precomputed
             low, span = draws[retry_number]
             seconds = low if span is None else low + span * self.rng.random()
-            seconds = max(min(seconds, cap), floor)
+            # max(min(seconds, cap), floor), Retry-After, min(seconds, cap): without the calls
+            seconds = min(seconds, cap)
+            seconds = max(seconds, floor)
             if retry_after is not None:
-                seconds = max(seconds, retry_after.total_seconds())
-            return timedelta(0, min(seconds, cap))
+                asked = retry_after.total_seconds()
+                seconds = min(asked, cap) if asked > seconds else seconds
+            return timedelta(0, seconds)
         prev = previous.total_seconds() if previous is not None else self.ceiling(retry_number - 1)
         strategy = JITTER_STRATEGIES[self.jitter]
         seconds = strategy(self.ceiling(retry_number), base=base, previous=prev, rng=self.rng)

@@ -112,10 +112,11 @@ def _decision(candidate: Candidate, facts: LinkFacts) -> Decision:
 _TABLE: dict[Hashable, ClassEntry | None] = {}
 
 
-def compiled_verdict(exc: BaseException, key: Hashable) -> QuickHit | None:
+def compiled_verdict(exc: BaseException, key: Hashable) -> tuple[QuickHit, str | None] | None:
     """
-    The verdict on the lone exception *exc* of quick key *key* by its compiled entry, built when
-    read; ``None`` when the general path decides (no entry, or its message overrides the entry).
+    The verdict on the lone exception *exc* of quick key *key* by its compiled entry (built when
+    read), and its message when a message pattern was looked for; ``None`` when the general path
+    decides (no entry, or its message overrides the entry).
     """
     try:
         entry = _TABLE[key]
@@ -123,8 +124,13 @@ def compiled_verdict(exc: BaseException, key: Hashable) -> QuickHit | None:
         entry = _compile(exc, key)
     if entry is None:
         return None
-    decision = entry.decision_for(safe_str(exc)) if entry.reads_message else entry.known
-    return None if decision is None else QuickHit(decision, entry.signals, exc)
+    if not entry.reads_message:
+        return None if entry.known is None else (QuickHit(entry.known, entry.signals, exc), None)
+    message = safe_str(exc)
+    decision = entry.decision_for(message)
+    if decision is None:
+        return None
+    return QuickHit(decision, entry.signals, exc), message if entry.scan else None
 
 
 def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:

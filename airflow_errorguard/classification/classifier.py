@@ -189,7 +189,10 @@ class Classifier:
                         compiled = compiled_verdict(exc, found[0])
                         if compiled is not None:
                             self._cache.table_hits += 1
-                            return compiled
+                            hit, scanned = compiled
+                            if scanned is not None:  # a repeat compares its message instead of scanning
+                                self._cache.file_compiled(found[0], hit, scanned)
+                            return hit
             links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
             key = self._cache_key(links, context)
             if key is not None:

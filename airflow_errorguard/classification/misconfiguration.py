@@ -29,7 +29,10 @@ def unknown_host_coded(errno: int | None, paths: tuple[str, ...]) -> bool:
 
 def unknown_host_said(message: str) -> bool:
     """Whether *message* says a host name does not exist."""
-    return any(hint in message for hint in _UNKNOWN_HOST_HINTS)
+    for hint in _UNKNOWN_HOST_HINTS:  # noqa: SIM110 (a loop, not any(): runs on every transient verdict)
+        if hint in message:
+            return True
+    return False
 
 
 def unknown_host(facts: LinkFacts) -> Candidate | None:

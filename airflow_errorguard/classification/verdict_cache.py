@@ -133,6 +133,13 @@ class VerdictCache:
         self.misses += 1
         return None
 
+    def put_seen(self, kind: type) -> None:
+        """A decision was taken on an exception of class *kind*: its next ones try the quick key."""
+        seen = self.seen
+        if len(seen) >= self.max_entries:
+            seen.clear()
+        seen.setdefault(kind, True)
+
     def no_quick_key(self, kind: type) -> None:
         """Exceptions of class *kind* hold objects in their signal attributes: do not try a quick key."""
         if len(self.seen) >= self.max_entries:
@@ -142,10 +149,7 @@ class VerdictCache:
     def put(self, key: Hashable, decision: Decision, kind: type | None = None) -> None:
         """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
         if kind is not None:
-            seen = self.seen
-            if len(seen) >= self.max_entries:
-                seen.clear()
-            seen.setdefault(kind, True)
+            self.put_seen(kind)
         entries = self._entries
         variants = entries.get(key)
         if variants is None:
@@ -189,15 +193,32 @@ class VerdictCache:
             or not all(_quick_read(name, value) for _, name, value in decision.reads)
         ):
             return
+        self._quick_store(key, decision, dict(verdict.signals))
+
+    def file_compiled(self, key: Hashable, hit: QuickHit, message: str) -> None:
+        """
+        Cache a compiled class table's verdict that read the *message* (a message pattern) under
+        its quick *key*, on its class's second sighting: a repeat then compares its message instead
+        of scanning it. The first sighting only marks the class as seen.
+        """
+        kind = type(hit.decided_on)
+        if not self.seen.get(kind):
+            self.put_seen(kind)
+            return
+        compiled = hit.decision
+        decision = Decision(compiled.verdict, 0, compiled.head, False, ((0, "message", message),))
+        self._quick_store(key, decision, hit.signals)
+
+    def _quick_store(self, key: Hashable, decision: Decision, signals: dict[str, Any]) -> None:
         entries = self._quick
         variants = entries.get(key)
         if variants is None:
             if len(entries) >= self.max_entries:
                 with contextlib.suppress(StopIteration, KeyError, RuntimeError):
                     del entries[next(iter(entries))]
-            entries[key] = [(decision, dict(verdict.signals))]
+            entries[key] = [(decision, signals)]
         else:
-            entries[key] = [(decision, dict(verdict.signals)), *variants[: MAX_VARIANTS - 1]]
+            entries[key] = [(decision, signals), *variants[: MAX_VARIANTS - 1]]
 
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""
