@@ -25,22 +25,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin
+from airflow_errorguard.classification.builtin import Candidate
 from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
+from airflow_errorguard.classification.chain import (
+    CONTEXT_WEIGHT,
+    MAX_DEPTH,
+    MAX_LINKS,
+    builtin_verdict,
+    chain_links,
+    hidden_context,
+)
 from airflow_errorguard.classification.class_table import compiled_verdict
-from airflow_errorguard.classification.misconfiguration import tls_verification, unknown_host
 from airflow_errorguard.classification.model import (
-    SEVERITY,
     Classification,
     ErrorCategory,
 )
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts
+from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.classification.verdict_cache import (
     MAX_ENTRIES,
     VerdictCache,
@@ -58,9 +63,6 @@ from airflow_errorguard.task_context import task_ref
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 8
-MAX_LINKS = 32
-CONTEXT_WEIGHT = 0.85
 
 PluginClassifier = Callable[[BaseException], "Classification | None"]
 
@@ -121,7 +123,7 @@ class Classifier:
             return None  # a plugin classifier may read anything of the exception
         ids = None
         for facts in links:
-            hidden = _hidden_context(facts.exc)
+            hidden = hidden_context(facts.exc)
             if hidden is not None:
                 if ids is None:
                     ids = {id(link.exc) for link in links}
@@ -193,7 +195,8 @@ class Classifier:
                             if scanned is not None:  # a repeat compares its message instead of scanning
                                 self._cache.file_compiled(found[0], hit, scanned)
                             return hit
-            links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
+            ignored = {id(other) for other in ignore if other is not exc} if ignore else ()
+            links = chain_links(exc, ignored, self.now)
             key = self._cache_key(links, context)
             if key is not None:
                 cached = self._cache.get(key, links)
@@ -221,7 +224,7 @@ class Classifier:
             if plugged is not None:
                 return plugged
         if candidate is None:
-            candidate = self._by_builtins(exc, links)
+            candidate = builtin_verdict(exc, links, self.now)
         reads = lazy_reads(links) if key is not None else None  # what the decision read
         verdict = unknown_of(links[0]) if candidate is None else verdict_of(candidate, links[0])
         if reads is not None:
@@ -234,28 +237,6 @@ class Classifier:
         return verdict
 
     # -- chain ------------------------------------------------------------------------------
-
-    def _links(self, exc: BaseException, ignored: Collection[int]) -> list[LinkFacts]:
-        """
-        The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe,
-        without the *ignored* ones (by ``id``) and what only they wrap.
-        """
-        top = LinkFacts(exc, self.now)
-        if not top.children:  # the common case: a lone exception
-            return [top]
-        seen: set[int] = {id(exc), *ignored}
-        order: list[LinkFacts] = [top]
-        queue: deque[tuple[BaseException, int]] = deque((child, 1) for child, _ in top.children)
-        while queue and len(order) < MAX_LINKS:
-            current, depth = queue.popleft()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            facts = LinkFacts(current, self.now)
-            order.append(facts)
-            if depth < MAX_DEPTH:
-                queue.extend((child, depth + 1) for child, _ in facts.children)
-        return order
 
     # -- user rules and plugins -------------------------------------------------------------
 
@@ -299,111 +280,11 @@ class Classifier:
                 return result
         return None
 
-    # -- built-ins --------------------------------------------------------------------------
-
-    def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Candidate | None:
-        by_id = {id(facts.exc): facts for facts in links}
-        best = self._best(exc, by_id, set(), 1.0)
-        if best is None or best.category in _OVERRIDABLE:
-            found = self._configuration_anywhere(links)
-            if found is not None:
-                if found.facts is not links[0]:
-                    found.reason += f" (found in the chain of {links[0].type_name})"
-                best = found
-        return best
-
-    def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
-        """
-        A TLS verification failure or an unknown host name among *links* or in a context they
-        suppressed (``from None``): a wrapper's transient look must not hide them.
-        """
-        queue = deque(links)
-        seen = {id(facts.exc) for facts in links}
-        budget = MAX_LINKS
-        while queue and budget:
-            budget -= 1
-            facts = queue.popleft()
-            # A link that got a response (HTTP status, SQLSTATE) failed after TLS and name
-            # resolution: its message is not read, so the verdict cache keeps its hits.
-            if facts.http_status is None and facts.sqlstate is None:
-                found = tls_verification(facts) or unknown_host(facts)
-                if found is not None:
-                    return found
-            try:
-                hidden = facts.exc.__context__ if facts.exc.__suppress_context__ else None
-            except BaseException:
-                hidden = None
-            for inner in [hidden, *(child for child, _ in facts.children)]:
-                if (
-                    isinstance(inner, BaseException)
-                    and id(inner) not in seen
-                    and (inner is hidden or facts in links)
-                ):
-                    seen.add(id(inner))
-                    queue.append(LinkFacts(inner, self.now))
-        return None
-
-    def _best(
-        self, exc: BaseException, by_id: dict[int, LinkFacts], visited: set[int], weight: float
-    ) -> Candidate | None:
-        facts = by_id.get(id(exc))
-        if facts is None or id(exc) in visited:
-            return None  # beyond the bounded chain, or a cycle
-        visited.add(id(exc))
-        best = match_builtin(facts)
-        if best is not None:
-            best.confidence *= weight
-        if not facts.children:
-            return best
-        members = [child for child, kind in facts.children if kind is MEMBER]
-        if members:
-            verdicts = [v for v in (self._best(m, by_id, visited, weight) for m in members) if v]
-            if verdicts:
-                worst = min(verdicts, key=lambda v: (SEVERITY.index(v.category), -v.confidence))
-                best = _stronger(best, worst, f"a member of {facts.type_name}")
-        for child, kind in facts.children:
-            if kind is CONTEXT:
-                inner = self._best(child, by_id, visited, weight * CONTEXT_WEIGHT)
-                best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
-            elif kind is not MEMBER:
-                inner = self._best(child, by_id, visited, weight)
-                best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
-        return best
-
-
-#: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.
-_OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
-
-
-def _hidden_context(exc: BaseException) -> object:
-    """The context *exc* hides (``raise ... from``), or ``None``; *exc* itself when unreadable."""
-    try:
-        return exc.__context__ if exc.__suppress_context__ else None
-    except BaseException:
-        return exc
-
-
-def _stronger(
-    current: Candidate | None, other: Candidate | None, where: str, *, inner_wins_ties: bool = False
-) -> Candidate | None:
-    """
-    The more confident of two verdicts. *other* (a nested error) must be strictly stronger, except
-    an explicit cause, which wins ties: it is the more specific signal.
-    """
-    if other is None:
-        return current
-    if (
-        current is None
-        or other.confidence > current.confidence
-        or (inner_wins_ties and other.confidence == current.confidence)
-    ):
-        if "(found in" not in other.reason:
-            other.reason = f"{other.reason} (found in {where})"
-        return other
-    return current
-
 
 def _scope(context: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
     """``(dag_id, task_id)`` from an Airflow context (or a plain mapping), when known."""
     ref = task_ref(context)
     return ref.dag_id, ref.task_id
+
+
+__all__ = ["CONTEXT_WEIGHT", "MAX_DEPTH", "MAX_LINKS", "Classifier", "PluginClassifier"]
