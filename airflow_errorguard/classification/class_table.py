@@ -147,11 +147,23 @@ def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:
             and not unknown_host_coded(facts.errno, facts.paths)
         ):
             entry = ClassEntry(facts, known)
+            _detach(facts)
     if len(_TABLE) >= MAX_ENTRIES:
         with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
             del _TABLE[next(iter(_TABLE))]
     _TABLE[key] = entry
     return entry
+
+
+#: What a compiled entry's facts point to instead of the exception they were read from.
+_DETACHED = Exception("the exception a class table entry was compiled on (not kept)")
+
+
+def _detach(facts: LinkFacts) -> None:
+    """Let the exception go (its traceback, frames and attributes): an entry keeps only facts."""
+    _ = facts.message, facts.retry_after, facts.as_dict()  # every lazy fact read now, from it
+    facts.exc = _DETACHED
+    facts.values = {}
 
 
 def clear() -> None:

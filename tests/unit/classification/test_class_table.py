@@ -91,3 +91,19 @@ def test_clearing_the_table_changes_nothing(cls: type[BaseException]) -> None:
     before = Classifier().classify(cls("x"))
     class_table.clear()
     assert Classifier().classify(cls("x")) == before
+
+
+def test_an_entry_does_not_keep_the_exception_it_was_compiled_on() -> None:
+    import gc
+    import weakref
+
+    class Compiled(LookupError):
+        """A class of its own: its entry is compiled here."""
+
+    exc = Compiled("first")
+    ref = weakref.ref(exc)
+    _same_cold(exc)
+    del exc
+    gc.collect()
+    assert ref() is None
+    _same_cold(Compiled("second"))
