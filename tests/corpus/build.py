@@ -55,6 +55,7 @@ FAMILIES: dict[str, str] = {
     "deeperwire": "fam_deeper_wire",
     "deeperrpc": "fam_deeper_rpc",
     "deeperhost": "fam_deeper_host",
+    "widersql": "fam_wider_sql",
 }
 
 
