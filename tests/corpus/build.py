@@ -56,6 +56,7 @@ FAMILIES: dict[str, str] = {
     "deeperrpc": "fam_deeper_rpc",
     "deeperhost": "fam_deeper_host",
     "widersql": "fam_wider_sql",
+    "widerhttp": "fam_wider_http",
 }
 
 
