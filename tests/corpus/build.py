@@ -57,6 +57,7 @@ FAMILIES: dict[str, str] = {
     "deeperhost": "fam_deeper_host",
     "widersql": "fam_wider_sql",
     "widerhttp": "fam_wider_http",
+    "widerwire": "fam_wider_wire",
 }
 
 
