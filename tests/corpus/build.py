@@ -58,6 +58,7 @@ FAMILIES: dict[str, str] = {
     "widersql": "fam_wider_sql",
     "widerhttp": "fam_wider_http",
     "widerwire": "fam_wider_wire",
+    "widerformats": "fam_wider_formats",
 }
 
 
