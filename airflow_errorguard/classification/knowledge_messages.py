@@ -60,8 +60,15 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
-        r"proxy authentication required|no such transport|db index is out of range|error compiling script",
+        r"proxy authentication required|no such transport|db index is out of range|error compiling script|"
+        r"called from script|@user_script:\d",
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
+    ),
+    (
+        # paramiko and codecs raise plain SSHException / LookupError: the message is all they give.
+        r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
+        r"unknown encoding: |unknown error handler name",
+        (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (

@@ -3,14 +3,17 @@ Codes that protocol clients keep in their own places, read for :class:`~.signals
 SMTP replies (``smtp_code``, ``recipients``), AMQP ``reply_code``, Redis error prefixes
 (``status_code`` or the reply's first word), FTP replies (the three digits ftplib's errors start
 with), POP3 and IMAP response codes (``[AUTH]``, ``[UNAVAILABLE]``...), process ``returncode``,
-gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code`` and PostgreSQL fields in an
-``args[0]`` dict (pg8000).
+gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fields in an
+``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
+``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
+``errorName``, a WebSocket close code and an SSH channel-open failure code.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +32,19 @@ _FAMILIES = {
     "ftplib": "ftp",
     "poplib": "pop3",
     "imaplib": "imap",
+    "elasticsearch": "elasticsearch",
+    "opensearchpy": "elasticsearch",
+    "kubernetes": "kubernetes",
+    "kubernetes_asyncio": "kubernetes",
+    "slack_sdk": "slack",
+    "openai": "openai",
+    "anthropic": "openai",
+    "trino": "trino",
+    "websockets": "websocket",
+    "paramiko": "ssh",
 }
+#: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
+_K8S_BODY_LIMIT = 65536
 _REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
 _FTP_REPLY = re.compile(r"\s*([1-5][0-9][0-9])(?:[\s-]|$)")
 #: A bracketed response code (POP3 RFC 2449/3206, IMAP RFC 5530): ``-ERR [SYS/TEMP] ...``.
@@ -98,7 +113,11 @@ def protocol_code(family: str | None, get: Callable[[str], Any], message: Callab
 
 
 def service_code(family: str | None, exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """A gRPC status name, a Google ``errors[].reason`` or an Azure error code, when there is one."""
+    """A gRPC status name, a Google ``errors[].reason``, an Azure error code, or a data-platform
+    service's code keyed ``<service>:<code>`` (:mod:`.knowledge_services`), when there is one."""
+    if family in _SERVICE_READERS:
+        code = _SERVICE_READERS[family](exc, get)
+        return code if isinstance(code, str) and code else None
     if family == "grpc":
         code = _safe_call(exc, "code")
         name = getattr(code, "name", None) if code is not None else None
@@ -117,6 +136,81 @@ def service_code(family: str | None, exc: BaseException, get: Callable[[str], An
         code = _safe_attr(get("error"), "code")
         return code if isinstance(code, str) and code else None
     return None
+
+
+def _dict_path(value: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = dict.get(value, key)
+    return value
+
+
+def _keyed(service: str, value: Any) -> str | None:
+    return f"{service}:{value}" if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _elasticsearch(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """``body["error"]["type"]`` (elasticsearch-py, opensearch-py), else the ``error`` it names."""
+    kind = _dict_path(_safe_attr(exc, "body"), "error", "type")
+    if not isinstance(kind, str):
+        kind = _safe_attr(exc, "error")
+    return _keyed("es", kind) if isinstance(kind, str) and kind.endswith("_exception") else None
+
+
+def _kubernetes(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The ``reason`` of the ``Status`` object in ``ApiException.body`` (a JSON text)."""
+    body = _safe_attr(exc, "body")
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not (isinstance(body, str) and body.startswith("{") and len(body) <= _K8S_BODY_LIMIT):
+        return None
+    try:
+        status = json.loads(body)
+    except ValueError:
+        return None
+    return _keyed("k8s", _dict_path(status, "reason"))
+
+
+def _slack(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """``SlackApiError.response.data["error"]``: Slack answers errors with HTTP 200 and ``ok: false``."""
+    return _keyed("slack", _dict_path(_safe_attr(get("response"), "data"), "error"))
+
+
+def _openai(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """OpenAI's ``code`` (else ``type``); an Anthropic-style ``body["error"]["type"]``."""
+    for name in ("code", "type"):
+        value = _safe_attr(exc, name)
+        if isinstance(value, str) and value:
+            return _keyed("openai", value)
+    return _keyed("openai", _dict_path(_safe_attr(exc, "body"), "error", "type"))
+
+
+def _trino(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    return _keyed("trino", _safe_attr(exc, "error_name"))
+
+
+def _websocket(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The close code the peer sent (``ConnectionClosed.rcvd.code``; none when the link just dropped)."""
+    return _keyed("websocket", _safe_attr(_safe_attr(exc, "rcvd"), "code"))
+
+
+def _ssh(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """paramiko ``ChannelException.code``: the SSH channel-open failure reason (RFC 4254 5.1)."""
+    if "ChannelException" not in type(exc).__name__:
+        return None
+    return _keyed("ssh-channel", _safe_attr(exc, "code"))
+
+
+_SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
+    "elasticsearch": _elasticsearch,
+    "kubernetes": _kubernetes,
+    "slack": _slack,
+    "openai": _openai,
+    "trino": _trino,
+    "websocket": _websocket,
+    "ssh": _ssh,
+}
 
 
 def args_sqlstate(exc: BaseException) -> str | None:

@@ -80,7 +80,8 @@ def _es_cases() -> list[Case]:
         ("unavailable", _es(503, "search_phase_execution_exception", "all shards failed"), T, "503"),
         ("breaker", _es(429, "circuit_breaking_exception", "[parent] Data too large"), T, "429 memory breaker"),
         ("read-only", _es(403, "cluster_block_exception", "index [orders] blocked by: [FORBIDDEN/12/"
-                                                         "index read-only / allow delete (api)]"), {C, T}, "a block"),
+                                                         "index read-only / allow delete (api)]"), {C, T, S},
+         "a read-only block: the disk flood-stage watermark or an operator's block"),
     ]
 
 
@@ -223,7 +224,7 @@ def _gcs_cases() -> list[Case]:
         ("backend", _gcs(503, "backendError", "Backend Error"), T, "503 backend error"),
         ("precondition", _gcs(412, "conditionNotMet", "At least one of the pre-conditions did not hold."),
          {T, D, C}, "412 a generation precondition"),
-        ("billing", _gcs(400, "UserProjectMissing", "Bucket is a requester pays bucket but no user project"),
+        ("billing", _gcs(400, "required", "Bucket is a requester pays bucket but no user project provided."),
          C, "400: a requester-pays setting"),
     ]
 
@@ -245,7 +246,8 @@ def _azure_call(url: str) -> Callable[[], Any]:
 
 def _azure_cases() -> list[Case]:
     return [
-        ("blob-missing", _az(404, "BlobNotFound", "The specified blob does not exist."), C, "404 no such blob"),
+        ("blob-missing", _az(404, "BlobNotFound", "The specified blob does not exist."), {C, D},
+         "404 no such blob: a wrong name, or the input has not arrived (like S3 NoSuchKey)"),
         ("container-missing", _az(404, "ContainerNotFound", "The specified container does not exist."), C, "404"),
         ("auth-failed", _az(403, "AuthenticationFailed", "Server failed to authenticate the request."), C, "403"),
         ("not-authorized", _az(403, "AuthorizationPermissionMismatch", "This request is not authorized"), C,
