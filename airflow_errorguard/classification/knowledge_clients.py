@@ -29,14 +29,22 @@ CLIENT_TYPES: dict[str, Entry] = {
     ),
     f"{_SSH}.PartialAuthentication": (C, 0.85, "means the SSH server wants another authentication step"),
     f"{_SSH}.BadHostKeyException": (C, 0.97, "means the SSH host key differs from the trusted one"),
-    **_many(_SSH, "ConfigParseError IncompatiblePeer CouldNotCanonicalize", (C, 0.85, "is an SSH setup error")),
+    **_many(
+        _SSH, "ConfigParseError IncompatiblePeer CouldNotCanonicalize", (C, 0.85, "is an SSH setup error")
+    ),
     # paramiko's aggregate of per-address connect errors (socket.error without an errno).
     f"{_SSH}.NoValidConnectionsError": (T, 0.85, "means no address of the SSH server accepted a connection"),
     f"{_SSH}.ProxyCommandFailure": (T, 0.6, "means the SSH proxy command failed"),
     # --- Vault (hvac): one class per HTTP status Vault answers with --------------------------
     f"{_VAULT}.InvalidPath": (C, 0.85, "means no secret is at that path, or its engine is not mounted"),
-    **_many(_VAULT, "Forbidden Unauthorized", (C, 0.95, "means the Vault token is missing, wrong or not allowed")),
-    **_many(_VAULT, "InvalidRequest ParamValidationError UnsupportedOperation", (C, 0.8, "means the request to Vault is wrong")),
+    **_many(
+        _VAULT, "Forbidden Unauthorized", (C, 0.95, "means the Vault token is missing, wrong or not allowed")
+    ),
+    **_many(
+        _VAULT,
+        "InvalidRequest ParamValidationError UnsupportedOperation",
+        (C, 0.8, "means the request to Vault is wrong"),
+    ),
     f"{_VAULT}.VaultNotInitialized": (C, 0.85, "means Vault is not initialised (an operator must set it up)"),
     **_many(
         _VAULT,
@@ -80,7 +88,11 @@ CLIENT_TYPES: dict[str, Entry] = {
     f"{_WS}.PayloadTooBig": (D, 0.85, "means a message exceeds the size limit"),
     f"{_WS}.ConcurrencyError": (C, 0.85, "means two coroutines used one connection at once (a code error)"),
     # --- Trino: USER_ERROR is the query's fault; the rest are the cluster's -------------------
-    "trino.exceptions.TrinoUserError": (C, 0.75, "means the query does not match the schema or is not allowed"),
+    "trino.exceptions.TrinoUserError": (
+        C,
+        0.75,
+        "means the query does not match the schema or is not allowed",
+    ),
     "trino.exceptions.TrinoQueryError": (T, 0.6, "is a Trino internal error or a lack of resources"),
     # --- formats ------------------------------------------------------------------------------
     **_many(
@@ -91,7 +103,11 @@ CLIENT_TYPES: dict[str, Entry] = {
     "google.protobuf.message.EncodeError": (D, 0.8, "means a message is missing required fields"),
     "openpyxl.utils.exceptions.InvalidFileException": (D, 0.85, "means the file is not an Excel workbook"),
     "openpyxl.utils.exceptions.IllegalCharacterError": (D, 0.9, "means a value has characters Excel refuses"),
-    "openpyxl.utils.exceptions.ReadOnlyWorkbookException": (C, 0.85, "means a read-only workbook was written"),
+    "openpyxl.utils.exceptions.ReadOnlyWorkbookException": (
+        C,
+        0.85,
+        "means a read-only workbook was written",
+    ),
     **_many(
         "fastavro._schema_common",
         "UnknownType SchemaParseException",

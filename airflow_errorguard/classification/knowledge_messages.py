@@ -77,7 +77,9 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
-        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",
+        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error|"
+        # Redis refusing a command in the connection's mode (subscribed, MULTI): a plain ERR reply.
+        r"are allowed in this context",
         (C, 0.85, "says a statement or command is not understood (a code or version error)"),
     ),
     (

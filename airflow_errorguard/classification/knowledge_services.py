@@ -24,7 +24,11 @@ def _keyed(service: str, codes: str, entry: Entry) -> dict[str, Entry]:
     return {f"{service}:{code}": entry for code in codes.split()}
 
 
-_MISSING: Entry = (C, 0.9, "means the index, object, model or table named does not exist (a wrong name or setup)")
+_MISSING: Entry = (
+    C,
+    0.9,
+    "means the index, object, model or table named does not exist (a wrong name or setup)",
+)
 _DENIED: Entry = (C, 0.95, "means the credentials are missing, invalid or lack the permission")
 _INVALID_REQUEST: Entry = (C, 0.85, "means the request itself is malformed (the query or call, not a record)")
 _BAD_RECORD: Entry = (D, 0.88, "means a record or value was rejected")
@@ -56,13 +60,17 @@ SERVICE_CODE: dict[str, Entry] = {
         "es",
         "es_rejected_execution_exception rejected_execution_exception circuit_breaking_exception "
         "no_shard_available_action_exception unavailable_shards_exception "
-        "process_cluster_event_timeout_exception master_not_discovered_exception node_not_connected_exception "
-        "receive_timeout_transport_exception",
+        "process_cluster_event_timeout_exception master_not_discovered_exception "
+        "node_not_connected_exception receive_timeout_transport_exception",
         _BUSY,
     ),
     **_keyed("es", "version_conflict_engine_exception", _CONCURRENT),
     # A read-only block: the flood-stage disk watermark, or an operator's block on the index.
-    **_keyed("es", "cluster_block_exception", (S, 0.8, "means the cluster blocks writes (disk full, or an operator)")),
+    **_keyed(
+        "es",
+        "cluster_block_exception",
+        (S, 0.8, "means the cluster blocks writes (disk full, or an operator)"),
+    ),
     **_keyed("es", "resource_already_exists_exception", (D, 0.8, "means the index already exists")),
     # Kubernetes: metav1.Status.reason.
     **_keyed("k8s", "NotFound", _MISSING),
@@ -165,14 +173,25 @@ SERVICE_CODE: dict[str, Entry] = {
         _BUSY,
     ),
     # WebSocket close codes the peer sent (RFC 6455 7.4.1, IANA registry).
-    **_keyed("websocket", "1001 1011 1012 1013 1014", (T, 0.88, "means the peer is going away, restarting, "
-                                                       "overloaded or failed internally: reconnect")),
-    **_keyed("websocket", "1003 1007 1009", (D, 0.8, "means the peer refused a message's type, encoding or size")),
-    **_keyed("websocket", "1002 1010", (C, 0.8, "means the two ends disagree on the protocol or its extensions")),
-    **_keyed("websocket", "1008", (C, 0.8, "means the peer refused the session by policy (auth, topic, origin)")),
+    **_keyed(
+        "websocket",
+        "1001 1011 1012 1013 1014",
+        (T, 0.88, "means the peer is going away, restarting, overloaded or failed internally: reconnect"),
+    ),
+    **_keyed(
+        "websocket", "1003 1007 1009", (D, 0.8, "means the peer refused a message's type, encoding or size")
+    ),
+    **_keyed(
+        "websocket", "1002 1010", (C, 0.8, "means the two ends disagree on the protocol or its extensions")
+    ),
+    **_keyed(
+        "websocket", "1008", (C, 0.8, "means the peer refused the session by policy (auth, topic, origin)")
+    ),
     **_keyed("websocket", "1015", (C, 0.85, "means the TLS handshake failed")),
     # SSH channel-open failures (RFC 4254 5.1), paramiko's ChannelException.code.
-    **_keyed("ssh-channel", "1 3", (C, 0.9, "means the SSH server refuses this kind of channel (forwarding off)")),
+    **_keyed(
+        "ssh-channel", "1 3", (C, 0.9, "means the SSH server refuses this kind of channel (forwarding off)")
+    ),
     **_keyed("ssh-channel", "2", (T, 0.8, "means the SSH server could not reach the forwarded target")),
     **_keyed("ssh-channel", "4", (T, 0.85, "means the SSH server is short of resources")),
 }

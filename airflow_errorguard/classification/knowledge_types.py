@@ -10,8 +10,8 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 
 from __future__ import annotations
 
-from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
+from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 
 

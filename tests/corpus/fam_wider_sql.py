@@ -80,7 +80,12 @@ def _mysql_cases(family: Family, closing: list[Any]) -> None:
     for pure in (True,):
         tag = "myconn"
         for name, run, accept, why in (
-            ("duplicate", connector("INSERT INTO parent VALUES (2, 'dup', 0)", pure=pure), D, "1062 duplicate"),
+            (
+                "duplicate",
+                connector("INSERT INTO parent VALUES (2, 'dup', 0)", pure=pure),
+                D,
+                "1062 duplicate",
+            ),
             ("not-null", connector("INSERT INTO parent VALUES (9, NULL, 0)", pure=pure), D, "1048 not null"),
             ("too-long", connector("INSERT INTO parent VALUES (9, 'far too long', 0)", pure=pure), D, "1406"),
             ("fk", connector("INSERT INTO child VALUES (1, 999)", pure=pure), D, "1452 foreign key fails"),
@@ -99,7 +104,9 @@ def _mysql_cases(family: Family, closing: list[Any]) -> None:
         ("no-function", connector("SELECT no_such_fn_eg(1)"), C, "1305 function does not exist"),
         (
             "lock-wait",
-            connector("SET SESSION innodb_lock_wait_timeout = 1", "UPDATE parent SET name = 'x' WHERE id = 1"),
+            connector(
+                "SET SESSION innodb_lock_wait_timeout = 1", "UPDATE parent SET name = 'x' WHERE id = 1"
+            ),
             T,
             "1205 lock wait timeout",
         ),
@@ -127,7 +134,10 @@ def _mysql_cases(family: Family, closing: list[Any]) -> None:
                 conn.close()
 
     family.add("myconn-killed", killed, T, "mysql-connector: the server killed the connection (2013/4031)")
+    _aiomysql_cases(family, base, db)
 
+
+def _aiomysql_cases(family: Family, base: dict[str, Any], db: str) -> None:
     def aio(*statements: str, **overrides: Any) -> Callable[[], Any]:
         async def go() -> None:
             conn = await aiomysql.connect(**{**base, "db": db, "connect_timeout": 5, **overrides})

@@ -111,8 +111,18 @@ def _ssh_cases(family: Family, closing: list[Any]) -> None:
                 client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             then = kw.pop("then", None)
             try:
-                client.connect("127.0.0.1", port, username="etl", password=password, timeout=3,
-                               banner_timeout=3, auth_timeout=3, look_for_keys=False, allow_agent=False, **kw)
+                client.connect(
+                    "127.0.0.1",
+                    port,
+                    username="etl",
+                    password=password,
+                    timeout=3,
+                    banner_timeout=3,
+                    auth_timeout=3,
+                    look_for_keys=False,
+                    allow_agent=False,
+                    **kw,
+                )
                 if then is not None:
                     then(client)
             finally:
@@ -129,15 +139,35 @@ def _ssh_cases(family: Family, closing: list[Any]) -> None:
         ("refused", connect(free_port()), T, "NoValidConnectionsError: nothing listens (sshd down)"),
         ("not-ssh", connect(http.port), {T, C}, "the port speaks HTTP: no SSH protocol banner"),
         ("connect-timeout", connect(backlog.port), T, "the TCP connect timed out"),
-        ("exec-refused", connect(server.port, then=lambda c: c.exec_command("ls", timeout=3)), {C, T},
-         "the server refused the exec request on the channel"),
-        ("no-forwarding", connect(server.port, then=lambda c: c.get_transport().open_channel(
-            "direct-tcpip", ("127.0.0.1", 5432), ("127.0.0.1", 0), timeout=3)), C,
-         "ChannelException: administratively prohibited (port forwarding disabled)"),
-        ("bad-private-key", lambda: paramiko.RSAKey.from_private_key(io.StringIO("not a key")), C,
-         "SSHException: the configured private key is not a key"),
-        ("key-file-missing", lambda: paramiko.RSAKey.from_private_key_file("/nonexistent/id_rsa"), C,
-         "the configured key file does not exist"),
+        (
+            "exec-refused",
+            connect(server.port, then=lambda c: c.exec_command("ls", timeout=3)),
+            {C, T},
+            "the server refused the exec request on the channel",
+        ),
+        (
+            "no-forwarding",
+            connect(
+                server.port,
+                then=lambda c: c.get_transport().open_channel(
+                    "direct-tcpip", ("127.0.0.1", 5432), ("127.0.0.1", 0), timeout=3
+                ),
+            ),
+            C,
+            "ChannelException: administratively prohibited (port forwarding disabled)",
+        ),
+        (
+            "bad-private-key",
+            lambda: paramiko.RSAKey.from_private_key(io.StringIO("not a key")),
+            C,
+            "SSHException: the configured private key is not a key",
+        ),
+        (
+            "key-file-missing",
+            lambda: paramiko.RSAKey.from_private_key_file("/nonexistent/id_rsa"),
+            C,
+            "the configured key file does not exist",
+        ),
     ):
         family.add(f"ssh-{name}", run, accept, f"paramiko: {why}")
 
@@ -146,8 +176,12 @@ def _ssh_cases(family: Family, closing: list[Any]) -> None:
 
 
 def _aio_pika_cases(family: Family) -> None:
-    def run(body: Callable[[aio_pika.abc.AbstractChannel], Any], password: str = "guest",
-            port: int = AMQP_PORT, vhost: str = "/") -> Callable[[], Any]:
+    def run(
+        body: Callable[[aio_pika.abc.AbstractChannel], Any],
+        password: str = "guest",
+        port: int = AMQP_PORT,
+        vhost: str = "/",
+    ) -> Callable[[], Any]:
         async def go() -> None:
             url = f"amqp://guest:{password}@{AMQP_HOST}:{port}/{vhost.replace('/', '%2F')}"
             connection = await aio_pika.connect(url, timeout=5)
@@ -178,7 +212,12 @@ def _aio_pika_cases(family: Family) -> None:
 
     for name, raiser, accept, why in (
         ("refused", run(nothing, port=free_port()), T, "AMQPConnectionError: the broker is down"),
-        ("bad-password", run(nothing, password="wrong"), C, "ProbableAuthenticationError: 403 ACCESS_REFUSED"),
+        (
+            "bad-password",
+            run(nothing, password="wrong"),
+            C,
+            "ProbableAuthenticationError: 403 ACCESS_REFUSED",
+        ),
         ("no-vhost", run(nothing, vhost="no-such-vhost-eg"), C, "the virtual host does not exist"),
         ("queue-missing", run(missing_queue), C, "404 NOT_FOUND: a passive declare of a missing queue"),
         ("precondition", run(redeclare), C, "406 PRECONDITION_FAILED: redeclared with other arguments"),
@@ -225,15 +264,24 @@ def _websocket_cases(family: Family, closing: list[Any]) -> None:
     for name, run, accept, why in (
         ("refused", talk(f"ws://127.0.0.1:{free_port()}/"), T, "connection refused"),
         ("forbidden", talk(http.url("/status/403").replace("http", "ws")), C, "InvalidStatus 403"),
-        ("not-found", talk(http.url("/status/404").replace("http", "ws")), C, "InvalidStatus 404: wrong path"),
+        (
+            "not-found",
+            talk(http.url("/status/404").replace("http", "ws")),
+            C,
+            "InvalidStatus 404: wrong path",
+        ),
         ("unavailable", talk(http.url("/status/503").replace("http", "ws")), T, "InvalidStatus 503"),
         ("unauthorized", talk(http.url("/status/401").replace("http", "ws")), C, "InvalidStatus 401"),
         ("internal-close", talk(f"{base}/internal"), T, "closed with 1011 internal error"),
         ("try-again", talk(f"{base}/again"), T, "closed with 1013 try again later"),
         ("policy-close", talk(f"{base}/policy"), {C, D}, "closed with 1008 policy violation"),
         ("dropped", talk(f"{base}/drop"), T, "ConnectionClosedError: no close frame (the peer vanished)"),
-        ("too-big", talk(f"{base}/toobig", send="x" * 4096, max_size=None), {T, D},
-         "the server's max_size refused the frame (1009): a message too big"),
+        (
+            "too-big",
+            talk(f"{base}/toobig", send="x" * 4096, max_size=None),
+            {T, D},
+            "the server's max_size refused the frame (1009): a message too big",
+        ),
         ("bad-uri", talk("http:/nowhere"), C, "InvalidURI: the configured URL is not a ws:// URI"),
     ):
         family.add(f"websockets-{name}", run, accept, f"websockets: {why}")
@@ -294,32 +342,75 @@ def _wrapper_cases(family: Family, closing: list[Any]) -> None:
             queued.result()
 
     for name, run, accept, why in (
-        ("tenacity-refused", tenacity_around(connect_refused), T, "RetryError whose last attempt was refused"),
+        (
+            "tenacity-refused",
+            tenacity_around(connect_refused),
+            T,
+            "RetryError whose last attempt was refused",
+        ),
         ("tenacity-503", tenacity_around(http_status(503)), T, "RetryError whose last attempt got a 503"),
         ("tenacity-404", tenacity_around(http_status(404)), {C, D}, "RetryError around a 404: not transient"),
-        ("tenacity-missing-file", tenacity_around(read_config), C, "RetryError around a missing settings file"),
+        (
+            "tenacity-missing-file",
+            tenacity_around(read_config),
+            C,
+            "RetryError around a missing settings file",
+        ),
         ("tenacity-keyerror", tenacity_around(missing_column), {D, C}, "RetryError around a KeyError"),
         ("tenacity-reraise-401", tenacity_around(http_status(401), reraise=True), C, "reraise=True: the 401"),
-        ("requests-retry-503", lambda: session.get(http.url("/status/503"), timeout=5), T,
-         "requests RetryError: too many 503 responses"),
-        ("urllib3-retry-503", lambda: pool.request("GET", http.url("/status/503"), timeout=5), T,
-         "urllib3 MaxRetryError: too many 503 error responses"),
-        ("urllib3-retry-refused", lambda: pool.request("GET", f"http://127.0.0.1:{refused}/", timeout=5), T,
-         "urllib3 MaxRetryError caused by NewConnectionError (refused)"),
-        ("future-timeout", lambda: executor.submit(time.sleep, 0.5).result(timeout=0.01), T,
-         "concurrent.futures result() timed out"),
+        (
+            "requests-retry-503",
+            lambda: session.get(http.url("/status/503"), timeout=5),
+            T,
+            "requests RetryError: too many 503 responses",
+        ),
+        (
+            "urllib3-retry-503",
+            lambda: pool.request("GET", http.url("/status/503"), timeout=5),
+            T,
+            "urllib3 MaxRetryError: too many 503 error responses",
+        ),
+        (
+            "urllib3-retry-refused",
+            lambda: pool.request("GET", f"http://127.0.0.1:{refused}/", timeout=5),
+            T,
+            "urllib3 MaxRetryError caused by NewConnectionError (refused)",
+        ),
+        (
+            "future-timeout",
+            lambda: executor.submit(time.sleep, 0.5).result(timeout=0.01),
+            T,
+            "concurrent.futures result() timed out",
+        ),
         ("future-cancelled", future_cancelled, {T, U, S}, "CancelledError: the future was cancelled"),
         ("asyncio-timeout", lambda: asyncio.run(async_timeout()), T, "asyncio.timeout() expired"),
         ("asyncio-cancelled", lambda: asyncio.run(cancelled()), {T, U, S}, "asyncio CancelledError"),
-        ("executor-shut-down", lambda: stopped.submit(print), {U, S, C}, "submit after shutdown: a code defect"),
-        ("future-raised-keyerror", lambda: executor.submit(missing_column).result(timeout=5), {D, C},
-         "the worker's KeyError re-raised by result()"),
-        ("gather-refused", lambda: asyncio.run(_gather_refused(refused)), T,
-         "asyncio.gather re-raises the first failure: refused"),
+        (
+            "executor-shut-down",
+            lambda: stopped.submit(print),
+            {U, S, C},
+            "submit after shutdown: a code defect",
+        ),
+        (
+            "future-raised-keyerror",
+            lambda: executor.submit(missing_column).result(timeout=5),
+            {D, C},
+            "the worker's KeyError re-raised by result()",
+        ),
+        (
+            "gather-refused",
+            lambda: asyncio.run(_gather_refused(refused)),
+            T,
+            "asyncio.gather re-raises the first failure: refused",
+        ),
     ):
         family.add(name, run, accept, why)
-    family.add("bad-data-in-thread", lambda: executor.submit(int, "abc").result(timeout=5), D,
-               "ValueError from a worker thread: a bad value")
+    family.add(
+        "bad-data-in-thread",
+        lambda: executor.submit(int, "abc").result(timeout=5),
+        D,
+        "ValueError from a worker thread: a bad value",
+    )
 
 
 async def _gather_refused(port: int) -> None:
