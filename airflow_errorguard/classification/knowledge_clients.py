@@ -35,6 +35,12 @@ CLIENT_TYPES: dict[str, Entry] = {
     # paramiko's aggregate of per-address connect errors (socket.error without an errno).
     f"{_SSH}.NoValidConnectionsError": (T, 0.85, "means no address of the SSH server accepted a connection"),
     f"{_SSH}.ProxyCommandFailure": (T, 0.6, "means the SSH proxy command failed"),
+    # The server refused to open a channel: the channel-open code decides when it says more (a
+    # reason text like "Connection refused" from a forwarded target reads as transient).
+    **{
+        path: (C, 0.6, "means the SSH server refused to open the channel")
+        for path in (f"{_SSH}.ChannelException", "asyncssh.misc.ChannelOpenError")
+    },
     # --- Vault (hvac): one class per HTTP status Vault answers with --------------------------
     f"{_VAULT}.InvalidPath": (C, 0.85, "means no secret is at that path, or its engine is not mounted"),
     **_many(

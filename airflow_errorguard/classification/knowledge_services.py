@@ -2,10 +2,11 @@
 Built-in knowledge of the error codes data-platform and SaaS services put in their error bodies,
 read by :func:`~airflow_errorguard.classification.signals_protocols.service_code` and keyed
 ``<service>:<code>`` so that one service's word never means another's: Elasticsearch/OpenSearch
-``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type`` and
-Trino's ``errorName``, WebSocket close codes (RFC 6455) and SSH channel-open failures (RFC 4254).
-Merged into :data:`~.knowledge_cloud.CLOUD_CODE`; like every service code,
-an entry outranks the HTTP status it arrived with (Slack answers ``200`` with ``"ok": false``).
+``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type``, Trino's
+``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455) and SSH channel-open and
+disconnect reasons (RFC 4254, 4253). Merged into :data:`~.knowledge_cloud.CLOUD_CODE`; like every
+service code, an entry outranks the HTTP status it arrived with (Slack answers ``200`` with
+``"ok": false``).
 """
 
 from __future__ import annotations
@@ -172,6 +173,48 @@ SERVICE_CODE: dict[str, Entry] = {
         "ABANDONED_QUERY GENERIC_INSUFFICIENT_RESOURCES",
         _BUSY,
     ),
+    # ClickHouse: the error name (clickhouse-connect's ``name``; the server text's ``(UNKNOWN_TABLE)``).
+    **_keyed(
+        "clickhouse",
+        "UNKNOWN_TABLE UNKNOWN_DATABASE UNKNOWN_IDENTIFIER UNKNOWN_FUNCTION UNKNOWN_SETTING UNKNOWN_TYPE "
+        "NO_SUCH_COLUMN_IN_TABLE THERE_IS_NO_COLUMN UNKNOWN_STORAGE UNKNOWN_CLUSTER UNKNOWN_DICTIONARY",
+        _MISSING,
+    ),
+    **_keyed(
+        "clickhouse",
+        "AUTHENTICATION_FAILED ACCESS_DENIED REQUIRED_PASSWORD WRONG_PASSWORD UNKNOWN_USER READONLY "
+        "NOT_ENOUGH_PRIVILEGES IP_ADDRESS_NOT_ALLOWED",
+        _DENIED,
+    ),
+    **_keyed(
+        "clickhouse",
+        "SYNTAX_ERROR ILLEGAL_TYPE_OF_ARGUMENT NUMBER_OF_ARGUMENTS_DOESNT_MATCH NOT_AN_AGGREGATE "
+        "ILLEGAL_AGGREGATION AMBIGUOUS_COLUMN_NAME UNSUPPORTED_METHOD NOT_IMPLEMENTED BAD_ARGUMENTS "
+        "TYPE_MISMATCH ILLEGAL_COLUMN DUPLICATE_COLUMN UNKNOWN_FORMAT",
+        _INVALID_REQUEST,
+    ),
+    **_keyed(
+        "clickhouse",
+        "CANNOT_PARSE_INPUT_ASSERTION_FAILED CANNOT_PARSE_TEXT CANNOT_PARSE_NUMBER CANNOT_PARSE_DATE "
+        "CANNOT_PARSE_DATETIME CANNOT_PARSE_QUOTED_STRING CANNOT_PARSE_ESCAPE_SEQUENCE CANNOT_PARSE_UUID "
+        "CANNOT_PARSE_BOOL INCORRECT_DATA VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE ILLEGAL_DIVISION "
+        "ARGUMENT_OUT_OF_BOUND TOO_LARGE_STRING_SIZE INCORRECT_NUMBER_OF_COLUMNS VIOLATED_CONSTRAINT "
+        "CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN CANNOT_CONVERT_TYPE",
+        _BAD_RECORD,
+    ),
+    **_keyed(
+        "clickhouse",
+        "TOO_MANY_SIMULTANEOUS_QUERIES TIMEOUT_EXCEEDED TOO_MANY_PARTS KEEPER_EXCEPTION NETWORK_ERROR "
+        "SOCKET_TIMEOUT ALL_CONNECTION_TRIES_FAILED ALL_REPLICAS_ARE_STALE TABLE_IS_READ_ONLY NO_ZOOKEEPER "
+        "DEADLOCK_AVOIDED CANNOT_SCHEDULE_TASK MEMORY_LIMIT_EXCEEDED QUERY_WAS_CANCELLED ABORTED "
+        "TOO_MANY_QUERIES UNEXPECTED_PACKET_FROM_SERVER",
+        _BUSY,
+    ),
+    **_keyed(
+        "clickhouse",
+        "NOT_ENOUGH_SPACE CANNOT_ALLOCATE_MEMORY CORRUPTED_DATA CHECKSUM_DOESNT_MATCH",
+        (S, 0.88, "means the server is out of disk or memory, or found corrupt data"),
+    ),
     # WebSocket close codes the peer sent (RFC 6455 7.4.1, IANA registry).
     **_keyed(
         "websocket",
@@ -192,6 +235,18 @@ SERVICE_CODE: dict[str, Entry] = {
     **_keyed(
         "ssh-channel", "1 3", (C, 0.9, "means the SSH server refuses this kind of channel (forwarding off)")
     ),
-    **_keyed("ssh-channel", "2", (T, 0.8, "means the SSH server could not reach the forwarded target")),
+    # 2 (CONNECT_FAILED) is a forwarded target that is down *or* a refused session (asyncssh's server
+    # sends it for both): not listed, so the class and the server's reason text decide.
     **_keyed("ssh-channel", "4", (T, 0.85, "means the SSH server is short of resources")),
+    # SSH disconnect reasons (RFC 4253 11.1), asyncssh's DisconnectError.code.
+    **_keyed(
+        "ssh-disconnect",
+        "1 3 7 8 9 13 14 15",
+        (C, 0.92, "means the SSH server refused this client, its keys, host key or credentials"),
+    ),
+    **_keyed(
+        "ssh-disconnect",
+        "10 11 12",
+        (T, 0.8, "means the SSH connection was lost, closed or is over its limit"),
+    ),
 }

@@ -42,12 +42,17 @@ _FAMILIES = {
     "trino": "trino",
     "websockets": "websocket",
     "paramiko": "ssh",
+    "asyncssh": "ssh",
+    "clickhouse_connect": "clickhouse",
+    "clickhouse_driver": "clickhouse",
 }
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
 _REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
 _FTP_REPLY = re.compile(r"\s*([1-5][0-9][0-9])(?:[\s-]|$)")
 #: A bracketed response code (POP3 RFC 2449/3206, IMAP RFC 5530): ``-ERR [SYS/TEMP] ...``.
+#: ClickHouse's error name, as its server renders it: ``Code: 60. DB::Exception: ... (UNKNOWN_TABLE)``.
+_CLICKHOUSE_NAME = re.compile(r"Code: \d+\. DB::Exception: .*?\(([A-Z][A-Z0-9_]{2,60})\)", re.DOTALL)
 _BRACKET_CODE = re.compile(r"\[([A-Z][A-Z/-]{1,30})[\] ]")
 _IMAP_STATUS = re.compile(r"\b(BAD|NO)\b")
 
@@ -196,10 +201,23 @@ def _websocket(exc: BaseException, get: Callable[[str], Any]) -> str | None:
 
 
 def _ssh(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """paramiko ``ChannelException.code``: the SSH channel-open failure reason (RFC 4254 5.1)."""
-    if "ChannelException" not in type(exc).__name__:
-        return None
-    return _keyed("ssh-channel", _safe_attr(exc, "code"))
+    """The SSH channel-open failure reason (RFC 4254 5.1) of paramiko's ``ChannelException`` and
+    asyncssh's ``ChannelOpenError``; asyncssh's ``DisconnectError`` reason code (RFC 4253 11.1)."""
+    name = type(exc).__name__
+    if name in ("ChannelException", "ChannelOpenError"):
+        return _keyed("ssh-channel", _safe_attr(exc, "code"))
+    if type(exc).__module__.startswith("asyncssh"):
+        return _keyed("ssh-disconnect", _safe_attr(exc, "code"))
+    return None
+
+
+def _clickhouse(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """ClickHouse's error name: clickhouse-connect's ``name``, else the one its server text ends with."""
+    name = _safe_attr(exc, "name")
+    if not isinstance(name, str) or not name.isupper():
+        found = _CLICKHOUSE_NAME.search(_safe_str_args(exc))
+        name = found.group(1) if found else None
+    return _keyed("clickhouse", name)
 
 
 _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
@@ -210,6 +228,7 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "trino": _trino,
     "websocket": _websocket,
     "ssh": _ssh,
+    "clickhouse": _clickhouse,
 }
 
 
@@ -223,6 +242,12 @@ def args_sqlstate(exc: BaseException) -> str | None:
     if isinstance(code, str) and len(code) == 5 and "M" in fields:
         return code.upper()
     return None
+
+
+def _safe_str_args(exc: BaseException) -> str:
+    args = _safe_attr(exc, "args")
+    first = args[0] if isinstance(args, tuple) and args else None
+    return first[:2000] if isinstance(first, str) else ""
 
 
 def _safe_attr(obj: Any, name: str) -> Any:

@@ -59,6 +59,7 @@ FAMILIES: dict[str, str] = {
     "widerhttp": "fam_wider_http",
     "widerwire": "fam_wider_wire",
     "widerformats": "fam_wider_formats",
+    "widermore": "fam_wider_more",
 }
 
 

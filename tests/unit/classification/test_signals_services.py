@@ -68,8 +68,11 @@ def test_websocket_close_code(code, category, classifier: Classifier) -> None:
 def test_ssh_channel_open_failure_code(classifier: Classifier) -> None:
     prohibited = paramiko.ChannelException(1, "Administratively prohibited")
     assert_verdict(classifier.classify(prohibited), C, "builtin:code:ssh-channel:1")
-    unreachable = paramiko.ChannelException(2, "Connect failed")
-    assert_verdict(classifier.classify(unreachable), T, "builtin:code:ssh-channel:2")
+    # CONNECT_FAILED is a forwarded target that is down, or a refused session: the reason text decides.
+    unreachable = paramiko.ChannelException(2, "Connection refused")
+    assert_verdict(classifier.classify(unreachable), T, "builtin:message:")
+    refused = paramiko.ChannelException(2, "Session refused")
+    assert_verdict(classifier.classify(refused), C, "builtin:type:paramiko.ssh_exception.ChannelException")
 
 
 def test_elasticsearch_type_without_a_body(classifier: Classifier) -> None:
@@ -79,3 +82,13 @@ def test_elasticsearch_type_without_a_body(classifier: Classifier) -> None:
     meta = ApiResponseMeta(404, "1.1", HttpHeaders(), 0.0, None)  # type: ignore[arg-type]
     error = NotFoundError("index_not_found_exception", meta, "plain text body")
     assert_verdict(classifier.classify(error), C, "builtin:code:es:index_not_found_exception")
+
+
+def test_clickhouse_error_name_from_the_server_text(classifier: Classifier) -> None:
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    text = "Code: 241. DB::Exception: Memory limit (total) exceeded. (MEMORY_LIMIT_EXCEEDED) (version 24.8)"
+    assert_verdict(
+        classifier.classify(DatabaseError(text)), T, "builtin:code:clickhouse:MEMORY_LIMIT_EXCEEDED"
+    )
+    assert classifier.classify(DatabaseError("Code: 1. DB::Exception: (lowercase)")).rule != "builtin:code:"
