@@ -58,9 +58,10 @@ def build(family: Family, closing: list[Any]) -> None:
 _ES = {"X-Elastic-Product": "Elasticsearch"}
 
 
-def _es(status: int, kind: str, reason: str) -> Reply:
+def es_error(status: int, kind: str, reason: str, headers: dict[str, str] | None = _ES) -> Reply:
+    """An Elasticsearch/OpenSearch error body (*headers*: Elasticsearch's product header)."""
     body = {"error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason}}
-    return Reply(status, {**body, "status": status}, _ES)
+    return Reply(status, {**body, "status": status}, headers)
 
 
 def _es_call(url: str) -> Callable[[], Any]:
@@ -72,26 +73,51 @@ def _es_cases() -> list[Case]:
     return [
         (
             "index-missing",
-            _es(404, "index_not_found_exception", "no such index [orders]"),
+            es_error(404, "index_not_found_exception", "no such index [orders]"),
             C,
             "the index is absent",
         ),
-        ("conflict", _es(409, "version_conflict_engine_exception", "[1]: version conflict"), {T, D}, "409"),
-        ("bad-query", _es(400, "parsing_exception", "unknown query [mtch]"), {C, D}, "400 malformed query"),
-        ("mapping", _es(400, "mapper_parsing_exception", "failed to parse field [qty]"), D, "a bad document"),
-        ("unauthorized", _es(401, "security_exception", "missing authentication credentials"), C, "401"),
-        ("forbidden", _es(403, "security_exception", "action [indices:data/read] is unauthorized"), C, "403"),
-        ("rejected", _es(429, "es_rejected_execution_exception", "rejected execution"), T, "429 queue full"),
-        ("unavailable", _es(503, "search_phase_execution_exception", "all shards failed"), T, "503"),
+        (
+            "conflict",
+            es_error(409, "version_conflict_engine_exception", "[1]: version conflict"),
+            {T, D},
+            "409",
+        ),
+        (
+            "bad-query",
+            es_error(400, "parsing_exception", "unknown query [mtch]"),
+            {C, D},
+            "400 malformed query",
+        ),
+        (
+            "mapping",
+            es_error(400, "mapper_parsing_exception", "failed to parse field [qty]"),
+            D,
+            "a bad document",
+        ),
+        ("unauthorized", es_error(401, "security_exception", "missing authentication credentials"), C, "401"),
+        (
+            "forbidden",
+            es_error(403, "security_exception", "action [indices:data/read] is unauthorized"),
+            C,
+            "403",
+        ),
+        (
+            "rejected",
+            es_error(429, "es_rejected_execution_exception", "rejected execution"),
+            T,
+            "429 queue full",
+        ),
+        ("unavailable", es_error(503, "search_phase_execution_exception", "all shards failed"), T, "503"),
         (
             "breaker",
-            _es(429, "circuit_breaking_exception", "[parent] Data too large"),
+            es_error(429, "circuit_breaking_exception", "[parent] Data too large"),
             T,
             "429 memory breaker",
         ),
         (
             "read-only",
-            _es(
+            es_error(
                 403,
                 "cluster_block_exception",
                 "index [orders] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)]",

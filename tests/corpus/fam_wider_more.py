@@ -14,6 +14,7 @@ import asyncssh
 import clickhouse_connect
 from opensearchpy import OpenSearch
 
+from tests.corpus.fam_wider_http import es_error
 from tests.corpus.model import C, D, Family, S, T
 from tests.corpus.rawservers import FullBacklog, RawServer, serve
 from tests.corpus.servers import Reply, ScriptedHTTP, free_port
@@ -84,8 +85,7 @@ def _clickhouse_cases(family: Family, http: ScriptedHTTP) -> None:
 
 
 def _os(status: int, kind: str, reason: str) -> Reply:
-    error = {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason}
-    return Reply(status, {"error": error, "status": status})
+    return es_error(status, kind, reason, headers=None)
 
 
 def _opensearch_cases(family: Family, http: ScriptedHTTP) -> None:
