@@ -100,6 +100,31 @@ CLIENT_TYPES: dict[str, Entry] = {
         "means the query does not match the schema or is not allowed",
     ),
     "trino.exceptions.TrinoQueryError": (T, 0.6, "is a Trino internal error or a lack of resources"),
+    # --- MongoDB (pymongo, bson) and connection pools ------------------------------------------
+    **_many(
+        "pymongo.errors",
+        "ConfigurationError InvalidURI InvalidName",
+        (C, 0.92, "means the MongoDB connection string, option or name is invalid"),
+    ),
+    **_many(
+        "pymongo.errors",
+        "ConnectionFailure AutoReconnect ServerSelectionTimeoutError NetworkTimeout ExecutionTimeout "
+        "WTimeoutError WaitQueueTimeoutError",
+        (T, 0.85, "means no MongoDB server answered in time, or the connection dropped"),
+    ),
+    **_many(
+        "pymongo.errors", "DuplicateKeyError DocumentTooLarge", (D, 0.9, "means a document was rejected")
+    ),
+    "pymongo.errors.InvalidOperation": (C, 0.75, "means the client was used wrongly (a code error)"),
+    **_many(
+        "bson.errors",
+        "InvalidDocument InvalidBSON InvalidId InvalidStringData",
+        (D, 0.88, "means a value is not valid BSON"),
+    ),
+    **_many(
+        "psycopg_pool", "PoolTimeout TooManyRequests", (T, 0.9, "means every pooled connection is in use")
+    ),
+    "psycopg_pool.PoolClosed": (C, 0.85, "means the code uses a connection pool it closed"),
     # --- formats ------------------------------------------------------------------------------
     **_many(
         "google.protobuf",

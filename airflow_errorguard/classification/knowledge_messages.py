@@ -70,6 +70,13 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"unknown encoding: |unknown error handler name",
         (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
+    (
+        # A client refusing its own configuration (kafka-python "Unrecognized configs", pymongo "The
+        # value of maxPoolSize must be ..."): a ValueError that names a setting, not a record's value.
+        r"unrecognized (?:configs?|options?|settings?|keyword arguments?)\b|"
+        r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be",
+        (C, 0.88, "says a client setting or option is unknown or outside its allowed values"),
+    ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
         r"cluster mode is not enabled|cluster support disabled",

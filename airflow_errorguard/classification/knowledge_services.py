@@ -215,6 +215,23 @@ SERVICE_CODE: dict[str, Entry] = {
         "NOT_ENOUGH_SPACE CANNOT_ALLOCATE_MEMORY CORRUPTED_DATA CHECKSUM_DOESNT_MATCH",
         (S, 0.88, "means the server is out of disk or memory, or found corrupt data"),
     ),
+    # Kafka protocol error codes (kafka-python, aiokafka keep them in ``errno``). Above every errno
+    # entry's confidence: the same number read as an operating-system errno means something else.
+    **_keyed(
+        "kafka",
+        "5 6 7 8 9 11 13 14 15 16 19 20 22 25 27 41 51 56 70 71 74 75 79 80 89 100",
+        (T, 0.96, "is a broker-side condition Kafka marks retriable (leader election, rebalance, timeout)"),
+    ),
+    **_keyed(
+        "kafka",
+        "3 29 30 31 53 58 33 34 35 17 21 24 26 37 38 39 40 42 43 44 1 4 57 72",
+        (C, 0.96, "means the topic, group, ACLs, SASL or a client/topic setting is wrong"),
+    ),
+    **_keyed(
+        "kafka",
+        "2 10 12 18 32 36 87",
+        (D, 0.96, "means a record or batch was rejected (too large, corrupt, bad timestamp) or exists"),
+    ),
     # WebSocket close codes the peer sent (RFC 6455 7.4.1, IANA registry).
     **_keyed(
         "websocket",

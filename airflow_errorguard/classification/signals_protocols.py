@@ -45,6 +45,8 @@ _FAMILIES = {
     "asyncssh": "ssh",
     "clickhouse_connect": "clickhouse",
     "clickhouse_driver": "clickhouse",
+    "kafka": "kafka",
+    "aiokafka": "kafka",
 }
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
@@ -220,6 +222,17 @@ def _clickhouse(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     return _keyed("clickhouse", name)
 
 
+def _kafka(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The Kafka protocol error code a broker answered with (kafka-python and aiokafka keep it in
+    ``errno``, which is not an operating-system errno)."""
+    if _safe_attr(exc, "retriable") is None:
+        return None
+    code = get("errno")
+    if code is None:
+        code = _safe_attr(exc, "errno")
+    return _keyed("kafka", code) if isinstance(code, int) and code > 0 else None
+
+
 _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
     "elasticsearch": _elasticsearch,
     "kubernetes": _kubernetes,
@@ -229,6 +242,7 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "websocket": _websocket,
     "ssh": _ssh,
     "clickhouse": _clickhouse,
+    "kafka": _kafka,
 }
 
 

@@ -60,6 +60,7 @@ FAMILIES: dict[str, str] = {
     "widerwire": "fam_wider_wire",
     "widerformats": "fam_wider_formats",
     "widermore": "fam_wider_more",
+    "widerstore": "fam_wider_store",
 }
 
 

@@ -92,3 +92,22 @@ def test_clickhouse_error_name_from_the_server_text(classifier: Classifier) -> N
         classifier.classify(DatabaseError(text)), T, "builtin:code:clickhouse:MEMORY_LIMIT_EXCEEDED"
     )
     assert classifier.classify(DatabaseError("Code: 1. DB::Exception: (lowercase)")).rule != "builtin:code:"
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("NotLeaderForPartitionError", T),  # errno 6: ENXIO as an OS errno
+        ("NetworkExceptionError", T),  # 13: EACCES
+        ("RequestTimedOutError", T),  # 7: E2BIG
+        ("TopicAuthorizationFailedError", C),
+        ("UnknownTopicOrPartitionError", C),
+        ("MessageSizeTooLargeError", D),
+        ("TopicAlreadyExistsError", D),  # 36: ENAMETOOLONG
+    ],
+)
+def test_kafka_protocol_codes_are_not_os_errnos(name, category, classifier: Classifier) -> None:
+    import kafka.errors
+
+    error = getattr(kafka.errors, name)()
+    assert_verdict(classifier.classify(error), category, f"builtin:code:kafka:{error.errno}")
