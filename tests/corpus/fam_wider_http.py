@@ -29,13 +29,6 @@ def build(family: Family, closing: list[Any]) -> None:
     http = serve(closing, ScriptedHTTP())
     refused = f"http://127.0.0.1:{free_port()}"
 
-    def answering(reply: Reply, call: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            http.next = reply
-            return call()
-
-        return run
-
     groups: list[tuple[str, Callable[[str], Callable[[], Any]], list[Case]]] = [
         ("es", _es_call, _es_cases()),
         ("k8s", _k8s_call, _k8s_cases()),
@@ -49,8 +42,18 @@ def build(family: Family, closing: list[Any]) -> None:
     for prefix, make, cases in groups:
         call = make(http.url(""))
         for name, reply, accept, why in cases:
-            family.add(f"{prefix}-{name}", answering(reply, call), accept, why)
+            family.add(f"{prefix}-{name}", answering(http, reply, call), accept, why)
         family.add(f"{prefix}-refused", make(refused), T, f"{prefix}: connection refused (service down)")
+
+
+def answering(http: ScriptedHTTP, reply: Reply, call: Callable[[], Any]) -> Callable[[], Any]:
+    """*call*, made while *http* answers every request with *reply*."""
+
+    def run() -> Any:
+        http.next = reply
+        return call()
+
+    return run
 
 
 # -- elasticsearch-py ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import asyncssh
 import clickhouse_connect
 from opensearchpy import OpenSearch
 
-from tests.corpus.fam_wider_http import es_error
+from tests.corpus.fam_wider_http import answering, es_error
 from tests.corpus.model import C, D, Family, S, T
 from tests.corpus.rawservers import FullBacklog, RawServer, serve
 from tests.corpus.servers import Reply, ScriptedHTTP, free_port
@@ -26,14 +26,6 @@ def build(family: Family, closing: list[Any]) -> None:
     _clickhouse_cases(family, http)
     _opensearch_cases(family, http)
     _asyncssh_cases(family, closing)
-
-
-def _answer(http: ScriptedHTTP, reply: Reply, call: Callable[[], Any]) -> Callable[[], Any]:
-    def run() -> Any:
-        http.next = reply
-        return call()
-
-    return run
 
 
 # -- clickhouse-connect --------------------------------------------------------------------------
@@ -77,7 +69,9 @@ def _clickhouse_cases(family: Family, http: ScriptedHTTP) -> None:
         ("readonly", _ch(500, 242, "TABLE_IS_READ_ONLY", "Table is in readonly mode"), {T, S}, "242 keeper"),
         ("keeper", _ch(500, 999, "KEEPER_EXCEPTION", "Coordination::Exception: Connection loss"), T, "999"),
     ):
-        family.add(f"clickhouse-{name}", _answer(http, reply, query(http.port)), accept, f"ClickHouse {why}")
+        family.add(
+            f"clickhouse-{name}", answering(http, reply, query(http.port)), accept, f"ClickHouse {why}"
+        )
     family.add("clickhouse-refused", query(free_port()), T, "ClickHouse: connection refused")
 
 
@@ -108,7 +102,7 @@ def _opensearch_cases(family: Family, http: ScriptedHTTP) -> None:
         ),
         ("query", _os(400, "parsing_exception", "unknown query [mtch]"), {C, D}, "400 malformed query"),
     ):
-        family.add(f"opensearch-{name}", _answer(http, reply, search), accept, f"opensearch-py: {why}")
+        family.add(f"opensearch-{name}", answering(http, reply, search), accept, f"opensearch-py: {why}")
     refused = OpenSearch([f"http://127.0.0.1:{free_port()}"], max_retries=0, timeout=3)
     family.add("opensearch-refused", refused.info, T, "opensearch-py: connection refused")
 
