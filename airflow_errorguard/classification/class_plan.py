@@ -71,7 +71,12 @@ STATUS_ATTRS = frozenset({"status_code", "status", "code"})
 CLOUD_ATTRS = frozenset({"grpc_status_code", "error"})
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
-NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit"})
+NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit", "clickhouse", "kafka"})
+#: Protocol families whose ``errno`` is not the operating system's (Kafka's protocol error codes).
+NOT_OS_ERRNO = frozenset({"kafka"})
+#: Class attributes never read, per protocol family: websockets deprecated ``ConnectionClosed.code``
+#: and ``.reason`` (each read warns); the close frame (``rcvd``) holds the same facts.
+NOT_READ = {"websocket": frozenset({"code", "reason"})}
 
 #: Classes whose class-level ``status_code`` is not a response status: Airflow's exceptions carry the
 #: status its API server would answer with (``AirflowException.status_code`` is 500), not one received.
@@ -132,7 +137,10 @@ def class_plan(cls: type) -> ClassPlan:
         "__getattr__" in vars(klass) for klass in mro
     )
     defined = {name for klass in mro for name in vars(klass)}
-    class_defined = frozenset(SIGNAL_ATTRS if custom else (n for n in SIGNAL_ATTRS if n in defined))
+    family = protocol_family(paths)
+    class_defined = frozenset(
+        SIGNAL_ATTRS if custom else (n for n in SIGNAL_ATTRS if n in defined)
+    ) - NOT_READ.get(family or "", frozenset())
     is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
     is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
     plan = ClassPlan(

@@ -23,6 +23,7 @@ from airflow_errorguard.classification.class_plan import (
     EAGER_ATTRS,
     MEMBER,
     NOT_HTTP,
+    NOT_OS_ERRNO,
     SIGNAL_SET,
     STATUS_ATTRS,
     WRAPPED_ATTRS,
@@ -233,6 +234,8 @@ class LinkFacts:
         number = get("errno")
         if number is None or isinstance(number, bool) or not isinstance(number, int) or plan.is_ssl:
             number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
+        elif plan.family in NOT_OS_ERRNO:
+            number = None  # kafka-python/aiokafka: the broker's protocol code, read as a service code
         elif plan.is_mysql and number >= 1000:
             number = None  # mysql.connector: a server error number, read as a driver code
         self.errno = number

@@ -5,6 +5,7 @@ or oversized body never breaks classification. The live scenarios are in tests/c
 from __future__ import annotations
 
 import json
+import warnings
 
 import paramiko
 import pytest
@@ -15,6 +16,7 @@ from websockets.frames import Close
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorCategory
+from airflow_errorguard.classification.signals import LinkFacts
 from tests.unit.helpers import assert_verdict
 
 pytestmark = pytest.mark.unit
@@ -111,3 +113,30 @@ def test_kafka_protocol_codes_are_not_os_errnos(name, category, classifier: Clas
 
     error = getattr(kafka.errors, name)()
     assert_verdict(classifier.classify(error), category, f"builtin:code:kafka:{error.errno}")
+
+
+def test_an_unlisted_kafka_code_is_not_read_as_an_os_errno() -> None:
+    import kafka.errors
+
+    error = kafka.errors.UnreleasedInstanceIdError()  # Kafka code 111; as an OS errno, ECONNREFUSED
+    facts = LinkFacts(error)
+    assert error.errno == 111
+    assert facts.errno is None
+    assert facts.cloud_code == "kafka:111"  # a service code, which the knowledge does not list
+
+
+def test_a_clickhouse_code_is_not_an_http_status() -> None:
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    error = DatabaseError("Code: 404. DB::Exception: something new. (SOMETHING_NEW) (version 24.8)")
+    error.code = 404
+    assert LinkFacts(error).http_status is None
+
+
+def test_a_websocket_close_is_read_without_deprecation_warnings() -> None:
+    error = websockets.exceptions.ConnectionClosedError(Close(1011, "internal error"), None)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        verdict = Classifier(cache_size=0).classify(error)
+    assert [str(w.message) for w in seen] == []
+    assert_verdict(verdict, T, "builtin:code:websocket:1011")
