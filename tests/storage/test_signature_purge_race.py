@@ -81,7 +81,10 @@ def test_a_writer_waiting_on_a_purged_signature_stores_it_again(pg_db: Database)
             target=lambda: done.append(QuarantineRepository(pg_db).add(NEW, [item("new")]).inserted)
         )
         writer.start()
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
         with pg_db.engine.connect() as probe:
             for _ in range(200):  # bounded: the writer blocks on the purge's row lock
                 if probe.execute(text(waiting)).scalar_one():
