@@ -5,12 +5,12 @@
 The rows are built at the previous revision (``e52b8c7d1a34``) with one set-based ``INSERT ...
 SELECT``: 20 distinct errors, each with a ~500-character traceback that ends with the row's own
 message (as Python formats it), so the migration finds 20 signatures. Then ``upgrade`` to the head
-is timed (the signature migration, then the later revisions on their own: ``d3a7f19c5e60``
-rebuilds the SQLite table for its reordered unique key), with the bytes the quarantine takes before and after (tables and indexes; on
-PostgreSQL after ``VACUUM FULL``, which cannot drop the row versions the migration's ``UPDATE``
-left while any transaction on the server is older than it: the "after" figure is then too high).
-``ERRORGUARD_BENCH_MIGRATION_ROWS`` changes the row count. Not part of ``make test``; run with
-``make bench`` or ``python benchmarks/bench_migration.py``.
+is timed (the signature migration, then the later revisions on their own: ``d3a7f19c5e60`` rebuilds
+the SQLite table for its reordered unique key), with the bytes the quarantine takes before and after
+(tables and indexes; on PostgreSQL after ``VACUUM FULL``, which cannot drop the row versions the
+migration's ``UPDATE`` left while any transaction on the server is older than it: the "after" figure
+is then too high). ``ERRORGUARD_BENCH_MIGRATION_ROWS`` changes the row count. Not part of ``make
+test``; run with ``make bench`` or ``python benchmarks/bench_migration.py``.
 """
 
 from __future__ import annotations
