@@ -35,11 +35,19 @@ class JitterStrategy(Protocol):
     def __call__(self, ceiling: float, *, base: float, previous: float, rng: random.Random) -> float: ...
 
 
+#: ``(low, span)``: a delay drawn as ``low + span * rng.random()`` (one draw); ``span`` ``None``: no draw.
+Draw = tuple[float, float | None]
+
+
 class FullJitter:
     """Uniform in ``[0, ceiling]``."""
 
     def __call__(self, ceiling: float, *, base: float, previous: float, rng: random.Random) -> float:
         return rng.uniform(0, ceiling)
+
+    def draw(self, ceiling: float, *, base: float, previous: float) -> Draw:
+        """What :meth:`__call__` draws, as ``(low, span)``: the same float operations as ``uniform``."""
+        return 0.0, ceiling - 0
 
 
 class EqualJitter:
@@ -48,6 +56,10 @@ class EqualJitter:
     def __call__(self, ceiling: float, *, base: float, previous: float, rng: random.Random) -> float:
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
+    def draw(self, ceiling: float, *, base: float, previous: float) -> Draw:
+        """What :meth:`__call__` draws, as ``(low, span)``."""
+        return ceiling / 2, ceiling / 2 - 0
+
 
 class DecorrelatedJitter:
     """Uniform in ``[base, 3 * previous]`` (the previous delay, not the attempt number, drives it)."""
@@ -55,12 +67,20 @@ class DecorrelatedJitter:
     def __call__(self, ceiling: float, *, base: float, previous: float, rng: random.Random) -> float:
         return rng.uniform(base, max(base, previous * 3))
 
+    def draw(self, ceiling: float, *, base: float, previous: float) -> Draw:
+        """What :meth:`__call__` draws, as ``(low, span)``."""
+        return base, max(base, previous * 3) - base
+
 
 class NoJitter:
     """The ceiling itself."""
 
     def __call__(self, ceiling: float, *, base: float, previous: float, rng: random.Random) -> float:
         return ceiling
+
+    def draw(self, ceiling: float, *, base: float, previous: float) -> Draw:
+        """The ceiling, without a draw."""
+        return ceiling, None
 
 
 JITTER_STRATEGIES: dict[str, JitterStrategy] = {
@@ -121,6 +141,8 @@ class Backoff:
     # Computed once in __post_init__: per-retry ceilings, and (base, cap, floor) in seconds.
     _ceilings: tuple[float, ...] = field(init=False, repr=False, compare=False, default=())
     _floats: tuple[float, float, float] = field(init=False, repr=False, compare=False, default=(0, 0, 0))
+    # Per retry number (without a ``previous`` delay): what the jitter draws, as ``(low, span)``.
+    _draws: tuple[Draw, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # normalise the frozen fields once (seconds -> timedelta)
@@ -153,6 +175,17 @@ class Backoff:
         base, cap = self.base_delay.total_seconds(), self.max_delay.total_seconds()
         set_(self, "_ceilings", tuple(exponential_ceiling(base, cap, n) for n in range(_CEILINGS)))
         set_(self, "_floats", (base, cap, floor))
+        strategy = JITTER_STRATEGIES[self.jitter]
+        ceilings = self._ceilings
+        set_(
+            self,
+            "_draws",
+            tuple(
+                strategy.draw(ceilings[n], base=base, previous=self.ceiling(n - 1)) for n in range(_CEILINGS)
+            )
+            if hasattr(strategy, "draw")
+            else (),
+        )
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> Backoff:
@@ -187,6 +220,17 @@ class Backoff:
             without it, the previous ceiling stands in, so stateless callers stay bounded.
         """
         base, cap, floor = self._floats
+        draws = self._draws
+        if previous is None and 0 <= retry_number < len(draws):  # the common case, precomputed
+            low, span = draws[retry_number]
+            seconds = low if span is None else low + span * self.rng.random()
+            # max(min(seconds, cap), floor), Retry-After, min(seconds, cap): without the calls
+            seconds = min(seconds, cap)
+            seconds = max(seconds, floor)
+            if retry_after is not None:
+                asked = retry_after.total_seconds()
+                seconds = min(asked, cap) if asked > seconds else seconds
+            return timedelta(0, seconds)
         prev = previous.total_seconds() if previous is not None else self.ceiling(retry_number - 1)
         strategy = JITTER_STRATEGIES[self.jitter]
         seconds = strategy(self.ceiling(retry_number), base=base, previous=prev, rng=self.rng)

@@ -129,7 +129,10 @@ def main() -> None:
         f"warm p50 {w50 / t50:.2f}x (target <= 1.5x)"
     )
     cache = policy.classifier.cache
-    print(f"verdict cache: {cache.hits} hits ({cache.quick_hits} by the quick key), {cache.misses} misses")
+    print(
+        f"verdict cache: {cache.hits} hits ({cache.quick_hits} by the quick key), {cache.misses} misses; "
+        f"compiled class tables: {cache.table_hits} verdicts"
+    )
     _public_classify(corpus)
 
 

@@ -119,7 +119,9 @@ def classification_table() -> str:
         *_rows((f"exit:{k}", v) for k, v in sorted(protocols.EXIT_STATUS.items())),
         "",
         "## Cloud and service codes (botocore `Error.Code`, gRPC status names, Google `errors[].reason`, "
-        "Azure error codes, Airflow error types)",
+        "Azure error codes, Airflow error types; `<service>:<code>` for Elasticsearch `error.type`, "
+        "Kubernetes `Status.reason`, Slack `error`, OpenAI `code`, Trino `errorName`, WebSocket close "
+        "codes and SSH channel-open failures)",
         "",
         *_rows(sorted(codes.CLOUD_CODE.items())),
         "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno as errno_module
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +196,14 @@ _ARGUMENT_ERRORS = frozenset({"ValueError", "TypeError"})
 
 def match_builtin(facts: LinkFacts) -> Candidate | None:
     """The strongest built-in verdict on the exception behind *facts* (codes, type, message)."""
+    best = match_known(facts)
+    if best is None or best.confidence < MESSAGE_SCAN_BELOW:
+        return _by_message(facts, best)
+    return best
+
+
+def match_known(facts: LinkFacts) -> Candidate | None:
+    """The strongest built-in verdict on *facts* by codes and class alone (the message unread)."""
     best: Candidate | None = None
     for candidate in _code_candidates(facts):
         if best is None or candidate.confidence > best.confidence:
@@ -210,104 +217,43 @@ def match_builtin(facts: LinkFacts) -> Candidate | None:
             candidate = _own_candidate(facts, path) or candidate
         if best is None or candidate.confidence > best.confidence:
             best = candidate
-    if best is None or best.confidence < MESSAGE_SCAN_BELOW:
-        found = MESSAGE_REGEX.search(facts.message.lower())
-        if found is not None and found.lastgroup is not None:
-            index = int(found.lastgroup[1:])
-            category, confidence, text = MESSAGES[index][1]
-            # A ValueError or TypeError is an argument rejected before anything was attempted: its
-            # "timeout" or "connection" is a setting being validated, never an outage.
-            if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(facts.paths):
-                return best
-            if best is None or confidence > best.confidence:
-                snippet = found.group(0)[:60]
-                best = Candidate(
-                    category,
-                    confidence,
-                    f"builtin:message:{index}",
-                    f"{facts.type_name} message {text} ({snippet!r}); {_LABELS[category]}",
-                    facts,
-                )
     return best
 
 
-_UNKNOWN_HOST_HINTS = (
-    "ame or service not known",
-    "servname",
-    "esolve host",
-    "ranslate host",
-    "ddress associated",
-)
-_UNKNOWN_HOST_ERRNOS = frozenset({-2, -5})  # EAI_NONAME, EAI_NODATA
+def _by_message(facts: LinkFacts, best: Candidate | None) -> Candidate | None:
+    """*best* refined by a message pattern (read because no code or class is confident enough)."""
+    found = message_match(facts.message, facts.paths)
+    if found is None or (best is not None and found.confidence <= best.confidence):
+        return best
+    return found.candidate(facts)
 
 
-def unknown_host(facts: LinkFacts) -> Candidate | None:
-    """A configuration verdict when *facts* says a host name does not exist (not a temporary failure)."""
-    coded = facts.errno in _UNKNOWN_HOST_ERRNOS and "socket.gaierror" in facts.paths
-    if not coded and not any(hint in facts.message for hint in _UNKNOWN_HOST_HINTS):
+@dataclass(frozen=True)
+class MessageMatch:
+    """The built-in message pattern an exception's message matched."""
+
+    index: int
+    category: ErrorCategory
+    confidence: float
+    text: str
+    snippet: str
+
+    def candidate(self, facts: LinkFacts) -> Candidate:
+        """The verdict of this match on *facts*."""
+        label = _LABELS[self.category]
+        reason = f"{facts.type_name} message {self.text} ({self.snippet!r}); {label}"
+        return Candidate(self.category, self.confidence, f"builtin:message:{self.index}", reason, facts)
+
+
+def message_match(message: str, paths: tuple[str, ...]) -> MessageMatch | None:
+    """The message pattern *message* matches, for an exception of class *paths*; ``None`` if none counts."""
+    found = MESSAGE_REGEX.search(message.lower())
+    if found is None or found.lastgroup is None:
         return None
-    return Candidate(
-        ErrorCategory.CONFIGURATION,
-        0.92,
-        "builtin:unknown-host",
-        f"{facts.type_name} says the host name does not resolve (EAI_NONAME): check the connection's "
-        "host; configuration",
-        facts,
-    )
-
-
-_TLS_VERIFICATION_TYPES = frozenset(
-    {
-        "ssl.SSLCertVerificationError",
-        "aiohttp.client_exceptions.ClientConnectorCertificateError",
-    }
-)
-_TLS_VERIFICATION_MESSAGE = re.compile(
-    r"certificate verify failed|hostname mismatch|doesn't match|certificate has expired|"
-    r"self[- ]signed certificate|unable to get local issuer certificate",
-    re.IGNORECASE,
-)
-
-
-#: The server refuses the TLS the client insists on (or the reverse): a setting, like a bad certificate.
-_TLS_MODE_MESSAGE = re.compile(
-    r"rejected ssl upgrade|does not support ssl|ssl was required|ssl is not enabled on the server|"
-    # OpenSSL's reason code when the peer answers a ClientHello with plain text (gRPC core reports
-    # it only inside an UNAVAILABLE status): TLS spoken to a plain-text port.
-    r"wrong[_ ]version[_ ]number",
-    re.IGNORECASE,
-)
-
-
-def tls_verification(facts: LinkFacts) -> Candidate | None:
-    """A configuration verdict when *facts* is a TLS certificate or host-name verification failure,
-    or a server and client that disagree on whether to use TLS."""
-    if _TLS_VERIFICATION_TYPES.isdisjoint(facts.paths):
-        message = facts.message
-        if "SSL" in message and _TLS_MODE_MESSAGE.search(message) is not None:
-            return Candidate(
-                ErrorCategory.CONFIGURATION,
-                0.95,
-                "builtin:tls-mode",
-                f"{facts.type_name} says the server and the client disagree on TLS (the sslmode or "
-                "ssl setting): retrying cannot fix it; configuration",
-                facts,
-            )
-        if "ertif" not in message and "ERTIF" not in message and "ostname" not in message:
-            return None  # the cheap test first: this runs on every chain not already configuration
-        found = _TLS_VERIFICATION_MESSAGE.search(message)
-        if found is None:
-            return None
-        # "doesn't match" is a TLS verdict only on a TLS exception (urllib3's CertificateError).
-        if found.group(0).lower() == "doesn't match" and not any(
-            "SSL" in path or "Certificate" in path for path in facts.paths
-        ):
-            return None
-    return Candidate(
-        ErrorCategory.CONFIGURATION,
-        0.97,
-        "builtin:tls-verification",
-        f"{facts.type_name} is a TLS certificate verification failure (untrusted, expired or for "
-        "another host name): retrying cannot fix it; configuration",
-        facts,
-    )
+    index = int(found.lastgroup[1:])
+    category, confidence, text = MESSAGES[index][1]
+    # A ValueError or TypeError is an argument rejected before anything was attempted: its
+    # "timeout" or "connection" is a setting being validated, never an outage.
+    if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(paths):
+        return None
+    return MessageMatch(index, category, confidence, text, found.group(0)[:60])

@@ -107,6 +107,8 @@ class ClassPlan:
     protocol family or group, no lazily read attribute on the class but ``diag`` (see :mod:`.quick_key`)."""
     diag_defined: bool = False
     """The class defines ``diag`` (psycopg): read for the SQLSTATE when ``pgcode``/``sqlstate`` is empty."""
+    quick_attrs: tuple[str, ...] = ()
+    """Attributes a quick key reads through the attribute protocol: ``eager_class_defined + own_attrs``."""
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -152,6 +154,8 @@ def class_plan(cls: type) -> ClassPlan:
         and not is_group
         and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED,
         diag_defined="diag" in class_defined,
+        quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS))
+        + (OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()),
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan

@@ -25,21 +25,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow_errorguard.classification.builtin import Candidate, match_builtin, tls_verification, unknown_host
+from airflow_errorguard.classification.builtin import Candidate
+from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
+from airflow_errorguard.classification.chain import (
+    CONTEXT_WEIGHT,
+    MAX_DEPTH,
+    MAX_LINKS,
+    builtin_verdict,
+    chain_links,
+    hidden_context,
+)
+from airflow_errorguard.classification.class_table import compiled_verdict
 from airflow_errorguard.classification.model import (
-    DEFAULT_ACTIONS,
-    SEVERITY,
     Classification,
-    ErrorAction,
     ErrorCategory,
 )
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts, safe_str, type_paths
+from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.classification.verdict_cache import (
     MAX_ENTRIES,
     VerdictCache,
@@ -47,13 +53,16 @@ from airflow_errorguard.classification.verdict_cache import (
     decision_of,
     lazy_reads,
 )
+from airflow_errorguard.classification.verdicts import (
+    failed,
+    unknown_non_exception,
+    unknown_of,
+    verdict_of,
+)
 from airflow_errorguard.task_context import task_ref
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 8
-MAX_LINKS = 32
-CONTEXT_WEIGHT = 0.85
 
 PluginClassifier = Callable[[BaseException], "Classification | None"]
 
@@ -114,7 +123,7 @@ class Classifier:
             return None  # a plugin classifier may read anything of the exception
         ids = None
         for facts in links:
-            hidden = _hidden_context(facts.exc)
+            hidden = hidden_context(facts.exc)
             if hidden is not None:
                 if ids is None:
                     ids = {id(link.exc) for link in links}
@@ -140,80 +149,94 @@ class Classifier:
         :param context: The task's context (or ``{"dag_id", "task_id"}``), for scoped rules.
         :param ignore: Exceptions of the chain not to follow (earlier attempts of a retry).
         """
+        found = self.resolve(exc, context, ignore=ignore)
+        if isinstance(found, Classification):
+            return found
+        try:
+            return found.verdict
+        except Exception as err:
+            return failed(exc, err)
+
+    __call__ = classify
+
+    def resolve(
+        self,
+        exc: BaseException,
+        context: Mapping[str, Any] | None = None,
+        *,
+        ignore: Collection[BaseException] = (),
+    ) -> Classification | CachedVerdict:
+        """
+        :meth:`classify`, with a verdict cache hit given back as a :class:`.CachedVerdict`: its
+        ``decision.verdict`` says the category, action and reason, and its ``verdict`` (built when
+        first read) is the one :meth:`classify` returns. Never raises.
+        """
         try:
             if not isinstance(exc, BaseException):
-                return self._unknown_non_exception(exc)
+                return unknown_non_exception(exc)
             quick = None
-            if self._cache.seen.get(type(exc)) and not ignore:  # a class decided before: try its quick key
-                quick = quick_key(exc, _scope(context) if self._scoped else None)
-                if quick is None:
-                    self._cache.seen[type(exc)] = False  # its exceptions hold objects: do not try again
+            seen = self._cache.seen.get(type(exc))  # True: decided before; False: holds objects
+            compiles = not self._rules and not self._plugins and self._cache.max_entries
+            if seen is not False and not ignore and (seen or compiles):
+                found = quick_key(exc, _scope(context) if self._scoped else None)
+                if found is None:
+                    self._cache.no_quick_key(type(exc))  # do not try again
                 else:
-                    hit = self._cache.quick_get(*quick)
-                    if hit is not None:
-                        return hit
-            links = self._links(exc, {id(other) for other in ignore if other is not exc} if ignore else ())
+                    if seen:  # cached decisions of its class: the quick key may find this one
+                        quick = found
+                        hit = self._cache.quick_lookup(*found)
+                        if hit is not None:
+                            return hit
+                    if compiles and len(found[1]) == 1:  # a lone exception: its class's compiled verdict
+                        compiled = compiled_verdict(exc, found[0])
+                        if compiled is not None:
+                            self._cache.table_hits += 1
+                            hit, scanned = compiled
+                            if scanned is not None:  # a repeat compares its message instead of scanning
+                                self._cache.file_compiled(found[0], hit, scanned)
+                            return hit
+            ignored = {id(other) for other in ignore if other is not exc} if ignore else ()
+            links = chain_links(exc, ignored, self.now)
             key = self._cache_key(links, context)
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    verdict = cached.verdict_for(links)
+                    chained = ChainHit(cached, links)
                     if quick is not None:  # the second time: the quick key serves the next ones
-                        self._cache.quick_put(quick[0], quick[1], links, cached, verdict)
-                    return verdict
-            candidate = self._by_user_rules(links, context)
-            if candidate is None and self._plugins:
-                plugged = self._by_plugins(exc)
-                if plugged is not None:
-                    return plugged
-            if candidate is None:
-                candidate = self._by_builtins(exc, links)
-            reads = lazy_reads(links) if key is not None else None  # what the decision read
-            verdict = self._unknown_of(links[0]) if candidate is None else self._result(candidate, links[0])
-            if reads is not None:
-                decided_on = links[0] if candidate is None else candidate.facts
-                decision = decision_of(
-                    verdict, links, decided_on, reads, with_retry_after=candidate is not None
-                )
-                if decision is not None:
-                    self._cache.put(key, decision, type(exc))
-                    if quick is not None:
-                        self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
-            return verdict
+                        self._cache.quick_put(quick[0], quick[1], links, cached, chained.verdict)
+                    return chained
+            return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
-            log.warning("errorguard could not classify %s: %r", type(exc).__name__, err, exc_info=True)
-            return _unknown(
-                "error",
-                f"classification failed ({type(err).__name__}: {safe_str(err)[:200]})",
-                _path(exc),
-                f"{_path(exc)}: {safe_str(exc)}",
-            )
+            return failed(exc, err)
 
-    __call__ = classify
+    def _decide(
+        self,
+        exc: BaseException,
+        links: list[LinkFacts],
+        context: Mapping[str, Any] | None,
+        key: Hashable | None,
+        quick: tuple[Hashable, list[BaseException]] | None,
+    ) -> Classification:
+        """Classify *links* by rules, plugins and built-ins; cache the decision under *key*."""
+        candidate = self._by_user_rules(links, context)
+        if candidate is None and self._plugins:
+            plugged = self._by_plugins(exc)
+            if plugged is not None:
+                return plugged
+        if candidate is None:
+            candidate = builtin_verdict(exc, links, self.now)
+        reads = lazy_reads(links) if key is not None else None  # what the decision read
+        verdict = unknown_of(links[0]) if candidate is None else verdict_of(candidate, links[0])
+        if reads is not None:
+            decided_on = links[0] if candidate is None else candidate.facts
+            decision = decision_of(verdict, links, decided_on, reads, with_retry_after=candidate is not None)
+            if decision is not None:
+                self._cache.put(key, decision, type(exc))
+                if quick is not None:
+                    self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
+        return verdict
 
     # -- chain ------------------------------------------------------------------------------
-
-    def _links(self, exc: BaseException, ignored: Collection[int]) -> list[LinkFacts]:
-        """
-        The exception and what it wraps, breadth first, outermost first, bounded, cycle-safe,
-        without the *ignored* ones (by ``id``) and what only they wrap.
-        """
-        top = LinkFacts(exc, self.now)
-        if not top.children:  # the common case: a lone exception
-            return [top]
-        seen: set[int] = {id(exc), *ignored}
-        order: list[LinkFacts] = [top]
-        queue: deque[tuple[BaseException, int]] = deque((child, 1) for child, _ in top.children)
-        while queue and len(order) < MAX_LINKS:
-            current, depth = queue.popleft()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            facts = LinkFacts(current, self.now)
-            order.append(facts)
-            if depth < MAX_DEPTH:
-                queue.extend((child, depth + 1) for child, _ in facts.children)
-        return order
 
     # -- user rules and plugins -------------------------------------------------------------
 
@@ -257,202 +280,11 @@ class Classifier:
                 return result
         return None
 
-    # -- built-ins --------------------------------------------------------------------------
-
-    def _by_builtins(self, exc: BaseException, links: list[LinkFacts]) -> Candidate | None:
-        by_id = {id(facts.exc): facts for facts in links}
-        best = self._best(exc, by_id, set(), 1.0)
-        if best is None or best.category in _OVERRIDABLE:
-            found = self._configuration_anywhere(links)
-            if found is not None:
-                if found.facts is not links[0]:
-                    found.reason += f" (found in the chain of {links[0].type_name})"
-                best = found
-        return best
-
-    @staticmethod
-    def _unknown_of(top: LinkFacts) -> Classification:
-        return _unknown(
-            "none",
-            f"no rule recognises {top.type_name} ({top.message[:120]!r})",
-            top.type_path,
-            f"{_fingerprint_head(top.type_path, top)}: {top.message}",
-            top.as_dict(),
-        )
-
-    def _configuration_anywhere(self, links: list[LinkFacts]) -> Candidate | None:
-        """
-        A TLS verification failure or an unknown host name among *links* or in a context they
-        suppressed (``from None``): a wrapper's transient look must not hide them.
-        """
-        queue = deque(links)
-        seen = {id(facts.exc) for facts in links}
-        budget = MAX_LINKS
-        while queue and budget:
-            budget -= 1
-            facts = queue.popleft()
-            # A link that got a response (HTTP status, SQLSTATE) failed after TLS and name
-            # resolution: its message is not read, so the verdict cache keeps its hits.
-            if facts.http_status is None and facts.sqlstate is None:
-                found = tls_verification(facts) or unknown_host(facts)
-                if found is not None:
-                    return found
-            try:
-                hidden = facts.exc.__context__ if facts.exc.__suppress_context__ else None
-            except BaseException:
-                hidden = None
-            for inner in [hidden, *(child for child, _ in facts.children)]:
-                if (
-                    isinstance(inner, BaseException)
-                    and id(inner) not in seen
-                    and (inner is hidden or facts in links)
-                ):
-                    seen.add(id(inner))
-                    queue.append(LinkFacts(inner, self.now))
-        return None
-
-    def _best(
-        self, exc: BaseException, by_id: dict[int, LinkFacts], visited: set[int], weight: float
-    ) -> Candidate | None:
-        facts = by_id.get(id(exc))
-        if facts is None or id(exc) in visited:
-            return None  # beyond the bounded chain, or a cycle
-        visited.add(id(exc))
-        best = match_builtin(facts)
-        if best is not None:
-            best.confidence *= weight
-        if not facts.children:
-            return best
-        members = [child for child, kind in facts.children if kind is MEMBER]
-        if members:
-            verdicts = [v for v in (self._best(m, by_id, visited, weight) for m in members) if v]
-            if verdicts:
-                worst = min(verdicts, key=lambda v: (SEVERITY.index(v.category), -v.confidence))
-                best = _stronger(best, worst, f"a member of {facts.type_name}")
-        for child, kind in facts.children:
-            if kind is CONTEXT:
-                inner = self._best(child, by_id, visited, weight * CONTEXT_WEIGHT)
-                best = _stronger(best, inner, f"raised while handling it, in {facts.type_name}")
-            elif kind is not MEMBER:
-                inner = self._best(child, by_id, visited, weight)
-                best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
-        return best
-
-    def _result(self, candidate: Candidate, top: LinkFacts) -> Classification:
-        facts = candidate.facts
-        action = candidate.action or DEFAULT_ACTIONS[candidate.category]
-        source = top.type_path
-        if facts is not top:
-            source += f" <- {facts.type_path}"
-        retry_after = facts.retry_after
-        if retry_after is None and top is not facts:
-            retry_after = top.retry_after
-        return Classification.of(
-            category=candidate.category,
-            action=action if isinstance(action, ErrorAction) else ErrorAction(action),
-            confidence=round(min(1.0, max(0.0, candidate.confidence)), 3),
-            rule=candidate.rule,
-            reason=candidate.reason,
-            retry_after=retry_after,
-            exception_type=facts.type_path,
-            signals=facts.as_dict(),
-            backoff=candidate.backoff,
-            max_retries=candidate.max_retries,
-            fingerprint_source=f"{_fingerprint_head(source, facts)}: {facts.message}",
-        )
-
-    @staticmethod
-    def _unknown_non_exception(obj: object) -> Classification:
-        kind = type(obj).__name__
-        return Classification(
-            category=ErrorCategory.UNKNOWN,
-            action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-            confidence=0.0,
-            rule="error",
-            reason=f"expected an exception, got a {kind}; unknown",
-            exception_type=kind,
-            fingerprint_source=f"{kind}: {safe_str(obj)}",
-        )
-
-
-def _unknown(
-    rule: str,
-    why: str,
-    exception_type: str,
-    fingerprint_source: str,
-    signals: Mapping[str, Any] | None = None,
-) -> Classification:
-    """An ``unknown`` verdict: Airflow's default behaviour applies."""
-    return Classification(
-        category=ErrorCategory.UNKNOWN,
-        action=DEFAULT_ACTIONS[ErrorCategory.UNKNOWN],
-        confidence=0.0,
-        rule=rule,
-        reason=f"{why}; unknown, Airflow's default retry behaviour applies",
-        exception_type=exception_type,
-        signals=signals or {},
-        fingerprint_source=fingerprint_source,
-    )
-
-
-#: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.
-_OVERRIDABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNKNOWN})
-
-
-def _hidden_context(exc: BaseException) -> object:
-    """The context *exc* hides (``raise ... from``), or ``None``; *exc* itself when unreadable."""
-    try:
-        return exc.__context__ if exc.__suppress_context__ else None
-    except BaseException:
-        return exc
-
-
-def _stronger(
-    current: Candidate | None, other: Candidate | None, where: str, *, inner_wins_ties: bool = False
-) -> Candidate | None:
-    """
-    The more confident of two verdicts. *other* (a nested error) must be strictly stronger, except
-    an explicit cause, which wins ties: it is the more specific signal.
-    """
-    if other is None:
-        return current
-    if (
-        current is None
-        or other.confidence > current.confidence
-        or (inner_wins_ties and other.confidence == current.confidence)
-    ):
-        if "(found in" not in other.reason:
-            other.reason = f"{other.reason} (found in {where})"
-        return other
-    return current
-
-
-def _fingerprint_head(source: str, facts: LinkFacts) -> str:
-    """
-    *source* with the deciding exception's codes, which the fingerprint keeps verbatim: the message
-    masks every number, so without them HTTP 401 and 404, or MySQL errors 1045 and 2003, would look
-    like the same failure.
-    """
-    codes = []
-    if facts.http_status is not None:
-        codes.append(f"http={int(facts.http_status)}")
-    if facts.sqlstate is not None:
-        codes.append(f"sqlstate={facts.sqlstate}")
-    if facts.errno is not None:
-        codes.append(f"errno={facts.errno}")
-    if facts.driver_code is not None:
-        codes.append(f"driver={facts.driver_code}")
-    if facts.cloud_code is not None:
-        codes.append(f"code={facts.cloud_code}")
-    return f"{source} [{' '.join(codes)}]".replace(": ", ":")[:500] if codes else source
-
-
-def _path(exc: BaseException) -> str:
-    paths = type_paths(type(exc))
-    return paths[0] if paths else type(exc).__name__
-
 
 def _scope(context: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
     """``(dag_id, task_id)`` from an Airflow context (or a plain mapping), when known."""
     ref = task_ref(context)
     return ref.dag_id, ref.task_id
+
+
+__all__ = ["CONTEXT_WEIGHT", "MAX_DEPTH", "MAX_LINKS", "Classifier", "PluginClassifier"]

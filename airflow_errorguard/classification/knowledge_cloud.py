@@ -9,6 +9,7 @@ A recognised service code outranks the HTTP status it came with: a DynamoDB
 
 from __future__ import annotations
 
+from airflow_errorguard.classification.knowledge_services import SERVICE_CODE
 from airflow_errorguard.classification.model import ErrorCategory
 
 T = ErrorCategory.TRANSIENT
@@ -244,6 +245,18 @@ CLOUD_CODE: dict[str, Entry] = {
         ],
         (D, 0.85, "means the request's content was rejected"),
     ),
+    # Azure storage leases: another client holds the blob or container; a lease expires or is released.
+    **dict.fromkeys(
+        [
+            "LeaseIdMissing",
+            "LeaseAlreadyPresent",
+            "LeaseIdMismatchWithBlobOperation",
+            "LeaseIdMismatchWithContainerOperation",
+            "LeaseIsBreakingAndCannotBeAcquired",
+            "LeaseIsBrokenAndCannotBeRenewed",
+        ],
+        (T, 0.75, "means another client holds a lease on the resource"),
+    ),
     "NoSuchKey": (D, 0.7, "means the object key does not exist"),
     "BlobNotFound": (D, 0.7, "means the blob does not exist"),
     **dict.fromkeys(
@@ -278,4 +291,6 @@ CLOUD_CODE: dict[str, Entry] = {
     "VARIABLE_NOT_FOUND": (C, 0.98, "means an Airflow variable is not defined"),
     "ASSET_NOT_FOUND": (C, 0.9, "means an Airflow asset is not defined"),
     "XCOM_NOT_FOUND": (C, 0.8, "means an upstream XCom is missing"),
+    # Data-platform and SaaS services, keyed "<service>:<code>" (knowledge_services).
+    **SERVICE_CODE,
 }

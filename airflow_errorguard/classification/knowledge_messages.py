@@ -60,8 +60,22 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
-        r"proxy authentication required|no such transport|db index is out of range|error compiling script",
+        r"proxy authentication required|no such transport|db index is out of range|error compiling script|"
+        r"called from script|@user_script:\d",
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
+    ),
+    (
+        # paramiko and codecs raise plain SSHException / LookupError: the message is all they give.
+        r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
+        r"unknown encoding: |unknown error handler name",
+        (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
+    ),
+    (
+        # A client refusing its own configuration (kafka-python "Unrecognized configs", pymongo "The
+        # value of maxPoolSize must be ..."): a ValueError that names a setting, not a record's value.
+        r"unrecognized (?:configs?|options?|settings?|keyword arguments?)\b|"
+        r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be",
+        (C, 0.88, "says a client setting or option is unknown or outside its allowed values"),
     ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
@@ -70,7 +84,9 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r'near "[^"]*": syntax error|syntax error at or near|error in your sql syntax|'
-        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error",
+        r"unknown (?:sub)?command|wrong number of arguments for|^(?:err )?syntax error|"
+        # Redis refusing a command in the connection's mode (subscribed, MULTI): a plain ERR reply.
+        r"are allowed in this context",
         (C, 0.85, "says a statement or command is not understood (a code or version error)"),
     ),
     (

@@ -10,6 +10,7 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 
 from __future__ import annotations
 
+from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
 from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 
@@ -233,6 +234,7 @@ TYPES: dict[str, Entry] = {
 }
 
 TYPES.update(LIBRARY_TYPES)
+TYPES.update(CLIENT_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

@@ -5,7 +5,8 @@ A repeated failure is most often an exception whose signal attributes (``errno``
 ``sqlite_errorname``, ``pgcode``, ``status_code``...) hold plain values: ``None``, booleans,
 numbers, strings, enum members. For such an exception whose class has a quick plan
 (:attr:`.class_plan.ClassPlan.quick`: no protocol family, no group, no lazily read attribute on
-the class but psycopg's ``diag``, which is read only when ``pgcode`` is empty), every fact
+the class but psycopg's ``diag``, whose ``sqlstate`` is read only when ``pgcode`` is empty and
+then is part of the key), every fact
 :class:`.signals.LinkFacts` would read is a function of its class, those values (and a MySQL
 driver's ``args[0]``), and ``Retry-After`` and the host are nowhere to be found. The quick key
 holds the classes, those values and how the links wrap each other (``__cause__``,
@@ -59,17 +60,18 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
         return None
     if type(args) is not tuple or type(values) is not dict:
         return None
-    for arg in args[:4]:  # an error dict (pg8000) or a wrapped exception (pika, httpcore)
+    for arg in args[:4] if args else ():  # an error dict (pg8000) or a wrapped exception (pika, httpcore)
         if type(arg) is dict or isinstance(arg, BaseException):
             return None
     found: list[Any] = []
-    present = SIGNAL_SET & values.keys() if values else ()
-    for name in sorted(present):
-        part = _part(values[name])
-        if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
-            return None
-        found.append((name, part))
-    for name in plan.eager_class_defined + plan.own_attrs:
+    if values:
+        present = SIGNAL_SET & values.keys()
+        for name in sorted(present) if present else ():
+            part = _part(values[name])
+            if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+                return None
+            found.append((name, part))
+    for name in plan.quick_attrs:
         try:
             value = getattr(exc, name, None)
         except BaseException:
@@ -79,7 +81,13 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
             return None
         found.append(part)
     if plan.diag_defined and not _sqlstate_code(exc, plan.eager_class_defined, values):
-        return None  # LinkFacts would read diag (an object) for the SQLSTATE
+        try:  # LinkFacts reads the SQLSTATE off diag (psycopg's Diagnostics): a plain value or none
+            part = _part(getattr(getattr(exc, "diag", None), "sqlstate", None))
+        except BaseException:
+            return None
+        if part is _NOT_PLAIN:
+            return None
+        found.append(("diag.sqlstate", part))
     if plan.is_mysql:  # the server's error number is args[0] (PyMySQL, mysqlclient)
         part = _part(args[0]) if args else None
         if part is _NOT_PLAIN:

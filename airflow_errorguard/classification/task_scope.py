@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from airflow_errorguard.classification.cached_decision import CachedVerdict
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
 
@@ -23,7 +24,7 @@ from airflow_errorguard.classification.model import Classification
 MAX_REMEMBERED = 64
 
 _TryKey = tuple[str, str, str, int, int]
-_remembered: OrderedDict[_TryKey, tuple[BaseException, Classification]] = OrderedDict()
+_remembered: OrderedDict[_TryKey, tuple[BaseException, Classification | CachedVerdict]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -54,8 +55,9 @@ def _try_key(ti: Any) -> _TryKey | None:
     return key if all(isinstance(part, str) for part in key[:3]) else None
 
 
-def remember_verdict(ti: Any, exception: BaseException, verdict: Classification) -> None:
-    """Remember the verdict a decision was taken on, for this try of *ti* and this exception."""
+def remember_verdict(ti: Any, exception: BaseException, verdict: Classification | CachedVerdict) -> None:
+    """Remember the verdict a decision was taken on, for this try of *ti* and this exception (a
+    :class:`.cached_decision.CachedVerdict` builds it when first read)."""
     key = _try_key(ti)
     if key is None:
         return
@@ -75,7 +77,8 @@ def verdict_for_try(ti: Any, exception: object) -> Classification | None:
         found = _remembered.get(key)
     if found is None or found[0] is not exception:
         return None
-    return found[1]
+    verdict = found[1]
+    return verdict if isinstance(verdict, Classification) else verdict.verdict
 
 
 def classify_for_task(

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
 MAX_ENTRIES = 2048
@@ -43,49 +43,6 @@ _READABLE = tuple((s, s[1:]) for s in LAZY_SLOTS if isinstance(getattr(LinkFacts
 _UNREADABLE = tuple(s for s in LAZY_SLOTS if not isinstance(getattr(LinkFacts, s[1:], None), property))
 _facts_of = attrgetter(*FACT_SLOTS)
 _UNREAD = object()
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A verdict with nothing of the exception it was decided on but what the key and reads hold."""
-
-    verdict: Classification
-    """The verdict as decided; its ``retry_after``, ``signals`` and fingerprint are recomputed."""
-    position: int
-    """Index in the chain of the link that decided."""
-    head: str
-    """Fingerprint head (exception types and codes): the fingerprint source without the message."""
-    with_retry_after: bool
-    reads: tuple[tuple[int, str, Any], ...]
-    """``(link index, fact, value)`` of every lazy fact the decision read."""
-
-    def holds_for(self, links: Sequence[LinkFacts]) -> bool:
-        """Whether *links* have the values this decision read."""
-        reads = self.reads
-        return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
-
-    def holds_for_chain(self, chain: Sequence[BaseException], message: str) -> bool:
-        """Whether the exceptions of a quick key's *chain* have the values this decision read
-        (*message*: the deciding exception's, already read)."""
-        position = self.position
-        for index, name, value in self.reads:
-            if name != "message":  # the host and Retry-After of a quick key's exception: none
-                if value is not None:
-                    return False
-            elif (message if index == position else safe_str(chain[index])) != value:
-                return False
-        return True
-
-    def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
-        """The verdict for the exception behind *links* (same key, same reads)."""
-        cached = self.verdict
-        facts = links[self.position]
-        retry_after = None
-        if self.with_retry_after:
-            retry_after = facts.retry_after
-            if retry_after is None and self.position:
-                retry_after = links[0].retry_after
-        return cached.for_exception(retry_after, facts.as_dict(), f"{self.head}: {facts.message}")
 
 
 def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:
@@ -164,6 +121,8 @@ class VerdictCache:
         self.misses = 0
         self.quick_hits = 0
         """Hits served by a quick key (counted in ``hits`` too)."""
+        self.table_hits = 0
+        """Verdicts served by a compiled class table (:mod:`.class_table`; not counted in ``hits``)."""
 
     def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
         """The decision cached for *key* that holds for *links*, if any."""
@@ -174,13 +133,23 @@ class VerdictCache:
         self.misses += 1
         return None
 
+    def put_seen(self, kind: type) -> None:
+        """A decision was taken on an exception of class *kind*: its next ones try the quick key."""
+        seen = self.seen
+        if len(seen) >= self.max_entries:
+            seen.clear()
+        seen.setdefault(kind, True)
+
+    def no_quick_key(self, kind: type) -> None:
+        """Exceptions of class *kind* hold objects in their signal attributes: do not try a quick key."""
+        if len(self.seen) >= self.max_entries:
+            self.seen.clear()
+        self.seen[kind] = False
+
     def put(self, key: Hashable, decision: Decision, kind: type | None = None) -> None:
         """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
         if kind is not None:
-            seen = self.seen
-            if len(seen) >= self.max_entries:
-                seen.clear()
-            seen.setdefault(kind, True)
+            self.put_seen(kind)
         entries = self._entries
         variants = entries.get(key)
         if variants is None:
@@ -193,19 +162,19 @@ class VerdictCache:
 
     def quick_get(self, key: Hashable, chain: Sequence[BaseException]) -> Classification | None:
         """The verdict cached for a quick *key* (see :mod:`.quick_key`) that holds for *chain*."""
+        found = self.quick_lookup(key, chain)
+        return None if found is None else found.verdict
+
+    def quick_lookup(self, key: Hashable, chain: Sequence[BaseException]) -> QuickHit | None:
+        """The decision cached for a quick *key* that holds for *chain*, its verdict not built yet."""
         variants = self._quick.get(key)
         if variants is None:
             return None
-        messages: dict[int, str] = {}
         for decision, signals in variants:
-            position = decision.position
-            message = messages.get(position)
-            if message is None:
-                message = messages[position] = safe_str(chain[position])
-            if decision.holds_for_chain(chain, message):
+            if not decision.reads or decision.holds_for_chain(chain):
                 self.hits += 1
                 self.quick_hits += 1
-                return decision.verdict.for_exception(None, dict(signals), f"{decision.head}: {message}")
+                return QuickHit(decision, signals, chain[decision.position])
         return None
 
     def quick_put(
@@ -224,15 +193,32 @@ class VerdictCache:
             or not all(_quick_read(name, value) for _, name, value in decision.reads)
         ):
             return
+        self._quick_store(key, decision, dict(verdict.signals))
+
+    def file_compiled(self, key: Hashable, hit: QuickHit, message: str) -> None:
+        """
+        Cache a compiled class table's verdict that read the *message* (a message pattern) under
+        its quick *key*, on its class's second sighting: a repeat then compares its message instead
+        of scanning it. The first sighting only marks the class as seen.
+        """
+        kind = type(hit.decided_on)
+        if not self.seen.get(kind):
+            self.put_seen(kind)
+            return
+        compiled = hit.decision
+        decision = Decision(compiled.verdict, 0, compiled.head, False, ((0, "message", message),))
+        self._quick_store(key, decision, hit.signals)
+
+    def _quick_store(self, key: Hashable, decision: Decision, signals: dict[str, Any]) -> None:
         entries = self._quick
         variants = entries.get(key)
         if variants is None:
             if len(entries) >= self.max_entries:
                 with contextlib.suppress(StopIteration, KeyError, RuntimeError):
                     del entries[next(iter(entries))]
-            entries[key] = [(decision, dict(verdict.signals))]
+            entries[key] = [(decision, signals)]
         else:
-            entries[key] = [(decision, dict(verdict.signals)), *variants[: MAX_VARIANTS - 1]]
+            entries[key] = [(decision, signals), *variants[: MAX_VARIANTS - 1]]
 
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Table, case, func, literal, select
+from sqlalchemy import ColumnElement, Table, case, func, literal, select, union_all
 
 from airflow_errorguard.storage import rollup, rollup_memo, rollup_reads
 from airflow_errorguard.storage.database import Transactional
@@ -277,23 +277,28 @@ class LastFailure:
     created_at: datetime
 
 
+_LAST_FAILURE_COLUMNS = (e.c.dag_id, e.c.task_id, e.c.run_id, e.c.map_index, e.c.try_number, e.c.created_at)
+
+
 def last_failures(
     tx: Transactional, fingerprints: Sequence[str], *, dag_id: str | None = None
 ) -> dict[str, LastFailure]:
-    """The newest error event of each fingerprint (one indexed lookup per fingerprint)."""
-    found: dict[str, LastFailure] = {}
+    """The newest error event of each fingerprint: one statement, an indexed lookup per fingerprint."""
+    if not fingerprints:
+        return {}
+    parts = [
+        # Each part its own subquery: SQLite takes no LIMIT on a bare UNION member.
+        select(e.c.fingerprint, *_LAST_FAILURE_COLUMNS)
+        .where(e.c.fingerprint == fp, *_scope(e, None, dag_id))
+        .order_by(e.c.fingerprint.desc(), e.c.created_at.desc())
+        .limit(1)
+        .subquery()
+        for fp in dict.fromkeys(fingerprints)
+    ]
     with tx.transaction("reading the last failure per fingerprint", write=False) as conn:
-        for fp in fingerprints:
-            stmt = (
-                select(e.c.dag_id, e.c.task_id, e.c.run_id, e.c.map_index, e.c.try_number, e.c.created_at)
-                .where(e.c.fingerprint == fp, *_scope(e, None, dag_id))
-                .order_by(e.c.fingerprint.desc(), e.c.created_at.desc())
-                .limit(1)
-            )
-            row = conn.execute(stmt).first()
-            if row is not None:
-                found[fp] = LastFailure(*row)
-    return found
+        rows = conn.execute(union_all(*(select(part) for part in parts))).all()
+    found = {row[0]: LastFailure(*row[1:]) for row in rows}
+    return {fp: found[fp] for fp in fingerprints if fp in found}
 
 
 def incident_failures(tx: Transactional, fingerprint: str, dag_id: str | None, buckets: Buckets) -> list[int]:

@@ -10,15 +10,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.backoff import Backoff
+from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.classifier import Classifier
-from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.model import Classification, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
-from airflow_errorguard.compat import RetryAction, RetryDecision, RetryPolicy, require_native_retry_policy
+from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.decision_plan import DecisionPlan
 from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 from airflow_errorguard.task_context import task_ref
 
@@ -138,6 +140,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         self.classifier = classifier or build_classifier(rules, rules_file, settings)
         #: Whether the classifier was chosen here (``classifier``, ``rules`` or ``rules_file``).
         self.classifier_chosen = classifier is not None or bool(rules) or rules_file is not None
+        #: :class:`DecisionPlan` by cached decision (``id``, kept with the decision it was made for).
+        self._plans: dict[int, tuple[Decision, DecisionPlan]] = {}
 
     def with_classifier(self, classifier: Classifier, owner: str) -> ErrorGuardRetryPolicy:
         """
@@ -154,6 +158,7 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         bound = copy.copy(self)
         bound.classifier = classifier
+        bound._plans = {}
         return bound
 
     # -- RetryPolicy ------------------------------------------------------------------------
@@ -167,10 +172,26 @@ class ErrorGuardRetryPolicy(RetryPolicy):
     ) -> RetryDecision:
         """Decide retry / fail / default for *exception*; never raises."""
         try:
-            verdict = self.classifier.classify(exception, context)
-            decision = self.decide(verdict, try_number, max_tries)
+            classifier = self.classifier
+            found = (  # a subclass's own classify() is honoured
+                classifier.resolve(exception, context)
+                if type(classifier).classify is _CLASSIFY
+                else classifier.classify(exception, context)
+            )
+            if isinstance(found, Classification):
+                decision = self.decide(found, try_number, max_tries)
+                category = found.category
+            else:  # a repeated failure: its plan; the verdict is built only if something reads it
+                cached = found.decision
+                plan = self._plans.get(id(cached))
+                if plan is None or plan[0] is not cached:
+                    plan = self._plan(cached)
+                decision = plan[1].decide(try_number, max_tries, found.retry_after)
+                category = cached.verdict.category
             if context is not None:
-                remember_verdict(context.get("ti"), exception, verdict)
+                remember_verdict(context.get("ti"), exception, found)
+            if self.circuit is not None or self.on_decision is not None:
+                verdict = found if isinstance(found, Classification) else found.verdict
         except Exception as err:
             log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
             return RetryDecision(
@@ -178,10 +199,19 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         if self.circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
-        _emit_metrics(verdict, decision, context)
+        _emit_metrics(category, decision)
         if self.on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
+
+    def _plan(self, cached: Decision) -> tuple[Decision, DecisionPlan]:
+        """The plan of a cached decision under this policy, kept for the next repeat."""
+        plans = self._plans
+        if len(plans) >= _PLANS_MAX:
+            plans.clear()
+        plan = DecisionPlan(cached.verdict, self.backoff, self.system_max_retries)
+        plans[id(cached)] = (cached, plan)
+        return cached, plan
 
     def _record_in_circuit(
         self, exception: BaseException, verdict: Classification, decision: RetryDecision, context: Any
@@ -219,45 +249,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
     def decide(self, verdict: Classification, try_number: int, max_tries: int) -> RetryDecision:
         """Turn a classification into Airflow's :class:`RetryDecision` for try *try_number*."""
-        category = verdict.category
-        if category is ErrorCategory.SYSTEM:
-            budget = verdict.max_retries if verdict.max_retries is not None else self.system_max_retries
-            return self._bounded_retry(verdict, try_number, max_tries, budget)
-        if category is not ErrorCategory.UNKNOWN and verdict.action is ErrorAction.RETRY:
-            budget = verdict.max_retries if verdict.max_retries is not None else max_tries
-            return self._bounded_retry(verdict, try_number, max_tries, budget)
-        # Unknown and fail decisions depend on the verdict's category, reason and rule only: a
-        # repeated failure reuses the (frozen) decision instead of building it again.
-        key = (category, verdict.reason, verdict.rule)
-        decision = _SETTLED.get(key)
-        if decision is None:
-            decision = _settled(verdict)
-            if len(_SETTLED) >= _SETTLED_MAX:
-                _SETTLED.clear()
-            _SETTLED[key] = decision
-        return decision
-
-    def _bounded_retry(
-        self, verdict: Classification, try_number: int, max_tries: int, budget: int
-    ) -> RetryDecision:
-        if try_number > budget:
-            return RetryDecision.fail(
-                f"{verdict.reason}; failing: the {budget} retr{'y' if budget == 1 else 'ies'} allowed "
-                f"for this error {'is' if budget == 1 else 'are'} used up [errorguard: {verdict.rule}]"
-            )
-        backoff = verdict.backoff if isinstance(verdict.backoff, Backoff) else self.backoff
-        delay = backoff.delay(try_number, retry_after=verdict.retry_after)
-        asked = (
-            f", Retry-After {verdict.retry_after.total_seconds():g}s honoured"
-            if verdict.retry_after is not None
-            else ""
-        )
-        return RetryDecision(  # RetryDecision.retry() without its extra call: this is the hot path
-            action=RetryAction.RETRY,
-            retry_delay=delay,
-            reason=f"{verdict.reason}; retry {try_number}/{budget} in "
-            f"{delay.total_seconds():.1f}s{asked} [errorguard: {verdict.rule}]",
-        )
+        plan = DecisionPlan(verdict, self.backoff, self.system_max_retries)
+        return plan.decide(try_number, max_tries, verdict.retry_after)
 
     def serialize(self) -> dict[str, Any]:
         """Describe the policy (Airflow serializes only a ``has_retry_policy`` flag)."""
@@ -271,21 +264,12 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         }
 
 
-def _settled(verdict: Classification) -> RetryDecision:
-    """The decision for an unknown verdict (Airflow's default) or one that fails now."""
-    reason = verdict.reason
-    if verdict.category is ErrorCategory.UNKNOWN:
-        return RetryDecision(reason=f"{reason} [errorguard: {verdict.rule}]")
-    what = "retrying cannot fix it" if verdict.category is not ErrorCategory.TRANSIENT else "a rule says fail"
-    return RetryDecision.fail(f"{reason}; failing without retry, {what} [errorguard: {verdict.rule}]")
+_CLASSIFY = Classifier.classify
+#: Plans kept per policy (one per cached verdict it decided on), bounded.
+_PLANS_MAX = 1024
 
 
-#: Unknown and fail decisions by ``(category, reason, rule)``, bounded.
-_SETTLED: dict[tuple[ErrorCategory, str, str], RetryDecision] = {}
-_SETTLED_MAX = 1024
-
-
-def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Context | None) -> None:
+def _emit_metrics(category: ErrorCategory, decision: RetryDecision) -> None:
     try:
         if not _METRICS:
             from airflow_errorguard import metrics
@@ -294,7 +278,7 @@ def _emit_metrics(verdict: Classification, decision: RetryDecision, context: Con
         metrics = _METRICS[0]
         # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
         if metrics.enabled():
-            metrics.decision_made(decision.action.value, verdict.category.value)
+            metrics.decision_made(decision.action.value, category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
 

@@ -263,7 +263,7 @@ class SqlCircuitStorage(CircuitStorage):
                 ]
                 stmt = union_all(*(select(part) for part in parts))
                 # Plain rows (no mapping per row): the columns are in CircuitEvent's field order.
-                for row in conn.execute(stmt):
+                for row in conn.execute(stmt).all():  # one fetch, not one per row
                     found[row[1]].append(CircuitEvent(*row))
         for events in found.values():
             events.sort(key=lambda e: e.id, reverse=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -24,6 +25,9 @@ from airflow_errorguard.exceptions import ErrorGuardStorageError
 from airflow_errorguard.storage.engine import READ_ONLY_OPTION
 
 Clock = Callable[[], datetime]
+
+#: The connection :meth:`Database.pinned_reads` holds for the current context, with its engine.
+_PINNED: ContextVar[tuple[Engine, Connection] | None] = ContextVar("errorguard_pinned_reads", default=None)
 
 
 def utcnow() -> datetime:
@@ -104,8 +108,40 @@ class Database:
         :param write: ``False`` for read-only work (SQLite then does not take the write lock).
         :raises ErrorGuardStorageError: the database failed; the driver's error is chained.
         """
+        pinned = _PINNED.get()
+        if not write and pinned is not None and pinned[0] is self.engine:
+            conn = pinned[1]
+            with translate_errors(self.conn_id, self.backend, operation):
+                if conn.in_transaction():  # a read inside a read: it joins the outer one
+                    yield conn
+                else:
+                    with conn.begin():
+                        yield conn
+            return
         with translate_errors(self.conn_id, self.backend, operation), self.engine.connect() as conn:
             if not write:
                 conn.execution_options(**{READ_ONLY_OPTION: True})
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def pinned_reads(self) -> Iterator[None]:
+        """
+        Run this block's read-only transactions on one connection, checked out (and pinged) once.
+
+        A page that reads a dozen times pays one pool checkout and its liveness ping instead of a
+        dozen. Each :meth:`transaction` stays its own transaction (a write in between, such as a
+        rollup filling an hour, is seen by the reads after it); write transactions take their own
+        connection as before. Nested calls reuse the outer connection.
+        """
+        pinned = _PINNED.get()
+        if pinned is not None and pinned[0] is self.engine:
+            yield
+            return
+        with translate_errors(self.conn_id, self.backend, "reading"), self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY_OPTION: True})
+            token = _PINNED.set((self.engine, conn))
+            try:
+                yield
+            finally:
+                _PINNED.reset(token)

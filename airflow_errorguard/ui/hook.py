@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -26,3 +27,11 @@ def get_hook() -> ErrorGuardHook:
     """
     with _lock:
         return _make_hook()
+
+
+def pinned_reads() -> AbstractContextManager[None]:
+    """
+    A block whose reads share one connection: a page that reads a dozen times checks out (and
+    pings) a pooled connection once (``Database.pinned_reads``).
+    """
+    return get_hook().database.pinned_reads()

@@ -55,6 +55,12 @@ FAMILIES: dict[str, str] = {
     "deeperwire": "fam_deeper_wire",
     "deeperrpc": "fam_deeper_rpc",
     "deeperhost": "fam_deeper_host",
+    "widersql": "fam_wider_sql",
+    "widerhttp": "fam_wider_http",
+    "widerwire": "fam_wider_wire",
+    "widerformats": "fam_wider_formats",
+    "widermore": "fam_wider_more",
+    "widerstore": "fam_wider_store",
 }
 
 

@@ -189,6 +189,16 @@ def _assert_fingerprint_figures_exact(db: Database) -> None:
             clauses = [e.c.fingerprint.in_(fps)] + ([e.c.dag_id == dag_id] if dag_id else [])
             ref = trends._grouped(db, e, e.c.fingerprint, buckets, clauses=clauses, what="reference")
             assert lines == {fp: ref.get(fp, [0] * len(buckets)) for fp in fps}
+    for dag_id in (None, "orders"):
+        last = trends.last_failures(db, fps, dag_id=dag_id)
+        newest = select(e.c.fingerprint, func.max(e.c.created_at)).where(e.c.fingerprint.in_(fps))
+        if dag_id:
+            newest = newest.where(e.c.dag_id == dag_id)
+        with db.transaction("reference", write=False) as conn:
+            ref_last = dict(conn.execute(newest.group_by(e.c.fingerprint)).all())
+        assert {fp: f.created_at for fp, f in last.items()} == ref_last, dag_id
+        assert list(last) == [fp for fp in fps if fp in ref_last]  # in the order asked
+        assert all(dag_id in (None, f.dag_id) for f in last.values())
     for dag_ids in (None, ["crm"], []):
         got_q = trends.quarantined_per_fingerprint(db, fps, dag_ids=dag_ids)
         scope = [q.c.dag_id.in_(dag_ids)] if dag_ids is not None else []
@@ -234,7 +244,8 @@ def _assert_rollup_exact(db: Database) -> None:
 def test_counts_match_the_raw_rows_across_hours(db: Database, clock: FakeClock) -> None:
     clock.now = clock.now.replace(minute=13)
     _write_hours(db, clock, range(0, 30))
-    _assert_pictures_exact(db)  # first read: fills the finished hours
+    with db.pinned_reads():  # as a page reads: one connection for the reads, the fills on their own
+        _assert_pictures_exact(db)  # first read: fills the finished hours
     _assert_rollup_exact(db)
     with db.transaction("reading", write=False) as conn:
         held_from, held_until = rollup.filled(conn, "event")

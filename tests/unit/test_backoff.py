@@ -195,3 +195,17 @@ def test_jitter_strategies_are_small_callables() -> None:
     assert 4.0 <= EqualJitter()(8.0, base=1.0, previous=4.0, rng=rng) <= 8.0
     assert 0.0 <= FullJitter()(8.0, base=1.0, previous=4.0, rng=rng) <= 8.0
     assert tuple(JITTER_STRATEGIES) == JITTERS
+
+
+@pytest.mark.parametrize("jitter", ["full", "equal", "decorrelated", "none"])
+def test_the_precomputed_draw_gives_the_strategys_delays(jitter: str) -> None:
+    """The per-retry-number draw (no ``previous``) is the strategy's own: same seeded values."""
+    fast = Backoff(base_delay=2, max_delay=300, jitter=jitter, seed=7)  # type: ignore[arg-type]
+    general = Backoff(base_delay=2, max_delay=300, jitter=jitter, seed=7)  # type: ignore[arg-type]
+    for retry in [*range(1, 12), 70]:
+        previous = timedelta(seconds=general.ceiling(retry - 1))  # what the fast path assumes
+        assert fast.delay(retry) == general.delay(retry, previous=previous)
+        asked = timedelta(seconds=retry * 7)
+        assert fast.delay(retry, retry_after=asked) == general.delay(
+            retry, retry_after=asked, previous=previous
+        )

@@ -10,6 +10,7 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Request
 
 from airflow_errorguard.manage.filters import FilterError, parse_cursor, parse_limit
+from airflow_errorguard.ui.hook import pinned_reads
 from airflow_errorguard.ui.services import incidents as incidents_service
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
@@ -42,7 +43,8 @@ def parse_window(request: Request) -> dict[str, Any]:
 @router.get("")
 def list_incidents(request: Request, user: GetUserDep) -> dict[str, Any]:
     """Incidents on readable DAGs, top fingerprints and error budgets over the window."""
-    view = incidents_service.overview(user, **parse_window(request))
+    with pinned_reads():
+        view = incidents_service.overview(user, **parse_window(request))
     return {
         "incidents": [_json(r) for r in view.incidents],
         "next_cursor": view.next_cursor,

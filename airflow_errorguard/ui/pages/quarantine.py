@@ -11,6 +11,7 @@ from airflow_errorguard.manage.filters import FilterError, QuarantineQuery, pars
 from airflow_errorguard.manage.serialize import pretty_payload, task_instance_path
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 from airflow_errorguard.ui import access
+from airflow_errorguard.ui.hook import pinned_reads
 from airflow_errorguard.ui.render import SECURITY_HEADERS, STATIC, base_path, render
 from airflow_errorguard.ui.services import quarantine as service
 
@@ -44,8 +45,9 @@ def quarantine_list(request: Request, user: GetUserDep) -> HTMLResponse:
         after = parse_cursor(params.get("after"))
     except FilterError as err:
         query, limit, after, error = QuarantineQuery(), 50, None, str(err)
-    page = service.page(user, query, limit=limit, after=after)
-    counts = service.counts(user, query)
+    with pinned_reads():
+        page = service.page(user, query, limit=limit, after=after)
+        counts = service.counts(user, query)
     categories = sorted(
         {c.value for c in ErrorCategory} | set(counts["category"]) | {query.raw.get("category") or "unknown"}
     )

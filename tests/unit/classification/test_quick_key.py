@@ -69,6 +69,11 @@ def _pair(rules: Any = ()) -> tuple[Classifier, Classifier]:
     return Classifier(rules=rules), Classifier(rules=rules, cache_size=0)
 
 
+#: A rule that matches none of these tests' exceptions: with a rule, no compiled class table serves
+#: a classifier (see ``class_table``), so the verdict cache and its quick key are what is tested.
+UNRELATED = [Rule(name="unrelated", category="data", exception=UnicodeError)]
+
+
 def _make(cls: type[BaseException], message: str, attrs: dict[str, Any], code: Any = None) -> BaseException:
     exc = cls.__new__(cls, message)
     exc.args = (message,) if code is None else (code, message)
@@ -131,7 +136,7 @@ def test_a_mysql_error_number_in_args_is_part_of_the_key() -> None:
     for code in (1213, 1213, 1045, 2003, 1213, 1045):
         exc = pymysql.err.OperationalError(code, "server said no")
         assert cached.classify(exc) == uncached.classify(exc)
-    assert cached.cache.quick_hits >= 1
+    assert cached.cache.quick_hits + cached.cache.table_hits >= 1
     assert quick_key(pymysql.err.OperationalError(1213, "x"), None) != quick_key(
         pymysql.err.OperationalError(1045, "x"), None
     )
@@ -145,7 +150,33 @@ def test_objects_in_signal_attributes_have_no_quick_key() -> None:
     hidden.__context__, hidden.__suppress_context__ = KeyError("k"), True  # raise ... from None
     assert quick_key(hidden, None) is None
     assert quick_key(ValueError(ValueError("passed as an argument")), None) is None
-    assert quick_key(psycopg2.errors.DeadlockDetected("no pgcode: diag is read"), None) is None
+
+
+class _PgLike(Exception):
+    """A psycopg-like error whose SQLSTATE is only on ``diag`` (``pgcode`` empty)."""
+
+    pgcode = None
+
+    def __init__(self, message: str, sqlstate: Any) -> None:
+        super().__init__(message)
+        self._diag = SimpleNamespace(sqlstate=sqlstate)
+
+    @property
+    def diag(self) -> Any:
+        return self._diag
+
+
+def test_the_sqlstate_read_off_diag_is_part_of_the_key() -> None:
+    """Without ``pgcode``, the SQLSTATE comes from ``diag``: a plain one keys, an object does not."""
+    assert quick_key(psycopg2.errors.DeadlockDetected("no pgcode: diag is read"), None) is not None
+    assert quick_key(_PgLike("x", "40P01"), None) != quick_key(_PgLike("x", "28P01"), None)
+    assert quick_key(_PgLike("x", object()), None) is None
+    for rules in ((), UNRELATED):
+        cached, uncached = _pair(rules)
+        for state in ("40P01", "28P01", "40P01", "23505", "28P01", None, "40P01", None):
+            exc = _PgLike("server said no", state)
+            assert cached.classify(exc) == uncached.classify(exc)
+        assert cached.cache.quick_hits + cached.cache.table_hits >= 3
 
 
 def test_repeated_failures_are_served_by_the_quick_key() -> None:
@@ -188,7 +219,7 @@ def test_a_message_rule_is_checked_again_on_a_quick_hit() -> None:
 
 
 def test_a_failure_never_seen_before_pays_nothing_for_the_quick_key() -> None:
-    cached, _ = _pair()
+    cached, _ = _pair(UNRELATED)
     cached.classify(KeyError("a"))
     assert KeyError in cached.cache.seen and len(cached.cache._quick) == 0
     cached.classify(KeyError("a"))

@@ -122,8 +122,9 @@ def test_scoped_rules_key_on_the_tasks_scope() -> None:
 
 
 def test_the_cache_is_bounded_per_classifier_and_cleared_when_rules_change() -> None:
-    small = Classifier(cache_size=3)
-    other = Classifier()
+    unrelated = [Rule(name="unrelated", category="data", exception=UnicodeError)]  # no class table
+    small = Classifier(rules=unrelated, cache_size=3)
+    other = Classifier(rules=unrelated)
     for cls in (ValueError, KeyError, TimeoutError, ConnectionResetError, PermissionError):
         small.classify(cls("x"))
     assert len(small.cache) == 3 and len(other.cache) == 0

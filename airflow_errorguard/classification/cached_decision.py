@@ -1,0 +1,131 @@
+"""
+What the verdict cache keeps and what a hit gives back.
+
+A :class:`Decision` is a verdict with nothing of the exception it was decided on but what the cache
+key and its reads hold. A hit is a :class:`CachedVerdict`: the decision and what this exception's
+own verdict is built from (its fingerprint source, signals, ``Retry-After``). The
+:class:`~airflow_errorguard.classification.model.Classification` is built when :attr:`CachedVerdict.verdict`
+is first read, so a caller that needs only the category, action and reason (a retry decision)
+never builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.signals import LinkFacts, safe_str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict with nothing of the exception it was decided on but what the key and reads hold."""
+
+    verdict: Classification
+    """The verdict as decided; its ``retry_after``, ``signals`` and fingerprint are recomputed."""
+    position: int
+    """Index in the chain of the link that decided."""
+    head: str
+    """Fingerprint head (exception types and codes): the fingerprint source without the message."""
+    with_retry_after: bool
+    reads: tuple[tuple[int, str, Any], ...]
+    """``(link index, fact, value)`` of every lazy fact the decision read."""
+
+    def holds_for(self, links: Sequence[LinkFacts]) -> bool:
+        """Whether *links* have the values this decision read."""
+        reads = self.reads
+        return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
+
+    def holds_for_chain(self, chain: Sequence[BaseException]) -> bool:
+        """Whether the exceptions of a quick key's *chain* have the values this decision read."""
+        for index, name, value in self.reads:
+            if name != "message":  # the host and Retry-After of a quick key's exception: none
+                if value is not None:
+                    return False
+            elif safe_str(chain[index]) != value:
+                return False
+        return True
+
+    def retry_after_of(self, links: Sequence[LinkFacts]) -> timedelta | None:
+        """The ``Retry-After`` of the verdict for the exception behind *links*."""
+        if not self.with_retry_after:
+            return None
+        retry_after = links[self.position].retry_after
+        if retry_after is None and self.position:
+            retry_after = links[0].retry_after
+        return retry_after
+
+    def verdict_for(self, links: Sequence[LinkFacts]) -> Classification:
+        """The verdict for the exception behind *links* (same key, same reads)."""
+        facts = links[self.position]
+        return self.verdict.for_exception(
+            self.retry_after_of(links), facts.as_dict(), f"{self.head}: {facts.message}"
+        )
+
+
+class CachedVerdict:
+    """A verdict cache hit: the cached :class:`Decision`, this exception's verdict built when read."""
+
+    __slots__ = ("_verdict", "decision")
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        self._verdict: Classification | None = None
+
+    @property
+    def verdict(self) -> Classification:
+        """The verdict a full classification gives this exception."""
+        verdict = self._verdict
+        if verdict is None:
+            verdict = self._verdict = self._build()
+        return verdict
+
+    @property
+    def retry_after(self) -> timedelta | None:
+        """The ``Retry-After`` of this exception's verdict."""
+        return None
+
+    def _build(self) -> Classification:
+        raise NotImplementedError
+
+
+class QuickHit(CachedVerdict):
+    """A hit by the quick key: no ``Retry-After``, the signals the decision's exception had."""
+
+    __slots__ = ("decided_on", "signals")
+
+    def __init__(self, decision: Decision, signals: dict[str, Any], decided_on: BaseException) -> None:
+        super().__init__(decision)
+        self.signals = signals
+        #: The exception of the chain the verdict was decided on (its message is the fingerprint's).
+        self.decided_on = decided_on
+
+    def _build(self) -> Classification:
+        decision = self.decision
+        return decision.verdict.for_exception(
+            None, dict(self.signals), f"{decision.head}: {safe_str(self.decided_on)}"
+        )
+
+
+class ChainHit(CachedVerdict):
+    """A hit by the chain key, on the facts read from the exception's chain."""
+
+    __slots__ = ("links",)
+
+    def __init__(self, decision: Decision, links: Sequence[LinkFacts]) -> None:
+        super().__init__(decision)
+        self.links = links
+
+    @property
+    def retry_after(self) -> timedelta | None:
+        """The ``Retry-After`` of this exception's verdict."""
+        return self.decision.retry_after_of(self.links)
+
+    def _build(self) -> Classification:
+        return self.decision.verdict_for(self.links)
+
+
+__all__ = ["CachedVerdict", "ChainHit", "Decision", "QuickHit"]

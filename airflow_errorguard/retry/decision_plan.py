@@ -1,0 +1,114 @@
+"""
+How :class:`~airflow_errorguard.retry.policy.ErrorGuardRetryPolicy` turns a verdict into Airflow's
+``RetryDecision``, with the fixed parts prepared once.
+
+A :class:`DecisionPlan` holds what does not change from one failed try to the next for one verdict
+and one policy: the retry budget, the backoff, the reason's text around the try number and the
+delay, and the decision itself when it is settled (fail now, or Airflow's default). The policy
+keeps one plan per cached verdict, so a repeated failure's decision is a budget check, one jitter
+draw and one string format.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow_errorguard.backoff import Backoff
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.compat import RetryAction, RetryDecision
+
+#: Unknown and fail decisions by ``(category, reason, rule)``, bounded.
+_SETTLED: dict[tuple[ErrorCategory, str, str], RetryDecision] = {}
+_SETTLED_MAX = 1024
+_new = object.__new__
+_RETRY = RetryAction.RETRY
+
+
+def settled_decision(verdict: Classification) -> RetryDecision:
+    """The (frozen, shared) decision for an unknown verdict (Airflow's default) or one that fails now."""
+    key = (verdict.category, verdict.reason, verdict.rule)
+    decision = _SETTLED.get(key)
+    if decision is None:
+        reason = verdict.reason
+        if verdict.category is ErrorCategory.UNKNOWN:
+            decision = RetryDecision(reason=f"{reason} [errorguard: {verdict.rule}]")
+        else:
+            what = (
+                "retrying cannot fix it"
+                if verdict.category is not ErrorCategory.TRANSIENT
+                else "a rule says fail"
+            )
+            decision = RetryDecision.fail(
+                f"{reason}; failing without retry, {what} [errorguard: {verdict.rule}]"
+            )
+        if len(_SETTLED) >= _SETTLED_MAX:
+            _SETTLED.clear()
+        _SETTLED[key] = decision
+    return decision
+
+
+def _retry(delay: timedelta, reason: str) -> RetryDecision:
+    """``RetryDecision.retry(delay, reason)`` without the frozen dataclass's one ``__setattr__`` per field."""
+    decision = _new(RetryDecision)
+    decision.__dict__.update(action=_RETRY, retry_delay=delay, reason=reason)
+    return decision
+
+
+class DecisionPlan:
+    """
+    One verdict's retry decisions under one policy.
+
+    :param verdict: The classification (its category, action, reason, rule and overrides).
+    :param backoff: The policy's backoff (a user rule's own backoff wins).
+    :param system_max_retries: The policy's retry budget for system errors.
+    """
+
+    __slots__ = ("_exhausted", "backoff", "budget", "prefix", "reason", "rule", "settled", "suffix")
+
+    def __init__(self, verdict: Classification, backoff: Backoff, system_max_retries: int) -> None:
+        category = verdict.category
+        self.settled: RetryDecision | None = None
+        #: Retries allowed; ``None``: as many as the task's tries.
+        self.budget: int | None = verdict.max_retries
+        if category is ErrorCategory.SYSTEM:
+            if self.budget is None:
+                self.budget = system_max_retries
+        elif category is ErrorCategory.UNKNOWN or verdict.action is not ErrorAction.RETRY:
+            self.settled = settled_decision(verdict)
+        self.backoff = verdict.backoff if isinstance(verdict.backoff, Backoff) else backoff
+        self.reason = verdict.reason
+        self.rule = verdict.rule
+        self.prefix = f"{verdict.reason}; retry "
+        self.suffix = f" [errorguard: {verdict.rule}]"
+        self._exhausted: dict[int, RetryDecision] = {}
+
+    def decide(self, try_number: int, max_tries: int, retry_after: timedelta | None = None) -> RetryDecision:
+        """The decision for try *try_number* of *max_tries* (*retry_after*: what the service asked)."""
+        settled = self.settled
+        if settled is not None:
+            return settled
+        budget = self.budget if self.budget is not None else max_tries
+        if try_number > budget:
+            return self._used_up(budget)
+        delay = self.backoff.delay(try_number, retry_after=retry_after)
+        if retry_after is None:
+            seconds = delay.total_seconds()
+            return _retry(delay, f"{self.prefix}{try_number}/{budget} in {seconds:.1f}s{self.suffix}")
+        return _retry(
+            delay,
+            f"{self.prefix}{try_number}/{budget} in {delay.total_seconds():.1f}s, "
+            f"Retry-After {retry_after.total_seconds():g}s honoured{self.suffix}",
+        )
+
+    def _used_up(self, budget: int) -> RetryDecision:
+        decision = self._exhausted.get(budget)
+        if decision is None:
+            one = budget == 1
+            decision = self._exhausted[budget] = RetryDecision.fail(
+                f"{self.reason}; failing: the {budget} retr{'y' if one else 'ies'} allowed "
+                f"for this error {'is' if one else 'are'} used up [errorguard: {self.rule}]"
+            )
+        return decision
+
+
+__all__ = ["DecisionPlan", "settled_decision"]
