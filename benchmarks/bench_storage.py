@@ -93,7 +93,7 @@ def naive_insert(db: Database, items: list[QuarantineItem]) -> None:
                     payload=payload.text,
                     payload_bytes=payload.nbytes,
                     payload_truncated=payload.truncated,
-                    payload_sha256=payload.sha256,
+                    payload_sha256=payload.stored_sha256,
                     error_category=item.error_category,
                     error_message=item.error_message,
                     fingerprint=item.fingerprint,

@@ -29,11 +29,12 @@ def fingerprint(n: int) -> str:
 
 QUARANTINE = """
 INSERT INTO errorguard_error_signature (
-    signature_key, error_category, error_type, fingerprint, reason, traceback, message_at_end, created_at)
+    signature_key, error_category, error_type, fingerprint, reason, traceback, message_at_end, created_at,
+    last_used_at)
 SELECT left(md5('sig-' || s), 32),
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + s %% 6],
        'builtins.ValueError', left(md5('fp-' || s), 16), 'the record failed validation',
-       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: ', true, now()
+       'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: ', true, now(), now()
 FROM generate_series(0, 199) AS s;
 INSERT INTO errorguard_quarantine (
     dag_id, task_id, run_id, map_index, try_number, record_key, payload, payload_bytes,

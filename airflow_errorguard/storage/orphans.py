@@ -37,6 +37,7 @@ from airflow_errorguard.exceptions import ErrorGuardStorageConfigError
 from airflow_errorguard.storage import rollup, signatures
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
 from airflow_errorguard.storage.database import Transactional
+from airflow_errorguard.storage.quarantine_status import untouched_before
 from airflow_errorguard.storage.tables.checkpoint import checkpoint_table as c
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
@@ -127,7 +128,7 @@ class OrphanRepository:
         q_where = [quarantine_orphaned()]
         c_where = [checkpoint_orphaned()]
         if older_than is not None:
-            q_where += [q.c.created_at < older_than, q.c.updated_at < older_than]
+            q_where += untouched_before(older_than)
             c_where.append(c.c.updated_at < older_than)
         deleted: dict[str, int] = {}
         with self._tx.transaction("purging orphaned rows") as conn:
@@ -139,7 +140,8 @@ class OrphanRepository:
             for start in range(0, len(rows), _CHUNK):
                 conn.execute(delete(q).where(q.c.id.in_([r[0] for r in rows[start : start + _CHUNK]])))
             rollup.refresh_hours(conn, "quarantine", [r[2] for r in rows])
-            signatures.delete_unreferenced(conn, {r[3] for r in rows if r[3] is not None})
+            if rows:
+                signatures.delete_unreferenced(conn, self._tx.clock())
             for _, status, _created, _signature in rows:
                 deleted[str(status)] = deleted.get(str(status), 0) + 1
             checkpoints = conn.execute(delete(c).where(*c_where)).rowcount or 0

@@ -78,12 +78,26 @@ class PayloadPolicy:
 
 @dataclass(frozen=True)
 class EncodedPayload:
-    """JSON text to store, with the size and digest of the full (untruncated) document."""
+    """
+    JSON text to store, with the size and digest of the full (untruncated) document. The digest
+    of a whole payload is the SHA-256 of its text, computed when asked for (it is not stored);
+    :attr:`stored_sha256` is what the quarantine row keeps.
+    """
 
     text: str
     nbytes: int
     truncated: bool
-    sha256: str
+    stored_sha256: str | None
+    """The digest of the full document when the text is a truncation marker, else ``None``."""
+
+    @property
+    def sha256(self) -> str:
+        return self.stored_sha256 or payload_sha256(self.text)
+
+
+def payload_sha256(text: str) -> str:
+    """The SHA-256 (hex) of a stored, untruncated payload's text."""
+    return hashlib.sha256(_utf8(text)[1]).hexdigest()
 
 
 def _tagged_repr(value: Any) -> dict[str, str]:
@@ -211,9 +225,9 @@ def _preview(text: str, budget: int) -> str:
 def encode_payload(value: Any, policy: PayloadPolicy) -> EncodedPayload:
     """Serialise, cap and digest *value* for the quarantine table. Never raises."""
     text, data = _utf8(serialise(value, policy))
-    digest = hashlib.sha256(data).hexdigest()
     if len(data) <= policy.max_bytes:
-        return EncodedPayload(text=text, nbytes=len(data), truncated=False, sha256=digest)
+        return EncodedPayload(text=text, nbytes=len(data), truncated=False, stored_sha256=None)
+    digest = hashlib.sha256(data).hexdigest()
     budget = policy.max_bytes - _MARKER_RESERVE
     while True:
         marker = _dumps(
@@ -221,7 +235,7 @@ def encode_payload(value: Any, policy: PayloadPolicy) -> EncodedPayload:
         )
         size = len(marker.encode("utf-8"))
         if size <= policy.max_bytes or budget <= 0:
-            return EncodedPayload(text=marker, nbytes=len(data), truncated=True, sha256=digest)
+            return EncodedPayload(text=marker, nbytes=len(data), truncated=True, stored_sha256=digest)
         budget -= max(64, size - policy.max_bytes)  # escaping made the preview grow: shrink it
 
 

@@ -20,7 +20,7 @@ from airflow_errorguard.storage import quarantine_status, repeats, signatures
 from airflow_errorguard.storage.bulk import bulk_insert_ignoring_duplicates
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.payload import PayloadPolicy, clean_text, encode_payload
+from airflow_errorguard.storage.payload import PayloadPolicy, clean_text, encode_payload, payload_sha256
 from airflow_errorguard.storage.quarantine_status import TransitionResult
 from airflow_errorguard.storage.quarantine_types import (
     MESSAGE_LIMIT,
@@ -91,7 +91,12 @@ def _scope(dag_ids: Collection[str] | None, message_contains: str | None) -> lis
 
 
 def _row(mapping: Any) -> QuarantineRow:
-    return QuarantineRow(**signatures.row_fields(mapping))
+    fields = signatures.row_fields(mapping)
+    if fields.get("payload_sha256") is None and fields.get("payload") is not None:
+        fields["payload_sha256"] = payload_sha256(fields["payload"])  # a whole payload's: not stored
+    if fields.get("updated_at") is None:  # never changed since it was stored
+        fields["updated_at"] = fields["created_at"]
+    return QuarantineRow(**fields)
 
 
 class QuarantineRepository:
@@ -136,7 +141,7 @@ class QuarantineRepository:
                         encoded.text,
                         encoded.nbytes,
                         encoded.truncated,
-                        encoded.sha256,
+                        encoded.stored_sha256,
                         category,
                         message,
                         fingerprint,
@@ -164,7 +169,7 @@ class QuarantineRepository:
         if not by_key:
             return InsertResult(inserted=0, duplicates=len(items))
         now = self._tx.clock()
-        constants = {**identity.as_columns(), "status": "quarantined", "created_at": now, "updated_at": now}
+        constants = {**identity.as_columns(), "status": "quarantined", "created_at": now}
         operation = f"quarantining {len(by_key)} records of {identity.dag_id}.{identity.task_id}"
         with self._tx.transaction(operation) as conn:
             repeated: set[str] = set()

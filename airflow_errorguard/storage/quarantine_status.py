@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from airflow_errorguard.storage import rollup, signatures
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
@@ -123,14 +123,17 @@ def _purge_statuses(statuses: Sequence[str]) -> list[str]:
     return chosen
 
 
+def untouched_before(older_than: datetime) -> list[ColumnElement[bool]]:
+    """Rows created and last changed before *older_than* (``updated_at`` is ``NULL`` until a change)."""
+    return [q.c.created_at < older_than, or_(q.c.updated_at.is_(None), q.c.updated_at < older_than)]
+
+
 def purgeable(
     tx: Transactional, older_than: datetime, *, statuses: Sequence[str] = ("replayed", "discarded")
 ) -> int:
     """How many rows :func:`purge` would delete now (its dry run)."""
     chosen = _purge_statuses(statuses)
-    stmt = select(func.count()).where(
-        q.c.created_at < older_than, q.c.updated_at < older_than, q.c.status.in_(chosen)
-    )
+    stmt = select(func.count()).where(*untouched_before(older_than), q.c.status.in_(chosen))
     with tx.transaction("counting purgeable quarantine rows", write=False) as conn:
         return int(conn.execute(stmt).scalar_one())
 
@@ -148,8 +151,8 @@ def purge(
     if batch_size < 1:
         raise ValueError(f"purge: batch_size must be >= 1, got {batch_size}")
     candidates = (
-        select(q.c.id, q.c.created_at, q.c.signature_key)
-        .where(q.c.created_at < older_than, q.c.updated_at < older_than, q.c.status.in_(statuses))
+        select(q.c.id, q.c.created_at)
+        .where(*untouched_before(older_than), q.c.status.in_(statuses))
         .order_by(q.c.id)
         .limit(batch_size)
     )
@@ -163,12 +166,13 @@ def purge(
                 for start in range(0, len(ids), _CHUNK):
                     conn.execute(delete(q).where(q.c.id.in_(ids[start : start + _CHUNK])))
                 rollup.refresh_hours(conn, "quarantine", [row[1] for row in rows])
-                signatures.delete_unreferenced(conn, {row[2] for row in rows if row[2] is not None})
                 deleted += len(ids)
         if len(ids) < batch_size:
             break
     if deleted:
         with tx.transaction("recording the quarantine purge") as conn:
+            # Every unreferenced signature past its grace, also those a purge before kept for it.
+            signatures.delete_unreferenced(conn, tx.clock())
             insert_audit_rows(
                 conn,
                 [

@@ -135,7 +135,12 @@ class QuarantineFilter:
 
 @dataclass(frozen=True)
 class QuarantineRow:
-    """One stored quarantine row (``payload`` and ``traceback`` only when asked for)."""
+    """
+    One stored quarantine row (``payload`` and ``traceback`` only when asked for).
+
+    ``payload_sha256`` of a whole (untruncated) payload is computed from its text, so it is
+    ``None`` in a listing without payloads; ``updated_at`` is ``created_at`` until the row changes.
+    """
 
     id: int
     dag_id: str

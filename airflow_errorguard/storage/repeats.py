@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import any_, bindparam, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import select
+from sqlalchemy.sql import ColumnElement, select
 
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
@@ -24,6 +25,8 @@ from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 #: Statuses of a row that still waits for someone (a repeat is counted on it).
 OPEN_STATUSES = ("quarantined", "released")
 _CHUNK = 500
+#: Keys per lookup on PostgreSQL, where they travel as one array parameter (``= ANY(:keys)``).
+_PG_CHUNK = 20_000
 
 
 def count_repeats(
@@ -35,8 +38,15 @@ def count_repeats(
     """
     keys = sorted(fingerprints)
     repeated: set[str] = set()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    postgres = conn.dialect.name == "postgresql"
+    size = _PG_CHUNK if postgres else _CHUNK
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        among: ColumnElement[bool] = (
+            q.c.record_key == any_(bindparam("keys", chunk, type_=ARRAY(q.c.record_key.type)))
+            if postgres
+            else q.c.record_key.in_(chunk)
+        )
         found = conn.execute(
             select(q.c.id, q.c.record_key, q.c.fingerprint, q.c.last_seen_run_id)
             .where(
@@ -45,7 +55,7 @@ def count_repeats(
                 q.c.map_index == identity.map_index,
                 q.c.run_id != identity.run_id,
                 q.c.status.in_(OPEN_STATUSES),
-                q.c.record_key.in_(chunk),
+                among,
             )
             .order_by(q.c.id.desc())  # several open rows (older versions): count on the newest
         ).all()

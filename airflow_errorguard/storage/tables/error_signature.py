@@ -29,4 +29,7 @@ error_signature_table = Table(
     Column("traceback", long_text(), nullable=True),
     Column("message_at_end", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Set by every write that references the signature: a purge keeps signatures used within its
+    # grace period (:data:`airflow_errorguard.storage.signatures.PURGE_GRACE`).
+    Column("last_used_at", UtcDateTime, nullable=False),
 )

@@ -30,6 +30,7 @@ quarantine_table = Table(
     Column("payload", long_text(), nullable=True),
     Column("payload_bytes", Integer, nullable=False),
     Column("payload_truncated", Boolean, nullable=False),
+    # Stored for a truncated payload only: a whole payload's digest is computed from it on read.
     Column("payload_sha256", String(64), nullable=True),
     Column("error_category", String(32), nullable=False),
     Column("error_message", Text, nullable=True),
@@ -39,7 +40,8 @@ quarantine_table = Table(
     Column("signature_key", String(SIGNATURE_KEY_LEN), nullable=True),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    # ``NULL`` until the row first changes (then it is ``created_at``; QuarantineRow reads it so).
+    Column("updated_at", UtcDateTime, nullable=True),
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("resolved_by", String(250), nullable=True),
     Column("note", Text, nullable=True),
@@ -53,9 +55,10 @@ quarantine_table = Table(
     Column("seen_count", Integer, nullable=False, server_default="1"),
     Column("last_seen_run_id", id_string(), nullable=True),
     Column("last_seen_at", UtcDateTime, nullable=True),
-    # A retried (or re-run) task can never quarantine the same record twice.
+    # A retried (or re-run) task can never quarantine the same record twice. Its column order
+    # also finds the open rows of a task's record key met again by a re-run (see repeats.py).
     UniqueConstraint(
-        "dag_id", "task_id", "run_id", "map_index", "record_key", name="uq_errorguard_quarantine_record"
+        "dag_id", "task_id", "map_index", "record_key", "run_id", name="uq_errorguard_quarantine_record"
     ),
     CheckConstraint("status IN ('quarantined', 'released', 'replayed', 'discarded')", name="status"),
     # Keyset pagination orders by id; each index ends with id so a filtered page is an index range
@@ -65,6 +68,4 @@ quarantine_table = Table(
     Index("ix_errorguard_quarantine_dag_status_id", "dag_id", "status", "id"),
     Index("ix_errorguard_quarantine_fingerprint_id", "fingerprint", "id"),
     Index("ix_errorguard_quarantine_created_at", "created_at"),
-    # The open row a re-run of the task meets again (see QuarantineRepository.add).
-    Index("ix_errorguard_quarantine_task_record", "dag_id", "task_id", "record_key"),
 )
