@@ -208,8 +208,9 @@ class Classifier:
                     return chained
                 if compiles:  # built-in knowledge compiled on these facts, for a failure never seen
                     decision = compiled_decision(key, links)
-                    if decision is not None:
+                    if decision is not None:  # cached too: a repeat is one lookup
                         self._cache.table_hits += 1
+                        self._cache.put(key, decision, type(exc))
                         return ChainHit(decision, links)
             return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
