@@ -128,14 +128,4 @@ class ChainHit(CachedVerdict):
         return self.decision.verdict_for(self.links)
 
 
-class HolderHit(ChainHit):
-    """A hit by a holder key: host and ``Retry-After`` read on use, the codes when the verdict is built."""
-
-    __slots__ = ()
-
-    def _build(self) -> Classification:
-        facts = self.links[0]
-        return self.decision.verdict_for([LinkFacts(facts.exc, facts.now)])
-
-
-__all__ = ["CachedVerdict", "ChainHit", "Decision", "HolderHit", "QuickHit"]
+__all__ = ["CachedVerdict", "ChainHit", "Decision", "QuickHit"]

@@ -107,9 +107,6 @@ class ClassPlan:
     protocol family or group, no lazily read attribute on the class but ``diag`` (see :mod:`.quick_key`)."""
     diag_defined: bool = False
     """The class defines ``diag`` (psycopg): read for the SQLSTATE when ``pgcode``/``sqlstate`` is empty."""
-    holder: bool = False
-    """A :func:`.quick_key.holder_key` may be read: no protocol family or group, no lazily read
-    attribute on the class but ``diag``, ``request`` and ``request_info`` (read for the host only)."""
     quick_attrs: tuple[str, ...] = ()
     """Attributes a quick key reads through the attribute protocol: ``eager_class_defined + own_attrs``."""
 
@@ -156,10 +153,6 @@ def class_plan(cls: type) -> ClassPlan:
         and protocol_family(paths) is None
         and not is_group
         and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED,
-        holder=not custom
-        and protocol_family(paths) is None
-        and not is_group
-        and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED | {"request", "request_info"},
         diag_defined="diag" in class_defined,
         quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS))
         + (OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()),

@@ -43,7 +43,7 @@ from airflow_errorguard.classification.model import (
     Classification,
     ErrorCategory,
 )
-from airflow_errorguard.classification.object_table import compile_decision, compiled_decision, holder_hit
+from airflow_errorguard.classification.object_table import compile_decision, compiled_decision
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import LinkFacts
@@ -196,12 +196,6 @@ class Classifier:
                             if scanned is not None:  # a repeat compares its message instead of scanning
                                 self._cache.file_compiled(found[0], hit, scanned)
                             return hit
-            holder = None
-            if compiles and not ignore and self._cache.seen.get(type(exc)) is False:  # holds objects
-                holder, held = holder_hit(exc, self.now)
-                if held is not None:
-                    self._cache.table_hits += 1
-                    return held
             ignored = {id(other) for other in ignore if other is not exc} if ignore else ()
             links = chain_links(exc, ignored, self.now)
             key = self._cache_key(links, context)
@@ -213,12 +207,12 @@ class Classifier:
                         self._cache.quick_put(quick[0], quick[1], links, cached, chained.verdict)
                     return chained
                 if compiles:  # built-in knowledge compiled on these facts, for a failure never seen
-                    decision = compiled_decision(key, links, holder)
+                    decision = compiled_decision(key, links)
                     if decision is not None:  # cached too: a repeat is one lookup
                         self._cache.table_hits += 1
                         self._cache.put(key, decision, type(exc))
                         return ChainHit(decision, links)
-            return self._decide(exc, links, context, key, quick, holder=holder)
+            return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             return failed(exc, err)
 
@@ -229,8 +223,6 @@ class Classifier:
         context: Mapping[str, Any] | None,
         key: Hashable | None,
         quick: tuple[Hashable, list[BaseException]] | None,
-        *,
-        holder: Hashable | None = None,
     ) -> Classification:
         """Classify *links* by rules, plugins and built-ins; cache the decision under *key*."""
         candidate = self._by_user_rules(links, context)
@@ -248,7 +240,7 @@ class Classifier:
             if decision is not None:
                 self._cache.put(key, decision, type(exc))
                 if candidate is not None and not self._rules and not self._plugins:
-                    compile_decision(key, decision, holder)
+                    compile_decision(key, decision)
                 if quick is not None:
                     self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
         return verdict

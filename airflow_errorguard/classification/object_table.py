@@ -21,10 +21,9 @@ cache leaves it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
-from airflow_errorguard.classification.cached_decision import Decision, HolderHit
-from airflow_errorguard.classification.quick_key import holder_key
+from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Chain keys kept (classes and code values seen in this process).
@@ -33,44 +32,20 @@ MAX_ENTRIES = 4096
 MAX_VARIANTS = 4
 
 _TABLE: dict[Hashable, list[Decision]] = {}
-#: Holder keys (:func:`.quick_key.holder_key`) -> the chain key their codes give.
-_HOLDERS: dict[Hashable, Hashable] = {}
 
 
-def compiled_decision(
-    key: Hashable, links: Sequence[LinkFacts], holder: Hashable | None = None
-) -> Decision | None:
-    """The compiled decision for chain *key* that holds for *links* (same lazy values), if any; a
-    lone exception's *holder* key then leads to it too."""
+def compiled_decision(key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
+    """The compiled decision for chain *key* that holds for *links* (same lazy values), if any."""
     for decision in _TABLE.get(key, ()):
         if decision.holds_for(links):
-            if holder is not None:
-                _hold(holder, key)
             return decision
     return None
 
 
-def holder_hit(exc: BaseException, now: Callable[[], float]) -> tuple[Hashable | None, HolderHit | None]:
-    """
-    The holder key of *exc* (``None``: it has none) and the compiled decision for it, found without
-    reading its codes: its host and ``Retry-After`` are read when the decision needs them.
-    """
-    holder = holder_key(exc)
-    key = _HOLDERS.get(holder) if holder is not None else None
-    if key is None:
-        return holder, None
-    facts = LinkFacts.lazy_only(exc, now)
-    decision = compiled_decision(key, (facts,))
-    return holder, None if decision is None else HolderHit(decision, [facts])
-
-
-def compile_decision(key: Hashable, decision: Decision, holder: Hashable | None = None) -> None:
-    """Keep *decision*, taken by built-in knowledge alone on chain *key* (of a lone exception of
-    *holder* key), unless it read the message."""
+def compile_decision(key: Hashable, decision: Decision) -> None:
+    """Keep *decision*, taken by built-in knowledge alone on chain *key*, unless it read the message."""
     if any(name == "message" for _, name, _ in decision.reads):
         return
-    if holder is not None:
-        _hold(holder, key)
     variants = _TABLE.get(key)
     if variants is None:
         if len(_TABLE) >= MAX_ENTRIES:
@@ -81,17 +56,9 @@ def compile_decision(key: Hashable, decision: Decision, holder: Hashable | None 
         _TABLE[key] = [decision, *variants[: MAX_VARIANTS - 1]]
 
 
-def _hold(holder: Hashable, key: Hashable) -> None:
-    if len(_HOLDERS) >= MAX_ENTRIES:
-        with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-            del _HOLDERS[next(iter(_HOLDERS))]
-    _HOLDERS[holder] = key
-
-
 def clear() -> None:
     """Forget every compiled decision (tests)."""
     _TABLE.clear()
-    _HOLDERS.clear()
 
 
-__all__ = ["MAX_ENTRIES", "clear", "compile_decision", "compiled_decision", "holder_hit"]
+__all__ = ["MAX_ENTRIES", "clear", "compile_decision", "compiled_decision"]

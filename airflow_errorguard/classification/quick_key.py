@@ -30,8 +30,6 @@ _PLAIN = frozenset({type(None), bool, int, float, str})
 _NOT_PLAIN = object()
 #: Attributes that must be absent (or ``None``) for a quick key: they lead to ``Retry-After``.
 _NO_QUICK = ("headers", "response", "retry_after")
-#: Attributes a holder key reads the codes of (a response) or leaves to the lazily read facts.
-_LAZY_HOLDERS = frozenset({"headers", "response", "retry_after", "request", "request_info"})
 #: Links a quick key follows; a longer chain goes the general way.
 MAX_QUICK_LINKS = 6
 #: Lazily read facts a quick decision may have read: the message is checked again; the others are
@@ -50,14 +48,10 @@ def _part(value: Any) -> Any:
     return _NOT_PLAIN
 
 
-def _signature(exc: BaseException, holder: bool = False) -> tuple[Any, ...] | None:
-    """
-    The plain signal values of *exc*, or ``None`` when it has no quick key. A *holder* signature
-    (see :func:`holder_key`) also takes a response's codes and leaves out what only the host and
-    ``Retry-After`` are read from.
-    """
+def _signature(exc: BaseException) -> tuple[Any, ...] | None:
+    """The plain signal values of *exc*, or ``None`` when it has no quick key."""
     plan = class_plan(type(exc))
-    if not (plan.quick or (holder and plan.holder)):
+    if not plan.quick:
         return None
     try:
         values = exc.__dict__
@@ -73,20 +67,11 @@ def _signature(exc: BaseException, holder: bool = False) -> tuple[Any, ...] | No
     if values:
         present = SIGNAL_SET & values.keys()
         for name in sorted(present) if present else ():
-            if holder and name in _LAZY_HOLDERS:
-                if name == "response":
-                    part = _response_part(values[name])
-                    if part is _NOT_PLAIN:
-                        return None
-                    found.append((name, part))
-                continue
             part = _part(values[name])
             if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
                 return None
             found.append((name, part))
     for name in plan.quick_attrs:
-        if holder and name in _LAZY_HOLDERS:
-            return None  # a class-defined response or headers: read the general way
         try:
             value = getattr(exc, name, None)
         except BaseException:
@@ -109,29 +94,6 @@ def _signature(exc: BaseException, holder: bool = False) -> tuple[Any, ...] | No
             return None
         found.append(("args[0]", part))
     return tuple(found)
-
-
-def _response_part(response: Any) -> Any:
-    """What :class:`.signals.LinkFacts` reads off a response: its status (an object's ``status_code``
-    and ``status``; a botocore dict's ``HTTPStatusCode`` and ``Error.Code``), as key parts."""
-    if response is None:
-        return None
-    kind = type(response)
-    if kind is not dict and isinstance(response, dict):
-        return _NOT_PLAIN  # a dict subclass: read the general way
-    parts: tuple[Any, ...]
-    try:
-        if kind is dict:
-            error, meta = dict.get(response, "Error"), dict.get(response, "ResponseMetadata")
-            code = dict.get(error, "Code") if type(error) is dict else None
-            status = dict.get(meta, "HTTPStatusCode") if type(meta) is dict else None
-            parts = (dict, type(error) is dict, _part(code), type(meta) is dict, _part(status))
-        else:
-            code, status = getattr(response, "status_code", None), getattr(response, "status", None)
-            parts = (kind, _part(code), _part(status))
-    except BaseException:  # a hostile property or key
-        return _NOT_PLAIN
-    return _NOT_PLAIN if _NOT_PLAIN in parts else parts
 
 
 def _sqlstate_code(exc: BaseException, class_defined: tuple[str, ...], values: dict[str, Any]) -> Any:
@@ -207,17 +169,4 @@ def quick_key(exc: BaseException, scope: Any) -> tuple[Hashable, list[BaseExcept
     return key, chain
 
 
-def holder_key(exc: BaseException) -> Hashable | None:
-    """
-    The key of a lone *exc* that holds a response, a request or headers (requests, httpx,
-    botocore): its class, its plain signal values and its response's codes, everything its codes
-    are read from; the host and ``Retry-After`` are left to be read from the exception itself.
-    ``None`` when a value is not plain or *exc* wraps another exception.
-    """
-    signature = _signature(exc, holder=True)
-    if signature is None or _children(exc) != []:
-        return None
-    return type(exc), signature
-
-
-__all__ = ["MAX_QUICK_LINKS", "QUICK_LAZY", "holder_key", "quick_key"]
+__all__ = ["MAX_QUICK_LINKS", "QUICK_LAZY", "quick_key"]

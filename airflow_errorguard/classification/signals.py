@@ -198,25 +198,6 @@ class LinkFacts:
         else:
             self._read_signals(exc, plan, values)
 
-    @classmethod
-    def lazy_only(cls, exc: BaseException, now: Callable[[], float] = time.time) -> LinkFacts:
-        """
-        The facts of *exc* read on use only (message, host, ``Retry-After``), for an exception
-        whose codes are already known (:func:`.quick_key.holder_key`); its codes are not read.
-        """
-        facts = cls.__new__(cls)
-        plan = class_plan(type(exc))
-        facts.exc, facts.now, facts.plan, facts.paths = exc, now, plan, plan.paths
-        facts._message = facts._retry_after = facts._host = _MISSING
-        values = exc.__dict__
-        facts.values = values
-        signals = {name: values[name] for name in EAGER_ATTRS & values.keys()} if values else {}
-        for name in plan.eager_class_defined:
-            signals[name] = safe_getattr(exc, name)
-        facts.signals = signals
-        facts.response = signals.get("response")
-        return facts
-
     def _read_signals(self, exc: BaseException, plan: ClassPlan, values: dict[str, Any]) -> None:
         """Read the codes and wrapped errors, skipping what the class plan and *values* rule out."""
         # One C-level pass picks the signal attributes out of the instance dict; class-defined

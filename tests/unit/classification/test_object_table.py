@@ -12,9 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_errorguard.classification import object_table
-from airflow_errorguard.classification.cached_decision import ChainHit, HolderHit
+from airflow_errorguard.classification.cached_decision import ChainHit
 from airflow_errorguard.classification.classifier import Classifier
-from airflow_errorguard.classification.quick_key import holder_key
 from airflow_errorguard.classification.rules import Rule
 from tests.unit.classification.test_fuzz import FUZZ
 
@@ -124,38 +123,3 @@ def test_classifiers_with_rules_or_plugins_neither_compile_nor_use_the_table() -
         classifier.classify(botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied"}}, "Get"))
         assert classifier.cache.table_hits == 0
     assert object_table._TABLE == {}
-
-
-def test_a_response_holder_is_found_by_its_holder_key_without_reading_its_codes() -> None:
-    object_table.clear()
-
-    def failure(status: int, host: str, retry_after: str) -> requests.HTTPError:
-        response = requests.Response()
-        response.status_code = status
-        response.url = f"https://{host}/v1"
-        response.headers["Retry-After"] = retry_after
-        return requests.HTTPError(f"{status} error", response=response)
-
-    classifier = Classifier()
-    for exc in (failure(503, "a.example", "5"), failure(503, "a.example", "5")):
-        classifier.classify(exc)  # compiles 503 from a.example; the class is seen to hold objects
-    classifier.cache.clear()
-    classifier.cache.seen[requests.HTTPError] = False
-    found = classifier.resolve(failure(503, "a.example", "40"))
-    assert isinstance(found, HolderHit) and found._verdict is None
-    assert found.retry_after is not None and found.retry_after.total_seconds() == 40
-    assert found.verdict == Classifier(cache_size=0).classify(failure(503, "a.example", "40"))
-    for other in (failure(503, "b.example", "5"), failure(404, "a.example", "5")):  # another host, status
-        assert not isinstance(classifier.resolve(other), HolderHit)
-
-
-def test_a_hostile_response_has_no_holder_key() -> None:
-    class Hostile:
-        @property
-        def status_code(self) -> int:
-            raise RuntimeError("no")
-
-    exc = ValueError("upstream failed")
-    exc.response = Hostile()  # type: ignore[attr-defined]
-    assert holder_key(exc) is None
-    assert Classifier().classify(exc) == Classifier(cache_size=0).classify(exc)

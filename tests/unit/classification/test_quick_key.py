@@ -235,8 +235,7 @@ def test_a_class_whose_exceptions_hold_objects_stops_trying_the_quick_key() -> N
         exc.response = SimpleNamespace(status_code=status, headers={}, url="https://a.example/x")  # type: ignore[attr-defined]
         assert cached.classify(exc) == uncached.classify(exc)
     assert cached.cache.seen[ValueError] is False and cached.cache.quick_hits == 0
-    # the chain key or a compiled holder key (object_table: shared, maybe filled before) serves them
-    assert cached.cache.hits + cached.cache.table_hits >= 2
+    assert cached.cache.hits == 2  # the chain key still serves them
 
 
 def test_every_lazily_read_fact_is_one_a_quick_hit_knows() -> None:
