@@ -43,6 +43,7 @@ from airflow_errorguard.classification.model import (
     Classification,
     ErrorCategory,
 )
+from airflow_errorguard.classification.object_table import compile_decision, compiled_decision
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import LinkFacts
@@ -205,6 +206,12 @@ class Classifier:
                     if quick is not None:  # the second time: the quick key serves the next ones
                         self._cache.quick_put(quick[0], quick[1], links, cached, chained.verdict)
                     return chained
+                if compiles:  # built-in knowledge compiled on these facts, for a failure never seen
+                    decision = compiled_decision(key, links)
+                    if decision is not None:  # cached too: a repeat is one lookup
+                        self._cache.table_hits += 1
+                        self._cache.put(key, decision, type(exc))
+                        return ChainHit(decision, links)
             return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             return failed(exc, err)
@@ -232,6 +239,8 @@ class Classifier:
             decision = decision_of(verdict, links, decided_on, reads, with_retry_after=candidate is not None)
             if decision is not None:
                 self._cache.put(key, decision, type(exc))
+                if candidate is not None and not self._rules and not self._plugins:
+                    compile_decision(key, decision)
                 if quick is not None:
                     self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
         return verdict
