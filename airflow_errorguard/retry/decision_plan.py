@@ -21,7 +21,8 @@ from airflow_errorguard.compat import RetryAction, RetryDecision
 _SETTLED: dict[tuple[ErrorCategory, str, str], RetryDecision] = {}
 _SETTLED_MAX = 1024
 _new = object.__new__
-_RETRY = RetryAction.RETRY
+#: ``None`` below Airflow 3.3, where no policy can be built (``require_native_retry_policy``).
+_RETRY = getattr(RetryAction, "RETRY", None)
 
 
 def settled_decision(verdict: Classification) -> RetryDecision:
