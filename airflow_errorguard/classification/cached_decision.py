@@ -11,7 +11,8 @@ never builds it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -128,4 +129,25 @@ class ChainHit(CachedVerdict):
         return self.decision.verdict_for(self.links)
 
 
-__all__ = ["CachedVerdict", "ChainHit", "Decision", "QuickHit"]
+def evict_oldest(table: dict[Any, Any], max_entries: int) -> None:
+    """Make room in a bounded, insertion-ordered *table* by dropping its oldest key when full
+    (thread-safe enough for a cache: another thread may have evicted or changed it meanwhile)."""
+    if len(table) >= max_entries:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):
+            del table[next(iter(table))]
+
+
+def put_variant(
+    table: dict[Hashable, list[Any]], key: Hashable, value: Any, *, max_entries: int, max_variants: int
+) -> None:
+    """Put *value* first among *key*'s variants (at most *max_variants*), evicting the oldest key
+    when a new one does not fit."""
+    variants = table.get(key)
+    if variants is None:
+        evict_oldest(table, max_entries)
+        table[key] = [value]
+    else:
+        table[key] = [value, *variants[: max_variants - 1]]
+
+
+__all__ = ["CachedVerdict", "ChainHit", "Decision", "QuickHit", "evict_oldest", "put_variant"]

@@ -18,7 +18,6 @@ could read anything. Clearing a classifier's verdict cache leaves it, like the c
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Hashable
 
 from airflow_errorguard.classification.builtin import (
@@ -27,7 +26,7 @@ from airflow_errorguard.classification.builtin import (
     match_known,
     message_match,
 )
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit, evict_oldest
 from airflow_errorguard.classification.misconfiguration import (
     tls_problem_said,
     tls_verification_type,
@@ -148,9 +147,7 @@ def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:
         ):
             entry = ClassEntry(facts, known)
             _detach(facts)
-    if len(_TABLE) >= MAX_ENTRIES:
-        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
-            del _TABLE[next(iter(_TABLE))]
+    evict_oldest(_TABLE, MAX_ENTRIES)
     _TABLE[key] = entry
     return entry
 

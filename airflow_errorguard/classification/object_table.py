@@ -20,10 +20,9 @@ cache leaves it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Hashable, Sequence
 
-from airflow_errorguard.classification.cached_decision import Decision
+from airflow_errorguard.classification.cached_decision import Decision, put_variant
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Chain keys kept (classes and code values seen in this process).
@@ -46,14 +45,8 @@ def compile_decision(key: Hashable, decision: Decision) -> None:
     """Keep *decision*, taken by built-in knowledge alone on chain *key*, unless it read the message."""
     if any(name == "message" for _, name, _ in decision.reads):
         return
-    variants = _TABLE.get(key)
-    if variants is None:
-        if len(_TABLE) >= MAX_ENTRIES:
-            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
-                del _TABLE[next(iter(_TABLE))]
-        _TABLE[key] = [decision]
-    elif decision not in variants:
-        _TABLE[key] = [decision, *variants[: MAX_VARIANTS - 1]]
+    if decision not in _TABLE.get(key, ()):
+        put_variant(_TABLE, key, decision, max_entries=MAX_ENTRIES, max_variants=MAX_VARIANTS)
 
 
 def clear() -> None:

@@ -15,12 +15,11 @@ always the one a fresh classification would give.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit, put_variant
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
 from airflow_errorguard.classification.signals import LinkFacts
@@ -150,15 +149,7 @@ class VerdictCache:
         """Cache *decision* under *key* (for an exception of class *kind*), evicting the oldest key."""
         if kind is not None:
             self.put_seen(kind)
-        entries = self._entries
-        variants = entries.get(key)
-        if variants is None:
-            if len(entries) >= self.max_entries:
-                with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread evicted it
-                    del entries[next(iter(entries))]
-            entries[key] = [decision]
-        else:
-            entries[key] = [decision, *variants[: MAX_VARIANTS - 1]]
+        put_variant(self._entries, key, decision, max_entries=self.max_entries, max_variants=MAX_VARIANTS)
 
     def quick_get(self, key: Hashable, chain: Sequence[BaseException]) -> Classification | None:
         """The verdict cached for a quick *key* (see :mod:`.quick_key`) that holds for *chain*."""
@@ -210,15 +201,9 @@ class VerdictCache:
         self._quick_store(key, decision, hit.signals)
 
     def _quick_store(self, key: Hashable, decision: Decision, signals: dict[str, Any]) -> None:
-        entries = self._quick
-        variants = entries.get(key)
-        if variants is None:
-            if len(entries) >= self.max_entries:
-                with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-                    del entries[next(iter(entries))]
-            entries[key] = [(decision, signals)]
-        else:
-            entries[key] = [(decision, signals), *variants[: MAX_VARIANTS - 1]]
+        put_variant(
+            self._quick, key, (decision, signals), max_entries=self.max_entries, max_variants=MAX_VARIANTS
+        )
 
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""
