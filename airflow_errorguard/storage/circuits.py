@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, union_all, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from airflow_errorguard.breaker.config import Circuit
@@ -25,6 +24,7 @@ from airflow_errorguard.breaker.state import CallContext, CircuitSnapshot, Circu
 from airflow_errorguard.breaker.storage import CircuitEvent, CircuitStorage, ManualAction
 from airflow_errorguard.exceptions import ErrorGuardStorageError
 from airflow_errorguard.storage.audit import audit_row, insert_audit_rows
+from airflow_errorguard.storage.circuit_events import event_of, newest, newest_statements
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.payload import clean_text
 from airflow_errorguard.storage.tables.circuit import circuit_event_table as ev
@@ -69,50 +69,6 @@ def _values(snap: CircuitSnapshot) -> dict[str, Any]:
     values["last_error_message"] = clean_text(snap.last_error_message, 4000)
     values["last_fingerprint"] = clean_text(snap.last_fingerprint, 64)
     return values
-
-
-def _event(m: Any) -> CircuitEvent:
-    return CircuitEvent(
-        id=m["id"],
-        circuit=m["circuit_name"],
-        from_state=m["from_state"],
-        to_state=m["to_state"],
-        reason=m["reason"],
-        actor=m["actor"],
-        dag_id=m["dag_id"],
-        task_id=m["task_id"],
-        run_id=m["run_id"],
-        map_index=m["map_index"],
-        failure_rate=m["failure_rate"],
-        calls_in_window=m["calls_in_window"],
-        next_probe_at=m["next_probe_at"],
-        created_at=m["created_at"],
-    )
-
-
-#: The transition columns in :class:`CircuitEvent`'s field order.
-_EVENT_COLUMNS = [ev.c[name] for name in ("id", "circuit_name", *(f.name for f in fields(CircuitEvent)[2:]))]
-
-
-def _newest(name: str, limit: int) -> Select[Any]:
-    """
-    The newest *limit* transitions of circuit *name*, read backwards along the
-    ``(circuit_name, id)`` index. The name is bounded (``>=`` and ``<=``) rather than compared
-    with ``=`` and the order is ``circuit_name, id``: with ``=``, PostgreSQL drops the name from
-    the order and may walk the primary key backwards instead, filtering every other circuit's
-    transitions out (~5,000 rows per circuit at 1M transitions over 50 circuits). Same rows.
-    """
-    named = ev.c.circuit_name
-    return (
-        select(*_EVENT_COLUMNS)
-        .where(named >= name, named <= name)
-        .order_by(named.desc(), ev.c.id.desc())
-        .limit(limit)
-    )
-
-
-#: Circuits whose transitions :meth:`SqlCircuitStorage.events_of` reads per statement.
-_PER_STATEMENT = 50
 
 
 class SqlCircuitStorage(CircuitStorage):
@@ -237,9 +193,9 @@ class SqlCircuitStorage(CircuitStorage):
             conn.execute(update(c).where(c.c.name == name).values(total_rejected=c.c.total_rejected + count))
 
     def events(self, name: str, *, limit: int = 100) -> list[CircuitEvent]:
-        stmt = _newest(name, limit)
+        stmt = newest(name, limit)
         with self._tx.transaction(f"reading events of circuit {name!r}", write=False) as conn:
-            return [_event(m) for m in conn.execute(stmt).mappings()]
+            return [event_of(m) for m in conn.execute(stmt).mappings()]
 
     def load_all(self) -> list[tuple[CircuitSnapshot, dict[str, Any] | None]]:
         """Every circuit by name with its saved configuration (JSON-decoded or ``None``), in one query."""
@@ -250,20 +206,14 @@ class SqlCircuitStorage(CircuitStorage):
     def events_of(self, names: list[str], *, limit: int = 100) -> dict[str, list[CircuitEvent]]:
         """
         The newest *limit* transitions of each of *names*, newest first: one indexed lookup each,
-        :data:`_PER_STATEMENT` of them per ``UNION ALL`` statement (one round trip, not one per
-        circuit), in one transaction.
+        one round trip per statement (not one per circuit; :func:`newest_statements`), in one
+        transaction.
         """
         found: dict[str, list[CircuitEvent]] = {name: [] for name in names}
         with self._tx.transaction("reading events of circuits", write=False) as conn:
-            for start in range(0, len(names), _PER_STATEMENT):
-                parts = [
-                    # Each part its own subquery: SQLite takes no LIMIT on a bare UNION member.
-                    _newest(name, limit).subquery()
-                    for name in names[start : start + _PER_STATEMENT]
-                ]
-                stmt = union_all(*(select(part) for part in parts))
+            for stmt, params in newest_statements(conn.dialect.name, names, limit):
                 # Plain rows (no mapping per row): the columns are in CircuitEvent's field order.
-                for row in conn.execute(stmt).all():  # one fetch, not one per row
+                for row in conn.execute(stmt, params).all():  # one fetch, not one per row
                     found[row[1]].append(CircuitEvent(*row))
         for events in found.values():
             events.sort(key=lambda e: e.id, reverse=True)

@@ -133,7 +133,7 @@ def test_sql_storage_keeps_the_config(db: Database) -> None:
 def test_sql_storage_reads_the_newest_events_of_many_circuits(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow_errorguard.storage import circuits as sql_circuits
+    from airflow_errorguard.storage import circuit_events
 
     storage = SqlCircuitStorage(db)
     names = [f"c{n}" for n in range(5)]
@@ -141,12 +141,12 @@ def test_sql_storage_reads_the_newest_events_of_many_circuits(
         b = CircuitBreaker(Circuit(name), storage, clock=db.clock)
         for step in range(n + 2):
             b.force_open(actor=f"a{step}") if step % 2 == 0 else b.reset(actor=f"a{step}")
-    monkeypatch.setattr(sql_circuits, "_PER_STATEMENT", 2)  # several statements, one partial
+    monkeypatch.setattr(circuit_events, "PER_STATEMENT", 2)  # several statements, one partial (not PostgreSQL)
     found = storage.events_of(names, limit=3)
     assert found == {name: storage.events(name, limit=3) for name in names}
-    ev = sql_circuits.ev  # the plain query the index-friendly one replaces
+    ev = circuit_events.ev  # the plain query the index-friendly one replaces
     with db.transaction("reading", write=False) as conn:
         for name in names:
             stmt = select(ev).where(ev.c.circuit_name == name).order_by(ev.c.id.desc()).limit(3)
-            assert found[name] == [sql_circuits._event(m) for m in conn.execute(stmt).mappings()]
+            assert found[name] == [circuit_events.event_of(m) for m in conn.execute(stmt).mappings()]
     assert [len(found[name]) for name in names] == [2, 3, 3, 3, 0]
