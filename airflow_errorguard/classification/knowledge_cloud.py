@@ -9,15 +9,8 @@ A recognised service code outranks the HTTP status it came with: a DynamoDB
 
 from __future__ import annotations
 
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_services import SERVICE_CODE
-from airflow_errorguard.classification.model import ErrorCategory
-
-T = ErrorCategory.TRANSIENT
-D = ErrorCategory.DATA
-C = ErrorCategory.CONFIGURATION
-S = ErrorCategory.SYSTEM
-
-Entry = tuple[ErrorCategory, float, str]
 
 #: Cloud service codes: botocore ``Error.Code``, gRPC status names, Google reasons, Azure error
 #: codes, Airflow runtime error types.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 #: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
 #: the same position the pattern listed first.

@@ -11,14 +11,7 @@ service code, an entry outranks the HTTP status it arrived with (Slack answers `
 
 from __future__ import annotations
 
-from airflow_errorguard.classification.model import ErrorCategory
-
-T = ErrorCategory.TRANSIENT
-D = ErrorCategory.DATA
-C = ErrorCategory.CONFIGURATION
-S = ErrorCategory.SYSTEM
-
-Entry = tuple[ErrorCategory, float, str]
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 
 def _keyed(service: str, codes: str, entry: Entry) -> dict[str, Entry]:

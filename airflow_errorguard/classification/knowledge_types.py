@@ -11,8 +11,9 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 from __future__ import annotations
 
 from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
-from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
+from airflow_errorguard.classification.knowledge_sqlstate import SQLSTATE
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
