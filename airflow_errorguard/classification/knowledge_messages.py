@@ -77,6 +77,30 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be",
         (C, 0.88, "says a client setting or option is unknown or outside its allowed values"),
     ),
+    (
+        # Broker CONNECT refusals, a closed vocabulary: NATS -ERR reasons (nats-py raises a bare
+        # Error with them), MQTT 3.1.1/5 CONNACK reason strings (paho's MQTTException, 1.x and 2.x).
+        r"authorization violation|user authentication expired|bad user ?name or password|"
+        r"bad authentication method|unacceptable protocol version|unsupported protocol version|"
+        r"identifier rejected|client identifier not valid|^banned$",
+        (C, 0.9, "says the broker refused the connection's credentials or protocol settings"),
+    ),
+    (
+        # A messaging client refusing its own arguments: a topic/subject/QoS is set up wrongly.
+        r"invalid qos|qos must be|cannot contain wildcards|invalid subscription filter|"
+        r"invalid stream name|invalid subject",
+        (C, 0.85, "says a topic, subject, stream name or QoS setting is invalid"),
+    ),
+    (
+        # Transaction misuse and statement/parameter mismatches: the calling code is wrong.
+        r"no transaction is active|there is no transaction in progress|"
+        r"parameter (?:argument/)?count mismatch|incorrect number of bindings supplied",
+        (C, 0.85, "says the code manages transactions or statement parameters wrongly"),
+    ),
+    (
+        r"in read-only mode|attempt to write a readonly database|read-only database",
+        (C, 0.85, "says the database was opened read-only"),
+    ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
         r"cluster mode is not enabled|cluster support disabled",
@@ -111,14 +135,15 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"deadlock|could not serialize access|serialization failure|lock wait timeout|"
-        r"database is locked|lock(?:ed)? timeout|could not obtain lock",
+        r"database is locked|lock(?:ed)? timeout|could not obtain lock|could not set lock|conflicting lock",
         (T, 0.9, "says a lock or deadlock conflict occurred"),
     ),
     (
         r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
         r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
         r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
-        r"network error|too many clients|"
+        r"network error|too many clients|maximum (?:account )?(?:active )?connections exceeded|"
+        r"(?:client|connection) is not (?:currently )?connected|"
         r"temporary failure in name resolution|remaining connection slots|too many connections|"
         r"the database system is (?:starting up|shutting down|in recovery mode)|"
         r"terminating connection due to administrator command|ssl connection has been closed",
@@ -126,7 +151,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"service unavailable|temporarily unavailable|bad gateway|gateway time-?out|try again later|"
-        r"please retry|server is (?:busy|overloaded)|upstream connect error",
+        r"please retry|server (?:is )?(?:busy|overloaded)|upstream connect error|"
+        r"(?:server|broker) unavailable|connection rate exceeded",
         (T, 0.85, "says the service is temporarily unavailable"),
     ),
     (r"timed out|timeout", (T, 0.75, "says an operation timed out")),

@@ -11,8 +11,10 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 from __future__ import annotations
 
 from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
+from airflow_errorguard.classification.knowledge_engines import ENGINE_TYPES
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
+from airflow_errorguard.classification.knowledge_messaging import MESSAGING_TYPES
 from airflow_errorguard.classification.knowledge_sqlstate import SQLSTATE
 
 
@@ -236,6 +238,8 @@ TYPES: dict[str, Entry] = {
 
 TYPES.update(LIBRARY_TYPES)
 TYPES.update(CLIENT_TYPES)
+TYPES.update(ENGINE_TYPES)
+TYPES.update(MESSAGING_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

@@ -6,7 +6,8 @@ with), POP3 and IMAP response codes (``[AUTH]``, ``[UNAVAILABLE]``...), process 
 gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fields in an
 ``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
 ``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
-``errorName``, a WebSocket close code and an SSH channel-open failure code.
+``errorName``, a WebSocket close code, an SSH channel-open failure code and a JetStream
+``err_code``.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
@@ -47,6 +48,7 @@ _FAMILIES = {
     "clickhouse_driver": "clickhouse",
     "kafka": "kafka",
     "aiokafka": "kafka",
+    "nats": "nats",
 }
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
@@ -233,6 +235,12 @@ def _kafka(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     return _keyed("kafka", code) if isinstance(code, int) and code > 0 else None
 
 
+def _nats(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """A JetStream API error's ``err_code`` (nats-py ``nats.js.errors.APIError``)."""
+    code = _safe_attr(exc, "err_code")
+    return _keyed("nats", code) if isinstance(code, int) and code > 0 else None
+
+
 _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
     "elasticsearch": _elasticsearch,
     "kubernetes": _kubernetes,
@@ -243,6 +251,7 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "ssh": _ssh,
     "clickhouse": _clickhouse,
     "kafka": _kafka,
+    "nats": _nats,
 }
 
 
