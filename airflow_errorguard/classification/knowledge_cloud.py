@@ -10,7 +10,7 @@ A recognised service code outranks the HTTP status it came with: a DynamoDB
 from __future__ import annotations
 
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
-from airflow_errorguard.classification.knowledge_messaging import NATS_CODE
+from airflow_errorguard.classification.knowledge_messaging import GOOGLE_AUTH_CODE, NATS_CODE
 from airflow_errorguard.classification.knowledge_services import SERVICE_CODE
 
 #: Cloud service codes: botocore ``Error.Code``, gRPC status names, Google reasons, Azure error
@@ -288,4 +288,5 @@ CLOUD_CODE: dict[str, Entry] = {
     # Data-platform and SaaS services, keyed "<service>:<code>" (knowledge_services).
     **SERVICE_CODE,
     **NATS_CODE,
+    **GOOGLE_AUTH_CODE,
 }

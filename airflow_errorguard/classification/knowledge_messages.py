@@ -65,9 +65,11 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
     ),
     (
-        # paramiko and codecs raise plain SSHException / LookupError: the message is all they give.
+        # paramiko, codecs and cryptography raise plain SSHException / LookupError / ValueError: the
+        # message is all they give.
         r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
-        r"unknown encoding: |unknown error handler name",
+        r"unknown encoding: |unknown error handler name|"
+        r"unable to load pem file|could not deserialize key data",
         (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
     (

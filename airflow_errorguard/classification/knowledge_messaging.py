@@ -75,3 +75,13 @@ NATS_CODE: dict[str, Entry] = {
     "nats:10037": (D, 0.8, "means no message matches the request"),
     "nats:10054": (D, 0.9, "means the message is larger than the stream allows"),
 }
+
+#: google-auth's own judgment that a refresh failure is worth retrying (``RefreshError.retryable``:
+#: the token endpoint answered 5xx or 429, or an error body it treats as temporary).
+GOOGLE_AUTH_CODE: dict[str, Entry] = {
+    "google-auth:retryable": (
+        T,
+        0.97,
+        "means the token endpoint failed temporarily (google-auth marks it retryable)",
+    ),
+}

@@ -175,9 +175,14 @@ TYPES: dict[str, Entry] = {
     ),
     "botocore.exceptions.ClientError": (T, 0.3, "is an AWS service error"),
     **_many(
-        "google.auth.exceptions.RefreshError google.auth.exceptions.DefaultCredentialsError "
-        "google.auth.exceptions.UserAccessTokenError",
+        "google.auth.exceptions.RefreshError google.auth.exceptions.UserAccessTokenError",
         (C, 0.95, "means the Google credentials are missing or invalid"),
+    ),
+    # Whatever the file's own error (JSON, a missing field): the credentials cannot be used.
+    "google.auth.exceptions.DefaultCredentialsError": (
+        C,
+        0.97,
+        "means the Google credentials (Application Default Credentials, a key file) are missing or unusable",
     ),
     "google.auth.exceptions.TransportError": (T, 0.85, "is a network failure reaching Google auth"),
     "google.api_core.exceptions.RetryError": (T, 0.8, "means Google's client gave up retrying"),

@@ -7,7 +7,7 @@ gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fi
 ``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
 ``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
 ``errorName``, a WebSocket close code, an SSH channel-open failure code and a JetStream
-``err_code``.
+``err_code``, google-auth's ``retryable`` flag.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
@@ -18,6 +18,8 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from airflow_errorguard.classification.knowledge_services import KAFKA_CODES
 
 #: Top-level package -> protocol family whose codes are read.
 _FAMILIES = {
@@ -137,7 +139,8 @@ def service_code(family: str | None, exc: BaseException, get: Callable[[str], An
             reason = dict.get(errors[0], "reason")
             if isinstance(reason, str) and reason:
                 return reason
-        return None
+        # google-auth marks a refresh failure it would retry (HTTP 5xx, 429, a server_error body).
+        return "google-auth:retryable" if _safe_attr(exc, "retryable") is True else None
     if family == "azure":
         code = get("error_code")
         if isinstance(code, str) and code:
@@ -232,7 +235,11 @@ def _kafka(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     code = get("errno")
     if code is None:
         code = _safe_attr(exc, "errno")
-    return _keyed("kafka", code) if isinstance(code, int) and code > 0 else None
+    if not isinstance(code, int) or code <= 0:
+        return None
+    if f"kafka:{code}" not in KAFKA_CODES and _safe_attr(exc, "retriable") is True:
+        return "kafka:retriable"  # a code newer than the table: the client's own retriable flag
+    return _keyed("kafka", code)
 
 
 def _nats(exc: BaseException, get: Callable[[str], Any]) -> str | None:

@@ -66,6 +66,7 @@ FAMILIES: dict[str, str] = {
     "duckdb": "fam_duckdb",
     "polars": "fam_polars",
     "pgcodes": "fam_pg_codes",
+    "googleauth": "fam_google_auth",
 }
 
 

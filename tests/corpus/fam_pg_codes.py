@@ -36,7 +36,11 @@ CASES: dict[str, tuple[str, Any, str]] = {
     ),
     "42809-not-a-sequence": ("SELECT nextval('p')", C, "nextval on a table"),
     "42P16-two-keys": ("CREATE TEMP TABLE t2 (a int PRIMARY KEY, b int PRIMARY KEY)", C, "two primary keys"),
-    "42830-foreign-key": ("CREATE TEMP TABLE t3 (a int REFERENCES p (a))", C, "a foreign key to a non-unique column"),
+    "42830-foreign-key": (
+        "CREATE TEMP TABLE t3 (a int REFERENCES p (a))",
+        C,
+        "a foreign key to a non-unique column",
+    ),
     "42P17-generated": (
         "CREATE TEMP TABLE t4 (a float GENERATED ALWAYS AS (random()) STORED)",
         C,
@@ -63,7 +67,11 @@ CASES: dict[str, tuple[str, Any, str]] = {
     "2F005-no-return": ("SELECT noreturn()", C, "a PL/pgSQL function that ends without RETURN"),
     "P0002-no-data": ("SELECT strictone()", D, "SELECT INTO STRICT found no row"),
     "P0004-assert": ("DO $$ BEGIN ASSERT 1 = 2, 'totals differ'; END $$", {D, C}, "a PL/pgSQL ASSERT failed"),
-    "58P01-no-file": ("SELECT pg_read_file('/nonexistent/errorguard.csv')", C, "a server-side file that is not there"),
+    "58P01-no-file": (
+        "SELECT pg_read_file('/nonexistent/errorguard.csv')",
+        C,
+        "a server-side file that is not there",
+    ),
 }
 
 

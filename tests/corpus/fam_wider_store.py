@@ -9,6 +9,7 @@ from typing import Any
 
 import fsspec
 import kafka
+import kafka.errors
 import psycopg_pool
 import pymongo
 
@@ -66,6 +67,12 @@ def build(family: Family, closing: list[Any]) -> None:
         ),
     ):
         family.add(name, run, accept, why)
+    # No broker runs here: broker answers are constructed, with codes newer than the knowledge's
+    # table, which the classifier reads through the client's own retriable flag.
+    for name in ("OffsetNotAvailableError", "EligibleLeadersNotAvailableError"):
+        error = getattr(kafka.errors, name, None)
+        if error is not None:
+            family.add(f"kafka-{name}", error(), T, "a retriable broker code", constructed=True)
     _pool_cases(family, closing)
     _fsspec_cases(family, closing)
 
