@@ -60,7 +60,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
-        r"proxy authentication required|no such transport|db index is out of range|error compiling script|"
+        r"proxy authentication required|no such transport|protocol not known|db index is out of range|"
+        r"error compiling script|"
         r"called from script|@user_script:\d",
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
     ),
@@ -69,7 +70,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         # message is all they give.
         r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
         r"unknown encoding: |unknown error handler name|"
-        r"unable to load pem file|could not deserialize key data",
+        r"unable to load pem file|could not deserialize key data|could not decrypt key|bad decrypt|"
+        r"password was not given but private key is encrypted|fernet key must be",
         (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
     (

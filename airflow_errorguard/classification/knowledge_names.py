@@ -21,18 +21,19 @@ _OBJECTS = (
     r"exchange|host|endpoint|route|project|dataset|model|region|account|tenant|function|procedure|"
     r"file|path|directory|consumer|subscription|channel|secret|role|user"
 )
-_FIELDS = r"column|field|key|attribute|record|row|item|value|element|property|member|entry|document"
+_FIELDS = r"column|field|key|attribute|record|row|item|value|element|property|member|entry|document|claim"
 _ABSENT = r"notfound|notexist|doesnotexist|missing|unknown|undefined|nosuch"
 _SETTINGS = (
     r"config|option|argument|arg|parameter|param|timeout|url|uri|dsn|host|port|scheme|protocol|"
-    r"version|subject|topic|name|endpoint|region|dialect|driver|mode|level|qos|type"
+    r"version|subject|topic|name|endpoint|region|dialect|driver|mode|level|qos|type|algorithm"
 )
 
 #: ``(pattern, entry)``: searched in order in the lower-cased class name.
 NAME_PATTERNS: tuple[tuple[str, Entry], ...] = (
     (
         r"auth|credential|permission|forbidden|accessdenied|unauthori[sz]ed|notallowed|privilege|"
-        r"login|password|token(?:expired|invalid|revoked)",
+        r"login|password|token(?:expired|invalid|revoked)|(?:invalid|expired|bad)token|signature|"
+        r"audience|issuer",
         (C, 0.7, "is named for an authentication or permission failure"),
     ),
     (r"config|setting|improperly", (C, 0.7, "is named for a configuration error")),

@@ -67,6 +67,7 @@ FAMILIES: dict[str, str] = {
     "polars": "fam_polars",
     "pgcodes": "fam_pg_codes",
     "googleauth": "fam_google_auth",
+    "secrets": "fam_secrets",
 }
 
 
