@@ -61,6 +61,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
         r"proxy authentication required|no such transport|protocol not known|db index is out of range|"
+        r"invalid bucket name|path in endpoint is not allowed|"
         r"error compiling script|"
         r"called from script|@user_script:\d",
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),

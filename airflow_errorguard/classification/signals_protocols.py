@@ -7,7 +7,8 @@ gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fi
 ``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
 ``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
 ``errorName``, a WebSocket close code, an SSH channel-open failure code and a JetStream
-``err_code``, google-auth's ``retryable`` flag.
+``err_code``, google-auth's ``retryable`` flag and
+minio's S3 ``code``.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
@@ -51,6 +52,7 @@ _FAMILIES = {
     "kafka": "kafka",
     "aiokafka": "kafka",
     "nats": "nats",
+    "minio": "minio",
 }
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
@@ -248,6 +250,12 @@ def _nats(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     return _keyed("nats", code) if isinstance(code, int) and code > 0 else None
 
 
+def _minio(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The S3 error code a MinIO/S3 server answered with (minio ``S3Error.code``)."""
+    code = _safe_attr(exc, "code")
+    return code if isinstance(code, str) else None
+
+
 _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
     "elasticsearch": _elasticsearch,
     "kubernetes": _kubernetes,
@@ -259,6 +267,7 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "clickhouse": _clickhouse,
     "kafka": _kafka,
     "nats": _nats,
+    "minio": _minio,
 }
 
 

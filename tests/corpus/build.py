@@ -68,6 +68,7 @@ FAMILIES: dict[str, str] = {
     "pgcodes": "fam_pg_codes",
     "googleauth": "fam_google_auth",
     "secrets": "fam_secrets",
+    "minio": "fam_minio",
 }
 
 
