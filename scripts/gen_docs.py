@@ -18,6 +18,7 @@ from pathlib import Path
 
 from airflow_errorguard.classification import knowledge_codes as codes
 from airflow_errorguard.classification import knowledge_messages as messages
+from airflow_errorguard.classification import knowledge_names as names
 from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification import knowledge_types as types
 from airflow_errorguard.classification.model import DEFAULT_ACTIONS
@@ -121,7 +122,8 @@ def classification_table() -> str:
         "## Cloud and service codes (botocore `Error.Code`, gRPC status names, Google `errors[].reason`, "
         "Azure error codes, Airflow error types; `<service>:<code>` for Elasticsearch `error.type`, "
         "Kubernetes `Status.reason`, Slack `error`, OpenAI `code`, Trino `errorName`, WebSocket close "
-        "codes and SSH channel-open failures)",
+        "codes, SSH channel-open failures, JetStream `err_code`, google-auth's `retryable` flag and "
+        "Kafka's `retriable` flag)",
         "",
         *_rows(sorted(codes.CLOUD_CODE.items())),
         "",
@@ -133,6 +135,14 @@ def classification_table() -> str:
         "",
         *_rows(sorted(types.TYPES.items())),
         *_rows(sorted((f"dbapi:{k}", v) for k, v in types.DBAPI.items()))[2:],
+        "",
+        "## Class names",
+        "",
+        "For a class that no table above lists (nor any base class of it): the words of its name, "
+        "lower-cased and joined (`ColumnNotFoundError` reads `columnnotfounderror`), the first pattern "
+        "matching the most specific class deciding. Never above confidence 0.7.",
+        "",
+        *_rows((pattern.replace("|", " \\| "), entry) for pattern, entry in names.NAME_PATTERNS),
         "",
         "## Message patterns",
         "",

@@ -9,6 +9,7 @@ from typing import Any
 from airflow_errorguard.classification import knowledge_codes as codes
 from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+from airflow_errorguard.classification.knowledge_names import name_entry
 from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.signals import LinkFacts, type_paths
@@ -50,6 +51,7 @@ def _type_entry(cls: type) -> tuple[str, codes.Entry] | None:
         if name in DBAPI and any(p.endswith(("DatabaseError", "DBAPIError")) for p in paths):
             found = (f"dbapi:{name}", DBAPI[name])
             break
+    found = found or name_entry(paths)  # a class nothing lists: the words of its name
     if len(_TYPE_CACHE) < 4096:
         _TYPE_CACHE[cls] = found
     return found

@@ -8,7 +8,7 @@ them carry live in :mod:`.knowledge_services`.
 
 from __future__ import annotations
 
-from airflow_errorguard.classification.knowledge_codes import C, D, Entry, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, T
 
 
 def _many(module: str, names: str, entry: Entry) -> dict[str, Entry]:

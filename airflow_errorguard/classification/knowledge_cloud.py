@@ -9,15 +9,10 @@ A recognised service code outranks the HTTP status it came with: a DynamoDB
 
 from __future__ import annotations
 
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_messaging import GOOGLE_AUTH_CODE, NATS_CODE
 from airflow_errorguard.classification.knowledge_services import SERVICE_CODE
-from airflow_errorguard.classification.model import ErrorCategory
-
-T = ErrorCategory.TRANSIENT
-D = ErrorCategory.DATA
-C = ErrorCategory.CONFIGURATION
-S = ErrorCategory.SYSTEM
-
-Entry = tuple[ErrorCategory, float, str]
+from airflow_errorguard.classification.knowledge_storage import STORAGE_CODE
 
 #: Cloud service codes: botocore ``Error.Code``, gRPC status names, Google reasons, Azure error
 #: codes, Airflow runtime error types.
@@ -293,4 +288,7 @@ CLOUD_CODE: dict[str, Entry] = {
     "XCOM_NOT_FOUND": (C, 0.8, "means an upstream XCom is missing"),
     # Data-platform and SaaS services, keyed "<service>:<code>" (knowledge_services).
     **SERVICE_CODE,
+    **STORAGE_CODE,
+    **NATS_CODE,
+    **GOOGLE_AUTH_CODE,
 }

@@ -6,7 +6,7 @@ pools and errorguard itself, by dotted path (never imported). Merged into
 
 from __future__ import annotations
 
-from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:

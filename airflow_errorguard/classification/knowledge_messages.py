@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 #: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
 #: the same position the pattern listed first.
@@ -60,14 +60,19 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
-        r"proxy authentication required|no such transport|db index is out of range|error compiling script|"
+        r"proxy authentication required|no such transport|protocol not known|db index is out of range|"
+        r"invalid bucket name|path in endpoint is not allowed|"
+        r"error compiling script|"
         r"called from script|@user_script:\d",
         (C, 0.9, "says a URL, endpoint, proxy, transport or script is set up wrongly"),
     ),
     (
-        # paramiko and codecs raise plain SSHException / LookupError: the message is all they give.
+        # paramiko, codecs and cryptography raise plain SSHException / LookupError / ValueError: the
+        # message is all they give.
         r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
-        r"unknown encoding: |unknown error handler name",
+        r"unknown encoding: |unknown error handler name|"
+        r"unable to load pem file|could not deserialize key data|could not decrypt key|bad decrypt|"
+        r"password was not given but private key is encrypted|fernet key must be",
         (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
     (
@@ -76,6 +81,30 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"unrecognized (?:configs?|options?|settings?|keyword arguments?)\b|"
         r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be",
         (C, 0.88, "says a client setting or option is unknown or outside its allowed values"),
+    ),
+    (
+        # Broker CONNECT refusals, a closed vocabulary: NATS -ERR reasons (nats-py raises a bare
+        # Error with them), MQTT 3.1.1/5 CONNACK reason strings (paho's MQTTException, 1.x and 2.x).
+        r"authorization violation|user authentication expired|bad user ?name or password|"
+        r"bad authentication method|unacceptable protocol version|unsupported protocol version|"
+        r"identifier rejected|client identifier not valid|^banned$",
+        (C, 0.9, "says the broker refused the connection's credentials or protocol settings"),
+    ),
+    (
+        # A messaging client refusing its own arguments: a topic/subject/QoS is set up wrongly.
+        r"invalid qos|qos must be|cannot contain wildcards|invalid subscription filter|"
+        r"invalid stream name|invalid subject",
+        (C, 0.85, "says a topic, subject, stream name or QoS setting is invalid"),
+    ),
+    (
+        # Transaction misuse and statement/parameter mismatches: the calling code is wrong.
+        r"no transaction is active|there is no transaction in progress|"
+        r"parameter (?:argument/)?count mismatch|incorrect number of bindings supplied",
+        (C, 0.85, "says the code manages transactions or statement parameters wrongly"),
+    ),
+    (
+        r"in read-only mode|attempt to write a readonly database|read-only database",
+        (C, 0.85, "says the database was opened read-only"),
     ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
     (
@@ -111,14 +140,15 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"deadlock|could not serialize access|serialization failure|lock wait timeout|"
-        r"database is locked|lock(?:ed)? timeout|could not obtain lock",
+        r"database is locked|lock(?:ed)? timeout|could not obtain lock|could not set lock|conflicting lock",
         (T, 0.9, "says a lock or deadlock conflict occurred"),
     ),
     (
         r"server closed the connection|connection (?:reset|refused|aborted|closed|timed out)|"
         r"broken pipe|server has gone away|lost connection|ssl syscall error|eof occurred in violation|"
         r"remote end closed|connection was forcibly closed|network is unreachable|no route to host|"
-        r"network error|too many clients|"
+        r"network error|too many clients|maximum (?:account )?(?:active )?connections exceeded|"
+        r"(?:client|connection) is not (?:currently )?connected|"
         r"temporary failure in name resolution|remaining connection slots|too many connections|"
         r"the database system is (?:starting up|shutting down|in recovery mode)|"
         r"terminating connection due to administrator command|ssl connection has been closed",
@@ -126,7 +156,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         r"service unavailable|temporarily unavailable|bad gateway|gateway time-?out|try again later|"
-        r"please retry|server is (?:busy|overloaded)|upstream connect error",
+        r"please retry|server (?:is )?(?:busy|overloaded)|upstream connect error|"
+        r"(?:server|broker) unavailable|connection rate exceeded",
         (T, 0.85, "says the service is temporarily unavailable"),
     ),
     (r"timed out|timeout", (T, 0.75, "says an operation timed out")),

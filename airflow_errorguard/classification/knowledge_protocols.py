@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 
-from airflow_errorguard.classification.knowledge_codes import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 #: SMTP reply codes (RFC 5321 and the enhanced codes servers use with them).
 SMTP_REPLY: dict[int, Entry] = {

@@ -11,14 +11,7 @@ service code, an entry outranks the HTTP status it arrived with (Slack answers `
 
 from __future__ import annotations
 
-from airflow_errorguard.classification.model import ErrorCategory
-
-T = ErrorCategory.TRANSIENT
-D = ErrorCategory.DATA
-C = ErrorCategory.CONFIGURATION
-S = ErrorCategory.SYSTEM
-
-Entry = tuple[ErrorCategory, float, str]
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 
 def _keyed(service: str, codes: str, entry: Entry) -> dict[str, Entry]:
@@ -232,6 +225,8 @@ SERVICE_CODE: dict[str, Entry] = {
         "2 10 12 18 32 36 87",
         (D, 0.96, "means a record or batch was rejected (too large, corrupt, bad timestamp) or exists"),
     ),
+    # A code newer than this table, which the client marks retriable (its ``retriable`` flag).
+    "kafka:retriable": (T, 0.9, "is a broker-side condition the Kafka client marks retriable"),
     # WebSocket close codes the peer sent (RFC 6455 7.4.1, IANA registry).
     **_keyed(
         "websocket",
@@ -267,3 +262,7 @@ SERVICE_CODE: dict[str, Entry] = {
         (T, 0.8, "means the SSH connection was lost, closed or is over its limit"),
     ),
 }
+
+#: The Kafka protocol codes listed above; for any other code the reader falls back to the client's
+#: ``retriable`` class flag (``kafka:retriable``).
+KAFKA_CODES: frozenset[str] = frozenset(code for code in SERVICE_CODE if code.startswith("kafka:"))

@@ -11,8 +11,12 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 from __future__ import annotations
 
 from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
-from airflow_errorguard.classification.knowledge_codes import SQLSTATE, C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_engines import ENGINE_TYPES
+from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
+from airflow_errorguard.classification.knowledge_messaging import MESSAGING_TYPES
+from airflow_errorguard.classification.knowledge_security import SECURITY_TYPES
+from airflow_errorguard.classification.knowledge_sqlstate import SQLSTATE
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
@@ -172,9 +176,14 @@ TYPES: dict[str, Entry] = {
     ),
     "botocore.exceptions.ClientError": (T, 0.3, "is an AWS service error"),
     **_many(
-        "google.auth.exceptions.RefreshError google.auth.exceptions.DefaultCredentialsError "
-        "google.auth.exceptions.UserAccessTokenError",
+        "google.auth.exceptions.RefreshError google.auth.exceptions.UserAccessTokenError",
         (C, 0.95, "means the Google credentials are missing or invalid"),
+    ),
+    # Whatever the file's own error (JSON, a missing field): the credentials cannot be used.
+    "google.auth.exceptions.DefaultCredentialsError": (
+        C,
+        0.97,
+        "means the Google credentials (Application Default Credentials, a key file) are missing or unusable",
     ),
     "google.auth.exceptions.TransportError": (T, 0.85, "is a network failure reaching Google auth"),
     "google.api_core.exceptions.RetryError": (T, 0.8, "means Google's client gave up retrying"),
@@ -235,6 +244,9 @@ TYPES: dict[str, Entry] = {
 
 TYPES.update(LIBRARY_TYPES)
 TYPES.update(CLIENT_TYPES)
+TYPES.update(ENGINE_TYPES)
+TYPES.update(MESSAGING_TYPES)
+TYPES.update(SECURITY_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

@@ -6,7 +6,9 @@ with), POP3 and IMAP response codes (``[AUTH]``, ``[UNAVAILABLE]``...), process 
 gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fields in an
 ``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
 ``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
-``errorName``, a WebSocket close code and an SSH channel-open failure code.
+``errorName``, a WebSocket close code, an SSH channel-open failure code and a JetStream
+``err_code``, google-auth's ``retryable`` flag and
+minio's S3 ``code``.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
@@ -17,6 +19,8 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from airflow_errorguard.classification.knowledge_services import KAFKA_CODES
 
 #: Top-level package -> protocol family whose codes are read.
 _FAMILIES = {
@@ -47,6 +51,8 @@ _FAMILIES = {
     "clickhouse_driver": "clickhouse",
     "kafka": "kafka",
     "aiokafka": "kafka",
+    "nats": "nats",
+    "minio": "minio",
 }
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
@@ -135,7 +141,8 @@ def service_code(family: str | None, exc: BaseException, get: Callable[[str], An
             reason = dict.get(errors[0], "reason")
             if isinstance(reason, str) and reason:
                 return reason
-        return None
+        # google-auth marks a refresh failure it would retry (HTTP 5xx, 429, a server_error body).
+        return "google-auth:retryable" if _safe_attr(exc, "retryable") is True else None
     if family == "azure":
         code = get("error_code")
         if isinstance(code, str) and code:
@@ -230,7 +237,23 @@ def _kafka(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     code = get("errno")
     if code is None:
         code = _safe_attr(exc, "errno")
-    return _keyed("kafka", code) if isinstance(code, int) and code > 0 else None
+    if not isinstance(code, int) or code <= 0:
+        return None
+    if f"kafka:{code}" not in KAFKA_CODES and _safe_attr(exc, "retriable") is True:
+        return "kafka:retriable"  # a code newer than the table: the client's own retriable flag
+    return _keyed("kafka", code)
+
+
+def _nats(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """A JetStream API error's ``err_code`` (nats-py ``nats.js.errors.APIError``)."""
+    code = _safe_attr(exc, "err_code")
+    return _keyed("nats", code) if isinstance(code, int) and code > 0 else None
+
+
+def _minio(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The S3 error code a MinIO/S3 server answered with (minio ``S3Error.code``)."""
+    code = _safe_attr(exc, "code")
+    return code if isinstance(code, str) else None
 
 
 _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
@@ -243,6 +266,8 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "ssh": _ssh,
     "clickhouse": _clickhouse,
     "kafka": _kafka,
+    "nats": _nats,
+    "minio": _minio,
 }
 
 

@@ -61,6 +61,14 @@ FAMILIES: dict[str, str] = {
     "widerformats": "fam_wider_formats",
     "widermore": "fam_wider_more",
     "widerstore": "fam_wider_store",
+    "mqtt": "fam_mqtt",
+    "nats": "fam_nats",
+    "duckdb": "fam_duckdb",
+    "polars": "fam_polars",
+    "pgcodes": "fam_pg_codes",
+    "googleauth": "fam_google_auth",
+    "secrets": "fam_secrets",
+    "minio": "fam_minio",
 }
 
 
