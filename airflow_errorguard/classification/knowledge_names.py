@@ -80,7 +80,10 @@ NAME_PATTERNS: tuple[tuple[str, Entry], ...] = (
     ),
 )
 
-_NAME_REGEX = re.compile("|".join(f"(?P<n{i}>{pattern})" for i, (pattern, _) in enumerate(NAME_PATTERNS)))
+#: One regex per pattern, tried in order: the first pattern found anywhere in the name decides (a
+#: combined alternation would pick the leftmost match instead, so ``ConnectionAuthError`` would read
+#: as a connection failure rather than the authentication failure it is).
+_NAME_REGEXES = tuple((re.compile(pattern), entry) for pattern, entry in NAME_PATTERNS)
 #: Class names that say nothing of their own (``Error``, ``ClientError``, ``APIError``...).
 _SKIP = frozenset({"exception", "baseexception", "error"})
 
@@ -95,7 +98,7 @@ def name_entry(paths: tuple[str, ...]) -> tuple[str, Entry] | None:
         name = path.rsplit(".", 1)[-1].lower()
         if name in _SKIP:
             continue
-        found = _NAME_REGEX.search(name)
-        if found is not None and found.lastgroup is not None:
-            return f"name:{path.rsplit('.', 1)[-1]}", NAME_PATTERNS[int(found.lastgroup[1:])][1]
+        for regex, entry in _NAME_REGEXES:
+            if regex.search(name) is not None:
+                return f"name:{path.rsplit('.', 1)[-1]}", entry
     return None

@@ -41,6 +41,11 @@ def _unlisted(name: str, base: type[BaseException] = Exception) -> type[BaseExce
         ("SchemaMismatchError", D),
         ("OutOfMemoryError", S),
         ("ConnectionClosedError", T),
+        # The first pattern in NAME_PATTERNS' order decides, not the leftmost word: an authentication
+        # or configuration failure named after its connection or its timeout is never "transient".
+        ("ConnectionAuthError", C),
+        ("TransportConfigurationError", C),
+        ("TimeoutPermissionDenied", C),
     ],
 )
 def test_an_unlisted_class_is_read_by_the_words_of_its_name(name: str, category: ErrorCategory) -> None:
