@@ -33,7 +33,7 @@ NAME_PATTERNS: tuple[tuple[str, Entry], ...] = (
     (
         r"auth|credential|permission|forbidden|accessdenied|unauthori[sz]ed|notallowed|privilege|"
         r"login|password|token(?:expired|invalid|revoked)|(?:invalid|expired|bad)token|signature|"
-        r"audience|issuer",
+        r"audience|issuer|(?:account|user)(?:locked|disabled|suspended|expired)",
         (C, 0.7, "is named for an authentication or permission failure"),
     ),
     (r"config|setting|improperly", (C, 0.7, "is named for a configuration error")),

@@ -46,6 +46,7 @@ def _unlisted(name: str, base: type[BaseException] = Exception) -> type[BaseExce
         ("ConnectionAuthError", C),
         ("TransportConfigurationError", C),
         ("TimeoutPermissionDenied", C),
+        ("AccountLockedError", C),  # not a lock conflict
     ],
 )
 def test_an_unlisted_class_is_read_by_the_words_of_its_name(name: str, category: ErrorCategory) -> None:
