@@ -18,7 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from airflow_errorguard.classification.model import Classification
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 
 
 @dataclass(frozen=True)

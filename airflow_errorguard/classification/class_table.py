@@ -34,7 +34,8 @@ from airflow_errorguard.classification.misconfiguration import (
     unknown_host_said,
 )
 from airflow_errorguard.classification.model import ErrorCategory
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.classification.verdict_cache import lazy_reads
 from airflow_errorguard.classification.verdicts import fingerprint_head, verdict_of
 

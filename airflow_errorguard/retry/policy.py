@@ -14,7 +14,7 @@ from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification, ErrorCategory
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.signals import safe_str
+from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
 from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
