@@ -181,13 +181,16 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             if isinstance(found, Classification):
                 decision = self.decide(found, try_number, max_tries)
                 category = found.category
+            elif type(self).decide is not _DECIDE:  # decide() overridden: it is given the verdict
+                verdict = found.verdict
+                decision = self.decide(verdict, try_number, max_tries)
+                category = verdict.category
             else:  # a repeated failure: its plan; the verdict is built only if something reads it
                 cached = found.decision
-                plan = self._plans.get(id(cached))
-                if plan is None or plan[0] is not cached:
-                    plan = self._plan(cached)
-                decision = plan[1].decide(try_number, max_tries, found.retry_after)
-                category = cached.verdict.category
+                kept = self._plans.get(id(cached))
+                plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
+                decision = plan.decide(try_number, max_tries, found.retry_after)
+                category = plan.category
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)
             if self.circuit is not None or self.on_decision is not None:
@@ -265,22 +268,26 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
 
 _CLASSIFY = Classifier.classify
+_DECIDE = ErrorGuardRetryPolicy.decide
 #: Plans kept per policy (one per cached verdict it decided on), bounded.
 _PLANS_MAX = 1024
 
 
 def _emit_metrics(category: ErrorCategory, decision: RetryDecision) -> None:
     try:
-        if not _METRICS:
-            from airflow_errorguard import metrics
-
-            _METRICS.append(metrics)
-        metrics = _METRICS[0]
+        metrics = _METRICS[0] if _METRICS else _load_metrics()
         # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
         if metrics.enabled():
             metrics.decision_made(decision.action.value, category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
+
+
+def _load_metrics() -> Any:
+    from airflow_errorguard import metrics
+
+    _METRICS.append(metrics)
+    return metrics
 
 
 #: :mod:`airflow_errorguard.metrics`, imported on the first decision.
