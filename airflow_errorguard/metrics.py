@@ -72,6 +72,8 @@ class _Airflow:
     incr: Any = None
     get_backend: Any = None
     no_backend: Any = None
+    #: The globals of Airflow's stats module: its created backend is read there without a call.
+    module: dict[str, Any] = {}
 
     @classmethod
     def load(cls) -> Any:
@@ -85,6 +87,7 @@ class _Airflow:
         cls.incr = Stats.incr
         cls.get_backend = getattr(impl, "_get_backend", None)  # absent elsewhere: always emit
         cls.no_backend = getattr(impl, "NoStatsLogger", None)
+        cls.module = vars(impl) if impl is not None else {}
         cls.stats = Stats
         return Stats
 
@@ -107,7 +110,10 @@ def enabled() -> bool:
     if get_backend is None or airflow.no_backend is None or stats.incr is not airflow.incr:
         return True
     try:
-        return type(get_backend()) is not airflow.no_backend
+        backend = airflow.module.get("_backend")  # created already: no call (a hot path)
+        if backend is None:
+            backend = get_backend()
+        return type(backend) is not airflow.no_backend
     except Exception:
         return True
 

@@ -120,10 +120,13 @@ class DecisionPlan:
         # Backoff.delay(try_number), inlined: one draw, capped, never below the floor.
         low, span = draws[try_number]
         seconds = low if span is None else low + span * self._random()
+        # min(seconds, cap), then max(seconds, floor): as Backoff.delay, without the two calls
         cap = self._cap
-        seconds = min(seconds, cap)
+        if seconds > cap:  # noqa: PLR1730
+            seconds = cap
         floor = self._floor
-        seconds = max(seconds, floor)
+        if seconds < floor:  # noqa: PLR1730
+            seconds = floor
         delay = timedelta(0, seconds)
         head = self._heads.get((try_number, budget))
         if head is None:

@@ -202,7 +202,12 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         if self.circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
-        _emit_metrics(category, decision)
+        try:  # the metrics check, inlined: every decision pays it
+            metrics = _METRICS[0] if _METRICS else _load_metrics()
+            if metrics.enabled():
+                _emit_metrics(category, decision)
+        except Exception as err:  # metrics never change a decision
+            log.debug("errorguard: decision metrics not emitted: %r", err)
         if self.on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
@@ -277,8 +282,7 @@ def _emit_metrics(category: ErrorCategory, decision: RetryDecision) -> None:
     try:
         metrics = _METRICS[0] if _METRICS else _load_metrics()
         # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
-        if metrics.enabled():
-            metrics.decision_made(decision.action.value, category.value)
+        metrics.decision_made(decision.action.value, category.value)
     except Exception as err:  # metrics never change a decision
         log.debug("errorguard: decision metrics not emitted: %r", err)
 
