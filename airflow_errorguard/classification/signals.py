@@ -249,8 +249,7 @@ class LinkFacts:
     def host(self) -> str | None:
         """Host of the request that failed, when the exception knows it (for reasons)."""
         if self._host is _MISSING:
-            host = request_host((self.response, self.get("request"), self.get("request_info")))
-            self._host = host
+            self._host = request_host((self.response, self.get("request"), self.get("request_info")))
         return self._host
 
     def as_dict(self) -> dict[str, Any]:
