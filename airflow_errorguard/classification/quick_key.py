@@ -67,8 +67,15 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
     if values:
         present = SIGNAL_SET & values.keys()
         for name in sorted(present) if present else ():
-            part = _part(values[name])
-            if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+            value = values[name]
+            kind = type(value)  # _part(value), inlined (requests errors hold request and response)
+            if kind is str or value is None:
+                part = value
+            elif kind in _PLAIN or isinstance(value, Enum):
+                part = (kind, value)
+            else:
+                return None
+            if part is not None and name in _NO_QUICK:
                 return None
             found.append((name, part))
     for name in plan.quick_attrs:
