@@ -196,6 +196,17 @@ class Backoff:
             raise ValueError(f"unknown backoff option(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         return cls(**dict(options))
 
+    @property
+    def draws(self) -> tuple[Draw, ...]:
+        """``(low, span)`` per retry number (below 64): what :meth:`delay` draws without ``previous``
+        (``low + span * rng.random()``; ``span`` ``None``: no draw), before the cap and the floor."""
+        return self._draws
+
+    @property
+    def bounds(self) -> tuple[float, float, float]:
+        """``(base_delay, max_delay, floor)`` in seconds: a drawn delay is capped, then floored."""
+        return self._floats
+
     def ceiling(self, retry_number: int) -> float:
         """Un-jittered delay in seconds of retry *retry_number* (1-based): base * 2**(n-1), capped."""
         if 0 <= retry_number < _CEILINGS:

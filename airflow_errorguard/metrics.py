@@ -72,6 +72,8 @@ class _Airflow:
     incr: Any = None
     get_backend: Any = None
     no_backend: Any = None
+    #: The globals of Airflow's stats module: its created backend is read there without a call.
+    module: dict[str, Any] = {}
 
     @classmethod
     def load(cls) -> Any:
@@ -85,30 +87,35 @@ class _Airflow:
         cls.incr = Stats.incr
         cls.get_backend = getattr(impl, "_get_backend", None)  # absent elsewhere: always emit
         cls.no_backend = getattr(impl, "NoStatsLogger", None)
+        cls.module = vars(impl) if impl is not None else {}
         cls.stats = Stats
         return Stats
 
-    @classmethod
-    def silent(cls, stats: Any) -> bool:
-        """
-        Whether an increment goes nowhere: no StatsD/OTel backend (Airflow's ``NoStatsLogger``) and
-        ``Stats.incr`` not replaced since (a double in a test, an instrumentation shim). Checked on
-        every call, cheaply, as Airflow may configure its backend later or re-create it after a fork.
-        """
-        if cls.get_backend is None or cls.no_backend is None or stats.incr is not cls.incr:
-            return False
-        try:
-            return type(cls.get_backend()) is cls.no_backend
-        except Exception:
-            return False
-
 
 def enabled() -> bool:
-    """Whether an increment would go anywhere: a cheap check for callers on a hot path."""
-    stats = _Airflow.stats
+    """
+    Whether an increment would go anywhere: a cheap check for callers on a hot path (the retry
+    policy's every decision). ``False`` without Airflow, or with no StatsD/OTel backend (Airflow's
+    ``NoStatsLogger``) and ``Stats.incr`` not replaced since (a double in a test, an instrumentation
+    shim). Checked on every call, cheaply, as Airflow may configure its backend later or re-create
+    it after a fork.
+    """
+    airflow = _Airflow
+    stats = airflow.stats
     if stats is None:
-        stats = _Airflow.load()
-    return stats is not False and not _Airflow.silent(stats)
+        stats = airflow.load()
+    if stats is False:
+        return False
+    get_backend = airflow.get_backend
+    if get_backend is None or airflow.no_backend is None or stats.incr is not airflow.incr:
+        return True
+    try:
+        backend = airflow.module.get("_backend")  # created already: no call (a hot path)
+        if backend is None:
+            backend = get_backend()
+        return type(backend) is not airflow.no_backend
+    except Exception:
+        return True
 
 
 def _incr(name: str, count: int = 1, **tags: Any) -> None:

@@ -18,7 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from airflow_errorguard.classification.model import Classification
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,12 @@ class QuickHit(CachedVerdict):
 
     __slots__ = ("decided_on", "signals")
 
+    #: A quick key's exceptions have no ``Retry-After`` (read without a call: a hot path).
+    retry_after = None
+
     def __init__(self, decision: Decision, signals: dict[str, Any], decided_on: BaseException) -> None:
-        super().__init__(decision)
+        self.decision = decision  # CachedVerdict.__init__, inlined (every quick hit builds one)
+        self._verdict = None
         self.signals = signals
         #: The exception of the chain the verdict was decided on (its message is the fingerprint's).
         self.decided_on = decided_on

@@ -34,7 +34,8 @@ from airflow_errorguard.classification.misconfiguration import (
     unknown_host_said,
 )
 from airflow_errorguard.classification.model import ErrorCategory
-from airflow_errorguard.classification.signals import LinkFacts, safe_str
+from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.classification.verdict_cache import lazy_reads
 from airflow_errorguard.classification.verdicts import fingerprint_head, verdict_of
 
@@ -114,8 +115,9 @@ _TABLE: dict[Hashable, ClassEntry | None] = {}
 def compiled_verdict(exc: BaseException, key: Hashable) -> tuple[QuickHit, str | None] | None:
     """
     The verdict on the lone exception *exc* of quick key *key* by its compiled entry (built when
-    read), and its message when a message pattern was looked for; ``None`` when the general path
-    decides (no entry, or its message overrides the entry).
+    read), and its message when the verdict read it (a message pattern, or the TLS and unknown-host
+    checks of a transient or unknown verdict); ``None`` when the general path decides (no entry, or
+    its message overrides the entry).
     """
     try:
         entry = _TABLE[key]
@@ -129,7 +131,7 @@ def compiled_verdict(exc: BaseException, key: Hashable) -> tuple[QuickHit, str |
     decision = entry.decision_for(message)
     if decision is None:
         return None
-    return QuickHit(decision, entry.signals, exc), message if entry.scan else None
+    return QuickHit(decision, entry.signals, exc), message
 
 
 def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:

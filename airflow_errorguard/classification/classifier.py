@@ -192,9 +192,9 @@ class Classifier:
                         compiled = compiled_verdict(exc, found[0])
                         if compiled is not None:
                             self._cache.table_hits += 1
-                            hit, scanned = compiled
-                            if scanned is not None:  # a repeat compares its message instead of scanning
-                                self._cache.file_compiled(found[0], hit, scanned)
+                            hit, message = compiled
+                            if message is not None:  # a repeat compares its message instead of reading it
+                                self._cache.file_compiled(found[0], hit, message)
                             return hit
             ignored = {id(other) for other in ignore if other is not exc} if ignore else ()
             links = chain_links(exc, ignored, self.now)

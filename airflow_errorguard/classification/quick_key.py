@@ -67,8 +67,15 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
     if values:
         present = SIGNAL_SET & values.keys()
         for name in sorted(present) if present else ():
-            part = _part(values[name])
-            if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+            value = values[name]
+            kind = type(value)  # _part(value), inlined (requests errors hold request and response)
+            if kind is str or value is None:
+                part = value
+            elif kind in _PLAIN or isinstance(value, Enum):
+                part = (kind, value)
+            else:
+                return None
+            if part is not None and name in _NO_QUICK:
                 return None
             found.append((name, part))
     for name in plan.quick_attrs:
@@ -76,8 +83,14 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
             value = getattr(exc, name, None)
         except BaseException:
             return None
-        part = _part(value)
-        if part is _NOT_PLAIN or (part is not None and name in _NO_QUICK):
+        kind = type(value)  # _part(value), inlined: every quick key of an OSError reads errno
+        if kind is str or value is None:
+            part = value
+        elif kind in _PLAIN or isinstance(value, Enum):
+            part = (kind, value)
+        else:
+            return None
+        if part is not None and name in _NO_QUICK:
             return None
         found.append(part)
     if plan.diag_defined and not _sqlstate_code(exc, plan.eager_class_defined, values):
@@ -135,10 +148,16 @@ def quick_key(exc: BaseException, scope: Any) -> tuple[Hashable, list[BaseExcept
     signature = _signature(exc)
     if signature is None:
         return None
+    try:  # the common case, a lone exception, without the _children() call
+        lone = exc.__cause__ is None and exc.__context__ is None
+    except BaseException:
+        return None
+    if lone:
+        return (scope, type(exc), signature), [exc]
     children = _children(exc)
     if children is None:
         return None
-    if not children:  # the common case: a lone exception
+    if not children:
         return (scope, type(exc), signature), [exc]
     chain = [exc]
     shapes: list[tuple[Any, ...]] = [(type(exc), signature, children)]

@@ -2,15 +2,14 @@
 Facts read from one exception: type paths, message, HTTP status, Retry-After, SQLSTATE, errno,
 driver and cloud error codes.
 
-Every read goes through :func:`safe_getattr` / :func:`safe_str`, so a hostile exception (a
-property or ``__str__`` that raises) cannot break classification. Optional libraries are never
-imported: classes are recognised by their dotted path.
+Every read goes through :func:`.safe_read.safe_getattr` / :func:`.safe_read.safe_str`, so a hostile
+exception (a property or ``__str__`` that raises) cannot break classification. Optional libraries
+are never imported: classes are recognised by their dotted path. The HTTP reads live in
+:mod:`.http_facts`, the driver and cloud codes in :mod:`.link_codes`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,99 +30,17 @@ from airflow_errorguard.classification.class_plan import (
     class_plan,
     type_paths,
 )
-from airflow_errorguard.classification.signals_protocols import (
-    args_sqlstate,
-    protocol_code,
-    service_code,
+from airflow_errorguard.classification.http_facts import (
+    as_status,
+    parse_retry_after,
+    request_host,
+    retry_after_value,
 )
+from airflow_errorguard.classification.link_codes import cloud_code, driver_code
+from airflow_errorguard.classification.safe_read import dict_get, safe_getattr, safe_str
+from airflow_errorguard.classification.signals_protocols import args_sqlstate
 
-_MAX_MESSAGE = 2000
 _MISSING = object()
-
-
-def safe_getattr(obj: Any, name: str) -> Any:
-    """``getattr(obj, name, None)`` that survives properties raising anything."""
-    try:
-        return getattr(obj, name, None)
-    except BaseException:
-        return None
-
-
-def safe_str(obj: Any) -> str:
-    """``str(obj)`` capped in length, or a placeholder when ``__str__`` raises."""
-    try:
-        text = str(obj)
-    except BaseException as err:
-        return f"<unprintable {type(obj).__name__}: str() raised {type(err).__name__}>"
-    if not isinstance(text, str):  # pragma: no cover - str() always returns str
-        return "<unprintable>"
-    return text[:_MAX_MESSAGE]
-
-
-def _as_status(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and 100 <= value <= 599:
-        return value
-    # http.HTTPStatus is an int; some libraries hold the status as a numeric string.
-    if isinstance(value, str) and len(value) == 3 and value.isdigit():
-        number = int(value)
-        return number if 100 <= number <= 599 else None
-    return None
-
-
-def parse_retry_after(value: Any, now: Callable[[], float] = time.time) -> timedelta | None:
-    """Parse a ``Retry-After`` header: delta-seconds or an HTTP-date. ``None`` when unusable."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("latin-1", "replace")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            seconds = float(text)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError, OverflowError):
-                return None
-            if when is None or when.tzinfo is None:
-                return None
-            seconds = when.timestamp() - now()
-    else:
-        return None
-    if math.isnan(seconds):
-        return None
-    if seconds < 0:  # a date in the past: retry now
-        return timedelta(0)
-    return timedelta(seconds=min(seconds, 86400.0 * 7))
-
-
-def _dict_get(mapping: dict[str, Any], key: str) -> Any:
-    """``mapping.get(key)`` through ``dict.get`` itself: a dict subclass's overrides may raise."""
-    try:
-        return dict.get(mapping, key)
-    except BaseException:  # a key whose __eq__ raises
-        return None
-
-
-def _header(headers: Any, name: str) -> Any:
-    if headers is None:
-        return None
-    getter = safe_getattr(headers, "get")
-    if getter is None:
-        return None
-    try:
-        value = getter(name)
-        if value is None:
-            value = getter(name.lower())
-    except BaseException:
-        return None
-    return value
 
 
 class LinkFacts:
@@ -213,16 +130,16 @@ class LinkFacts:
         # HTTP status: response.status_code / response.status, then the exception's own attributes.
         status = None
         if response is not None and not isinstance(response, dict):
-            status = _as_status(safe_getattr(response, "status_code")) or _as_status(
+            status = as_status(safe_getattr(response, "status_code")) or as_status(
                 safe_getattr(response, "status")
             )
         if status is None and (plan.status_defined or not values.keys().isdisjoint(STATUS_ATTRS)):
             read = self.get if plan.class_status_received else values.get  # instance values only
-            status = _as_status(read("status_code")) or _as_status(read("status")) or _as_status(read("code"))
+            status = as_status(read("status_code")) or as_status(read("status")) or as_status(read("code"))
         if status is None and isinstance(response, dict):  # botocore ClientError
-            meta = _dict_get(response, "ResponseMetadata")
+            meta = dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):
-                status = _as_status(_dict_get(meta, "HTTPStatusCode"))
+                status = as_status(dict_get(meta, "HTTPStatusCode"))
         if plan.family in NOT_HTTP:  # AMQP reply codes, SMTP replies are not HTTP statuses
             status = None
         self.http_status = status
@@ -240,12 +157,12 @@ class LinkFacts:
             number = None  # mysql.connector: a server error number, read as a driver code
         self.errno = number
         self.driver_code = (
-            self._driver_code(get)
+            driver_code(plan, exc, get, lambda: self.message)
             if plan.family is not None or plan.is_mysql or "sqlite_errorname" in signals
             else None
         )
         self.cloud_code = (
-            self._cloud_code(get, response)
+            cloud_code(plan, exc, get, response)
             if plan.family is not None or signals.keys() & CLOUD_ATTRS or isinstance(response, dict)
             else None
         )
@@ -259,45 +176,6 @@ class LinkFacts:
         if name in self.plan.class_defined:
             return safe_getattr(self.exc, name)
         return self.values.get(name)
-
-    # -- construction helpers -------------------------------------------------------------
-
-    def _driver_code(self, get: Callable[[str], Any]) -> str | None:
-        if self.plan.family is not None:
-            return protocol_code(self.plan.family, get, lambda: self.message)
-        name = get("sqlite_errorname")
-        if isinstance(name, str) and name:
-            return f"sqlite:{name}"
-        if self.plan.is_mysql:
-            args = safe_getattr(self.exc, "args")
-            if isinstance(args, tuple) and args and isinstance(args[0], int):
-                return f"mysql:{args[0]}"
-            number = get("errno")  # mysql.connector keeps the server's error number in errno
-            if isinstance(number, int) and not isinstance(number, bool) and number >= 1000:
-                return f"mysql:{number}"
-        return None
-
-    def _cloud_code(self, get: Callable[[str], Any], response: Any) -> str | None:
-        if self.plan.family is not None:
-            code = service_code(self.plan.family, self.exc, get)
-            if code is not None:
-                return code
-        if isinstance(response, dict):  # botocore: {"Error": {"Code": ...}}
-            error = _dict_get(response, "Error")
-            code = _dict_get(error, "Code") if isinstance(error, dict) else None
-            if isinstance(code, str):
-                return str(code)
-        grpc = get("grpc_status_code")
-        if grpc is not None:
-            name = safe_getattr(grpc, "name")
-            if isinstance(name, str):
-                return name
-        error = get("error")  # airflow.sdk.exceptions.AirflowRuntimeError(ErrorResponse)
-        if error is not None:
-            value = safe_getattr(safe_getattr(error, "error"), "value")
-            if isinstance(value, str):
-                return value
-        return None
 
     def _children(self, signals: dict[str, Any]) -> list[tuple[BaseException, str]]:
         """The errors *self* wraps, in order: cause, wrapping attributes, members, arguments, context."""
@@ -363,17 +241,7 @@ class LinkFacts:
             if response is None and "headers" not in self.signals and "retry_after" not in self.signals:
                 self._retry_after = None  # nowhere a Retry-After could come from
                 return None
-            value = None
-            if isinstance(response, dict):  # botocore: lower-cased header dict
-                meta = _dict_get(response, "ResponseMetadata")
-                headers = _dict_get(meta, "HTTPHeaders") if isinstance(meta, dict) else None
-                value = _header(headers, "retry-after")
-            elif response is not None:
-                value = _header(safe_getattr(response, "headers"), "Retry-After")
-            if value is None:
-                value = _header(self.get("headers"), "Retry-After")
-            if value is None:
-                value = self.get("retry_after")
+            value = retry_after_value(response, self.get)
             self._retry_after = parse_retry_after(value, self.now)
         return self._retry_after
 
@@ -381,19 +249,7 @@ class LinkFacts:
     def host(self) -> str | None:
         """Host of the request that failed, when the exception knows it (for reasons)."""
         if self._host is _MISSING:
-            host = None
-            holders = (self.response, self.get("request"), self.get("request_info"))
-            for holder in holders:
-                if holder is None or isinstance(holder, dict):
-                    continue
-                url = safe_getattr(holder, "url")
-                if url is None:
-                    url = safe_getattr(safe_getattr(holder, "request_info"), "url")
-                text = safe_str(url) if url is not None else ""
-                if "://" in text:
-                    host = text.split("://", 1)[1].split("/", 1)[0].split("@")[-1][:200]
-                    break
-            self._host = host
+            self._host = request_host((self.response, self.get("request"), self.get("request_info")))
         return self._host
 
     def as_dict(self) -> dict[str, Any]:

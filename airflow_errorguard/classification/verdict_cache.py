@@ -22,6 +22,7 @@ from typing import Any
 from airflow_errorguard.classification.cached_decision import Decision, QuickHit, put_variant
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
+from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
@@ -162,7 +163,17 @@ class VerdictCache:
         if variants is None:
             return None
         for decision, signals in variants:
-            if not decision.reads or decision.holds_for_chain(chain):
+            reads = decision.reads
+            if (
+                not reads
+                # the common read, inlined: the message of a lone exception (a compiled verdict's)
+                or (
+                    len(reads) == 1
+                    and reads[0][1] == "message"
+                    and safe_str(chain[reads[0][0]]) == reads[0][2]
+                )
+                or decision.holds_for_chain(chain)
+            ):
                 self.hits += 1
                 self.quick_hits += 1
                 return QuickHit(decision, signals, chain[decision.position])
@@ -188,9 +199,10 @@ class VerdictCache:
 
     def file_compiled(self, key: Hashable, hit: QuickHit, message: str) -> None:
         """
-        Cache a compiled class table's verdict that read the *message* (a message pattern) under
-        its quick *key*, on its class's second sighting: a repeat then compares its message instead
-        of scanning it. The first sighting only marks the class as seen.
+        Cache a compiled class table's verdict that read the *message* (a message pattern, the TLS
+        and unknown-host checks) under its quick *key*, on its class's second sighting: a repeat
+        then compares its message instead of scanning and checking it (the same key and message
+        give the same verdict). The first sighting only marks the class as seen.
         """
         kind = type(hit.decided_on)
         if not self.seen.get(kind):

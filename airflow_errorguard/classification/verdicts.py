@@ -16,7 +16,8 @@ from airflow_errorguard.classification.model import (
     ErrorAction,
     ErrorCategory,
 )
-from airflow_errorguard.classification.signals import LinkFacts, safe_str, type_paths
+from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.signals import LinkFacts, type_paths
 
 log = logging.getLogger("airflow_errorguard.classification.classifier")
 

@@ -64,10 +64,26 @@ class DecisionPlan:
     :param system_max_retries: The policy's retry budget for system errors.
     """
 
-    __slots__ = ("_exhausted", "backoff", "budget", "prefix", "reason", "rule", "settled", "suffix")
+    __slots__ = (
+        "_cap",
+        "_draws",
+        "_exhausted",
+        "_floor",
+        "_heads",
+        "_random",
+        "backoff",
+        "budget",
+        "category",
+        "prefix",
+        "reason",
+        "rule",
+        "settled",
+        "suffix",
+    )
 
     def __init__(self, verdict: Classification, backoff: Backoff, system_max_retries: int) -> None:
         category = verdict.category
+        self.category = category
         self.settled: RetryDecision | None = None
         #: Retries allowed; ``None``: as many as the task's tries.
         self.budget: int | None = verdict.max_retries
@@ -76,11 +92,18 @@ class DecisionPlan:
                 self.budget = system_max_retries
         elif category is ErrorCategory.UNKNOWN or verdict.action is not ErrorAction.RETRY:
             self.settled = settled_decision(verdict)
-        self.backoff = verdict.backoff if isinstance(verdict.backoff, Backoff) else backoff
+        self.backoff = backoff = verdict.backoff if isinstance(verdict.backoff, Backoff) else backoff
+        # What Backoff.delay draws per retry number, and its bounds: the draw is made here, one
+        # random number per decision, without the call.
+        self._draws = backoff.draws
+        _, self._cap, self._floor = backoff.bounds
+        self._random = backoff.rng.random
         self.reason = verdict.reason
         self.rule = verdict.rule
         self.prefix = f"{verdict.reason}; retry "
         self.suffix = f" [errorguard: {verdict.rule}]"
+        #: The reason's text up to the delay, by ``(try_number, budget)`` (bounded).
+        self._heads: dict[tuple[int, int], str] = {}
         self._exhausted: dict[int, RetryDecision] = {}
 
     def decide(self, try_number: int, max_tries: int, retry_after: timedelta | None = None) -> RetryDecision:
@@ -91,6 +114,39 @@ class DecisionPlan:
         budget = self.budget if self.budget is not None else max_tries
         if try_number > budget:
             return self._used_up(budget)
+        draws = self._draws
+        if retry_after is not None or not 0 <= try_number < len(draws):
+            return self._decide_slow(try_number, budget, retry_after)
+        # Backoff.delay(try_number), inlined: one draw, capped, never below the floor.
+        low, span = draws[try_number]
+        seconds = low if span is None else low + span * self._random()
+        # min(seconds, cap), then max(seconds, floor): as Backoff.delay, without the two calls
+        cap = self._cap
+        if seconds > cap:  # noqa: PLR1730
+            seconds = cap
+        floor = self._floor
+        if seconds < floor:  # noqa: PLR1730
+            seconds = floor
+        delay = timedelta(0, seconds)
+        head = self._heads.get((try_number, budget))
+        if head is None:
+            head = self._head(try_number, budget)
+        decision = _new(RetryDecision)
+        fields = decision.__dict__
+        fields["action"] = _RETRY
+        fields["retry_delay"] = delay
+        fields["reason"] = f"{head}{delay.total_seconds():.1f}s{self.suffix}"
+        return decision
+
+    def _head(self, try_number: int, budget: int) -> str:
+        heads = self._heads
+        if len(heads) >= _HEADS_MAX:
+            heads.clear()
+        head = heads[try_number, budget] = f"{self.prefix}{try_number}/{budget} in "
+        return head
+
+    def _decide_slow(self, try_number: int, budget: int, retry_after: timedelta | None) -> RetryDecision:
+        """A retry that honours a ``Retry-After``, or whose retry number has no precomputed draw."""
         delay = self.backoff.delay(try_number, retry_after=retry_after)
         if retry_after is None:
             seconds = delay.total_seconds()
@@ -110,6 +166,10 @@ class DecisionPlan:
                 f"for this error {'is' if one else 'are'} used up [errorguard: {self.rule}]"
             )
         return decision
+
+
+#: Reason heads kept per plan (one per try number and budget met).
+_HEADS_MAX = 64
 
 
 __all__ = ["DecisionPlan", "settled_decision"]

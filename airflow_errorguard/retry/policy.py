@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.classifier import Classifier
-from airflow_errorguard.classification.model import Classification, ErrorCategory
+from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.rules import Rule
-from airflow_errorguard.classification.signals import safe_str
+from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
 from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
+from airflow_errorguard.retry.decision_metrics import METRICS_MODULE, emit_metrics, load_metrics
 from airflow_errorguard.retry.decision_plan import DecisionPlan
 from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 from airflow_errorguard.task_context import task_ref
@@ -140,6 +141,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         self.classifier = classifier or build_classifier(rules, rules_file, settings)
         #: Whether the classifier was chosen here (``classifier``, ``rules`` or ``rules_file``).
         self.classifier_chosen = classifier is not None or bool(rules) or rules_file is not None
+        #: Whether a subclass overrides :meth:`decide`: then it decides repeated failures too.
+        self._decide_overridden = type(self).decide is not ErrorGuardRetryPolicy.decide
         #: :class:`DecisionPlan` by cached decision (``id``, kept with the decision it was made for).
         self._plans: dict[int, tuple[Decision, DecisionPlan]] = {}
 
@@ -181,13 +184,16 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             if isinstance(found, Classification):
                 decision = self.decide(found, try_number, max_tries)
                 category = found.category
+            elif self._decide_overridden:  # decide() overridden (LearnedRetryPolicy): given the verdict
+                verdict = found.verdict
+                decision = self.decide(verdict, try_number, max_tries)
+                category = verdict.category
             else:  # a repeated failure: its plan; the verdict is built only if something reads it
                 cached = found.decision
-                plan = self._plans.get(id(cached))
-                if plan is None or plan[0] is not cached:
-                    plan = self._plan(cached)
-                decision = plan[1].decide(try_number, max_tries, found.retry_after)
-                category = cached.verdict.category
+                kept = self._plans.get(id(cached))
+                plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
+                decision = plan.decide(try_number, max_tries, found.retry_after)
+                category = plan.category
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)
             if self.circuit is not None or self.on_decision is not None:
@@ -199,7 +205,12 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         if self.circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
-        _emit_metrics(category, decision)
+        try:  # the metrics check, inlined: every decision pays it
+            metrics = METRICS_MODULE[0] if METRICS_MODULE else load_metrics()
+            if metrics.enabled():
+                emit_metrics(category, decision)
+        except Exception as err:  # metrics never change a decision
+            log.debug("errorguard: decision metrics not emitted: %r", err)
         if self.on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
@@ -267,24 +278,6 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 _CLASSIFY = Classifier.classify
 #: Plans kept per policy (one per cached verdict it decided on), bounded.
 _PLANS_MAX = 1024
-
-
-def _emit_metrics(category: ErrorCategory, decision: RetryDecision) -> None:
-    try:
-        if not _METRICS:
-            from airflow_errorguard import metrics
-
-            _METRICS.append(metrics)
-        metrics = _METRICS[0]
-        # errorguard.error.classified is the recorder's (one per recorded try), not the policy's.
-        if metrics.enabled():
-            metrics.decision_made(decision.action.value, category.value)
-    except Exception as err:  # metrics never change a decision
-        log.debug("errorguard: decision metrics not emitted: %r", err)
-
-
-#: :mod:`airflow_errorguard.metrics`, imported on the first decision.
-_METRICS: list[Any] = []
 
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:

@@ -26,7 +26,7 @@ from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction
-from airflow_errorguard.classification.signals import safe_str
+from airflow_errorguard.classification.safe_read import safe_str
 
 T = TypeVar("T")
 ATTEMPTS_ATTR = "errorguard_attempts"

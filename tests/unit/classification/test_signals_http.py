@@ -15,8 +15,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from airflow_errorguard.classification.classifier import Classifier
+from airflow_errorguard.classification.http_facts import parse_retry_after
 from airflow_errorguard.classification.model import ErrorCategory
-from airflow_errorguard.classification.signals import parse_retry_after
 from tests.unit.helpers import assert_verdict, closed_port
 
 pytestmark = pytest.mark.unit
