@@ -141,7 +141,8 @@ def test_sql_storage_reads_the_newest_events_of_many_circuits(
         b = CircuitBreaker(Circuit(name), storage, clock=db.clock)
         for step in range(n + 2):
             b.force_open(actor=f"a{step}") if step % 2 == 0 else b.reset(actor=f"a{step}")
-    monkeypatch.setattr(circuit_events, "PER_STATEMENT", 2)  # several statements, one partial (not PostgreSQL)
+    # Several statements, one partial (not on PostgreSQL: one LATERAL join there).
+    monkeypatch.setattr(circuit_events, "PER_STATEMENT", 2)
     found = storage.events_of(names, limit=3)
     assert found == {name: storage.events(name, limit=3) for name in names}
     ev = circuit_events.ev  # the plain query the index-friendly one replaces
