@@ -15,9 +15,9 @@ addresses, UUIDs, timestamps, file paths (dated or not), IP addresses, hex ids a
 ``record 42 failed``) are masked the same way, so the mask is computed once per *shape* (the text
 with every digit 1-9 written ``1``) and reused. Every pattern below reads a digit 1-9 only through
 a character class (digits, word characters, hex digits, ...), never as a literal (``0`` is kept
-apart: ``0x`` is one), so two texts of one shape match at the same places; a result is reused only when it holds
-no digit 1-9, i.e. when none of the text's own digits survived into it. URLs with a bracketed host
-bypass the reuse: ``urlsplit`` validates an IPv6 host by its value.
+apart: ``0x`` is one), so two texts of one shape match at the same places; a result is reused
+only when it holds no digit 1-9, i.e. when none of the text's own digits survived into it. URLs
+with a bracketed host bypass the reuse: ``urlsplit`` validates an IPv6 host by its value.
 """
 
 from __future__ import annotations
@@ -89,11 +89,12 @@ def _keep_identity(found: re.Match[str], protect: Callable[[str], str]) -> str:
     return protect(_DIGITS.sub("<n>", found.group(0)))
 
 
-#: Digits 1-9 written ``1``: the shape of a text (``0`` stays: patterns read it literally, ``0x``).
-_ONES = str.maketrans("23456789", "11111111")
+#: Digits 1-9 written ``1`` in a text's UTF-8 bytes: its shape (``0`` stays: ``0x`` reads it). An
+#: ASCII digit byte never occurs inside a multi-byte character; bytes translate fastest.
+_ONES = bytes.maketrans(b"23456789", b"11111111")
 _NONZERO_DIGIT = re.compile("[1-9]").search
 #: Masked texts by shape (bounded: once full, new shapes are masked each time).
-_BY_SHAPE: dict[str, str] = {}
+_BY_SHAPE: dict[bytes, str] = {}
 _MAX_SHAPES = 4096
 
 
@@ -106,7 +107,7 @@ def mask_message(text: str) -> str:
     whitespace is collapsed. Computed once per shape of the text (see the module docstring).
     """
     text = text[:_MAX_SOURCE]
-    shape = text.translate(_ONES)
+    shape = text.encode("utf-8", "surrogatepass").translate(_ONES)
     masked = _BY_SHAPE.get(shape)
     if masked is not None:
         return masked

@@ -25,8 +25,9 @@ import re
 
 from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
 
-#: Digits 1-9 written ``1``: a text's shape.
-_ONES = str.maketrans("23456789", "11111111")
+#: Digits 1-9 written ``1`` in a text's UTF-8 bytes: its shape (an ASCII digit byte never occurs
+#: inside a multi-byte character; bytes translate fastest).
+_ONES = bytes.maketrans(b"23456789", b"11111111")
 _QUANTIFIER = re.compile(r"(?<!\\)\{\d*,?\d*\}")
 _READS_DIGIT_VALUES = re.compile(r"[1-9]|\\N\{|\(\?P=")
 #: Scans remembered by shape (bounded: once full, new shapes are scanned each time).
@@ -87,7 +88,7 @@ def _regex(blind: bool) -> re.Pattern[str] | None:
 SPLIT = not any(re.search(r"\\\d|\(\?\(|\(\?P=", source) for source, _ in MESSAGES)
 _BLIND = _regex(blind=True) if SPLIT else None
 _SEEING = _regex(blind=False) if SPLIT else MESSAGE_REGEX
-_BY_SHAPE: dict[str, tuple[int, int, int] | None] = {}
+_BY_SHAPE: dict[bytes, tuple[int, int, int] | None] = {}
 
 
 def _first(regex: re.Pattern[str] | None, text: str) -> tuple[int, int, int] | None:
@@ -107,7 +108,7 @@ def search(lowered: str) -> tuple[int, str] | None:
     elif len(lowered) > _MAX_LENGTH:
         blind = _first(_BLIND, lowered)
     else:
-        shape = lowered.translate(_ONES)
+        shape = lowered.encode("utf-8", "surrogatepass").translate(_ONES)
         try:
             blind = _BY_SHAPE[shape]
         except KeyError:

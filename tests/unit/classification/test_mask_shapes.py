@@ -8,13 +8,14 @@ from hypothesis import strategies as st
 
 from airflow_errorguard.classification import fingerprint
 from airflow_errorguard.classification.fingerprint import mask_message
-
 from tests.unit.classification.test_mask_skips import PIECES
 
 pytestmark = pytest.mark.unit
 
 TEXTS = st.lists(
-    PIECES | st.sampled_from(["[::1]", "http://[::ffff:1.2.3.4]/", "v1", "api2.example.com", "9"]) | st.text(max_size=8),
+    PIECES
+    | st.sampled_from(["[::1]", "http://[::ffff:1.2.3.4]/", "v1", "api2.example.com", "9"])
+    | st.text(max_size=8),
     max_size=12,
 ).map("".join)
 
@@ -61,7 +62,7 @@ def test_same_shape_different_values(first: str, second: str) -> None:
 def test_the_shape_cache_is_used_and_bounded() -> None:
     fingerprint._BY_SHAPE.clear()
     assert mask_message("record 17 is not valid") == "record <n> is not valid"
-    assert fingerprint._BY_SHAPE == {"record 11 is not valid": "record <n> is not valid"}
+    assert fingerprint._BY_SHAPE == {b"record 11 is not valid": "record <n> is not valid"}
     for n in range(fingerprint._MAX_SHAPES + 10):
         mask_message("x" * (n % 50) + f" {n}" + "y" * (n // 50))
     assert len(fingerprint._BY_SHAPE) == fingerprint._MAX_SHAPES
