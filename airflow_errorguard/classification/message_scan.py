@@ -28,11 +28,21 @@ from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, 
 #: Digits 1-9 written ``1`` in a text's UTF-8 bytes: its shape (an ASCII digit byte never occurs
 #: inside a multi-byte character; bytes translate fastest).
 _ONES = bytes.maketrans(b"23456789", b"11111111")
-_QUANTIFIER = re.compile(r"(?<!\\)\{\d*,?\d*\}")
+_QUANTIFIER = re.compile(r"\{\d*,?\d*\}")
 _READS_DIGIT_VALUES = re.compile(r"[1-9]|\\N\{|\(\?P=")
 #: Scans remembered by shape (bounded: once full, new shapes are scanned each time).
 _MAX_SHAPES = 4096
 _MAX_LENGTH = 2000
+
+
+def _class_end(source: str, i: int) -> int:
+    """The index of the ``]`` closing the character class opened at ``source[i]`` (a ``[``)."""
+    i += 1
+    i += source[i : i + 1] == "^"
+    i += source[i : i + 1] == "]"  # a "]" first in a class is a member
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i
 
 
 def top_level_alternatives(source: str) -> list[str]:
@@ -42,14 +52,9 @@ def top_level_alternatives(source: str) -> list[str]:
     while i < len(source):
         char = source[i]
         if char == "\\":
-            i += 2
-            continue
-        if char == "[":  # a class: to its closing "]" (a "]" first in it is a member)
             i += 1
-            i += source[i : i + 1] == "^"
-            i += source[i : i + 1] == "]"
-            while i < len(source) and source[i] != "]":
-                i += 2 if source[i] == "\\" else 1
+        elif char == "[":
+            i = _class_end(source, i)
         elif char == "(":
             depth += 1
         elif char == ")":
@@ -62,8 +67,32 @@ def top_level_alternatives(source: str) -> list[str]:
     return found
 
 
-def _reads_digit_values(alternative: str) -> bool:
-    return _READS_DIGIT_VALUES.search(_QUANTIFIER.sub("", alternative)) is not None
+def reads_digit_values(alternative: str) -> bool:
+    """
+    Whether *alternative* may tell one digit 1-9 from another: a digit 1-9 anywhere in its source
+    but in a ``{m,n}`` quantifier (outside classes: ``[{1}]`` is a class holding ``1``), a
+    ``\\N{...}`` escape, or a back-reference by name.
+    """
+    kept: list[str] = []
+    i = 0
+    while i < len(alternative):
+        char = alternative[i]
+        if char == "\\":
+            kept.append(alternative[i : i + 2])
+            i += 2
+            continue
+        if char == "[":
+            end = _class_end(alternative, i)
+            kept.append(alternative[i : end + 1])
+            i = end + 1
+            continue
+        quantifier = _QUANTIFIER.match(alternative, i) if char == "{" else None
+        if quantifier is not None:
+            i = quantifier.end()
+            continue
+        kept.append(char)
+        i += 1
+    return _READS_DIGIT_VALUES.search("".join(kept)) is not None
 
 
 #: Every alternative in order, with the index of the pattern it belongs to.
@@ -78,7 +107,7 @@ def _regex(blind: bool) -> re.Pattern[str] | None:
     parts = [
         f"(?P<a{k}>{alternative})"
         for k, (_, alternative) in enumerate(ALTERNATIVES)
-        if _reads_digit_values(alternative) is not blind
+        if reads_digit_values(alternative) is not blind
     ]
     return re.compile("|".join(parts)) if parts else None
 

@@ -63,6 +63,27 @@ def test_top_level_alternatives(source: str, parts: list[str]) -> None:
     assert message_scan.top_level_alternatives(source) == parts
 
 
+@pytest.mark.parametrize(
+    ("alternative", "reads"),
+    [
+        (r"connection refused", False),
+        (r"conn_id .{0,80} isn't defined", False),  # a quantifier reads no character
+        (r"x{,12}y{3}", False),
+        (r"\b401 unauthori[sz]ed", True),
+        (r"[{1}]x", True),  # a class holding "1": not a quantifier
+        (r"\{1}", True),  # an escaped brace: "{1}" is literal text
+        (r"[0-9]", True),
+        (r"\x31", True),
+        (r"(a)\1", True),
+        (r"\N{DIGIT ONE}", True),
+        (r"(?P<x>\d)(?P=x)", True),
+        (r"[!-~]\d\w", False),
+    ],
+)
+def test_reads_digit_values(alternative: str, reads: bool) -> None:
+    assert message_scan.reads_digit_values(alternative) is reads
+
+
 @settings(max_examples=600, deadline=None)
 @given(TEXTS, st.lists(st.sampled_from("123456789"), min_size=1, max_size=4))
 def test_same_result_as_the_combined_regex(text: str, digits: list[str]) -> None:
