@@ -8,7 +8,8 @@ from typing import Any
 
 from airflow_errorguard.classification import knowledge_codes as codes
 from airflow_errorguard.classification import knowledge_protocols as protocols
-from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+from airflow_errorguard.classification import message_scan
+from airflow_errorguard.classification.knowledge_messages import MESSAGES
 from airflow_errorguard.classification.knowledge_names import name_entry
 from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
@@ -249,13 +250,13 @@ class MessageMatch:
 
 def message_match(message: str, paths: tuple[str, ...]) -> MessageMatch | None:
     """The message pattern *message* matches, for an exception of class *paths*; ``None`` if none counts."""
-    found = MESSAGE_REGEX.search(message.lower())
-    if found is None or found.lastgroup is None:
+    found = message_scan.search(message.lower())  # MESSAGE_REGEX's match, once per message shape
+    if found is None:
         return None
-    index = int(found.lastgroup[1:])
+    index, matched = found
     category, confidence, text = MESSAGES[index][1]
     # A ValueError or TypeError is an argument rejected before anything was attempted: its
     # "timeout" or "connection" is a setting being validated, never an outage.
     if category is ErrorCategory.TRANSIENT and not _ARGUMENT_ERRORS.isdisjoint(paths):
         return None
-    return MessageMatch(index, category, confidence, text, found.group(0)[:60])
+    return MessageMatch(index, category, confidence, text, matched[:60])

@@ -10,6 +10,14 @@ are kept by the classifier in the fingerprint's head.
 
 **Volatile** (masked): other quoted values (user data), URLs' ports, query strings and ids, e-mail
 addresses, UUIDs, timestamps, file paths (dated or not), IP addresses, hex ids and numbers.
+
+**Masked once per shape**: messages that differ only in their digits 1-9 (``record 17 failed``,
+``record 42 failed``) are masked the same way, so the mask is computed once per *shape* (the text
+with every digit 1-9 written ``1``) and reused. Every pattern below reads a digit 1-9 only through
+a character class (digits, word characters, hex digits, ...), never as a literal (``0`` is kept
+apart: ``0x`` is one), so two texts of one shape match at the same places; a result is reused
+only when it holds no digit 1-9, i.e. when none of the text's own digits survived into it. URLs
+with a bracketed host bypass the reuse: ``urlsplit`` validates an IPv6 host by its value.
 """
 
 from __future__ import annotations
@@ -81,15 +89,41 @@ def _keep_identity(found: re.Match[str], protect: Callable[[str], str]) -> str:
     return protect(_DIGITS.sub("<n>", found.group(0)))
 
 
+#: Digits 1-9 written ``1`` in a text's UTF-8 bytes: its shape (``0`` stays: ``0x`` reads it). An
+#: ASCII digit byte never occurs inside a multi-byte character; bytes translate fastest.
+_ONES = bytes.maketrans(b"23456789", b"11111111")
+_NONZERO_DIGIT = re.compile("[1-9]").search
+#: Masked texts by shape (bounded: once full, new shapes are masked each time).
+_BY_SHAPE: dict[bytes, str] = {}
+_MAX_SHAPES = 4096
+
+
 def mask_message(text: str) -> str:
     """
     Return *text* with volatile values masked and identity kept (see the module docstring).
 
     URLs become route templates; e-mail addresses, UUIDs, timestamps, quoted values (except
     identity names), paths, IP addresses, hex ids and numbers become placeholders such as ``<n>``;
-    whitespace is collapsed.
+    whitespace is collapsed. Computed once per shape of the text (see the module docstring).
     """
-    text = text[:_MAX_SOURCE].strip()
+    text = text[:_MAX_SOURCE]
+    shape = text.encode("utf-8", "surrogatepass").translate(_ONES)
+    masked = _BY_SHAPE.get(shape)
+    if masked is not None:
+        return masked
+    masked = _mask(text)
+    if (
+        len(_BY_SHAPE) < _MAX_SHAPES
+        and _NONZERO_DIGIT(masked) is None
+        and not ("[" in text and "://" in text)
+    ):
+        _BY_SHAPE[shape] = masked
+    return masked
+
+
+def _mask(text: str) -> str:
+    """:func:`mask_message` computed (no reuse by shape)."""
+    text = text.strip()
     if len(text) > 2 and text[0] == text[-1] == "'" and " " in text and "'" not in text[1:-1]:
         text = text[1:-1]  # a KeyError's repr of a sentence: read the sentence
     kept: list[str] = []
