@@ -168,9 +168,18 @@ def test_mapped_guarded_task_with_custom_rules_and_the_alert_agreeing(
     # once, no retry, with the first batch (100..109) delivered and nothing after it.
     assert (tis["enrich[1]"]["state"], tis["enrich[1]"]["try_number"]) == ("failed", 1)
     assert sorted(int(x) for x in _lines(tmp_path / "mapped-sink-1.txt")) == list(range(100, 110))
+    # Map index 2: a transient error outlasting the in-process retries fails try 1 after batch
+    # 200..209 committed; the default_args policy (deciding with the task's classifier) retries
+    # it and try 2 resumes from that map index's own checkpoint.
+    assert [t["state"] for t in tis["enrich[2]"]["tries"]] == ["failed", "success"]
+    sink_2 = Counter(int(x) for x in _lines(tmp_path / "mapped-sink-2.txt"))
+    assert sorted(sink_2) == list(range(200, 230)) and set(sink_2.values()) == {1}
     events = _events(env, "eg_scen_mapped_rules", run_id)
-    assert [(e["map_index"], e["try_number"], e["error_category"], e["rule"]) for e in events] == [
-        (1, 1, "configuration", "user:tenant-disabled-is-config")
+    assert [
+        (e["map_index"], e["try_number"], e["error_category"], e["decision"], e["rule"]) for e in events
+    ] == [
+        (1, 1, "configuration", "fail", "user:tenant-disabled-is-config"),
+        (2, 1, "transient", "retry", "builtin:errno:ECONNRESET"),
     ]
     alerts = _alerts(tmp_path, "eg_scen_mapped_rules")
     assert [(x["map_index"], x["category"], x["rule"]) for x in alerts] == [

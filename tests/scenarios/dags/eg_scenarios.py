@@ -213,7 +213,13 @@ with DAG(
     schedule=None,
     start_date=START,
     catchup=False,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=1), **alerts.default_args()},
+    # The policy has no classifier of its own: it decides with the task's classifier= (docs/alerting.md).
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(seconds=1),
+        "retry_policy": POLICY,
+        **alerts.default_args(),
+    },
 ):
 
     def file_sink(outputs: list[Any], context: Any) -> None:
@@ -221,17 +227,27 @@ with DAG(
         for out in outputs:
             _append(f"mapped-sink-{index}.txt", str(out["id"]))
 
-    @task.guarded(classifier=RULES, sink=file_sink, record_key="id", batch_size=10, max_quarantine_ratio=0.5)
+    @task.guarded(
+        classifier=RULES,
+        sink=file_sink,
+        record_key="id",
+        batch_size=10,
+        max_quarantine_ratio=0.5,
+        in_process_retry=FAST,
+    )
     def enrich(rec: dict[str, Any]) -> dict[str, Any]:
         if rec.get("glitch"):
             raise RuntimeError(f"legacy glitch in record {rec['id']}")
         if rec.get("tenant"):
             raise RuntimeError(f"tenant {rec['tenant']} is disabled")
+        if rec.get("flaky") and get_current_context()["ti"].try_number == 1:
+            raise ConnectionResetError(104, "Connection reset by peer")  # both in-process attempts
         return {"id": rec["id"]}
 
     batch_a = [{"id": i, "glitch": i % 7 == 3} for i in range(30)]
     batch_b = [{"id": 100 + i, "tenant": "acme" if i == 15 else None} for i in range(30)]
-    enrich.expand(records=[batch_a, batch_b])
+    batch_c = [{"id": 200 + i, "flaky": i == 15} for i in range(30)]
+    enrich.expand(records=[batch_a, batch_b, batch_c])
 
 
 # -- 4. rules from [errorguard] rules_file: engine, retry policy and alert all use them ---------
