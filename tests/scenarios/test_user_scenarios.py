@@ -113,6 +113,27 @@ def test_sink_with_process_and_load_failures_resumes_after_a_committed_batch(
         (e["try_number"], e["error_category"], e["decision"]) for e in _events(env, "eg_scen_sink", run_id)
     ] == [(1, "transient", "retry")]
 
+    # Fix upstream, release, replay into the same table: exactly once, the still-bad rows go back.
+    replay = env.dag_test(DAG_FILE, "eg_scen_replay")
+    assert replay["state"] == "success", {k: v["state"] for k, v in replay["task_instances"].items()}
+    check_bad = {n for n in LOAD_BAD if n % 50 == 30}  # amount still negative after the fix
+    loaded = [r["id"] for r in env.query("SELECT id FROM eg_scen_orders ORDER BY id")]
+    assert loaded == sorted(set(range(200)) - check_bad), "replayed rows loaded once, next to the others"
+    fixed = env.query("SELECT customer FROM eg_scen_orders WHERE id IN (20, 70, 120, 170)")
+    assert {r["customer"] for r in fixed} == {"c-fixed"}
+    statuses = {
+        int(r["record_key"]): r["status"]
+        for r in env.query(
+            "SELECT record_key, status FROM errorguard_quarantine "
+            "WHERE dag_id = 'eg_scen_sink' AND run_id = :run",
+            run=run_id,
+        )
+    }
+    assert {k for k, v in statuses.items() if v == "quarantined"} == check_bad
+    assert {k for k, v in statuses.items() if v == "replayed"} == (PROCESS_BAD | LOAD_BAD) - check_bad
+    replay_summary = json.loads((tmp_path / "replay-summary.json").read_text())
+    assert (replay_summary["replayed"], replay_summary["failed"]) == (9, 4)
+
 
 def test_shared_circuit_config_error_fails_fast_and_trips_hold_the_other_dag(
     airflow_db: AirflowEnv, tmp_path: Path

@@ -20,6 +20,7 @@ from airflow_errorguard import (
     CircuitBreakerSensor,
     Classifier,
     ErrorGuardRetryPolicy,
+    QuarantineReplayOperator,
     Rule,
     SqlTableSink,
     circuit_guard,
@@ -121,6 +122,46 @@ with DAG(
 
     create_table() >> summary
     report(summary)
+
+
+def fix(payload: dict[str, Any]) -> dict[str, Any]:
+    """The upstream fix: process failures carry the input record, load rejects the output row."""
+    if "amount" in payload:
+        return {"id": payload["id"], "customer": payload["customer"], "cents": payload["amount"] * 100}
+    return {**payload, "customer": payload["customer"] or "c-fixed"}  # a negative amount stays bad
+
+
+with DAG("eg_scen_replay", schedule=None, start_date=START, catchup=False):
+
+    @task
+    def release() -> int:
+        hook = ErrorGuardHook()
+        with hook.database.engine.connect() as conn:
+            ids = [
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT id FROM errorguard_quarantine WHERE dag_id = 'eg_scen_sink' "
+                    "AND task_id = 'load' AND status = 'quarantined'"
+                )
+            ]
+        hook.quarantine.release(ids, actor="scenario", note="fixed upstream")
+        return len(ids)
+
+    replay = QuarantineReplayOperator(
+        task_id="replay",
+        process=fix,
+        sink=SqlTableSink(TABLE),
+        source_dag_id="eg_scen_sink",
+        source_task_id="load",
+        batch_size=50,
+    )
+
+    @task
+    def keep_replay(summary: Any) -> None:
+        (OUT / "replay-summary.json").write_text(json.dumps(summary, default=str))
+
+    release() >> replay
+    keep_replay(replay.output)
 
 
 # -- 2. one circuit, two DAGs and a sensor; a configuration error fails fast ---------------------
