@@ -319,4 +319,5 @@ class ErrorGuardCallback:
             self.notifiers,
             resolve_notice=self.config.resolve_notice,
             base_url=_base_url(),
+            incident_key=self.config.incident_key,
         )
