@@ -172,23 +172,21 @@ class VerdictCache:
             memo = []
         for decision, signals in variants:
             reads = decision.reads
-            if (
-                not reads
-                # the common read, inlined: the message of a lone exception (a compiled verdict's)
-                or (
-                    len(reads) == 1
-                    and reads[0][1] == "message"
-                    and reads[0][0] == 0
-                    and first_message(chain, memo) == reads[0][2]
-                )
-                or decision.holds_for_chain(chain, memo)
-            ):
-                self.hits += 1
-                self.quick_hits += 1
-                hit = QuickHit(decision, signals, chain[decision.position])
-                if memo and not decision.position:
-                    hit.message = memo[0]
-                return hit
+            if reads:
+                index, name, value = reads[0]
+                if len(reads) == 1 and name == "message" and not index:
+                    # the common read, inlined: the message of a lone exception (a compiled
+                    # verdict's); a mismatch is final (no second look through holds_for_chain)
+                    if (memo[0] if memo else first_message(chain, memo)) != value:
+                        continue
+                elif not decision.holds_for_chain(chain, memo):
+                    continue
+            self.hits += 1
+            self.quick_hits += 1
+            hit = QuickHit(decision, signals, chain[decision.position])
+            if memo and not decision.position:
+                hit.message = memo[0]
+            return hit
         return None
 
     def quick_put(
