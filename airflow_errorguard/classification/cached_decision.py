@@ -41,13 +41,16 @@ class Decision:
         reads = self.reads
         return not reads or all(getattr(links[index], name) == value for index, name, value in reads)
 
-    def holds_for_chain(self, chain: Sequence[BaseException]) -> bool:
-        """Whether the exceptions of a quick key's *chain* have the values this decision read."""
+    def holds_for_chain(self, chain: Sequence[BaseException], memo: list[str] | None = None) -> bool:
+        """
+        Whether the exceptions of a quick key's *chain* have the values this decision read
+        (*memo*: ``chain[0]``'s message once read, see :func:`first_message`).
+        """
         for index, name, value in self.reads:
             if name != "message":  # the host and Retry-After of a quick key's exception: none
                 if value is not None:
                     return False
-            elif safe_str(chain[index]) != value:
+            elif (safe_str(chain[index]) if index or memo is None else first_message(chain, memo)) != value:
                 return False
         return True
 
@@ -97,7 +100,7 @@ class CachedVerdict:
 class QuickHit(CachedVerdict):
     """A hit by the quick key: no ``Retry-After``, the signals the decision's exception had."""
 
-    __slots__ = ("decided_on", "signals")
+    __slots__ = ("decided_on", "message", "signals")
 
     #: A quick key's exceptions have no ``Retry-After`` (read without a call: a hot path).
     retry_after = None
@@ -108,12 +111,15 @@ class QuickHit(CachedVerdict):
         self.signals = signals
         #: The exception of the chain the verdict was decided on (its message is the fingerprint's).
         self.decided_on = decided_on
+        #: Its message when already read by this classification (``None``: read when built).
+        self.message: str | None = None
 
     def _build(self) -> Classification:
         decision = self.decision
-        return decision.verdict.for_exception(
-            None, dict(self.signals), f"{decision.head}: {safe_str(self.decided_on)}"
-        )
+        message = self.message
+        if message is None:
+            message = safe_str(self.decided_on)
+        return decision.verdict.for_exception(None, dict(self.signals), f"{decision.head}: {message}")
 
 
 class ChainHit(CachedVerdict):
@@ -132,6 +138,15 @@ class ChainHit(CachedVerdict):
 
     def _build(self) -> Classification:
         return self.decision.verdict_for(self.links)
+
+
+def first_message(chain: Sequence[BaseException], memo: list[str]) -> str:
+    """The message of ``chain[0]``, read once per classification: kept in *memo* (``[]`` until read)."""
+    if memo:
+        return memo[0]
+    message = safe_str(chain[0])
+    memo.append(message)
+    return message
 
 
 def evict_oldest(table: dict[Any, Any], max_entries: int) -> None:
@@ -155,4 +170,12 @@ def put_variant(
         table[key] = [value, *variants[: max_variants - 1]]
 
 
-__all__ = ["CachedVerdict", "ChainHit", "Decision", "QuickHit", "evict_oldest", "put_variant"]
+__all__ = [
+    "CachedVerdict",
+    "ChainHit",
+    "Decision",
+    "QuickHit",
+    "evict_oldest",
+    "first_message",
+    "put_variant",
+]

@@ -26,7 +26,7 @@ from airflow_errorguard.classification.builtin import (
     match_known,
     message_match,
 )
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit, evict_oldest
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit, evict_oldest, first_message
 from airflow_errorguard.classification.misconfiguration import (
     tls_problem_said,
     tls_verification_type,
@@ -112,12 +112,15 @@ def _decision(candidate: Candidate, facts: LinkFacts) -> Decision:
 _TABLE: dict[Hashable, ClassEntry | None] = {}
 
 
-def compiled_verdict(exc: BaseException, key: Hashable) -> tuple[QuickHit, str | None] | None:
+def compiled_verdict(
+    exc: BaseException, key: Hashable, memo: list[str] | None = None
+) -> tuple[QuickHit, str | None] | None:
     """
     The verdict on the lone exception *exc* of quick key *key* by its compiled entry (built when
     read), and its message when the verdict read it (a message pattern, or the TLS and unknown-host
     checks of a transient or unknown verdict); ``None`` when the general path decides (no entry, or
-    its message overrides the entry).
+    its message overrides the entry). *memo*: *exc*'s message if this classification read it already
+    (see :func:`.cached_decision.first_message`).
     """
     try:
         entry = _TABLE[key]
@@ -127,11 +130,13 @@ def compiled_verdict(exc: BaseException, key: Hashable) -> tuple[QuickHit, str |
         return None
     if not entry.reads_message:
         return None if entry.known is None else (QuickHit(entry.known, entry.signals, exc), None)
-    message = safe_str(exc)
+    message = safe_str(exc) if memo is None else first_message((exc,), memo)
     decision = entry.decision_for(message)
     if decision is None:
         return None
-    return QuickHit(decision, entry.signals, exc), message
+    hit = QuickHit(decision, entry.signals, exc)
+    hit.message = message
+    return hit, message
 
 
 def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:

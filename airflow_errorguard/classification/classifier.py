@@ -183,13 +183,14 @@ class Classifier:
                 if found is None:
                     self._cache.no_quick_key(type(exc))  # do not try again
                 else:
+                    memo: list[str] = []  # exc's message, read at most once from here on
                     if seen:  # cached decisions of its class: the quick key may find this one
                         quick = found
-                        hit = self._cache.quick_lookup(*found)
+                        hit = self._cache.quick_lookup(found[0], found[1], memo)
                         if hit is not None:
                             return hit
                     if compiles and len(found[1]) == 1:  # a lone exception: its class's compiled verdict
-                        compiled = compiled_verdict(exc, found[0])
+                        compiled = compiled_verdict(exc, found[0], memo)
                         if compiled is not None:
                             self._cache.table_hits += 1
                             hit, message = compiled

@@ -16,6 +16,19 @@ from airflow_errorguard.classification.fingerprint import mask_message
 _masked = lru_cache(maxsize=1024)(mask_message)
 
 
+def _fingerprint_text(source: str) -> str:
+    """:attr:`Classification.fingerprint_text` of a fingerprint source (types and codes, message)."""
+    types, _, message = source.partition(": ")
+    return f"{types}: {_masked(message)}"
+
+
+@lru_cache(maxsize=1024)
+def _digest(text: str) -> str:
+    """:attr:`Classification.fingerprint` of a fingerprint text: one digest per distinct text (the
+    messages of one failure shape mask to one text)."""
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
 class ErrorCategory(str, Enum):
     """What kind of failure an exception is."""
 
@@ -100,13 +113,13 @@ class Classification:
         Exception type (with its HTTP status, SQLSTATE, errno, driver and service codes) and message,
         the message's volatile parts (numbers, ids, paths, quoted values) masked.
         """
-        types, _, message = self.fingerprint_source.partition(": ")
-        return f"{types}: {_masked(message)}"
+        return _fingerprint_text(self.fingerprint_source)
 
     @cached_property
     def fingerprint(self) -> str:
         """Stable 16-hex-digit digest of :attr:`fingerprint_text`; equal for the same failure across runs."""
-        return hashlib.sha1(self.fingerprint_text.encode("utf-8", "replace")).hexdigest()[:16]
+        text = self.__dict__.get("fingerprint_text")  # read already, or computed here without caching
+        return _digest(_fingerprint_text(self.fingerprint_source) if text is None else text)
 
     @classmethod
     def of(cls, **state: Any) -> Classification:

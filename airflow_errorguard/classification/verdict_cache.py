@@ -19,10 +19,9 @@ from collections.abc import Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit, put_variant
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit, first_message, put_variant
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
-from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
@@ -157,26 +156,37 @@ class VerdictCache:
         found = self.quick_lookup(key, chain)
         return None if found is None else found.verdict
 
-    def quick_lookup(self, key: Hashable, chain: Sequence[BaseException]) -> QuickHit | None:
-        """The decision cached for a quick *key* that holds for *chain*, its verdict not built yet."""
+    def quick_lookup(
+        self, key: Hashable, chain: Sequence[BaseException], memo: list[str] | None = None
+    ) -> QuickHit | None:
+        """
+        The decision cached for a quick *key* that holds for *chain*, its verdict not built yet.
+
+        :param memo: The message of ``chain[0]`` once read (``[]`` until then; filled here when a
+            variant reads it), so one classification reads it once however many variants compare it.
+        """
         variants = self._quick.get(key)
         if variants is None:
             return None
+        if memo is None:
+            memo = []
         for decision, signals in variants:
             reads = decision.reads
-            if (
-                not reads
-                # the common read, inlined: the message of a lone exception (a compiled verdict's)
-                or (
-                    len(reads) == 1
-                    and reads[0][1] == "message"
-                    and safe_str(chain[reads[0][0]]) == reads[0][2]
-                )
-                or decision.holds_for_chain(chain)
-            ):
-                self.hits += 1
-                self.quick_hits += 1
-                return QuickHit(decision, signals, chain[decision.position])
+            if reads:
+                index, name, value = reads[0]
+                if len(reads) == 1 and name == "message" and not index:
+                    # the common read, inlined: the message of a lone exception (a compiled
+                    # verdict's); a mismatch is final (no second look through holds_for_chain)
+                    if (memo[0] if memo else first_message(chain, memo)) != value:
+                        continue
+                elif not decision.holds_for_chain(chain, memo):
+                    continue
+            self.hits += 1
+            self.quick_hits += 1
+            hit = QuickHit(decision, signals, chain[decision.position])
+            if memo and not decision.position:
+                hit.message = memo[0]
+            return hit
         return None
 
     def quick_put(
