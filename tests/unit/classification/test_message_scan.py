@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from airflow_errorguard.classification import message_scan
 from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+from tests.unit.classification.test_mask_shapes import redigit
 
 pytestmark = pytest.mark.unit
 
@@ -27,18 +28,6 @@ WORDS = sorted(
     | {"401", "411", "tlsv1", "tlsv2", "timeout", "port", "must", "0", "7", "42", " ", ".", ":", "-", "\n"}
 )
 TEXTS = st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=14).map(" ".join)
-
-
-def redigit(text: str, digits: list[str]) -> str:
-    """*text* with its digits 1-9 replaced, in order, by *digits* (cycled): the same shape."""
-    out, n = [], 0
-    for char in text:
-        if char in "123456789":
-            out.append(digits[n % len(digits)])
-            n += 1
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def test_the_patterns_are_split_and_some_alternatives_read_digits() -> None:
