@@ -3,16 +3,19 @@ Replay claims: a released quarantine row is processed by exactly one replay run.
 
 A replay run **claims** rows before it processes them (``claimed_by``/``claim_try``/``claimed_at``
 set in one statement: ``WITH c AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … WHERE id IN c RETURNING``
-on PostgreSQL, the same ``UPDATE … RETURNING`` under SQLite's write lock, select-for-update then update
-elsewhere), and **settles** them (status moved, claim cleared, audited) in one transaction that
-only touches rows it still holds: a run that lost its claim changes nothing. A claim is free to
-take over when its lease expired, or when it was made by an earlier try of the same task instance
-(Airflow runs one try at a time: an earlier try's claim is a dead run's).
+on PostgreSQL, the same ``UPDATE … RETURNING`` under SQLite's write lock, elsewhere a plain read of
+the candidates, select-for-update of those by key, then update), and **settles** them (status moved,
+claim cleared, audited) in one transaction that only touches rows it still holds: a run that lost
+its claim changes nothing. A claim is free to take over when its lease expired, or when it was made
+by an earlier try of the same task instance (Airflow runs one try at a time: an earlier try's claim
+is a dead run's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +31,12 @@ from airflow_errorguard.storage.quarantine_types import QuarantineRow
 from airflow_errorguard.storage.tables.quarantine import quarantine_table as q
 
 _ROW_COLUMNS = [*q.c, *signatures.READ_COLUMNS]
+log = logging.getLogger(__name__)
+#: An empty claim while rows free for the claimant are locked elsewhere is tried again, waiting
+#: from ``CLAIM_RETRY_DELAY`` seconds, doubling up to ``CLAIM_RETRY_DELAY_MAX``, at most this often.
+CLAIM_RETRIES = 40
+CLAIM_RETRY_DELAY = 0.05
+CLAIM_RETRY_DELAY_MAX = 1.0
 
 
 class ClaimLost(Exception):
@@ -71,8 +80,37 @@ def claim(
     who: Claimant,
     where: Sequence[ColumnElement[bool]],
     limit: int,
+    *,
+    wait: Callable[[float], None] = time.sleep,
 ) -> list[QuarantineRow]:
-    """Claim up to *limit* released rows matching *where* (oldest first); returns them, with payload."""
+    """
+    Claim up to *limit* released rows matching *where* (oldest first); returns them, with payload.
+
+    Returns ``[]`` only when no row *who* may take is left. A claim skips rows another transaction
+    holds locked at that instant (``SKIP LOCKED``), so an empty claim is checked with a plain read:
+    rows still free for *who* (say, an earlier try's claims, which only *who* may take over) are
+    claimed again after a short wait instead of being left to the lease.
+    """
+    delay = CLAIM_RETRY_DELAY
+    for _attempt in range(CLAIM_RETRIES):
+        rows = _claim_once(tx, who, where, limit)
+        if rows or not _free_rows_left(tx, who, where):
+            return rows
+        wait(delay)
+        delay = min(delay * 2, CLAIM_RETRY_DELAY_MAX)
+    log.warning("errorguard replay: rows free for %s stayed locked; they are left to other runs", who.holder)
+    return []
+
+
+def _free_rows_left(tx: Transactional, who: Claimant, where: Sequence[ColumnElement[bool]]) -> bool:
+    with tx.transaction("looking for unclaimed released rows", write=False) as conn:
+        free = and_(q.c.status == "released", who.may_take(tx.clock()), *where)
+        return conn.execute(select(q.c.id).where(free).limit(1)).first() is not None
+
+
+def _claim_once(
+    tx: Transactional, who: Claimant, where: Sequence[ColumnElement[bool]], limit: int
+) -> list[QuarantineRow]:
     now = tx.clock()
     with tx.transaction("claiming released quarantine rows for replay") as conn:
         free = and_(q.c.status == "released", who.may_take(now), *where)
@@ -90,7 +128,13 @@ def claim(
             stmt = update(q).where(q.c.id.in_(chosen), free).values(**values)
             ids = list(conn.execute(stmt.returning(q.c.id)).scalars())
         else:
-            ids = list(conn.execute(candidates.with_for_update(skip_locked=True)).scalars())
+            # A locking scan under MySQL's REPEATABLE READ locks every row it passes, matching or
+            # not: another run's claim would then skip rows only this claimant may take. Read the
+            # candidates plainly, then lock just those by primary key.
+            ids = list(conn.execute(candidates).scalars())
+            if ids:
+                locking = select(q.c.id).where(q.c.id.in_(ids), free).order_by(q.c.id)
+                ids = list(conn.execute(locking.with_for_update(skip_locked=True)).scalars())
             if ids:
                 conn.execute(update(q).where(q.c.id.in_(ids), free).values(**values))
         if not ids:

@@ -132,6 +132,35 @@ def test_claims_of_a_live_run_are_left_alone_until_the_lease_expires(db: Databas
     assert [r.id for r in claim(db, late, [], 10)] == ids, "an expired lease frees the rows"
 
 
+def test_an_empty_claim_waits_for_locked_rows_only_it_may_take(db: Database) -> None:
+    """A dead try's claims, locked for a moment by another run's scan, are not left to the lease."""
+    if db.backend == "sqlite":
+        pytest.skip("SQLite locks the whole database: a claim waits for the lock, it never skips a row")
+    ids = _seed(db, 5)
+    dead, retry, other = w.claimant("manual__a", 1), w.claimant("manual__a", 2), w.claimant("manual__b")
+    assert len(claim(db, dead, [], 5)) == 5
+    assert claim(db, other, [], 5, wait=_never) == [], "the live rows of another task end the claim at once"
+    locker = db.engine.connect()
+    tx = locker.begin()
+    locker.execute(sa.select(q.c.id).where(q.c.id.in_(ids)).with_for_update()).all()
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        tx.commit()  # the other scan ends
+        locker.close()
+
+    try:
+        assert [r.id for r in claim(db, retry, [], 5, wait=wait)] == ids, "taken over after the wait"
+    finally:
+        locker.close()
+    assert len(waits) == 1
+
+
+def _never(seconds: float) -> None:
+    raise AssertionError("claim() waited though no row was free for it")
+
+
 def test_a_run_that_lost_its_claims_changes_nothing(db: Database, clock: FakeClock) -> None:
     ids = _seed(db, 4)
     slow, fast = w.claimant("manual__slow", lease=60), w.claimant("manual__fast", lease=60)
