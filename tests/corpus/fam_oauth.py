@@ -97,7 +97,7 @@ def build(family: Family, closing: list[Any]) -> None:
     family.add("token-expired", expired, {C, T}, "an expired token and no refresh configured")
 
     def bad_token_type() -> None:
-        client = WebApplicationClient("etl-ingest", access_token="abc", token_type="MAC")
+        client = WebApplicationClient("etl-ingest", access_token="abc", token_type="DPoP")
         client.add_token("https://api.example.test/orders")
 
     family.add("token-type", bad_token_type, C, "an unsupported token type")

@@ -36,7 +36,7 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         (400, {D, C}, "a rejected request"),
         (401, C, "missing or wrong credentials"),
         (403, C, "no permission"),
-        (404, C, "a wrong URL or a missing resource"),
+        (404, {C, D}, "a wrong URL or a missing resource"),
         (409, {T, D}, "a conflict"),
         (422, D, "the payload was rejected"),
         (429, T, "rate limited"),
