@@ -59,7 +59,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.9, "says a connection setting (timeout, port, TLS mode, option) is invalid"),
     ),
     (
-        r"unknown url type|invalid endpoint|url must specify|no connection adapters were found|"
+        r"unknown url type|unsupported url scheme|invalid endpoint|url must specify|"
+        r"no connection adapters were found|"
         r"proxy authentication required|no such transport|protocol not known|db index is out of range|"
         r"invalid bucket name|path in endpoint is not allowed|"
         r"error compiling script|"
@@ -79,7 +80,8 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         # A client refusing its own configuration (kafka-python "Unrecognized configs", pymongo "The
         # value of maxPoolSize must be ..."): a ValueError that names a setting, not a record's value.
         r"unrecognized (?:configs?|options?|settings?|keyword arguments?)\b|"
-        r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be",
+        r"unknown (?:config(?:uration)? (?:key|option)|option|setting)s?\b|the value of \w+ must be|"
+        r"unsupported (?:token|grant|auth\w*) type",
         (C, 0.88, "says a client setting or option is unknown or outside its allowed values"),
     ),
     (
@@ -98,9 +100,23 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     ),
     (
         # Transaction misuse and statement/parameter mismatches: the calling code is wrong.
-        r"no transaction is active|there is no transaction in progress|"
+        r"no transaction is active|there is no transaction in progress|no active connection|"
         r"parameter (?:argument/)?count mismatch|incorrect number of bindings supplied",
         (C, 0.85, "says the code manages transactions or statement parameters wrongly"),
+    ),
+    (
+        # DDL run twice (a migration applied to a database that already has its objects): SQLite
+        # and others give only an OperationalError with this text.
+        r"(?:table|index|view|trigger|sequence|schema) \S+ already exists",
+        (C, 0.85, "says a database object already exists (a migration or DDL applied twice)"),
+    ),
+    (
+        # A codec setting, not a record: pyarrow's compression arguments, zstd's parameter ranges,
+        # and protocol extensions (STARTTLS, AUTH) a client is set to require but the server lacks.
+        r"invalid value for compression|compression (?:level|parameter)\b[^.\n]{0,40}?"
+        r"\b(?:illegal|invalid|must be|out of range)|unsupported compression (?:codec|type)|"
+        r"extension (?:is )?not supported",
+        (C, 0.85, "says a codec setting or a required protocol extension is not available"),
     ),
     (
         r"in read-only mode|attempt to write a readonly database|read-only database",
@@ -168,7 +184,9 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"unconverted data remains|codec can't (?:decode|encode)|out of range|value too long|"
         r"cannot be null|violates (?:not-null|unique|foreign key|check) constraint|duplicate (?:key|entry)|"
         r"incorrect (?:\w+ )?value|nonetype|end-of-stream marker|compressed (?:file|data) ended|"
-        r"invalid data stream|not a gzip file|incorrect header check|bad magic number|not a zip file",
+        r"invalid data stream|not a gzip file|incorrect header check|bad magic number|not a zip file|"
+        # lz4.frame raises a bare RuntimeError naming the failed LZ4F_ call; pyarrow an OSError.
+        r"\blz4f?[_ ]\w+ (?:failed|returned)|truncated compressed stream",
         (D, 0.85, "says a value in the input is invalid"),
     ),
 )

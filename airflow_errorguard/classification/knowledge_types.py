@@ -17,6 +17,7 @@ from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 from airflow_errorguard.classification.knowledge_messaging import MESSAGING_TYPES
 from airflow_errorguard.classification.knowledge_security import SECURITY_TYPES
 from airflow_errorguard.classification.knowledge_sqlstate import SQLSTATE
+from airflow_errorguard.classification.knowledge_tools import TOOL_TYPES
 
 
 def _many(paths: str, entry: Entry) -> dict[str, Entry]:
@@ -247,6 +248,7 @@ TYPES.update(CLIENT_TYPES)
 TYPES.update(ENGINE_TYPES)
 TYPES.update(MESSAGING_TYPES)
 TYPES.update(SECURITY_TYPES)
+TYPES.update(TOOL_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

@@ -69,6 +69,12 @@ FAMILIES: dict[str, str] = {
     "googleauth": "fam_google_auth",
     "secrets": "fam_secrets",
     "minio": "fam_minio",
+    "oauth": "fam_oauth",
+    "tornado": "fam_tornado",
+    "dns": "fam_dns",
+    "alembic": "fam_alembic",
+    "compression": "fam_compression",
+    "asyncio": "fam_asyncio_clients",
 }
 
 

@@ -6,11 +6,11 @@ database: more of class 22 (data: logarithms, powers, substrings, bit strings, X
 from __future__ import annotations
 
 import contextlib
-import secrets
 from typing import Any
 
-from tests.corpus.fam_postgres import _Conn, admin_connection
+from tests.corpus.fam_postgres import _Conn
 from tests.corpus.model import C, D, Family
+from tests.corpus.servers import pg_database
 
 SCHEMA = """
 CREATE TABLE p (a int);
@@ -76,17 +76,7 @@ CASES: dict[str, tuple[str, Any, str]] = {
 
 
 def build(family: Family, closing: list[Any]) -> None:
-    admin, server = admin_connection()
-    dbname = f"errorguard_codes_{secrets.token_hex(4)}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{dbname}"')
-
-    def drop() -> None:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.close()
-
-    closing.append(drop)
+    dbname, server = pg_database(closing, "errorguard_codes")
     params = {**server, "dbname": dbname}
     drivers = [_Conn("psycopg", params), _Conn("asyncpg", params)]
     for conn in drivers:

@@ -17,10 +17,9 @@ import psycopg
 import redis.asyncio as aredis
 
 from tests.corpus.fam_mysql import admin_connection as mysql_admin
-from tests.corpus.fam_postgres import admin_connection as pg_admin
 from tests.corpus.fam_redis import SHARED_PORT
 from tests.corpus.model import C, D, Family, T
-from tests.corpus.servers import free_port
+from tests.corpus.servers import free_port, pg_database
 
 SCHEMA = (
     "CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(5) NOT NULL, qty SMALLINT)",
@@ -169,17 +168,7 @@ def _aiomysql_cases(family: Family, base: dict[str, Any], db: str) -> None:
 
 
 def _psycopg_async_cases(family: Family, closing: list[Any]) -> None:
-    admin, server = pg_admin()
-    dbname = f"errorguard_corpus_{secrets.token_hex(4)}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{dbname}"')
-
-    def drop() -> None:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.close()
-
-    closing.append(drop)
+    dbname, server = pg_database(closing)
     conninfo = " ".join(f"{k}={v}" for k, v in server.items())
 
     def sql(*statements: str, target: str = dbname, extra: str = "") -> Callable[[], Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import secrets
 import shutil
 import socket
 import socketserver
@@ -275,3 +276,28 @@ class RedisServer:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------
+
+
+def pg_database(closing: list[Any], prefix: str = "errorguard_corpus") -> tuple[str, dict[str, Any]]:
+    """
+    A throwaway PostgreSQL database, dropped (``WITH (FORCE)``) when the corpus closes, and the
+    server's connection keywords (host, port, user). Raises :class:`ServiceMissing` when the server
+    is not reachable.
+    """
+    from tests.corpus.fam_postgres import admin_connection  # fam_postgres imports this module
+
+    admin, server = admin_connection()
+    dbname = f"{prefix}_{secrets.token_hex(4)}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{dbname}"')
+
+    def drop() -> None:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        admin.close()
+
+    closing.append(drop)
+    return dbname, server
