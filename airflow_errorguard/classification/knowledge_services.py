@@ -1,10 +1,10 @@
 """
 Built-in knowledge of the error codes data-platform and SaaS services put in their error bodies,
-read by :func:`~airflow_errorguard.classification.signals_protocols.service_code` and keyed
+read by :func:`~airflow_errorguard.classification.service_codes.service_code` and keyed
 ``<service>:<code>`` so that one service's word never means another's: Elasticsearch/OpenSearch
 ``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type``, Trino's
 ``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455) and SSH channel-open and
-disconnect reasons (RFC 4254, 4253). Merged into :data:`~.knowledge_cloud.CLOUD_CODE`; like every
+disconnect reasons (RFC 4254, 4253) and OAuth 2 ``error`` codes (RFC 6749). Merged into :data:`~.knowledge_cloud.CLOUD_CODE`; like every
 service code, an entry outranks the HTTP status it arrived with (Slack answers ``200`` with
 ``"ok": false``).
 """
@@ -260,6 +260,20 @@ SERVICE_CODE: dict[str, Entry] = {
         "ssh-disconnect",
         "10 11 12",
         (T, 0.8, "means the SSH connection was lost, closed or is over its limit"),
+    ),
+    # OAuth 2 errors (RFC 6749 5.2, RFC 6750 3.1, RFC 8628 3.5, OpenID Connect), oauthlib's and
+    # Authlib's ``error``: the token endpoint answers 400/401 for all of them.
+    **_keyed(
+        "oauth",
+        "invalid_client invalid_grant unauthorized_client unsupported_grant_type invalid_scope "
+        "access_denied unsupported_response_type invalid_request invalid_token insufficient_scope "
+        "expired_token unsupported_token_type login_required consent_required interaction_required",
+        (C, 0.93, "means the OAuth client, its grant, scope or token is refused (fix the credentials)"),
+    ),
+    **_keyed(
+        "oauth",
+        "temporarily_unavailable server_error slow_down authorization_pending",
+        (T, 0.9, "means the authorization server asks to try again later"),
     ),
 }
 

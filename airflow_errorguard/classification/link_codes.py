@@ -11,13 +11,21 @@ from typing import Any
 
 from airflow_errorguard.classification.class_plan import ClassPlan
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr
-from airflow_errorguard.classification.signals_protocols import protocol_code, service_code
+from airflow_errorguard.classification.service_codes import service_code
+from airflow_errorguard.classification.signals_protocols import protocol_code
 
 
 def driver_code(
     plan: ClassPlan, exc: BaseException, get: Callable[[str], Any], message: Callable[[], str]
 ) -> str | None:
     """The database driver's or protocol's own code (``sqlite:SQLITE_BUSY``, ``mysql:1213``...)."""
+    if plan.family == "smtp":  # aiosmtplib keeps the reply in ``code``, which is read lazily
+
+        def get_or_read(name: str) -> Any:
+            value = get(name)
+            return safe_getattr(exc, name) if value is None else value
+
+        return protocol_code(plan.family, get_or_read, message)
     if plan.family is not None:
         return protocol_code(plan.family, get, message)
     name = get("sqlite_errorname")

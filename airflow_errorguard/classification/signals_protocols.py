@@ -3,28 +3,24 @@ Codes that protocol clients keep in their own places, read for :class:`~.signals
 SMTP replies (``smtp_code``, ``recipients``), AMQP ``reply_code``, Redis error prefixes
 (``status_code`` or the reply's first word), FTP replies (the three digits ftplib's errors start
 with), POP3 and IMAP response codes (``[AUTH]``, ``[UNAVAILABLE]``...), process ``returncode``,
-gRPC ``code()``, Google ``errors[].reason``, Azure ``error_code``, PostgreSQL fields in an
-``args[0]`` dict (pg8000), and the codes of :mod:`.knowledge_services`: Elasticsearch
-``error.type``, a Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's
-``errorName``, a WebSocket close code, an SSH channel-open failure code and a JetStream
-``err_code``, google-auth's ``retryable`` flag and
-minio's S3 ``code``.
+and PostgreSQL fields in an ``args[0]`` dict (pg8000); and which family a class belongs to, by
+the packages of its MRO. Services' own codes are read by :mod:`.service_codes`.
 
 Every read is guarded: a hostile exception cannot break classification.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from airflow_errorguard.classification.knowledge_services import KAFKA_CODES
+from airflow_errorguard.classification.safe_read import safe_getattr
 
 #: Top-level package -> protocol family whose codes are read.
 _FAMILIES = {
     "smtplib": "smtp",
+    "aiosmtplib": "smtp",
     "pika": "amqp",
     "amqp": "amqp",
     "kombu": "amqp",
@@ -53,14 +49,13 @@ _FAMILIES = {
     "aiokafka": "kafka",
     "nats": "nats",
     "minio": "minio",
+    "oauthlib": "oauth",
+    "requests_oauthlib": "oauth",
+    "authlib": "oauth",
 }
-#: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
-_K8S_BODY_LIMIT = 65536
 _REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
 _FTP_REPLY = re.compile(r"\s*([1-5][0-9][0-9])(?:[\s-]|$)")
 #: A bracketed response code (POP3 RFC 2449/3206, IMAP RFC 5530): ``-ERR [SYS/TEMP] ...``.
-#: ClickHouse's error name, as its server renders it: ``Code: 60. DB::Exception: ... (UNKNOWN_TABLE)``.
-_CLICKHOUSE_NAME = re.compile(r"Code: \d+\. DB::Exception: .*?\(([A-Z][A-Z0-9_]{2,60})\)", re.DOTALL)
 _BRACKET_CODE = re.compile(r"\[([A-Z][A-Z/-]{1,30})[\] ]")
 _IMAP_STATUS = re.compile(r"\b(BAD|NO)\b")
 
@@ -79,16 +74,20 @@ def _int(value: Any) -> int | None:
 
 
 def _smtp_code(get: Callable[[str], Any]) -> int | None:
-    code = _int(get("smtp_code"))
+    code = _int(get("smtp_code"))  # smtplib
+    if code is None:
+        code = _int(get("code"))  # aiosmtplib
     if code is not None:
         return code
-    recipients = get("recipients")  # SMTPRecipientsRefused: {address: (code, message)}
-    if not isinstance(recipients, dict):
+    # SMTPRecipientsRefused: smtplib {address: (code, message)}, aiosmtplib [SMTPRecipientRefused]
+    recipients = get("recipients")
+    if isinstance(recipients, dict):
+        replies = [reply[0] for reply in list(recipients.values())[:50] if isinstance(reply, tuple) and reply]
+    elif isinstance(recipients, list):
+        replies = [safe_getattr(reply, "code") for reply in recipients[:50]]
+    else:
         return None
-    codes = []
-    for reply in list(recipients.values())[:50]:
-        if isinstance(reply, tuple) and reply and _int(reply[0]) is not None:
-            codes.append(reply[0])
+    codes = [reply for reply in replies if _int(reply) is not None]
     if not codes:
         return None
     permanent = [code for code in codes if not 400 <= code < 500]
@@ -125,155 +124,9 @@ def protocol_code(family: str | None, get: Callable[[str], Any], message: Callab
     return None
 
 
-def service_code(family: str | None, exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """A gRPC status name, a Google ``errors[].reason``, an Azure error code, or a data-platform
-    service's code keyed ``<service>:<code>`` (:mod:`.knowledge_services`), when there is one."""
-    if family in _SERVICE_READERS:
-        code = _SERVICE_READERS[family](exc, get)
-        return code if isinstance(code, str) and code else None
-    if family == "grpc":
-        code = _safe_call(exc, "code")
-        name = getattr(code, "name", None) if code is not None else None
-        return name if isinstance(name, str) else None
-    if family == "google":
-        errors = _safe_attr(exc, "errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            reason = dict.get(errors[0], "reason")
-            if isinstance(reason, str) and reason:
-                return reason
-        # google-auth marks a refresh failure it would retry (HTTP 5xx, 429, a server_error body).
-        return "google-auth:retryable" if _safe_attr(exc, "retryable") is True else None
-    if family == "azure":
-        code = get("error_code")
-        if isinstance(code, str) and code:
-            return code
-        code = _safe_attr(get("error"), "code")
-        return code if isinstance(code, str) and code else None
-    return None
-
-
-def _dict_path(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = dict.get(value, key)
-    return value
-
-
-def _keyed(service: str, value: Any) -> str | None:
-    return f"{service}:{value}" if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-
-
-def _elasticsearch(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """``body["error"]["type"]`` (elasticsearch-py, opensearch-py), else the ``error`` it names."""
-    kind = _dict_path(_safe_attr(exc, "body"), "error", "type")
-    if not isinstance(kind, str):
-        kind = _safe_attr(exc, "error")
-    return _keyed("es", kind) if isinstance(kind, str) and kind.endswith("_exception") else None
-
-
-def _kubernetes(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """The ``reason`` of the ``Status`` object in ``ApiException.body`` (a JSON text)."""
-    body = _safe_attr(exc, "body")
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if not (isinstance(body, str) and body.startswith("{") and len(body) <= _K8S_BODY_LIMIT):
-        return None
-    try:
-        status = json.loads(body)
-    except ValueError:
-        return None
-    return _keyed("k8s", _dict_path(status, "reason"))
-
-
-def _slack(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """``SlackApiError.response.data["error"]``: Slack answers errors with HTTP 200 and ``ok: false``."""
-    return _keyed("slack", _dict_path(_safe_attr(get("response"), "data"), "error"))
-
-
-def _openai(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """OpenAI's ``code`` (else ``type``); an Anthropic-style ``body["error"]["type"]``."""
-    for name in ("code", "type"):
-        value = _safe_attr(exc, name)
-        if isinstance(value, str) and value:
-            return _keyed("openai", value)
-    return _keyed("openai", _dict_path(_safe_attr(exc, "body"), "error", "type"))
-
-
-def _trino(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    return _keyed("trino", _safe_attr(exc, "error_name"))
-
-
-def _websocket(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """The close code the peer sent (``ConnectionClosed.rcvd.code``; none when the link just dropped)."""
-    return _keyed("websocket", _safe_attr(_safe_attr(exc, "rcvd"), "code"))
-
-
-def _ssh(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """The SSH channel-open failure reason (RFC 4254 5.1) of paramiko's ``ChannelException`` and
-    asyncssh's ``ChannelOpenError``; asyncssh's ``DisconnectError`` reason code (RFC 4253 11.1)."""
-    name = type(exc).__name__
-    if name in ("ChannelException", "ChannelOpenError"):
-        return _keyed("ssh-channel", _safe_attr(exc, "code"))
-    if type(exc).__module__.startswith("asyncssh"):
-        return _keyed("ssh-disconnect", _safe_attr(exc, "code"))
-    return None
-
-
-def _clickhouse(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """ClickHouse's error name: clickhouse-connect's ``name``, else the one its server text ends with."""
-    name = _safe_attr(exc, "name")
-    if not isinstance(name, str) or not name.isupper():
-        found = _CLICKHOUSE_NAME.search(_safe_str_args(exc))
-        name = found.group(1) if found else None
-    return _keyed("clickhouse", name)
-
-
-def _kafka(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """The Kafka protocol error code a broker answered with (kafka-python and aiokafka keep it in
-    ``errno``, which is not an operating-system errno)."""
-    if _safe_attr(exc, "retriable") is None:
-        return None
-    code = get("errno")
-    if code is None:
-        code = _safe_attr(exc, "errno")
-    if not isinstance(code, int) or code <= 0:
-        return None
-    if f"kafka:{code}" not in KAFKA_CODES and _safe_attr(exc, "retriable") is True:
-        return "kafka:retriable"  # a code newer than the table: the client's own retriable flag
-    return _keyed("kafka", code)
-
-
-def _nats(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """A JetStream API error's ``err_code`` (nats-py ``nats.js.errors.APIError``)."""
-    code = _safe_attr(exc, "err_code")
-    return _keyed("nats", code) if isinstance(code, int) and code > 0 else None
-
-
-def _minio(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """The S3 error code a MinIO/S3 server answered with (minio ``S3Error.code``)."""
-    code = _safe_attr(exc, "code")
-    return code if isinstance(code, str) else None
-
-
-_SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str | None]] = {
-    "elasticsearch": _elasticsearch,
-    "kubernetes": _kubernetes,
-    "slack": _slack,
-    "openai": _openai,
-    "trino": _trino,
-    "websocket": _websocket,
-    "ssh": _ssh,
-    "clickhouse": _clickhouse,
-    "kafka": _kafka,
-    "nats": _nats,
-    "minio": _minio,
-}
-
-
 def args_sqlstate(exc: BaseException) -> str | None:
     """The SQLSTATE of a PostgreSQL error-response dict in ``args[0]`` (pg8000: ``{"C": "23505", ...}``)."""
-    args = _safe_attr(exc, "args")
+    args = safe_getattr(exc, "args")
     if not (isinstance(args, tuple) and args and type(args[0]) is dict):
         return None
     fields = args[0]
@@ -281,26 +134,3 @@ def args_sqlstate(exc: BaseException) -> str | None:
     if isinstance(code, str) and len(code) == 5 and "M" in fields:
         return code.upper()
     return None
-
-
-def _safe_str_args(exc: BaseException) -> str:
-    args = _safe_attr(exc, "args")
-    first = args[0] if isinstance(args, tuple) and args else None
-    return first[:2000] if isinstance(first, str) else ""
-
-
-def _safe_attr(obj: Any, name: str) -> Any:
-    try:
-        return getattr(obj, name, None)
-    except BaseException:
-        return None
-
-
-def _safe_call(obj: Any, name: str) -> Any:
-    method = _safe_attr(obj, name)
-    if not callable(method):
-        return None
-    try:
-        return method()
-    except BaseException:
-        return None

@@ -140,3 +140,47 @@ def test_a_websocket_close_is_read_without_deprecation_warnings() -> None:
         verdict = Classifier(cache_size=0).classify(error)
     assert [str(w.message) for w in seen] == []
     assert_verdict(verdict, T, "builtin:code:websocket:1011")
+
+
+@pytest.mark.parametrize(
+    ("error", "category"),
+    [("slow_down", T), ("temporarily_unavailable", T), ("invalid_grant", C), ("invalid_scope", C)],
+)
+def test_an_oauth_error_code_decides_over_the_generic_class(error, category, classifier: Classifier) -> None:
+    """oauthlib raises an error code it has no class for as ``CustomOAuth2Error`` (status 400)."""
+    from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
+
+    assert_verdict(
+        classifier.classify(CustomOAuth2Error(error, status_code=400)),
+        category,
+        f"builtin:code:oauth:{error}",
+    )
+
+
+def test_an_oauth_error_that_is_not_a_code_is_not_read(classifier: Classifier) -> None:
+    from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
+
+    assert "oauth" not in classifier.classify(CustomOAuth2Error("Not A Code!", status_code=400)).rule
+
+
+@pytest.mark.parametrize(("code", "category"), [(451, T), (421, T), (552, D), (553, C), (535, C)])
+def test_aiosmtplib_reply_codes_are_smtp_replies_not_http_statuses(
+    code, category, classifier: Classifier
+) -> None:
+    import aiosmtplib
+
+    assert_verdict(
+        classifier.classify(aiosmtplib.SMTPResponseException(code, "reply")),
+        category,
+        f"builtin:smtp:{code}",
+    )
+
+
+def test_aiosmtplib_refused_recipients_one_permanent_refusal_decides(classifier: Classifier) -> None:
+    import aiosmtplib
+
+    refused = [
+        aiosmtplib.SMTPRecipientRefused(450, "busy", "a@x"),
+        aiosmtplib.SMTPRecipientRefused(550, "no", "b@x"),
+    ]
+    assert_verdict(classifier.classify(aiosmtplib.SMTPRecipientsRefused(refused)), D, "builtin:smtp:550")
