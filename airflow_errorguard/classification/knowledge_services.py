@@ -3,10 +3,10 @@ Built-in knowledge of the error codes data-platform and SaaS services put in the
 read by :func:`~airflow_errorguard.classification.service_codes.service_code` and keyed
 ``<service>:<code>`` so that one service's word never means another's: Elasticsearch/OpenSearch
 ``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type``, Trino's
-``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455) and SSH channel-open and
-disconnect reasons (RFC 4254, 4253) and OAuth 2 ``error`` codes (RFC 6749). Merged into :data:`~.knowledge_cloud.CLOUD_CODE`; like every
-service code, an entry outranks the HTTP status it arrived with (Slack answers ``200`` with
-``"ok": false``).
+``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455), SSH channel-open and
+disconnect reasons (RFC 4254, 4253) and OAuth 2 ``error`` codes (RFC 6749). Merged into
+:data:`~.knowledge_cloud.CLOUD_CODE`; like every service code, an entry outranks the HTTP status it
+arrived with (Slack answers ``200`` with ``"ok": false``).
 """
 
 from __future__ import annotations
