@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.cached_decision import CachedVerdict, Decision, QuickHit
 from airflow_errorguard.classification.classifier import Classifier
-from airflow_errorguard.classification.model import Classification, ErrorCategory
+from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.task_scope import remember_verdict
 from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
@@ -163,32 +163,24 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         """Decide retry / fail / default for *exception*; never raises."""
         try:
             classifier = self.classifier
+            repeat = None
             if type(classifier).classify is not _CLASSIFY:  # a subclass's own classify() is honoured
                 found: Classification | CachedVerdict = classifier.classify(exception, context)
             elif self._decide_overridden or type(classifier).resolve is not _RESOLVE:
                 found = classifier.resolve(exception, context)
-            else:  # a repeated failure its repeat table knows: no resolve(); else resolve() and keep it
+            else:  # a repeat its table knows needs no resolve(); a quick hit resolved is kept there
                 repeat = self._repeats.lookup(classifier, exception, context)
-                if repeat is not None:
-                    found, plan = repeat
-                    decision = plan.decide(try_number, max_tries, None)
-                    return self._after(
-                        exception,
-                        found,
-                        decision,
-                        category=plan.category,
-                        try_number=try_number,
-                        max_tries=max_tries,
-                        context=context,
-                    )
-                generation = classifier.cache.generation
-                found = classifier.resolve(exception, context)
-                if type(found) is QuickHit and found.key is not None:
-                    cached = found.decision
-                    kept = self._plans.get(id(cached))
-                    plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
-                    self._repeats.keep(classifier, generation, exception, found, plan)
-            if isinstance(found, Classification):
+                if repeat is None:
+                    generation = classifier.cache.generation
+                    found = classifier.resolve(exception, context)
+                    if type(found) is QuickHit and found.key is not None:
+                        repeat = found, self._plan_of(found.decision)
+                        self._repeats.keep(classifier, generation, exception, *repeat)
+            if repeat is not None:  # a quick hit: no Retry-After, its plan decides
+                found, plan = repeat
+                decision = plan.decide(try_number, max_tries, None)
+                category = plan.category
+            elif isinstance(found, Classification):
                 decision = self.decide(found, try_number, max_tries)
                 category = found.category
             elif self._decide_overridden:  # decide() overridden (LearnedRetryPolicy): given the verdict
@@ -196,37 +188,9 @@ class ErrorGuardRetryPolicy(RetryPolicy):
                 decision = self.decide(verdict, try_number, max_tries)
                 category = verdict.category
             else:  # a repeated failure: its plan; the verdict is built only if something reads it
-                cached = found.decision
-                kept = self._plans.get(id(cached))
-                plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
+                plan = self._plan_of(found.decision)
                 decision = plan.decide(try_number, max_tries, found.retry_after)
                 category = plan.category
-        except Exception as err:
-            return could_not_decide(err)
-        return self._after(
-            exception,
-            found,
-            decision,
-            category=category,
-            try_number=try_number,
-            max_tries=max_tries,
-            context=context,
-        )
-
-    def _after(
-        self,
-        exception: BaseException,
-        found: Classification | CachedVerdict,
-        decision: RetryDecision,
-        *,
-        category: ErrorCategory,
-        try_number: int,
-        max_tries: int,
-        context: Context | None,
-    ) -> RetryDecision:
-        """What follows a decision: the verdict remembered for the try, the circuit, the metrics,
-        ``on_decision`` (the verdict built only when one of them reads it)."""
-        try:
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)
             if self.circuit is not None or self.on_decision is not None:
@@ -247,14 +211,17 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         return decision
 
-    def _plan(self, cached: Decision) -> tuple[Decision, DecisionPlan]:
+    def _plan_of(self, cached: Decision) -> DecisionPlan:
         """The plan of a cached decision under this policy, kept for the next repeat."""
         plans = self._plans
+        kept = plans.get(id(cached))
+        if kept is not None and kept[0] is cached:
+            return kept[1]
         if len(plans) >= _PLANS_MAX:
             plans.clear()
         plan = DecisionPlan(cached.verdict, self.backoff, self.system_max_retries)
         plans[id(cached)] = (cached, plan)
-        return cached, plan
+        return plan
 
     def _record_in_circuit(
         self, exception: BaseException, verdict: Classification, decision: RetryDecision, context: Any

@@ -84,8 +84,8 @@ class RepeatTable:
         if cache is not self.cache or generation != self.generation:
             self.cache = cache
             self.generation = generation
-            self.entries = {}
-            self.kinds = set()
+            self.entries.clear()
+            self.kinds.clear()
         entries = self.entries
         if len(entries) >= MAX_REPEATS:
             entries.clear()
