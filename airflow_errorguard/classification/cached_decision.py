@@ -100,7 +100,7 @@ class CachedVerdict:
 class QuickHit(CachedVerdict):
     """A hit by the quick key: no ``Retry-After``, the signals the decision's exception had."""
 
-    __slots__ = ("decided_on", "key", "message", "signals")
+    __slots__ = ("decided_on", "message", "signals")
 
     #: A quick key's exceptions have no ``Retry-After`` (read without a call: a hot path).
     retry_after = None
@@ -119,9 +119,6 @@ class QuickHit(CachedVerdict):
         self.decided_on = decided_on
         #: Its message when already read by this classification (``None``: read when built).
         self.message = message
-        #: The quick key when the decision is one for every exception of that key whose message
-        #: (if :attr:`Decision.reads` holds it) is the same; ``None``: no such promise.
-        self.key: Hashable | None = None
 
     def _build(self) -> Classification:
         decision = self.decision

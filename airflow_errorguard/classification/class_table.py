@@ -128,12 +128,8 @@ def compiled_verdict(
         entry = _compile(exc, key)
     if entry is None:
         return None
-    if not entry.reads_message:  # class and values alone decide: any exception of this key
-        if entry.known is None:
-            return None
-        hit = QuickHit(entry.known, entry.signals, exc)
-        hit.key = key
-        return hit, None
+    if not entry.reads_message:
+        return None if entry.known is None else (QuickHit(entry.known, entry.signals, exc), None)
     message = safe_str(exc) if memo is None else first_message((exc,), memo)
     decision = entry.decision_for(message)
     if decision is None:

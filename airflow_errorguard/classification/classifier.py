@@ -123,10 +123,6 @@ class Classifier:
         """This classifier's verdict cache (``hits``, ``misses``, ``len()``)."""
         return self._cache
 
-    def scope_of(self, context: Mapping[str, Any] | None) -> tuple[str | None, str | None] | None:
-        """The task scope a quick key holds: ``(dag_id, task_id)`` when rules are scoped, else ``None``."""
-        return _scope(context) if self._scoped else None
-
     def _cache_key(self, links: list[LinkFacts], context: Mapping[str, Any] | None) -> Hashable | None:
         """The verdict cache key, or ``None`` (no cache, plugin classifiers, unhashable facts)."""
         if not self._cache.max_entries or self._plugins:

@@ -123,8 +123,6 @@ class VerdictCache:
         """Hits served by a quick key (counted in ``hits`` too)."""
         self.table_hits = 0
         """Verdicts served by a compiled class table (:mod:`.class_table`; not counted in ``hits``)."""
-        self.generation = 0
-        """Bumped by :meth:`clear`: what was decided before (a retry policy's repeat table) is stale."""
 
     def get(self, key: Hashable, links: Sequence[LinkFacts]) -> Decision | None:
         """The decision cached for *key* that holds for *links*, if any."""
@@ -193,9 +191,7 @@ class VerdictCache:
             self.hits += 1
             self.quick_hits += 1
             position = decision.position
-            hit = QuickHit(decision, signals, chain[position], memo[0] if memo and not position else None)
-            hit.key = key  # its reads say all it depends on: a repeat table may keep it by this key
-            return hit
+            return QuickHit(decision, signals, chain[position], memo[0] if memo and not position else None)
         return None
 
     def quick_put(
@@ -238,7 +234,6 @@ class VerdictCache:
 
     def clear(self) -> None:
         """Forget every entry (the rules changed)."""
-        self.generation += 1
         self._entries.clear()
         self._quick.clear()
         self.seen.clear()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.backoff import Backoff
-from airflow_errorguard.classification.cached_decision import CachedVerdict, Decision, QuickHit
+from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
 from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native_retry_policy
 from airflow_errorguard.configured import build_classifier
@@ -20,9 +22,8 @@ from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.retry.decision_metrics import METRICS_MODULE, emit_metrics, load_metrics
 from airflow_errorguard.retry.decision_plan import DecisionPlan
-from airflow_errorguard.retry.outcome import PolicyDecision, could_not_decide, task_ids
-from airflow_errorguard.retry.repeats import RepeatTable
 from airflow_errorguard.settings import ErrorGuardSettings, load_settings
+from airflow_errorguard.task_context import task_ref
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -30,6 +31,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _DurationLike = timedelta | float | int
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """What :class:`ErrorGuardRetryPolicy` decided for one failed try, as given to ``on_decision``."""
+
+    exception: BaseException
+    classification: Classification
+    decision: RetryDecision
+    try_number: int
+    max_tries: int
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None = None
+    map_index: int = -1
 
 
 class ErrorGuardRetryPolicy(RetryPolicy):
@@ -129,8 +145,6 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         self._decide_overridden = type(self).decide is not ErrorGuardRetryPolicy.decide
         #: :class:`DecisionPlan` by cached decision (``id``, kept with the decision it was made for).
         self._plans: dict[int, tuple[Decision, DecisionPlan]] = {}
-        #: Repeated failures decided without ``resolve()`` (see :mod:`.repeats`).
-        self._repeats = RepeatTable()
 
     def with_classifier(self, classifier: Classifier, owner: str) -> ErrorGuardRetryPolicy:
         """
@@ -148,7 +162,6 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         bound = copy.copy(self)
         bound.classifier = classifier
         bound._plans = {}
-        bound._repeats = RepeatTable()
         return bound
 
     # -- RetryPolicy ------------------------------------------------------------------------
@@ -163,24 +176,12 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         """Decide retry / fail / default for *exception*; never raises."""
         try:
             classifier = self.classifier
-            repeat = None
-            if type(classifier).classify is not _CLASSIFY:  # a subclass's own classify() is honoured
-                found: Classification | CachedVerdict = classifier.classify(exception, context)
-            elif self._decide_overridden or type(classifier).resolve is not _RESOLVE:
-                found = classifier.resolve(exception, context)
-            else:  # a repeat its table knows needs no resolve(); a quick hit resolved is kept there
-                repeat = self._repeats.lookup(classifier, exception, context)
-                if repeat is None:
-                    generation = classifier.cache.generation
-                    found = classifier.resolve(exception, context)
-                    if type(found) is QuickHit and found.key is not None:
-                        repeat = found, self._plan_of(found.decision)
-                        self._repeats.keep(classifier, generation, exception, *repeat)
-            if repeat is not None:  # a quick hit: no Retry-After, its plan decides
-                found, plan = repeat
-                decision = plan.decide(try_number, max_tries, None)
-                category = plan.category
-            elif isinstance(found, Classification):
+            found = (  # a subclass's own classify() is honoured
+                classifier.resolve(exception, context)
+                if type(classifier).classify is _CLASSIFY
+                else classifier.classify(exception, context)
+            )
+            if isinstance(found, Classification):
                 decision = self.decide(found, try_number, max_tries)
                 category = found.category
             elif self._decide_overridden:  # decide() overridden (LearnedRetryPolicy): given the verdict
@@ -188,7 +189,9 @@ class ErrorGuardRetryPolicy(RetryPolicy):
                 decision = self.decide(verdict, try_number, max_tries)
                 category = verdict.category
             else:  # a repeated failure: its plan; the verdict is built only if something reads it
-                plan = self._plan_of(found.decision)
+                cached = found.decision
+                kept = self._plans.get(id(cached))
+                plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
                 decision = plan.decide(try_number, max_tries, found.retry_after)
                 category = plan.category
             if context is not None:
@@ -196,7 +199,10 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             if self.circuit is not None or self.on_decision is not None:
                 verdict = found if isinstance(found, Classification) else found.verdict
         except Exception as err:
-            return could_not_decide(err)
+            log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
+            return RetryDecision(
+                reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
+            )
         if self.circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
         try:  # the metrics check, inlined: every decision pays it
@@ -206,22 +212,17 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         except Exception as err:  # metrics never change a decision
             log.debug("errorguard: decision metrics not emitted: %r", err)
         if self.on_decision is not None:
-            self._report(
-                PolicyDecision(exception, verdict, decision, try_number, max_tries, *task_ids(context))
-            )
+            self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
 
-    def _plan_of(self, cached: Decision) -> DecisionPlan:
+    def _plan(self, cached: Decision) -> tuple[Decision, DecisionPlan]:
         """The plan of a cached decision under this policy, kept for the next repeat."""
         plans = self._plans
-        kept = plans.get(id(cached))
-        if kept is not None and kept[0] is cached:
-            return kept[1]
         if len(plans) >= _PLANS_MAX:
             plans.clear()
         plan = DecisionPlan(cached.verdict, self.backoff, self.system_max_retries)
         plans[id(cached)] = (cached, plan)
-        return plan
+        return cached, plan
 
     def _record_in_circuit(
         self, exception: BaseException, verdict: Classification, decision: RetryDecision, context: Any
@@ -275,9 +276,14 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
 
 _CLASSIFY = Classifier.classify
-_RESOLVE = Classifier.resolve
 #: Plans kept per policy (one per cached verdict it decided on), bounded.
 _PLANS_MAX = 1024
+
+
+def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:
+    """``(dag_id, task_id, run_id, map_index)`` of the failed task instance, where known."""
+    ref = task_ref(context)
+    return ref.dag_id, ref.task_id, ref.run_id, ref.map_index
 
 
 def _duration(value: _DurationLike | None, default_seconds: float) -> timedelta:
