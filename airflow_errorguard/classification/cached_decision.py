@@ -105,14 +105,20 @@ class QuickHit(CachedVerdict):
     #: A quick key's exceptions have no ``Retry-After`` (read without a call: a hot path).
     retry_after = None
 
-    def __init__(self, decision: Decision, signals: dict[str, Any], decided_on: BaseException) -> None:
+    def __init__(
+        self,
+        decision: Decision,
+        signals: dict[str, Any],
+        decided_on: BaseException,
+        message: str | None = None,
+    ) -> None:
         self.decision = decision  # CachedVerdict.__init__, inlined (every quick hit builds one)
         self._verdict = None
         self.signals = signals
         #: The exception of the chain the verdict was decided on (its message is the fingerprint's).
         self.decided_on = decided_on
         #: Its message when already read by this classification (``None``: read when built).
-        self.message: str | None = None
+        self.message = message
 
     def _build(self) -> Classification:
         decision = self.decision

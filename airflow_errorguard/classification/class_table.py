@@ -134,9 +134,7 @@ def compiled_verdict(
     decision = entry.decision_for(message)
     if decision is None:
         return None
-    hit = QuickHit(decision, entry.signals, exc)
-    hit.message = message
-    return hit, message
+    return QuickHit(decision, entry.signals, exc, message), message
 
 
 def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:

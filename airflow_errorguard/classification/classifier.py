@@ -90,6 +90,9 @@ class Classifier:
         self._rules: tuple[Rule, ...] = tuple(rules)
         self._plugins: tuple[PluginClassifier, ...] = tuple(plugins)
         self._scoped = any(rule.dag_id is not None or rule.task_id is not None for rule in self._rules)
+        #: No user rules and no plugin classifiers: compiled class tables may decide (kept current
+        #: by the setters, read on every call).
+        self._plain = not self._rules and not self._plugins
         self.now = now
 
     @property
@@ -101,6 +104,7 @@ class Classifier:
     def rules(self, rules: Iterable[Rule]) -> None:
         self._rules = tuple(rules)
         self._scoped = any(rule.dag_id is not None or rule.task_id is not None for rule in self._rules)
+        self._plain = not self._rules and not self._plugins
         self._cache.clear()
 
     @property
@@ -111,6 +115,7 @@ class Classifier:
     @plugins.setter
     def plugins(self, plugins: Sequence[PluginClassifier]) -> None:
         self._plugins = tuple(plugins)
+        self._plain = not self._rules and not self._plugins
         self._cache.clear()
 
     @property
@@ -176,26 +181,27 @@ class Classifier:
             if not isinstance(exc, BaseException):
                 return unknown_non_exception(exc)
             quick = None
-            seen = self._cache.seen.get(type(exc))  # True: decided before; False: holds objects
-            compiles = not self._rules and not self._plugins and self._cache.max_entries
+            cache = self._cache  # the warm path: every read below is a local or one attribute
+            seen = cache.seen.get(type(exc))  # True: decided before; False: holds objects
+            compiles = self._plain and cache.max_entries  # no rules, no plugins: class tables apply
             if seen is not False and not ignore and (seen or compiles):
                 found = quick_key(exc, _scope(context) if self._scoped else None)
                 if found is None:
-                    self._cache.no_quick_key(type(exc))  # do not try again
+                    cache.no_quick_key(type(exc))  # do not try again
                 else:
                     memo: list[str] = []  # exc's message, read at most once from here on
                     if seen:  # cached decisions of its class: the quick key may find this one
                         quick = found
-                        hit = self._cache.quick_lookup(found[0], found[1], memo)
+                        hit = cache.quick_lookup(found[0], found[1], memo)
                         if hit is not None:
                             return hit
                     if compiles and len(found[1]) == 1:  # a lone exception: its class's compiled verdict
                         compiled = compiled_verdict(exc, found[0], memo)
                         if compiled is not None:
-                            self._cache.table_hits += 1
+                            cache.table_hits += 1
                             hit, message = compiled
                             if message is not None:  # a repeat compares its message instead of reading it
-                                self._cache.file_compiled(found[0], hit, message)
+                                cache.file_compiled(found[0], hit, message)
                             return hit
             ignored = {id(other) for other in ignore if other is not exc} if ignore else ()
             links = chain_links(exc, ignored, self.now)

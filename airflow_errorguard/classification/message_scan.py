@@ -11,7 +11,8 @@ The patterns' top-level alternatives are split in two sets, in their order:
   ``[!-~]``: the digits 1-9 are contiguous code points), so on a text and on its shape (every
   digit 1-9 written ``1``; ``0`` is kept) it matches at the same places. Their scan is remembered
   by shape: where (start, end) and which alternative matched.
-- the others (``401 unauthorized``, ``tlsv1``), scanned on every message: a short regex.
+- the others (``401 unauthorized``, ``tlsv1``): a short regex, run only on a text that holds one
+  of the literal runs they require (:data:`SEEING_NEEDS`; a text without any cannot match them).
 
 The combined regex returns the leftmost match, and at one position the first alternative in order
 that matches there; so does the pair of scans (leftmost of the two, the earlier alternative on a
@@ -21,9 +22,16 @@ test_message_scan.py`` checks the result equals ``MESSAGE_REGEX.search``'s.
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+from typing import Any
 
 from airflow_errorguard.classification.knowledge_messages import MESSAGE_REGEX, MESSAGES
+
+#: The regex parser (``re._parser`` from Python 3.11, ``sre_parse`` before): read for the literals
+#: an alternative requires, never for matching.
+_parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 #: Digits 1-9 written ``1`` in a text's UTF-8 bytes: its shape (an ASCII digit byte never occurs
 #: inside a multi-byte character; bytes translate fastest).
@@ -120,6 +128,44 @@ _SEEING = _regex(blind=False) if SPLIT else MESSAGE_REGEX
 _BY_SHAPE: dict[bytes, tuple[int, int, int] | None] = {}
 
 
+def required_literal(alternative: str) -> str | None:
+    """
+    The longest run of characters every match of *alternative* contains: consecutive literal
+    characters of its top-level sequence (each must match itself: no case-insensitive flag).
+    ``None`` when there is none or it cannot be parsed (then nothing is skipped for it).
+    """
+    try:
+        parsed = _parser.parse(alternative)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return None
+        runs, run = [], []
+        for op, value in parsed:
+            if op is _parser.LITERAL:
+                run.append(chr(value))
+            else:
+                runs.append("".join(run))
+                run = []
+        runs.append("".join(run))
+    except Exception:  # a private module's parse: anything odd means no shortcut
+        return None
+    return max(runs, key=len) or None
+
+
+def _needs(regex_alternatives: list[str]) -> tuple[str, ...] | None:
+    """What a text must contain for one of *regex_alternatives* to match in it: one of these
+    literals (``None``: an alternative without one, every text is scanned)."""
+    found = [required_literal(alternative) for alternative in regex_alternatives]
+    return None if not found or None in found else tuple(dict.fromkeys(f for f in found if f))
+
+
+#: The literals one of which a text holds when the digit-reading scan can match in it: the text
+#: holds none of them (the common case: no ``401 unauthorized``, no ``tlsv1``) and that regex is
+#: not run, with the result it would give, ``None``.
+SEEING_NEEDS = (
+    _needs([a for _, a in ALTERNATIVES if reads_digit_values(a)]) if SPLIT and _SEEING is not None else None
+)
+
+
 def _first(regex: re.Pattern[str] | None, text: str) -> tuple[int, int, int] | None:
     found = regex.search(text) if regex is not None else None
     if found is None or found.lastgroup is None:
@@ -144,7 +190,15 @@ def search(lowered: str) -> tuple[int, str] | None:
             blind = _first(_BLIND, lowered)
             if len(_BY_SHAPE) < _MAX_SHAPES:
                 _BY_SHAPE[shape] = blind
-    seeing = _first(_SEEING, lowered)
+    needs = SEEING_NEEDS
+    if needs is None:
+        seeing = _first(_SEEING, lowered)
+    else:
+        seeing = None
+        for need in needs:  # ``need in lowered``: a C substring search, far cheaper than the regex
+            if need in lowered:
+                seeing = _first(_SEEING, lowered)
+                break
     if blind is None or (seeing is not None and (seeing[0], seeing[2]) < (blind[0], blind[2])):
         blind = seeing
     if blind is None:

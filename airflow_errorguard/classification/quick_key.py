@@ -23,7 +23,7 @@ from collections.abc import Hashable
 from enum import Enum
 from typing import Any
 
-from airflow_errorguard.classification.class_plan import SIGNAL_SET, class_plan
+from airflow_errorguard.classification.class_plan import _PLANS, SIGNAL_SET, class_plan
 
 #: Value types a quick key holds as they are (exact types: a subclass may compare strangely).
 _PLAIN = frozenset({type(None), bool, int, float, str})
@@ -50,7 +50,9 @@ def _part(value: Any) -> Any:
 
 def _signature(exc: BaseException) -> tuple[Any, ...] | None:
     """The plain signal values of *exc*, or ``None`` when it has no quick key."""
-    plan = class_plan(type(exc))
+    plan = _PLANS.get(type(exc))  # class_plan(), inlined: its cache hit is every call's
+    if plan is None:
+        plan = class_plan(type(exc))
     if not plan.quick:
         return None
     try:
@@ -60,8 +62,8 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
         return None
     if type(args) is not tuple or type(values) is not dict:
         return None
-    for arg in args[:4] if args else ():  # an error dict (pg8000) or a wrapped exception (pika, httpcore)
-        if type(arg) is dict or isinstance(arg, BaseException):
+    for arg in args if len(args) <= 4 else args[:4]:  # an error dict (pg8000), a wrapped exception
+        if type(arg) is not str and (type(arg) is dict or isinstance(arg, BaseException)):  # (pika)
             return None
     found: list[Any] = []
     if values:

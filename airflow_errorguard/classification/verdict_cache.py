@@ -19,9 +19,10 @@ from collections.abc import Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit, first_message, put_variant
+from airflow_errorguard.classification.cached_decision import Decision, QuickHit, put_variant
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
+from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
@@ -176,17 +177,21 @@ class VerdictCache:
                 index, name, value = reads[0]
                 if len(reads) == 1 and name == "message" and not index:
                     # the common read, inlined: the message of a lone exception (a compiled
-                    # verdict's); a mismatch is final (no second look through holds_for_chain)
-                    if (memo[0] if memo else first_message(chain, memo)) != value:
+                    # verdict's); a mismatch is final (no second look through holds_for_chain).
+                    # first_message(chain, memo), inlined too: one call less on every repeat.
+                    if memo:
+                        message = memo[0]
+                    else:
+                        message = safe_str(chain[0])
+                        memo.append(message)
+                    if message != value:
                         continue
                 elif not decision.holds_for_chain(chain, memo):
                     continue
             self.hits += 1
             self.quick_hits += 1
-            hit = QuickHit(decision, signals, chain[decision.position])
-            if memo and not decision.position:
-                hit.message = memo[0]
-            return hit
+            position = decision.position
+            return QuickHit(decision, signals, chain[position], memo[0] if memo and not position else None)
         return None
 
     def quick_put(

@@ -87,6 +87,30 @@ def test_classifiers_with_rules_or_plugins_do_not_use_the_table() -> None:
 
 
 @given(st.sampled_from([KeyError, ValueError, TimeoutError, MemoryError, ConnectionResetError]))
+def test_rules_or_plugins_set_later_stop_the_table(cls: type[BaseException]) -> None:
+    """The compiled-table condition is kept by the setters: a rule or plugin given after the class
+    was compiled and its repeats were served decides the next exception, as uncached."""
+    rule = Rule(name="later", category="configuration", exception=cls)
+    ruled, plugged = Classifier(), Classifier()
+    for classifier in (ruled, plugged):
+        for message in ("a", "b", "a"):  # compiled, then served by the table and the quick key
+            classifier.classify(cls(message))
+        assert classifier.cache.table_hits
+    ruled.rules = [rule]
+    plugged.plugins = [Classifier(rules=[rule], cache_size=0).classify]
+    want = Classifier(rules=[rule], cache_size=0).classify(cls("c"))
+    assert want.rule == "user:later"
+    for classifier in (ruled, plugged):
+        hits = classifier.cache.table_hits
+        got = classifier.classify(cls("c"))
+        assert got == want
+        assert got.fingerprint == want.fingerprint
+        assert classifier.cache.table_hits == hits
+    ruled.rules = []
+    assert ruled.classify(cls("c")) == Classifier(cache_size=0).classify(cls("c"))
+
+
+@given(st.sampled_from([KeyError, ValueError, TimeoutError, MemoryError, ConnectionResetError]))
 def test_clearing_the_table_changes_nothing(cls: type[BaseException]) -> None:
     before = Classifier().classify(cls("x"))
     class_table.clear()

@@ -100,3 +100,40 @@ def test_real_messages(message: str) -> None:
     message_scan._BY_SHAPE.clear()
     for text in (message, message.replace("1", "7"), message):
         assert message_scan.search(text) == combined(text)
+
+
+@pytest.mark.parametrize(
+    ("alternative", "literal"),
+    [
+        (r"\b401 unauthori[sz]ed", "401 unauthori"),
+        ("tlsv1 alert unknown ca", "tlsv1 alert unknown ca"),
+        ("ab?cd", "cd"),  # "b" is optional: not part of a required run
+        (r"x(?:y|z)w", "x"),
+        (r"\d+ms", "ms"),
+        (r"(?i)abc", None),  # case-insensitive: a literal need not match itself
+        (r"[ab]+", None),
+        (r"(abc)?", None),
+    ],
+)
+def test_required_literal(alternative: str, literal: str | None) -> None:
+    assert message_scan.required_literal(alternative) == literal
+
+
+def test_an_alternative_without_a_required_literal_scans_every_text() -> None:
+    assert message_scan._needs([r"\b401 unauthori[sz]ed", r"\d+"]) is None
+    assert message_scan._needs([r"\b401 unauthori[sz]ed", "tlsv1"]) == ("401 unauthori", "tlsv1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_every_match_of_a_digit_reading_alternative_holds_its_literal(data: st.DataObject) -> None:
+    """What lets a text without any of ``SEEING_NEEDS`` skip the digit-reading scan."""
+    seeing = [a for _, a in message_scan.ALTERNATIVES if message_scan.reads_digit_values(a)]
+    alternative = data.draw(st.sampled_from(seeing))
+    literal = message_scan.required_literal(alternative)
+    text = data.draw(TEXTS).lower()
+    found = re.search(alternative, text)
+    if literal is not None and found is not None:
+        assert literal in found.group(0)
+    if literal is not None and literal not in text:
+        assert found is None
