@@ -6,6 +6,7 @@ expired instances, a session left in a failed transaction, flush ordering, mappi
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ class Order(_Base):
     ref: orm.Mapped[str] = orm.mapped_column(sa.String(8), unique=True)
     version: orm.Mapped[int] = orm.mapped_column(default=1)
     lines: orm.Mapped[list[Line]] = orm.relationship(back_populates="order", lazy="select")
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declarative API)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Line(_Base):
@@ -48,8 +49,8 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
     closing.append(lite.dispose)
     _Base.metadata.create_all(lite)
     make = orm.sessionmaker(lite, expire_on_commit=True)
-    with make.begin() as s:
-        s.add_all([Order(id=n, ref=f"A{n}") for n in (1, 2, 3)] + [Order(id=4, ref="U4")])  # U4: never changed
+    with make.begin() as s:  # U4 is never changed: the duplicate-key cases use it
+        s.add_all([Order(id=n, ref=f"A{n}") for n in (1, 2, 3)] + [Order(id=4, ref="U4")])
 
     def one(stmt: Any) -> Any:
         def go() -> Any:
@@ -87,7 +88,9 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
             mine.ref = "D3"
             a.commit()
 
-    family.add("stale-deleted", deleted_under, {T, D}, "the row was deleted by another writer before the UPDATE")
+    family.add(
+        "stale-deleted", deleted_under, {T, D}, "the row was deleted by another writer before the UPDATE"
+    )
 
     def detached() -> None:
         with make() as s:
@@ -109,10 +112,8 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
     def pending_rollback() -> None:
         with make() as s:
             s.add(Order(id=10, ref="U4"))
-            try:
+            with contextlib.suppress(sa.exc.IntegrityError):
                 s.flush()
-            except sa.exc.IntegrityError:
-                pass
             s.execute(sa.select(Order)).all()
 
     family.add(
@@ -128,7 +129,9 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
             s.add(Order(id=1, ref="X1"))
             s.flush()
 
-    family.add("identity-conflict", identity_conflict, {C, D}, "two objects with one primary key in one session")
+    family.add(
+        "identity-conflict", identity_conflict, {C, D}, "two objects with one primary key in one session"
+    )
 
     def unique_flush() -> None:
         with make() as s:
@@ -228,10 +231,8 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
     def pg_pending() -> None:
         with pgmake() as s:
             s.add(Line(id=1, order_id=999))
-            try:
+            with contextlib.suppress(sa.exc.IntegrityError):
                 s.flush()
-            except sa.exc.IntegrityError:
-                pass
             s.get(Order, 1)
 
     family.add("pg-pending-rollback", pg_pending, {C, D}, "the session is reused after a failed flush")
