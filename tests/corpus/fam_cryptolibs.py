@@ -19,7 +19,7 @@ from Crypto.Random import get_random_bytes
 from tests.corpus.model import C, D, Family
 
 
-def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one statement per case)
+def build(family: Family, closing: list[Any]) -> None:
     key, other = get_random_bytes(32), get_random_bytes(32)
     cipher = AES.new(key, AES.MODE_GCM)
     body, tag = cipher.encrypt_and_digest(b"order,42\n")
@@ -30,7 +30,10 @@ def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one sta
 
     family.add("aes-wrong-key", gcm(other, body, tag), {C, D}, "MAC check failed: another key (or tampering)")
     family.add(
-        "aes-tampered", gcm(key, bytes([body[0] ^ 1]) + body[1:], tag), {D, C}, "MAC check failed: a flipped byte"
+        "aes-tampered",
+        gcm(key, bytes([body[0] ^ 1]) + body[1:], tag),
+        {D, C},
+        "MAC check failed: a flipped byte",
     )
     family.add("aes-key-length", lambda: AES.new(b"short-key", AES.MODE_GCM), C, "a key of the wrong length")
     family.add(
@@ -43,7 +46,9 @@ def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one sta
     pem = rsa.export_key(passphrase="s3cret", pkcs=8, protection="scryptAndAES128-CBC")
     family.add("rsa-passphrase", lambda: RSA.import_key(pem, passphrase="wrong"), C, "a wrong key passphrase")
     family.add("rsa-no-passphrase", lambda: RSA.import_key(pem), C, "an encrypted key and no passphrase")
-    family.add("rsa-garbage", lambda: RSA.import_key(b"-----BEGIN NOTHING-----"), C, "a key setting that is no key")
+    family.add(
+        "rsa-garbage", lambda: RSA.import_key(b"-----BEGIN NOTHING-----"), C, "a key setting that is no key"
+    )
     sealed = PKCS1_OAEP.new(rsa.public_key()).encrypt(b"token")
     family.add(
         "rsa-wrong-key",
@@ -66,9 +71,7 @@ def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one sta
         {C, D},
         "CryptoError: decryption failed (another key or tampering)",
     )
-    family.add(
-        "nacl-short", lambda: box.decrypt(sealed_box[:10]), D, "a truncated ciphertext"
-    )
+    family.add("nacl-short", lambda: box.decrypt(sealed_box[:10]), D, "a truncated ciphertext")
     family.add("nacl-key-length", lambda: nacl.secret.SecretBox(b"short"), C, "a key of the wrong length")
     signer = nacl.signing.SigningKey.generate()
     signed = signer.sign(b"payload")

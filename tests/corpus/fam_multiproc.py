@@ -50,7 +50,7 @@ def _listen(listener: connection.Listener) -> None:
         pass
 
 
-def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one statement per case)
+def build(family: Family, closing: list[Any]) -> None:
     ctx = multiprocessing.get_context("forkserver")
     pool = ctx.Pool(1)
     closing.append(pool.terminate)
@@ -66,7 +66,9 @@ def build(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one sta
         C,
         "a lambda sent to a process pool: cannot be pickled",
     )
-    family.add("pool-remote-value", lambda: pool.apply(_parse, ("x1",)), D, "the task's ValueError, re-raised")
+    family.add(
+        "pool-remote-value", lambda: pool.apply(_parse, ("x1",)), D, "the task's ValueError, re-raised"
+    )
     # Last on this pool: the worker stays busy until the pool is terminated.
     family.add(
         "pool-timeout",

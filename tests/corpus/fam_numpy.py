@@ -31,15 +31,22 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
         ints += np.array([0.5, 1.5, 2.5])
 
     family.add("ufunc-cast", cast_inplace, {D, C}, "an in-place add of floats into an int array")
-    family.add("astype-str", lambda: np.array(["1", "x2"]).astype(np.int64), D, "a text column with a non-number")
+    family.add(
+        "astype-str", lambda: np.array(["1", "x2"]).astype(np.int64), D, "a text column with a non-number"
+    )
     family.add(
         "float-str", lambda: np.array(["1.5", "n/a?"], dtype=object).astype(float), D, "an unparsable float"
     )
     family.add(
-        "overflow-int", lambda: np.array([2**70], dtype=np.int64), D, "a value too large for any integer dtype"
+        "overflow-int",
+        lambda: np.array([2**70], dtype=np.int64),
+        D,
+        "a value too large for any integer dtype",
     )
     family.add(
-        "out-of-bounds", lambda: np.array([300], dtype=np.int64).astype(np.uint8, casting="safe"), C,
+        "out-of-bounds",
+        lambda: np.array([300], dtype=np.int64).astype(np.uint8, casting="safe"),
+        C,
         "casting='safe' refuses the cast: the code asks for a lossy dtype",
     )
 
@@ -93,9 +100,10 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:  # noqa: PLR09
     garbage.write_bytes(b"\x93NUMPY\x09\x00not a header at all")
     family.add("load-garbage", lambda: np.load(garbage), D, "a .npy file with a corrupt header")
     family.add("load-missing", lambda: np.load(tmp / "absent.npy"), C, "a .npy path that does not exist")
+    family.add("alloc", lambda: np.empty(1 << 45, dtype=np.float64), {S, D}, "an allocation of 256 TiB")
     family.add(
-        "alloc", lambda: np.empty(1 << 45, dtype=np.float64), {S, D}, "an allocation of 256 TiB"
-    )
-    family.add(
-        "frombuffer", lambda: np.frombuffer(b"\x00" * 7, dtype=np.float64), D, "a byte payload not a multiple of 8"
+        "frombuffer",
+        lambda: np.frombuffer(b"\x00" * 7, dtype=np.float64),
+        D,
+        "a byte payload not a multiple of 8",
     )
