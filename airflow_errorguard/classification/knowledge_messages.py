@@ -133,7 +133,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         # start method or socket family the platform lacks.
         r"truth value of an? \w+ (?:with more than one element )?is ambiguous|"
         r"data type [\"'][^\"']{1,40}[\"'] not understood|according to the (?:casting )?rule '|"
-        r"when allow_pickle=false|pool (?:is )?not running|cannot schedule new futures after|"
+        r"when allow_pickle=false|pool (?:is )?not running|cannot schedule new futures after shutdown|"
         r"released too many times|cannot find context for '|family af_\w+ is not recognized",
         (C, 0.85, "says the code used an array, dtype, pool or lock wrongly (a defect)"),
     ),
