@@ -73,7 +73,10 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"not found in known_hosts|not a valid \w+ private key file|private key file is encrypted|"
         r"unknown encoding: |unknown error handler name|"
         r"unable to load pem file|could not deserialize key data|could not decrypt key|bad decrypt|"
-        r"password was not given but private key is encrypted|fernet key must be",
+        r"password was not given but private key is encrypted|fernet key must be|"
+        # PyCryptodome and PyNaCl raise a plain ValueError/TypeError for a key that does not fit.
+        r"key format is not supported|not a valid pem|this is not a private key|incorrect \w+ key length|"
+        r"key must be (?:exactly )?\d+ bytes",
         (C, 0.88, "says a host key, private key or text encoding setting is wrong"),
     ),
     (
@@ -123,6 +126,17 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.85, "says the database was opened read-only"),
     ),
     (r"can't pickle|cannot pickle", (C, 0.85, "says a value cannot be pickled (a code error)")),
+    (
+        # NumPy, pandas, multiprocessing and concurrent.futures raise a plain ValueError/TypeError
+        # for these defects of the calling code: an array used as a bool, an unknown dtype name, a
+        # cast the casting rule forbids, pickled objects refused, work sent to a closed pool, a
+        # start method or socket family the platform lacks.
+        r"truth value of an? \w+ (?:with more than one element )?is ambiguous|"
+        r"data type [\"'][^\"']{1,40}[\"'] not understood|according to the (?:casting )?rule '|"
+        r"when allow_pickle=false|pool (?:is )?not running|cannot schedule new futures after shutdown|"
+        r"released too many times|cannot find context for '|family af_\w+ is not recognized",
+        (C, 0.85, "says the code used an array, dtype, pool or lock wrongly (a defect)"),
+    ),
     (
         r"cluster mode is not enabled|cluster support disabled",
         (C, 0.92, "says a cluster client talks to a server that is not a cluster"),

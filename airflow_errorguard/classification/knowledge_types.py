@@ -15,6 +15,7 @@ from airflow_errorguard.classification.knowledge_engines import ENGINE_TYPES
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_libraries import LIBRARY_TYPES
 from airflow_errorguard.classification.knowledge_messaging import MESSAGING_TYPES
+from airflow_errorguard.classification.knowledge_pipelines import PIPELINE_TYPES
 from airflow_errorguard.classification.knowledge_security import SECURITY_TYPES
 from airflow_errorguard.classification.knowledge_sqlstate import SQLSTATE
 from airflow_errorguard.classification.knowledge_tools import TOOL_TYPES
@@ -249,6 +250,7 @@ TYPES.update(ENGINE_TYPES)
 TYPES.update(MESSAGING_TYPES)
 TYPES.update(SECURITY_TYPES)
 TYPES.update(TOOL_TYPES)
+TYPES.update(PIPELINE_TYPES)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

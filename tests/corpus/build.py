@@ -75,6 +75,11 @@ FAMILIES: dict[str, str] = {
     "alembic": "fam_alembic",
     "compression": "fam_compression",
     "asyncio": "fam_asyncio_clients",
+    "sqlorm": "fam_sqlorm",
+    "numpy": "fam_numpy",
+    "multiproc": "fam_multiproc",
+    "pysettings": "fam_pysettings",
+    "cryptolibs": "fam_cryptolibs",
 }
 
 
