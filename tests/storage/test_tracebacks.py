@@ -45,6 +45,39 @@ def test_every_traceback_is_the_one_python_formats(rounds: int) -> None:
                 assert format_traceback(exc) == "".join(traceback.format_exception(exc)), n
 
 
+def test_a_message_read_already_gives_the_same_traceback() -> None:
+    for _ in range(2):
+        for n in range(50):
+            try:
+                fail(n)
+            except Exception as exc:
+                try:
+                    message: str | None = str(exc)
+                except RuntimeError:
+                    message = None  # the caller could not read it: read (and fail) again
+                assert format_traceback(exc, message) == "".join(traceback.format_exception(exc)), n
+
+
+def test_a_quarantine_item_carries_the_capped_message_and_the_whole_traceback() -> None:
+    from airflow_errorguard.storage.quarantine_types import MESSAGE_LIMIT, QuarantineItem
+
+    long = "x" * (MESSAGE_LIMIT + 10)
+    for text in (long, "short"):
+        try:
+            raise ValueError(text)
+        except ValueError as exc:
+            item = QuarantineItem.from_exception("k", 1, exc)
+            assert item.error_message == text[:MESSAGE_LIMIT]
+            assert item.error_type == "builtins.ValueError"
+            assert item.traceback == "".join(traceback.format_exception(exc))
+    try:
+        raise Unprintable()
+    except Unprintable as exc:
+        item = QuarantineItem.from_exception("k", 1, exc)
+        assert item.error_message == "<str() failed: RuntimeError>"
+        assert item.traceback == "".join(traceback.format_exception(exc))
+
+
 def test_notes_and_chained_messages_are_never_shared() -> None:
     for n in range(3):
         try:
