@@ -135,7 +135,7 @@ class QuarantineRepository:
         # traceback template: those are cleaned and keyed once per distinct combination.
         shared: dict[tuple[Any, ...], tuple[str, str | None, str]] = {}
         for start in range(0, len(ordered), CHUNK_SIZE):
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             append = rows.append
             for key, item in ordered[start : start + CHUNK_SIZE]:
                 text, nbytes, truncated, sha256 = encode(item.payload)

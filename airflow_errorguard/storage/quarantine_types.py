@@ -63,12 +63,13 @@ class QuarantineItem:
             from airflow_errorguard.classification.defaults import classify
 
             classification = classify(error)
+        message: str | None
         try:  # the message is read once: for the row and for the traceback's last line
-            message: str | None = str(error)
+            message = stored = str(error)
         except Exception as err:
             stored, message = f"<str() failed: {type(err).__name__}>", None
         else:
-            stored = message[:MESSAGE_LIMIT]
+            stored = stored[:MESSAGE_LIMIT]
         return cls(
             record_key=record_key,
             payload=payload,
