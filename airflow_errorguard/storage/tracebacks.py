@@ -76,14 +76,15 @@ def format_traceback(error: BaseException, message: str | None = None) -> str:
 
     :param message: ``str(error)`` when the caller read it already (it is not read again).
     """
+    stack: str | None = None
     try:
         key = _key(error)
-        hash(key)
+        if key is not None:
+            stack = _stacks.get(key)  # hashes the key once (a tuple does not keep its hash)
     except TypeError:  # an unhashable message or notes
         key = None
     if key is None:
         return "".join(tb.format_exception(error))
-    stack = _stacks.get(key)
     last = _last_line(error, message)
     if stack is None:
         full = "".join(tb.format_exception(error))

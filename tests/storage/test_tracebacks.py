@@ -106,3 +106,16 @@ def test_a_template_and_a_message_give_the_traceback_back() -> None:
     assert signatures.signature_key(same) == signatures.signature_key(tuple(same))  # type: ignore[arg-type]
     assert signatures.signature_key(same) != signatures.signature_key((*same[:5], False))
     assert len(signatures.signature_key(same)) == 32
+
+
+def test_a_cause_with_notes_is_formatted_whole() -> None:
+    for n in range(2):  # its notes (a list) cannot key a stack: formatted in full each time
+        try:
+            try:
+                raise KeyError("inner")
+            except KeyError as err:
+                err.add_note(f"note {n}")
+                raise ValueError("outer") from err
+        except ValueError as exc:
+            assert format_traceback(exc, "outer") == "".join(traceback.format_exception(exc))
+            assert f"note {n}" in format_traceback(exc)
