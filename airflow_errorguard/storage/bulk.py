@@ -7,9 +7,12 @@ the rest go to the driver as plain tuples. Rows arrive in chunks, sorted by thei
 
 - PostgreSQL, fewer than :data:`COPY_THRESHOLD` rows: **one statement**, ``INSERT ... SELECT
   <constants>, u.* FROM unnest(<one array per column>) AS u ON CONFLICT DO NOTHING``.
-- PostgreSQL, larger batches (psycopg2/psycopg): per chunk, ``COPY`` into a session-local
-  temporary table and ``INSERT ... SELECT ... ORDER BY <key> ON CONFLICT DO NOTHING``; the next
-  chunk is encoded in a background thread while the server inserts this one.
+- PostgreSQL, larger batches (psycopg2/psycopg): ``COPY`` straight into the table, in a
+  savepoint; the next chunk is encoded in a background thread while the server loads this one.
+  When a row is already stored (a unique violation: a retried task, a concurrent writer) the
+  savepoint is rolled back and the batch goes the careful way: per chunk, ``COPY`` into a
+  session-local temporary table and ``INSERT ... SELECT ... ORDER BY <key> ON CONFLICT DO
+  NOTHING``. Ids come from the table's sequence either way.
 - SQLite: one prepared ``INSERT ... ON CONFLICT DO NOTHING`` run by the driver's ``executemany``.
 - MySQL/MariaDB: ``INSERT IGNORE ... VALUES``; the driver packs rows into multi-row statements.
 
@@ -19,8 +22,9 @@ The returned count is the number of rows actually inserted, on every backend.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
+from datetime import datetime
 from itertools import chain, repeat
 from typing import Any
 
@@ -74,9 +78,87 @@ def _copy_column(values: Sequence[Any]) -> list[str]:
     return _escape(_SEPARATOR.join(values)).split(_SEPARATOR)
 
 
-def _copy_text(rows: Sequence[Row]) -> str:
+def _copy_text(rows: Sequence[Row], prefix: str = "") -> str:
+    """*rows* in COPY text format, each line starting with *prefix* (constant columns, escaped)."""
     columns = [_copy_column(values) for values in zip(*rows, strict=True)]
-    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+    lines = map("\t".join, zip(*columns, strict=True))
+    if prefix:
+        lines = map(prefix.__add__, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _copy_constants(table: Table, constants: Mapping[str, Any], dialect: Dialect) -> str:
+    """The *constants* as the leading columns of a COPY text line (bind-processed, escaped)."""
+    fields = []
+    for name, given in constants.items():
+        proc = _processor(table, name, dialect)
+        value = proc(given) if proc else given
+        fields.append(_copy_column([value.isoformat() if isinstance(value, datetime) else value])[0])
+    return "".join(f"{field}\t" for field in fields)
+
+
+class _AlreadyStored(Exception):
+    """A row of the batch is stored already: the direct COPY was rolled back."""
+
+
+def _copy(cursor: Any, driver: str, sql: str, data: str) -> None:
+    if driver == "psycopg2":
+        cursor.copy_expert(sql, io.StringIO(data))
+    else:  # psycopg 3
+        with cursor.copy(sql) as copy:
+            copy.write(data)
+
+
+def _copy_direct(
+    conn: Connection,
+    table: Table,
+    constants: Mapping[str, Any],
+    columns: Sequence[str],
+    chunks: Iterable[Sequence[Row]],
+    *,
+    consumed: list[Sequence[Row]],
+) -> int:
+    """
+    COPY every row straight into *table* in a savepoint (each chunk appended to *consumed*);
+    raises :class:`_AlreadyStored`, the savepoint rolled back, on a unique violation.
+    """
+    dialect = conn.dialect
+    prefix = _copy_constants(table, constants, dialect)
+    copy_sql = f"COPY {table.name} ({', '.join([*constants, *columns])}) FROM STDIN"
+    inserted = 0
+
+    def encoded() -> Iterator[tuple[int, str]]:
+        for chunk in chunks:  # in the prefetch thread, which is joined before *consumed* is read
+            consumed.append(chunk)
+            yield len(chunk), _copy_text(chunk, prefix)
+
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("SAVEPOINT errorguard_copy")
+        try:
+            # Encoding chunk n+1 (Python, background thread) overlaps loading chunk n (server).
+            with closing(prefetch(encoded())) as texts:
+                for count, data in texts:
+                    _copy(cursor, dialect.driver, copy_sql, data)
+                    inserted += count
+        except Exception as err:
+            if _sqlstate(err) != _UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT errorguard_copy")
+            cursor.execute("RELEASE SAVEPOINT errorguard_copy")
+            raise _AlreadyStored from err
+        cursor.execute("RELEASE SAVEPOINT errorguard_copy")
+    finally:
+        cursor.close()
+    return inserted
+
+
+_UNIQUE_VIOLATION = "23505"
+
+
+def _sqlstate(err: BaseException) -> str | None:
+    """The SQLSTATE of a psycopg2 (``pgcode``) or psycopg (``sqlstate``) error."""
+    return getattr(err, "pgcode", None) or getattr(err, "sqlstate", None)
 
 
 def _copy_chunks(
@@ -105,11 +187,7 @@ def _copy_chunks(
         # Encoding chunk n+1 (Python, background thread) overlaps inserting chunk n (server).
         with closing(prefetch(_copy_text(chunk) for chunk in chunks)) as texts:
             for data in texts:
-                if dialect.driver == "psycopg2":
-                    cursor.copy_expert(copy_sql, io.StringIO(data))
-                else:  # psycopg 3
-                    with cursor.copy(copy_sql) as copy:
-                        copy.write(data)
+                _copy(cursor, dialect.driver, copy_sql, data)
                 inserted += max(conn.execute(insert_sql, params).rowcount, 0)
                 conn.exec_driver_sql(f"TRUNCATE {staging}")
     finally:
@@ -179,7 +257,12 @@ def bulk_insert_ignoring_duplicates(
         return 0
     dialect = conn.dialect
     if dialect.name == "postgresql" and total >= COPY_THRESHOLD and dialect.driver in ("psycopg2", "psycopg"):
-        return _copy_chunks(conn, table, constants, columns, chunks)
+        chunks = iter(chunks)
+        consumed: list[Sequence[Row]] = []
+        try:
+            return _copy_direct(conn, table, constants, columns, chunks, consumed=consumed)
+        except _AlreadyStored:  # the careful way, from the first row again
+            return _copy_chunks(conn, table, constants, columns, chain(consumed, chunks))
     rows = list(chain.from_iterable(chunks))
     if dialect.name == "postgresql":
         return _unnest(conn, table, constants, columns, rows)

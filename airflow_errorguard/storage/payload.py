@@ -28,10 +28,11 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import PurePath
 from typing import Any
 
@@ -237,6 +238,58 @@ def encode_payload(value: Any, policy: PayloadPolicy) -> EncodedPayload:
         if size <= policy.max_bytes or budget <= 0:
             return EncodedPayload(text=marker, nbytes=len(data), truncated=True, stored_sha256=digest)
         budget -= max(64, size - policy.max_bytes)  # escaping made the preview grow: shrink it
+
+
+#: A payload as a quarantine row's columns: text, full size in bytes, truncated, stored digest.
+PayloadColumns = tuple[str, int, bool, str | None]
+
+
+def payload_encoder(policy: PayloadPolicy) -> Callable[[Any], PayloadColumns]:
+    """
+    :func:`encode_payload` for the many payloads of one bulk insert, as column values: the same
+    text, size, truncation and digest, without an :class:`EncodedPayload` per record and with one
+    JSON encoder for them all (``json`` builds one per call). Not thread-safe: one per insert.
+    """
+    max_bytes = policy.max_bytes
+
+    def whole(value: Any) -> PayloadColumns:
+        encoded = encode_payload(value, policy)
+        return encoded.text, encoded.nbytes, encoded.truncated, encoded.stored_sha256
+
+    if policy.transforms_fields or c_make_encoder is None:
+        return whole
+    enc = _LENIENT
+
+    def make() -> Any:  # what JSONEncoder.iterencode builds for a one-shot encode, kept
+        return c_make_encoder(
+            {}, enc.default, encode_basestring, None, enc.key_separator, enc.item_separator,
+            enc.sort_keys, enc.skipkeys, enc.allow_nan,
+        )  # fmt: skip
+
+    encoders = [make()]
+
+    def encode(value: Any) -> PayloadColumns:
+        cls = type(value)
+        try:
+            if cls is int:
+                text = int.__repr__(value)
+            elif cls is str:
+                text = encode_basestring(value)
+            else:
+                text = "".join(encoders[0](value, 0))
+        except Exception:  # what serialise's careful walk handles (NaN, cycles...)
+            encoders[0] = make()  # its cycle markers may hold this value's containers
+            return whole(value)
+        if text.isascii():
+            nbytes = len(text)
+        else:
+            text, data = _utf8(text)
+            nbytes = len(data)
+        if nbytes > max_bytes:
+            return whole(value)  # the truncation marker
+        return text, nbytes, False, None
+
+    return encode
 
 
 def clean_text(value: object, limit: int) -> str | None:

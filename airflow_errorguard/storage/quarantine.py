@@ -20,7 +20,7 @@ from airflow_errorguard.storage import quarantine_status, repeats, signatures
 from airflow_errorguard.storage.bulk import bulk_insert_ignoring_duplicates
 from airflow_errorguard.storage.database import Transactional
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.payload import PayloadPolicy, clean_text, encode_payload, payload_sha256
+from airflow_errorguard.storage.payload import PayloadPolicy, clean_text, payload_encoder, payload_sha256
 from airflow_errorguard.storage.quarantine_status import TransitionResult
 from airflow_errorguard.storage.quarantine_types import (
     MESSAGE_LIMIT,
@@ -90,6 +90,21 @@ def _scope(dag_ids: Collection[str] | None, message_contains: str | None) -> lis
     return clauses
 
 
+def _fingerprints(by_key: dict[str, QuarantineItem]) -> dict[str, str | None]:
+    """The stored fingerprint of each item, by key (each distinct fingerprint cleaned once)."""
+    cleaned: dict[Any, str | None] = {}
+    found: dict[str, str | None] = {}
+    for key, item in by_key.items():
+        fingerprint = item.fingerprint
+        try:
+            found[key] = cleaned[fingerprint]
+        except KeyError:
+            found[key] = cleaned[fingerprint] = clean_text(fingerprint, 64)
+        except TypeError:  # not text
+            found[key] = clean_text(fingerprint, 64)
+    return found
+
+
 def _row(mapping: Any) -> QuarantineRow:
     fields = signatures.row_fields(mapping)
     if fields.get("payload_sha256") is None and fields.get("payload") is not None:
@@ -115,33 +130,31 @@ class QuarantineRepository:
         self, ordered: list[tuple[str, QuarantineItem]], found: dict[Signature, str]
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Row values of :data:`_VARYING` per chunk; *found* collects the signatures they use."""
-        policy, split = self.policy, signatures.split_traceback
+        encode, split = payload_encoder(self.policy), signatures.split_traceback
+        # Bad records failing the same way share their category, type, fingerprint, reason and
+        # traceback template: those are cleaned and keyed once per distinct combination.
+        shared: dict[tuple[Any, ...], tuple[str, str | None, str]] = {}
         for start in range(0, len(ordered), CHUNK_SIZE):
-            rows = []
+            rows: list[tuple[Any, ...]] = []
+            append = rows.append
             for key, item in ordered[start : start + CHUNK_SIZE]:
-                encoded = encode_payload(item.payload, policy)
-                category = clean_text(item.error_category, 32) or "unknown"
+                text, nbytes, truncated, sha256 = encode(item.payload)
                 message = clean_text(item.error_message, MESSAGE_LIMIT)
-                fingerprint = clean_text(item.fingerprint, 64)
                 template, at_end = split(clean_text(item.traceback, TRACEBACK_LIMIT), message)
-                signature = (
-                    category,
-                    clean_text(item.error_type, 250),
-                    fingerprint,
-                    clean_text(item.reason, REASON_LIMIT),
-                    template,
-                    at_end,
-                )
-                sig_key = found.get(signature)
-                if sig_key is None:
-                    sig_key = found[signature] = signatures.signature_key(signature)
-                rows.append(
+                raw = (item.error_category, item.error_type, item.fingerprint, item.reason, template, at_end)
+                try:
+                    category, fingerprint, sig_key = shared[raw]
+                except KeyError:
+                    category, fingerprint, sig_key = shared[raw] = self._signature(raw, found)
+                except TypeError:  # a field that is not text (unhashable): cleaned on its own
+                    category, fingerprint, sig_key = self._signature(raw, found)
+                append(
                     (
                         key,
-                        encoded.text,
-                        encoded.nbytes,
-                        encoded.truncated,
-                        encoded.stored_sha256,
+                        text,
+                        nbytes,
+                        truncated,
+                        sha256,
                         category,
                         message,
                         fingerprint,
@@ -149,6 +162,23 @@ class QuarantineRepository:
                     )
                 )
             yield rows
+
+    @staticmethod
+    def _signature(raw: tuple[Any, ...], found: dict[Signature, str]) -> tuple[str, str | None, str]:
+        """Cleaned category and fingerprint of an item's *raw* signature fields, and its key."""
+        category, error_type, fingerprint, reason, template, at_end = raw
+        signature: Signature = (
+            clean_text(category, 32) or "unknown",
+            clean_text(error_type, 250),
+            clean_text(fingerprint, 64),
+            clean_text(reason, REASON_LIMIT),
+            template,
+            at_end,
+        )
+        sig_key = found.get(signature)
+        if sig_key is None:
+            sig_key = found[signature] = signatures.signature_key(signature)
+        return signature[0], signature[2], sig_key
 
     def add(
         self, identity: TaskIdentity, items: Iterable[QuarantineItem], *, count_repeats: bool = True
@@ -165,7 +195,11 @@ class QuarantineRepository:
         items = list(items)
         by_key: dict[str, QuarantineItem] = {}
         for item in items:
-            by_key.setdefault(storage_key(item.record_key), item)  # the first occurrence wins
+            key = item.record_key
+            if not (type(key) is str and len(key) <= KEY_LEN and key.isascii() and "\x00" not in key):
+                key = storage_key(key)  # else stored as it is
+            if key not in by_key:  # the first occurrence wins
+                by_key[key] = item
         if not by_key:
             return InsertResult(inserted=0, duplicates=len(items))
         now = self._tx.clock()
@@ -174,7 +208,7 @@ class QuarantineRepository:
         with self._tx.transaction(operation) as conn:
             repeated: set[str] = set()
             if count_repeats:
-                fingerprints = {key: clean_text(item.fingerprint, 64) for key, item in by_key.items()}
+                fingerprints = _fingerprints(by_key)
                 repeated = repeats.count_repeats(conn, identity, fingerprints, now)
             # Sorted by key: one lock order for every writer (see bulk_insert_ignoring_duplicates).
             ordered = sorted((kv for kv in by_key.items() if kv[0] not in repeated), key=itemgetter(0))

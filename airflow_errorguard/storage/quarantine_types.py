@@ -63,17 +63,37 @@ class QuarantineItem:
             from airflow_errorguard.classification.defaults import classify
 
             classification = classify(error)
-        cls_ = type(error)
+        message: str | None
+        try:  # the message is read once: for the row and for the traceback's last line
+            message = stored = str(error)
+        except Exception as err:
+            stored, message = f"<str() failed: {type(err).__name__}>", None
+        else:
+            stored = stored[:MESSAGE_LIMIT]
         return cls(
             record_key=record_key,
             payload=payload,
             error_category=str(classification.category),
-            error_type=f"{cls_.__module__}.{cls_.__qualname__}",
-            error_message=error_message(error),
-            traceback=format_traceback(error)[-TRACEBACK_LIMIT:],
+            error_type=type_name(type(error)),
+            error_message=stored,
+            traceback=format_traceback(error, message)[-TRACEBACK_LIMIT:],
             fingerprint=classification.fingerprint,
             reason=classification.reason,
         )
+
+
+#: Dotted names of the exception classes met (a bad record's type is named once per class).
+_TYPE_NAMES: dict[type, str] = {}
+
+
+def type_name(cls: type) -> str:
+    """``module.qualname`` of *cls*."""
+    name = _TYPE_NAMES.get(cls)
+    if name is None:
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if len(_TYPE_NAMES) < 4096:  # classes made on the fly cannot grow it without bound
+            _TYPE_NAMES[cls] = name
+    return name
 
 
 def error_message(error: BaseException) -> str:

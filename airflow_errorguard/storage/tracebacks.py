@@ -56,30 +56,36 @@ def _key(error: BaseException) -> Any:
     return tuple(key)
 
 
-def _last_line(error: BaseException) -> str:
+def _last_line(error: BaseException, message: str | None) -> str:
     """``Type: message``, as :func:`traceback.format_exception_only` gives it (no notes here)."""
     cls = type(error)
     name, module = cls.__qualname__, cls.__module__
     if module not in ("__main__", "builtins"):
         name = f"{module if isinstance(module, str) else '<unknown>'}.{name}"
-    try:
-        message = str(error)
-    except Exception:
-        return "".join(tb.format_exception_only(cls, error))
+    if message is None:
+        try:
+            message = str(error)
+        except Exception:
+            return "".join(tb.format_exception_only(cls, error))
     return f"{name}: {message}\n" if message else f"{name}\n"
 
 
-def format_traceback(error: BaseException) -> str:
-    """``"".join(traceback.format_exception(error))``, its stack formatted once per signature."""
+def format_traceback(error: BaseException, message: str | None = None) -> str:
+    """
+    ``"".join(traceback.format_exception(error))``, its stack formatted once per signature.
+
+    :param message: ``str(error)`` when the caller read it already (it is not read again).
+    """
+    stack: str | None = None
     try:
         key = _key(error)
-        hash(key)
+        if key is not None:
+            stack = _stacks.get(key)  # hashes the key once (a tuple does not keep its hash)
     except TypeError:  # an unhashable message or notes
         key = None
     if key is None:
         return "".join(tb.format_exception(error))
-    stack = _stacks.get(key)
-    last = _last_line(error)
+    last = _last_line(error, message)
     if stack is None:
         full = "".join(tb.format_exception(error))
         if not full.endswith(last):

@@ -226,3 +226,18 @@ def test_postgres_copy_path_with_both_drivers(
     assert repo.add(TASK, items(range(2500))).inserted == 2500  # >= COPY_THRESHOLD: COPY, 4 chunks
     assert repo.add(TASK, items(range(2000, 4500))).inserted == 2000
     assert repo.count() == 4500
+    # One record already stored, in whichever chunk it sorts into: the straight COPY is rolled
+    # back and the whole batch goes the careful way (chunks read ahead included).
+    again = repo.add(TASK, items(range(4499, 7000)))
+    assert (again.inserted, again.duplicates) == (2500, 1)
+    assert repo.count() == 7000
+    # The rows the straight COPY wrote carry the task's columns, typed as the careful way's.
+    mapped = TaskIdentity("etl", "load", "manual__9", map_index=3, try_number=2)
+    assert repo.add(mapped, items(range(2100)), count_repeats=False).inserted == 2100
+    page = repo.page(QuarantineFilter(run_id="manual__9"), limit=5, include_payload=True).items
+    ref = repo.page(QuarantineFilter(run_id="manual__1"), limit=1, include_payload=True).items[0]
+    for row in page:
+        assert (row.map_index, row.try_number, row.status) == (3, 2, "quarantined")
+        assert row.created_at.tzinfo is not None and row.created_at == row.updated_at
+        assert (row.error_type, row.reason, row.traceback) == (ref.error_type, ref.reason, ref.traceback)
+        assert row.payload_value()["id"] == int(row.record_key.removeprefix("order-"))

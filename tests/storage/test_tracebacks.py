@@ -45,6 +45,39 @@ def test_every_traceback_is_the_one_python_formats(rounds: int) -> None:
                 assert format_traceback(exc) == "".join(traceback.format_exception(exc)), n
 
 
+def test_a_message_read_already_gives_the_same_traceback() -> None:
+    for _ in range(2):
+        for n in range(50):
+            try:
+                fail(n)
+            except Exception as exc:
+                try:
+                    message: str | None = str(exc)
+                except RuntimeError:
+                    message = None  # the caller could not read it: read (and fail) again
+                assert format_traceback(exc, message) == "".join(traceback.format_exception(exc)), n
+
+
+def test_a_quarantine_item_carries_the_capped_message_and_the_whole_traceback() -> None:
+    from airflow_errorguard.storage.quarantine_types import MESSAGE_LIMIT, QuarantineItem
+
+    long = "x" * (MESSAGE_LIMIT + 10)
+    for text in (long, "short"):
+        try:
+            raise ValueError(text)
+        except ValueError as exc:
+            item = QuarantineItem.from_exception("k", 1, exc)
+            assert item.error_message == text[:MESSAGE_LIMIT]
+            assert item.error_type == "builtins.ValueError"
+            assert item.traceback == "".join(traceback.format_exception(exc))
+    try:
+        raise Unprintable()
+    except Unprintable as exc:
+        item = QuarantineItem.from_exception("k", 1, exc)
+        assert item.error_message == "<str() failed: RuntimeError>"
+        assert item.traceback == "".join(traceback.format_exception(exc))
+
+
 def test_notes_and_chained_messages_are_never_shared() -> None:
     for n in range(3):
         try:
@@ -73,3 +106,16 @@ def test_a_template_and_a_message_give_the_traceback_back() -> None:
     assert signatures.signature_key(same) == signatures.signature_key(tuple(same))  # type: ignore[arg-type]
     assert signatures.signature_key(same) != signatures.signature_key((*same[:5], False))
     assert len(signatures.signature_key(same)) == 32
+
+
+def test_a_cause_with_notes_is_formatted_whole() -> None:
+    for n in range(2):  # its notes (a list) cannot key a stack: formatted in full each time
+        try:
+            try:
+                raise KeyError("inner")
+            except KeyError as err:
+                err.add_note(f"note {n}")
+                raise ValueError("outer") from err
+        except ValueError as exc:
+            assert format_traceback(exc, "outer") == "".join(traceback.format_exception(exc))
+            assert f"note {n}" in format_traceback(exc)
