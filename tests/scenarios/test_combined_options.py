@@ -86,10 +86,6 @@ def test_frames_row_fallback_retries_in_process_resumes_and_bisects_at_load(
     assert fallback["s37:2"] == 2, "s37's one flake was retried in-process, not an Airflow retry"
     assert {k.split(":")[0] for k in fallback} == {f"s{i:02d}" for i in (*range(10), *range(30, 40))}
 
-    loaded = env.query("SELECT sku, cents FROM eg_combo_prices ORDER BY sku")
-    assert [r["sku"] for r in loaded] == [f"s{i:02d}" for i in range(40) if i not in (5, 15, 35)]
-    assert {r["sku"]: r["cents"] for r in loaded}["s37"] == 3725
-
     rows = _quarantine(env, "eg_combo_frames", run_id, "load_prices")
     assert [(r["record_key"], r["try_number"]) for r in rows] == [("s05", 1), ("s15", 1), ("s35", 2)]
     assert "could not convert string to float" in rows[0]["message"]
@@ -111,3 +107,18 @@ def test_frames_row_fallback_retries_in_process_resumes_and_bisects_at_load(
         "rejected_at_load": 1,
     }
     assert (summary["resumed_from"], summary["retried_in_process"]) == (30, 1)
+
+    # The replay by the summary's top fingerprint re-drives the two "n/a" rows only; the row the
+    # table rejected (another fingerprint) was released too but stays out of this replay.
+    assert json.loads((tmp_path / "prices-replay.json").read_text())["replayed"] == 2
+    prices = {r["sku"]: r["cents"] for r in env.query("SELECT sku, cents FROM eg_combo_prices")}
+    assert sorted(prices) == [f"s{i:02d}" for i in range(40) if i != 15], "loaded once; s15 not replayed"
+    assert (prices["s05"], prices["s35"], prices["s37"]) == (100, 100, 3725)
+    statuses = env.query(
+        "SELECT record_key, status FROM errorguard_quarantine WHERE dag_id = 'eg_combo_frames' ORDER BY id"
+    )
+    assert [(r["record_key"], r["status"]) for r in statuses] == [
+        ("s05", "replayed"),
+        ("s15", "released"),
+        ("s35", "replayed"),
+    ]

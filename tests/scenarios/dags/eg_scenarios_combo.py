@@ -15,7 +15,13 @@ from typing import Any
 
 from airflow.sdk import DAG, get_current_context, task
 
-from airflow_errorguard import Backoff, ErrorGuardRetryPolicy, FrameBatches, SqlTableSink
+from airflow_errorguard import (
+    Backoff,
+    ErrorGuardRetryPolicy,
+    FrameBatches,
+    QuarantineReplayOperator,
+    SqlTableSink,
+)
 from airflow_errorguard.hooks.errorguard import ErrorGuardHook
 
 OUT = Path(os.environ.get("EG_SCEN_OUT", "/tmp"))
@@ -150,4 +156,34 @@ with DAG("eg_combo_frames", schedule=None, start_date=START, catchup=False, defa
 
     loaded = load_prices(records=frames.source(read_chunks))  # type: ignore[call-arg]
     create_prices() >> loaded
-    keep_prices(loaded)
+    kept = keep_prices(loaded)
+
+    @task
+    def release_all() -> None:
+        hook = ErrorGuardHook()
+        with hook.database.engine.connect() as conn:
+            ids = [
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT id FROM errorguard_quarantine "
+                    "WHERE dag_id = 'eg_combo_frames' AND status = 'quarantined'"
+                )
+            ]
+        hook.quarantine.release(ids, actor="scenario", note="price feed fixed")
+
+    # Replay only the most frequent failure of the summary (the "n/a" prices), by its fingerprint.
+    replay = QuarantineReplayOperator(
+        task_id="replay_prices",
+        process=lambda row: {"sku": row["sku"], "cents": 100},
+        sink=SqlTableSink(PRICES),
+        source_dag_id="eg_combo_frames",
+        source_task_id="load_prices",
+        fingerprint="{{ (ti.xcom_pull(task_ids='load_prices')['top_fingerprints'] | list)[0] }}",
+    )
+
+    @task
+    def keep_replay(summary: Any) -> None:
+        (OUT / "prices-replay.json").write_text(json.dumps(summary, default=str))
+
+    kept >> release_all() >> replay
+    keep_replay(replay.output)
