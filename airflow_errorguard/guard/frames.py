@@ -82,7 +82,9 @@ class FrameBatches:
 
     :param transform: ``transform(chunk) -> chunk``: one output row per input row, in order.
     :param row_fallback: ``row_fallback(row: dict) -> dict`` for the rows of a chunk whose
-        transform failed; a row it fails on is quarantined. Default: bisect the chunk.
+        transform failed, called as that row's ``process`` (so the guard classifies its errors,
+        retries transient ones in-process and quarantines a row it fails on with a data error).
+        Default: bisect the chunk.
     :param classifier: Decides which transform errors are the rows' fault (default: the
         process default classifier).
     """
@@ -104,6 +106,10 @@ class FrameBatches:
         # Errors of the current chunk's failed rows, by id() of the row (the record the guard
         # quarantines, so the payload is the row itself); cleared when the next chunk starts.
         self._failed: dict[int, BaseException] = {}
+        # Input rows of the current chunk left to row_fallback, by id() (the row itself kept, so a
+        # reused id never matches): process() calls row_fallback, so the guard classifies, retries
+        # in-process and quarantines each call like any other.
+        self._by_row: dict[int, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
         return f"FrameBatches({getattr(self.transform, '__qualname__', self.transform)!r})"
@@ -114,6 +120,7 @@ class FrameBatches:
         def records(context: Any, position: int) -> Iterator[Any]:
             for chunk in chunks(context, position):
                 self._failed.clear()  # the guard has processed every row of the previous chunk
+                self._by_row.clear()
                 yield from self.rows(chunk)
 
         records.__qualname__ = f"{self!r}.source"
@@ -124,6 +131,9 @@ class FrameBatches:
         error = self._failed.get(id(record))
         if error is not None:
             raise error
+        row = self._by_row.get(id(record))
+        if row is not None and row is record and self.row_fallback is not None:
+            return self.row_fallback(row)
         return record
 
     def rows(self, chunk: Any) -> list[Any]:
@@ -172,11 +182,7 @@ class FrameBatches:
             )
 
     def _by_fallback(self, chunk: Any) -> list[Any]:
-        assert self.row_fallback is not None
-        entries: list[Any] = []
-        for row in rows_of(chunk):
-            try:
-                entries.append(self.row_fallback(row))
-            except Exception as exc:
-                entries.append(self._fail(row, exc))
-        return entries
+        """The chunk's input rows, each to be served by ``row_fallback`` when the guard processes it."""
+        rows = rows_of(chunk)
+        self._by_row.update((id(row), row) for row in rows)
+        return list(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 import pytest
 import sqlalchemy as sa
 
+from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.exceptions import ErrorGuardConfigError
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore, SqlGuardStore
 from airflow_errorguard.guard.frames import FrameBatches
@@ -105,6 +107,30 @@ def test_a_transient_transform_error_fails_the_run_and_a_misshapen_transform_is_
 
     with pytest.raises(ErrorGuardConfigError, match="returned 19 rows for 20; it must return one output row"):
         run(FrameBatches(filtering), pandas_chunks(20))
+
+
+def test_a_transient_row_fallback_error_is_retried_in_process_by_calling_the_fallback_again() -> None:
+    """The guard's in_process_retry re-runs ``row_fallback`` for the row, not a stored error."""
+    calls: list[str] = []
+
+    def flaky_row(row: dict[str, Any]) -> dict[str, Any]:
+        calls.append(row["sku"])
+        if row["sku"] == "s3" and calls.count("s3") == 1:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return {"sku": row["sku"], "cents": int(float(row["price"]) * 100)}
+
+    frames = FrameBatches(to_cents, row_fallback=flaky_row)
+    store, written = MemoryGuardStore(), []
+    fast = Backoff(
+        base_delay=timedelta(0), max_delay=timedelta(0), jitter="none", max_attempts=2, deadline=None
+    )
+    options = GuardOptions(batch_size=20, record_key="sku", in_process_retry=fast)
+    summary = GuardedRun(frames.process, store, options, sink=written.extend).run(
+        lambda position: frames.source(pandas_chunks(20))(None, position)
+    )
+    assert calls.count("s3") == 2, "the retry called the fallback again"
+    assert {"sku": "s3", "cents": 350} in written and sorted(store.items) == sorted(f"s{i}" for i in BAD)
+    assert (summary["succeeded"], summary["quarantined"], summary["retried_in_process"]) == (96, 4, 1)
 
 
 @pytest.fixture
