@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
+from airflow_errorguard.constants import MIN_FINGERPRINT_PREFIX
 from airflow_errorguard.storage.quarantine_types import QuarantineFilter
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 
@@ -14,8 +15,6 @@ from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 FILTER_KEYS = ("dag_id", "task_id", "run_id", "status", "category", "fingerprint", "q", "since", "until")
 DEFAULT_PAGE_SIZE = 50
 MAX_TEXT = 500
-#: Shortest fingerprint prefix accepted in place of the full fingerprint.
-MIN_FINGERPRINT_PREFIX = 6
 
 
 class FilterError(ValueError):

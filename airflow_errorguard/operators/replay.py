@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from airflow_errorguard.classification.classifier import Classifier
     from airflow_errorguard.guard.replay import ReplayStore
     from airflow_errorguard.retry.backoff import Backoff
+    from airflow_errorguard.storage.repositories import Repositories
 
 #: How long a replay run's claim on a row lasts before another run may take the row over.
 DEFAULT_CLAIM_LEASE = timedelta(minutes=30)
@@ -48,7 +49,8 @@ class QuarantineReplayOperator(BaseOperator):
     :param source_dag_id: Only rows of this DAG. (templated)
     :param source_task_id: Only rows of this task (needs ``source_dag_id``). (templated)
     :param source_run_id: Only rows of this run. (templated)
-    :param fingerprint: Only rows with this failure fingerprint. (templated)
+    :param fingerprint: Only rows with this failure fingerprint, or a unique prefix of it of at least 6
+        characters (the short form the UI shows); an ambiguous or unknown one fails the task. (templated)
     :param ids: Only these row ids. (templated)
     :param batch_size: Rows per batch (1 to 1000).
     :param max_records_per_second: Rate limit; ``None`` for none.
@@ -131,6 +133,7 @@ class QuarantineReplayOperator(BaseOperator):
             lease=self.claim_lease,
             actor=f"replay:{ref.dag_id}/{ref.task_id}/{ref.run_id}",
         )
+        self.fingerprint = self._full_fingerprint(hook)
         store = ReplayStore(hook.database, claimant, self._where(), self.batch_size)
         process = self.process
         sink = self.sink
@@ -163,6 +166,36 @@ class QuarantineReplayOperator(BaseOperator):
             summary["batches"],
         )
         return result
+
+    def _full_fingerprint(self, hook: Repositories) -> str | None:
+        """``fingerprint`` as stored: a unique prefix (the short form the UI shows) made whole."""
+        from airflow_errorguard.constants import MIN_FINGERPRINT_PREFIX
+        from airflow_errorguard.storage.quarantine_types import QuarantineFilter
+
+        wanted = self.fingerprint
+        if wanted is None:
+            return None
+        found = hook.quarantine.fingerprints_with_prefix(
+            wanted, QuarantineFilter(dag_id=self.source_dag_id, task_id=self.source_task_id)
+        )
+        if found and found[0] == wanted:
+            return wanted
+        if len(found) == 1 and len(wanted) >= MIN_FINGERPRINT_PREFIX:
+            self.log.info("errorguard replay: fingerprint prefix %s is %s", wanted, found[0])
+            return found[0]
+        if len(found) > 1 and len(wanted) >= MIN_FINGERPRINT_PREFIX:
+            raise AirflowFailException(
+                f"{self.task_id}: fingerprint prefix {wanted!r} is ambiguous (it starts "
+                f"{', '.join(found[:3])}); give more characters"
+            )
+        raise AirflowFailException(
+            f"{self.task_id}: no quarantined record of the source has fingerprint {wanted!r}"
+            + (
+                ""
+                if len(wanted) >= MIN_FINGERPRINT_PREFIX
+                else f" (a prefix needs {MIN_FINGERPRINT_PREFIX}+ characters)"
+            )
+        )
 
     def _where(self) -> list[Any]:
         from airflow_errorguard.storage.tables.quarantine import quarantine_table as q

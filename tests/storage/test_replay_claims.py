@@ -210,3 +210,35 @@ def test_rows_the_sink_rejects_go_back_to_quarantine(storage_url: str, db: Datab
     assert sunk == [1, 2, 4, 5, 6, 8, 9]
     assert sorted(k for k, _ in back) == ["r0", "r3", "r7"]
     assert all(note.startswith("replay failed: ") for _, note in back)
+
+
+def test_the_replay_operator_resolves_a_short_fingerprint_or_fails_clearly(db: Database) -> None:
+    """The 8-character form the UI shows replays its rows; an ambiguous or unknown one fails the task."""
+    from types import SimpleNamespace
+
+    from airflow_errorguard.compat import AirflowFailException
+    from airflow_errorguard.operators.replay import QuarantineReplayOperator
+
+    items = [QuarantineItem(f"r{n}", {"n": n}, "data", fingerprint=fp) for n, fp in enumerate(FINGERPRINTS)]
+    QuarantineRepository(db).add(TaskIdentity("source", "load", "manual__1"), items)
+    hook: Any = SimpleNamespace(quarantine=QuarantineRepository(db))
+
+    def resolved(fingerprint: str, dag_id: str | None = "source") -> str | None:
+        op = QuarantineReplayOperator(
+            task_id="replay", process=lambda p: p, source_dag_id=dag_id, fingerprint=fingerprint
+        )
+        return op._full_fingerprint(hook)
+
+    assert resolved(FINGERPRINTS[0]) == FINGERPRINTS[0]
+    assert resolved(FINGERPRINTS[2][:8]) == FINGERPRINTS[2], "a unique prefix is made whole"
+    with pytest.raises(AirflowFailException, match="ambiguous"):
+        resolved("abcdef12")
+    with pytest.raises(AirflowFailException, match="no quarantined record"):
+        resolved("0000000000")
+    with pytest.raises(AirflowFailException, match="6"):
+        resolved(FINGERPRINTS[2][:4])
+    with pytest.raises(AirflowFailException, match="no quarantined record"):
+        resolved(FINGERPRINTS[2][:8], dag_id="another_dag")
+
+
+FINGERPRINTS = ["abcdef12" + "0" * 8, "abcdef12" + "1" * 8, "9f8e7d6c5b4a3210"]

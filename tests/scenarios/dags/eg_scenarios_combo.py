@@ -171,14 +171,15 @@ with DAG("eg_combo_frames", schedule=None, start_date=START, catchup=False, defa
             ]
         hook.quarantine.release(ids, actor="scenario", note="price feed fixed")
 
-    # Replay only the most frequent failure of the summary (the "n/a" prices), by its fingerprint.
+    # Replay only the most frequent failure of the summary (the "n/a" prices), by the short form of
+    # its fingerprint the UI shows (8 characters, a unique prefix).
     replay = QuarantineReplayOperator(
         task_id="replay_prices",
         process=lambda row: {"sku": row["sku"], "cents": 100},
         sink=SqlTableSink(PRICES),
         source_dag_id="eg_combo_frames",
         source_task_id="load_prices",
-        fingerprint="{{ (ti.xcom_pull(task_ids='load_prices')['top_fingerprints'] | list)[0] }}",
+        fingerprint="{{ ((ti.xcom_pull(task_ids='load_prices')['top_fingerprints'] | list)[0])[:8] }}",
     )
 
     @task
