@@ -66,7 +66,8 @@ def _resize(length: int, old: int) -> None:
 
 
 def _rekey(conn: sa.Connection, pairs: list[tuple[str, str]]) -> None:
-    """Move signatures and the rows referencing them from the first key of each pair to the second."""
+    """Move signatures and the rows referencing them from the first key of each pair to the second
+    (the downgrade: a long key is computed from the content, a row finds it through a map table)."""
     if not pairs:
         return
     s, q = _SIGNATURE, _QUARANTINE
@@ -95,14 +96,15 @@ def upgrade() -> None:
             "errorguard: two stored error signatures share their first 16 hex digits; "
             "this migration cannot shorten their keys (nothing was changed)"
         )
-    _rekey(conn, [(k, k[:_SHORT]) for k in keys if len(k) > _SHORT])
-    # Rows whose signature was purged keep a key no signature has: cut them the same way.
-    q = _QUARANTINE
-    conn.execute(
-        q.update()
-        .where(sa.func.length(q.c.signature_key) > _SHORT)
-        .values(signature_key=sa.func.substr(q.c.signature_key, 1, _SHORT))
-    )
+    # A short key is its long key's prefix: one pass per table, no lookup (rows whose signature
+    # was purged are cut the same way). The cut keys differ from each other and from every
+    # 32-digit key, so no unique check meets a duplicate midway.
+    for table in (_SIGNATURE, _QUARANTINE):
+        conn.execute(
+            table.update()
+            .where(sa.func.length(table.c.signature_key) > _SHORT)
+            .values(signature_key=sa.func.substr(table.c.signature_key, 1, _SHORT))
+        )
     _resize(_SHORT, _LONG)
 
 
