@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import create_storage_engine
 from airflow_errorguard.storage.identity import TaskIdentity
-from airflow_errorguard.storage.migrate import upgrade
+from airflow_errorguard.storage.migrate import downgrade, upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
 from airflow_errorguard.storage.quarantine_types import QuarantineFilter, QuarantineItem
 from airflow_errorguard.storage.tables import quarantine_table as q
@@ -91,3 +91,42 @@ def test_naive_values_are_refused_and_legacy_binds_are_text() -> None:
         assert kind.process_bind_param(at, dialect) == "2026-01-01 01:02:03.000004"
     assert kind.process_result_value("2026-01-01 01:02:03.000004", dialect) == at
     assert kind.process_result_value(1767229323000004, dialect) == at
+
+
+@pytest.mark.unit
+def test_the_migration_converts_stored_text_and_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'text.db'}"
+    upgrade(url, "d0029be7fa60")
+    engine = create_storage_engine(url, pooled=False)
+    stored = {  # record key -> (created_at, resolved_at) as SQLAlchemy / CURRENT_TIMESTAMP wrote them
+        "k1": ("2026-01-15 12:00:00.000001", None),
+        "k2": ("2026-03-29 00:30:00.999999", "2026-03-30 08:00:00.500000"),
+        "k3": ("2025-12-31 23:59:59", None),
+    }
+    with engine.begin() as conn:
+        for key, (created, resolved) in stored.items():
+            conn.exec_driver_sql(
+                "INSERT INTO errorguard_quarantine (dag_id, task_id, run_id, map_index, try_number, "
+                "record_key, payload_bytes, payload_truncated, error_category, status, created_at, "
+                "resolved_at) VALUES ('d', 't', 'r', -1, 1, ?, 0, 0, 'data', 'quarantined', ?, ?)",
+                (key, created, resolved),
+            )
+    upgrade(url)
+    rows = {r.record_key: r for r in QuarantineRepository(Database(engine)).page(limit=10).items}
+    for key, (created, resolved) in stored.items():
+        assert rows[key].created_at == datetime.fromisoformat(created).replace(tzinfo=UTC), key
+        assert rows[key].resolved_at == (resolved and datetime.fromisoformat(resolved).replace(tzinfo=UTC))
+    window = QuarantineFilter(created_after=datetime(2026, 1, 15, 12, 0, 0, 1, tzinfo=UTC))
+    assert {r.record_key for r in QuarantineRepository(Database(engine)).page(window).items} == {"k1", "k2"}
+
+    downgrade(url, "d0029be7fa60")
+    with engine.connect() as conn:
+        back = conn.exec_driver_sql(
+            "SELECT record_key, created_at, resolved_at FROM errorguard_quarantine ORDER BY record_key"
+        ).all()
+    engine.dispose()
+    assert back == [
+        ("k1", "2026-01-15 12:00:00.000001", None),
+        ("k2", "2026-03-29 00:30:00.999999", "2026-03-30 08:00:00.500000"),
+        ("k3", "2025-12-31 23:59:59.000000", None),  # now with its fraction, as SQLAlchemy writes it
+    ]

@@ -37,9 +37,10 @@ _COLUMNS = {
     "claimed_at": True,
     "last_seen_at": True,
 }
-#: ISO text (SQLAlchemy's, or SQLite's CURRENT_TIMESTAMP without a fraction) -> microseconds.
+#: ISO text (SQLAlchemy's, or SQLite's CURRENT_TIMESTAMP without a fraction) -> microseconds. The
+#: seconds are read without the fraction: strftime rounds to milliseconds (.999999 -> next second).
 _TO_MICROS = (
-    "CAST(strftime('%s', {c}) AS INTEGER) * 1000000 "
+    "CAST(strftime('%s', substr({c}, 1, 19)) AS INTEGER) * 1000000 "
     "+ CAST(substr(substr({c}, 21) || '000000', 1, 6) AS INTEGER)"
 )
 _TO_TEXT = "strftime('%Y-%m-%d %H:%M:%S', {c} / 1000000, 'unixepoch') || '.' || printf('%06d', {c} % 1000000)"
