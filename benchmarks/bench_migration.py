@@ -6,11 +6,13 @@ The rows are built at the previous revision (``e52b8c7d1a34``) with one set-base
 SELECT``: 20 distinct errors, each with a ~500-character traceback that ends with the row's own
 message (as Python formats it), so the migration finds 20 signatures. Then ``upgrade`` to the head
 is timed (the signature migration, then the later revisions on their own: ``d3a7f19c5e60`` rebuilds
-the SQLite table for its reordered unique key), with the bytes the quarantine takes before and after
-(tables and indexes; on PostgreSQL after ``VACUUM FULL``, which cannot drop the row versions the
-migration's ``UPDATE`` left while any transaction on the server is older than it: the "after" figure
-is then too high). ``ERRORGUARD_BENCH_MIGRATION_ROWS`` changes the row count. Not part of ``make
-test``; run with ``make bench`` or ``python benchmarks/bench_migration.py``.
+the SQLite table for its reordered unique key; ``d0029be7fa60`` and ``b81c4e6f2d95`` rewrite every
+row's signature key, and on SQLite its timestamps, and rebuild the table), with the bytes the
+quarantine takes before and after (tables and indexes; on PostgreSQL after ``VACUUM FULL``, which
+cannot drop the row versions the migration's ``UPDATE`` left while any transaction on the server is
+older than it: the "after" figure is then too high). ``ERRORGUARD_BENCH_MIGRATION_ROWS`` changes the
+row count. Not part of ``make test``; run with ``make bench`` or ``python
+benchmarks/bench_migration.py``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ ROWS = int(os.environ.get("ERRORGUARD_BENCH_MIGRATION_ROWS", "1000000"))
 BEFORE = "e52b8c7d1a34"
 #: The revision after the error-signature migration; the later ones are timed on their own.
 SIGNATURES_DONE = "9a6c2e4f7b18"
+#: Before the shorter signature keys and SQLite's integer timestamps (issue 15), timed on their own.
+LEANER_DONE = "d3a7f19c5e60"
 STACK = (
     "Traceback (most recent call last):\n"
     '  File "/opt/airflow/dags/etl/orders.py", line 1#, in transform\n'
@@ -110,6 +114,18 @@ def stored_bytes(url: str, path: Path | None) -> int:
     return int(size or 0)
 
 
+def _long_keys(url: str) -> None:
+    """
+    Give the signatures keys of 32 digits, as an errorguard before ``d0029be7fa60`` stored them
+    (this checkout's ``5b8d3f0e2a17`` already writes 16): the next migration has them to cut.
+    """
+    engine = create_storage_engine(url, pooled=False)
+    with engine.begin() as conn:
+        for table in ("errorguard_error_signature", "errorguard_quarantine"):
+            conn.execute(text(f"UPDATE {table} SET signature_key = signature_key || '0123456789abcdef'"))
+    engine.dispose()
+
+
 def bench(label: str, url: str, path: Path | None = None) -> None:
     upgrade(url, BEFORE)
     engine = create_storage_engine(url, pooled=False)
@@ -125,8 +141,15 @@ def bench(label: str, url: str, path: Path | None = None) -> None:
     seconds = time.perf_counter() - started
     dispose_engines()
     started = time.perf_counter()
-    assert upgrade(url) == head_revision()
+    upgrade(url, LEANER_DONE)
     later = time.perf_counter() - started
+    dispose_engines()
+    _long_keys(url)
+    middle = stored_bytes(url, path)
+    dispose_engines()
+    started = time.perf_counter()
+    assert upgrade(url) == head_revision()
+    compact = time.perf_counter() - started
     dispose_engines()  # no open snapshot may keep the rows the migration rewrote from VACUUM
     after = stored_bytes(url, path)
     engine = create_storage_engine(url, pooled=False)
@@ -142,7 +165,9 @@ def bench(label: str, url: str, path: Path | None = None) -> None:
         f"  {label:<10} {ROWS:,} rows (built in {built:.0f} s): migration {seconds:,.1f} s "
         f"= {ROWS / seconds:,.0f} rows/s, {counts[1]} signatures | quarantine {before / ROWS:,.0f} -> "
         f"{after / ROWS:,.0f} bytes per row ({after / before:.2f}x) | then {SIGNATURES_DONE} -> "
-        f"{head_revision()} (leaner rows): {later:,.1f} s"
+        f"{LEANER_DONE} (leaner rows): {later:,.1f} s | then -> {head_revision()} (16-digit keys, "
+        f"SQLite integer timestamps): {compact:,.1f} s = {ROWS / compact:,.0f} rows/s, "
+        f"{middle / ROWS:,.0f} -> {after / ROWS:,.0f} bytes per row"
     )
 
 

@@ -17,7 +17,7 @@ from airflow_errorguard.storage.migrate import ALEMBIC_INI, MIGRATIONS_DIR, VERS
 from airflow_errorguard.storage.tables import errorguard_metadata
 
 #: errorguard release -> alembic head revision shipped with it.
-REVISION_HEADS_MAP: dict[str, str] = {"0.1.0": "d3a7f19c5e60"}
+REVISION_HEADS_MAP: dict[str, str] = {"0.1.0": "b81c4e6f2d95"}
 
 
 class ErrorGuardDBManager(BaseDBManager):

@@ -3,7 +3,7 @@ Error signatures: the part of a quarantine row many bad records share, stored on
 
 A signature holds the classification (category, fingerprint, reason), the exception type and the
 traceback template (the traceback without the record's own message at its end). Its key is the
-first 32 hex digits of the SHA-256 of that content (:func:`signature_key`), so every writer, on any
+first 16 hex digits of the SHA-256 of that content (:func:`signature_key`), so every writer, on any
 backend and in any process, computes the same key: signatures are inserted with ``ON CONFLICT DO
 NOTHING`` semantics in the transaction of the quarantine rows that reference them, which is safe
 under concurrent writers. The migration that moved existing rows (``5b8d3f0e2a17``) keys them with

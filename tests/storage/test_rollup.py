@@ -31,6 +31,7 @@ from airflow_errorguard.storage.tables import hourly_count_table as h
 from airflow_errorguard.storage.tables import hourly_fingerprint_table as hf
 from airflow_errorguard.storage.tables import quarantine_table as q
 from airflow_errorguard.storage.tables import rollup_state_table as s
+from airflow_errorguard.storage.tables.column_types import legacy_text_timestamps
 from tests.storage.helpers import FakeClock
 
 DAGS = ("orders", "billing", "crm")
@@ -94,7 +95,8 @@ def _write(db: Database, step: int, run_id: str = "run", *, legacy: bool = False
         }
         for item in items
     ]
-    with db.transaction("writing legacy rows") as conn:
+    # Its timestamps are text on SQLite too (b81c4e6f2d95 comes later).
+    with legacy_text_timestamps(), db.transaction("writing legacy rows") as conn:
         conn.execute(insert(legacy_q), rows)
 
 

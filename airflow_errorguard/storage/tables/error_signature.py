@@ -15,8 +15,9 @@ from sqlalchemy import Boolean, Column, String, Table, Text
 from airflow_errorguard.storage.tables.base import errorguard_metadata
 from airflow_errorguard.storage.tables.column_types import UtcDateTime, long_text
 
-#: Length of a signature key: the first 32 hex digits of a SHA-256 of its content.
-SIGNATURE_KEY_LEN = 32
+#: Length of a signature key: the first 16 hex digits of a SHA-256 of its content (32 before
+#: migration ``d0029be7fa60``; 64 bits keep collisions between distinct errors out of reach).
+SIGNATURE_KEY_LEN = 16
 
 error_signature_table = Table(
     "errorguard_error_signature",

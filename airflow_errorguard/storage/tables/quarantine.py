@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Index, Integer, String,
 
 from airflow_errorguard.storage.tables.base import errorguard_metadata
 from airflow_errorguard.storage.tables.column_types import (
-    UtcDateTime,
+    UtcMicros,
     big_id,
     id_string,
     key_string,
@@ -39,22 +39,23 @@ quarantine_table = Table(
     # (``errorguard_error_signature``); category and fingerprint stay here for the filters.
     Column("signature_key", String(SIGNATURE_KEY_LEN), nullable=True),
     Column("status", String(16), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcMicros, nullable=False),
+    # Timestamps: integers of microseconds on SQLite (migration ``b81c4e6f2d95``), see UtcMicros.
     # ``NULL`` until the row first changes (then it is ``created_at``; QuarantineRow reads it so).
-    Column("updated_at", UtcDateTime, nullable=True),
-    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcMicros, nullable=True),
+    Column("resolved_at", UtcMicros, nullable=True),
     Column("resolved_by", String(250), nullable=True),
     Column("note", Text, nullable=True),
     # A replay run's claim on a released row (``claimed_by``: the task instance, ``claim_try``:
     # its try): set atomically before the row is processed, cleared when its status moves.
     Column("claimed_by", Text, nullable=True),
     Column("claim_try", Integer, nullable=True),
-    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("claimed_at", UtcMicros, nullable=True),
     # A later run that met the same open record again (same task, key, fingerprint) counts it
     # here instead of storing it again.
     Column("seen_count", Integer, nullable=False, server_default="1"),
     Column("last_seen_run_id", id_string(), nullable=True),
-    Column("last_seen_at", UtcDateTime, nullable=True),
+    Column("last_seen_at", UtcMicros, nullable=True),
     # A retried (or re-run) task can never quarantine the same record twice. Its column order
     # also finds the open rows of a task's record key met again by a re-run (see repeats.py).
     UniqueConstraint(

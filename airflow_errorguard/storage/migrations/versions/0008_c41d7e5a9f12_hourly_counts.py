@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-from airflow_errorguard.storage.tables.column_types import UtcDateTime, id_string
+from airflow_errorguard.storage.tables.column_types import UtcDateTime, id_string, legacy_text_timestamps
 
 revision = "c41d7e5a9f12"
 down_revision = "8ea01854ad48"
@@ -40,7 +40,9 @@ def upgrade() -> None:
         sa.Column("filled_until", UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("source", name="pk_errorguard_rollup_state"),
     )
-    _backfill(op.get_bind())
+    # The quarantine's timestamps are still text on SQLite here (b81c4e6f2d95 comes after).
+    with legacy_text_timestamps():
+        _backfill(op.get_bind())
 
 
 def _backfill(conn: sa.Connection) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from airflow_errorguard.storage.tables.column_types import UtcDateTime, id_string
+from airflow_errorguard.storage.tables.column_types import UtcDateTime, id_string, legacy_text_timestamps
 
 revision = "e52b8c7d1a34"
 down_revision = "c41d7e5a9f12"
@@ -45,7 +45,9 @@ def upgrade() -> None:
         "errorguard_hourly_fingerprint",
         ["source", "fingerprint", "hour"],
     )
-    _backfill(op.get_bind())
+    # The quarantine's timestamps are still text on SQLite here (b81c4e6f2d95 comes after).
+    with legacy_text_timestamps():
+        _backfill(op.get_bind())
 
 
 def _backfill(conn: sa.Connection) -> None:
