@@ -169,7 +169,7 @@ SELECT 'dag_' || (g % 20),
        '{"id":' || g || ',"amount":"12.50x"}', 30, false, md5(g::text),
        (ARRAY['data','data','data','transient','configuration'])[1 + g % 5],
        'bad value ' || g,
-       'fp' || (g % 500), left(md5('sig' || (g % 500)), 32),
+       'fp' || (g % 500), left(md5('sig' || (g % 500)), 16),
        CASE WHEN g % 20 < 14 THEN 'quarantined' WHEN g % 20 < 17 THEN 'released'
             WHEN g % 20 < 19 THEN 'replayed' ELSE 'discarded' END,
        :start + (g * interval '7 seconds'),

@@ -31,7 +31,7 @@ QUARANTINE = """
 INSERT INTO errorguard_error_signature (
     signature_key, error_category, error_type, fingerprint, reason, traceback, message_at_end, created_at,
     last_used_at)
-SELECT left(md5('sig-' || s), 32),
+SELECT left(md5('sig-' || s), 16),
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + s %% 6],
        'builtins.ValueError', left(md5('fp-' || s), 16), 'the record failed validation',
        'Traceback (most recent call last):\n  File "etl.py", line 1\nValueError: ', true, now(), now()
@@ -44,7 +44,7 @@ SELECT 'dag_' || (g %% 50), 'task_' || (g %% 5), 'run_' || (g / 5000), -1, 1, 'o
        '{"order": ' || g || ', "amount": "12.50", "email": "user' || g || '@example.com"}', 80, false,
        (ARRAY['data','transient','system','auth','resource','unknown'])[1 + g %% 6],
        'bad amount in order ' || g,
-       left(md5('fp-' || (g %% 200)), 16), left(md5('sig-' || (g %% 200)), 32),
+       left(md5('fp-' || (g %% 200)), 16), left(md5('sig-' || (g %% 200)), 16),
        (ARRAY['quarantined','quarantined','quarantined','released','replayed','discarded'])[1 + (g / 7) %% 6],
        now() - make_interval(secs => %(rows)s - g), now() - make_interval(secs => %(rows)s - g)
 FROM generate_series(1, %(rows)s) AS g
