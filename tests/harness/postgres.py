@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import psycopg2
@@ -84,3 +86,21 @@ def unreachable(exc: BaseException, server_url: str | None = None) -> NoReturn:
     if in_ci():
         pytest.fail(f"{message} -- CI=true, so PostgreSQL tests fail instead of skipping", pytrace=False)
     pytest.skip(message)
+
+
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server (its psycopg2 URL); errorguard's pooled engines are
+    disposed and the database dropped afterwards. Unreachable: skip locally, fail under ``CI=true``."""
+    from airflow_errorguard.storage.engine import dispose_engines
+
+    server = admin_url()
+    try:
+        name = create_database(server, prefix=prefix)
+    except (psycopg2.Error, OSError) as exc:
+        unreachable(exc)
+    try:
+        yield airflow_url(server, name)
+    finally:
+        dispose_engines()
+        drop_database(server, name)

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg2
 import pytest
 import sqlalchemy as sa
 
 from airflow_errorguard.storage import signatures
 from airflow_errorguard.storage.database import Database
-from airflow_errorguard.storage.engine import create_storage_engine, dispose_engines
+from airflow_errorguard.storage.engine import create_storage_engine
 from airflow_errorguard.storage.identity import TaskIdentity
 from airflow_errorguard.storage.migrate import downgrade, head_revision, upgrade
 from airflow_errorguard.storage.quarantine import QuarantineRepository
@@ -56,16 +55,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'keys.db'}"
         return
-    server = pg.admin_url()
-    try:
-        name = pg.create_database(server, prefix="errorguard_keymig_")
-    except (psycopg2.Error, OSError) as exc:
-        pg.unreachable(exc)
-    try:
-        yield pg.airflow_url(server, name)
-    finally:
-        dispose_engines()
-        pg.drop_database(server, name)
+    with pg.fresh_database("errorguard_keymig_") as url:
+        yield url
 
 
 def _tables() -> tuple[sa.Table, sa.Table]:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 import sqlalchemy as sa
 
@@ -124,16 +123,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "mysql":
         yield from _mysql_database()
         return
-    server = pg.admin_url()
-    try:
-        name = pg.create_database(server, prefix="errorguard_sigmig_")
-    except (psycopg2.Error, OSError) as exc:
-        pg.unreachable(exc)
-    try:
-        yield pg.airflow_url(server, name)
-    finally:
-        dispose_engines()
-        pg.drop_database(server, name)
+    with pg.fresh_database("errorguard_sigmig_") as url:
+        yield url
 
 
 def test_the_migration_moves_stored_rows_into_signatures(fresh_url: str) -> None:
