@@ -7,7 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from airflow_errorguard.constants import MIN_FINGERPRINT_PREFIX
+from airflow_errorguard.storage.fingerprint_prefix import (
+    AmbiguousFingerprint,
+    UnknownFingerprint,
+    exact_fingerprint,
+)
 from airflow_errorguard.storage.quarantine_types import QuarantineFilter
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 
@@ -102,9 +106,9 @@ class QuarantineQuery:
 
     def resolve_fingerprint(self, lookup: Callable[[str, QuarantineFilter], list[str]]) -> QuarantineQuery:
         """
-        This query with its fingerprint made exact: a stored fingerprint is kept, a unique prefix of
-        at least :data:`MIN_FINGERPRINT_PREFIX` characters (the short form the UI and docs show) is
-        replaced by the full one; an ambiguous prefix raises :class:`FilterError` and one that
+        This query with its fingerprint made exact by the rule of
+        :func:`~airflow_errorguard.storage.fingerprint_prefix.exact_fingerprint` (a stored fingerprint
+        or a unique prefix of one); an ambiguous prefix raises :class:`FilterError` and one that
         matches nothing :class:`FingerprintNotFound`, so a filter never silently matches nothing.
 
         :param lookup: ``(prefix, filter) -> fingerprints`` of stored rows matching the filter's
@@ -123,22 +127,13 @@ class QuarantineQuery:
             anywhere = lookup(wanted, QuarantineFilter(fingerprint=wanted))
             if anywhere and anywhere[0] == wanted:
                 return self
-        where = " matching the other filters" if len(self.raw) > 1 else ""
-        if len(wanted) < MIN_FINGERPRINT_PREFIX:
-            raise FingerprintNotFound(
-                f"no quarantined record{where} has fingerprint {wanted!r}; give the full fingerprint "
-                f"or a prefix of at least {MIN_FINGERPRINT_PREFIX} characters"
-            )
-        if not found:
-            raise FingerprintNotFound(
-                f"no quarantined record{where} has a fingerprint equal to or starting with {wanted!r}"
-            )
-        if len(found) > 1:
-            shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
-            raise FilterError(
-                f"fingerprint prefix {wanted!r} is ambiguous: it starts {shown}; give more characters"
-            )
-        full = found[0]
+        where = "matching the other filters" if len(self.raw) > 1 else ""
+        try:
+            full = exact_fingerprint(wanted, found, where=where)
+        except UnknownFingerprint as err:
+            raise FingerprintNotFound(str(err)) from None
+        except AmbiguousFingerprint as err:
+            raise FilterError(str(err)) from None
         return replace(
             self, filter=replace(self.filter, fingerprint=full), raw={**self.raw, "fingerprint": full}
         )

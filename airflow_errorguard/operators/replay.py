@@ -169,7 +169,7 @@ class QuarantineReplayOperator(BaseOperator):
 
     def _full_fingerprint(self, hook: Repositories) -> str | None:
         """``fingerprint`` as stored: a unique prefix (the short form the UI shows) made whole."""
-        from airflow_errorguard.constants import MIN_FINGERPRINT_PREFIX
+        from airflow_errorguard.storage.fingerprint_prefix import FingerprintLookupError, exact_fingerprint
         from airflow_errorguard.storage.quarantine_types import QuarantineFilter
 
         wanted = self.fingerprint
@@ -178,24 +178,13 @@ class QuarantineReplayOperator(BaseOperator):
         found = hook.quarantine.fingerprints_with_prefix(
             wanted, QuarantineFilter(dag_id=self.source_dag_id, task_id=self.source_task_id)
         )
-        if found and found[0] == wanted:
-            return wanted
-        if len(found) == 1 and len(wanted) >= MIN_FINGERPRINT_PREFIX:
-            self.log.info("errorguard replay: fingerprint prefix %s is %s", wanted, found[0])
-            return found[0]
-        if len(found) > 1 and len(wanted) >= MIN_FINGERPRINT_PREFIX:
-            raise AirflowFailException(
-                f"{self.task_id}: fingerprint prefix {wanted!r} is ambiguous (it starts "
-                f"{', '.join(found[:3])}); give more characters"
-            )
-        raise AirflowFailException(
-            f"{self.task_id}: no quarantined record of the source has fingerprint {wanted!r}"
-            + (
-                ""
-                if len(wanted) >= MIN_FINGERPRINT_PREFIX
-                else f" (a prefix needs {MIN_FINGERPRINT_PREFIX}+ characters)"
-            )
-        )
+        try:
+            full = exact_fingerprint(wanted, found, where="of the source")
+        except FingerprintLookupError as err:
+            raise AirflowFailException(f"{self.task_id}: {err}") from None
+        if full != wanted:
+            self.log.info("errorguard replay: fingerprint prefix %s is %s", wanted, full)
+        return full
 
     def _where(self) -> list[Any]:
         from airflow_errorguard.storage.tables.quarantine import quarantine_table as q

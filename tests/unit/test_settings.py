@@ -141,3 +141,23 @@ def test_missing_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert result.category is ErrorCategory.TRANSIENT
     assert result.rule == "builtin:type:TimeoutError"
     assert "default classifier unavailable" in caplog.text and "gone.yaml" in caplog.text
+
+
+@pytest.mark.airflow33
+def test_a_classifier_built_by_hand_holds_only_its_own_rules(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What docs/classification.md says: `Classifier(rules=...)` drops the rules file; build_classifier keeps it."""
+    from airflow_errorguard import Classifier, Rule
+
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rules]]\nname = "timeouts-are-data"\ncategory = "data"\nexception = "TimeoutError"\n')
+    monkeypatch.setenv(f"{ENV}RULES_FILE", str(path))
+    mine = Rule(name="refused-is-system", exception=["ConnectionRefusedError"], category="system")
+    by_hand = Classifier(rules=[mine])
+    assert [r.name for r in by_hand.rules] == ["refused-is-system"]
+    assert by_hand.classify(TimeoutError()).category.value == "transient"  # the built-ins, not the file
+    built = build_classifier(rules=(mine,))
+    assert [r.name for r in built.rules] == ["refused-is-system", "timeouts-are-data"]
+    assert built.classify(TimeoutError()).category.value == "data"
+    assert built.classify(ConnectionRefusedError()).category.value == "system"
