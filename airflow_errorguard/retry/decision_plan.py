@@ -176,8 +176,9 @@ class DecisionPlan:
         return decision
 
 
-#: Retry decisions kept per plan (one per try number, budget and tenth of a second drawn).
-_DECISIONS_MAX = 256
+#: Retry decisions kept per plan (one per try number, budget and tenth of a second drawn): a first
+#: retry under the default 10 s base delay draws one of 101 tenths, so they all fit.
+_DECISIONS_MAX = 128
 
 
 __all__ = ["DecisionPlan", "settled_decision"]
