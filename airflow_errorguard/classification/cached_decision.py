@@ -146,6 +146,28 @@ class ChainHit(CachedVerdict):
         return self.decision.verdict_for(self.links)
 
 
+_new = object.__new__
+
+
+def quick_hit(
+    decision: Decision, signals: dict[str, Any], decided_on: BaseException, message: str | None
+) -> QuickHit:
+    """``QuickHit(decision, signals, decided_on, message)`` without the ``__init__`` call: every
+    repeat served by the quick key builds one."""
+    hit = _new(QuickHit)
+    hit.decision = decision
+    hit._verdict = None
+    hit.signals = signals
+    hit.decided_on = decided_on
+    hit.message = message
+    return hit
+
+
+def unprintable(obj: object, err: BaseException) -> str:
+    """What :func:`.safe_read.safe_str` gives for *obj* whose ``str()`` raised *err*."""
+    return f"<unprintable {type(obj).__name__}: str() raised {type(err).__name__}>"
+
+
 def first_message(chain: Sequence[BaseException], memo: list[str]) -> str:
     """The message of ``chain[0]``, read once per classification: kept in *memo* (``[]`` until read)."""
     if memo:
@@ -184,4 +206,6 @@ __all__ = [
     "evict_oldest",
     "first_message",
     "put_variant",
+    "quick_hit",
+    "unprintable",
 ]

@@ -67,8 +67,16 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
             return None
     found: list[Any] = []
     if values:
-        present = SIGNAL_SET & values.keys()
-        for name in sorted(present) if present else ():
+        # sorted(SIGNAL_SET & values.keys()), without the set: an instance dict holds a few names
+        present: list[str] | None = None
+        for name in values:
+            if name in SIGNAL_SET:
+                if present is None:
+                    present = [name]
+                else:
+                    present.append(name)
+                    present.sort()
+        for name in present or ():
             value = values[name]
             kind = type(value)  # _part(value), inlined (requests errors hold request and response)
             if kind is str or value is None:

@@ -19,10 +19,16 @@ from collections.abc import Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from airflow_errorguard.classification.cached_decision import Decision, QuickHit, put_variant
+from airflow_errorguard.classification.cached_decision import (
+    Decision,
+    QuickHit,
+    put_variant,
+    quick_hit,
+    unprintable,
+)
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.quick_key import QUICK_LAZY
-from airflow_errorguard.classification.safe_read import safe_str
+from airflow_errorguard.classification.safe_read import MAX_MESSAGE
 from airflow_errorguard.classification.signals import LinkFacts
 
 #: Keys per classifier (a few hundred bytes each).
@@ -181,8 +187,13 @@ class VerdictCache:
                     # first_message(chain, memo), inlined too: one call less on every repeat.
                     if memo:
                         message = memo[0]
-                    else:
-                        message = safe_str(chain[0])
+                    else:  # safe_str(chain[0]), inlined but for a str() that raises
+                        try:
+                            message = str(chain[0])
+                        except BaseException as err:
+                            message = unprintable(chain[0], err)
+                        if type(message) is not str or len(message) > MAX_MESSAGE:
+                            message = message[:MAX_MESSAGE]  # an exact str, as safe_str's
                         memo.append(message)
                     if message != value:
                         continue
@@ -191,7 +202,7 @@ class VerdictCache:
             self.hits += 1
             self.quick_hits += 1
             position = decision.position
-            return QuickHit(decision, signals, chain[position], memo[0] if memo and not position else None)
+            return quick_hit(decision, signals, chain[position], memo[0] if memo and not position else None)
         return None
 
     def quick_put(

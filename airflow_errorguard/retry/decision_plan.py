@@ -6,7 +6,14 @@ A :class:`DecisionPlan` holds what does not change from one failed try to the ne
 and one policy: the retry budget, the backoff, the reason's text around the try number and the
 delay, and the decision itself when it is settled (fail now, or Airflow's default). The policy
 keeps one plan per cached verdict, so a repeated failure's decision is a budget check, one jitter
-draw and one string format.
+draw and one lookup.
+
+A jittered delay is drawn at **0.1 s resolution**: the draw (a fresh random number per decision)
+is rounded to the nearest tenth of a second, then capped and floored as :meth:`.Backoff.delay`
+does. Airflow schedules a retry to the second and the reason prints the delay as ``x.ys`` anyway;
+in exchange a retry decision is one frozen ``RetryDecision`` per ``(try number, budget, tenths)``,
+shared by the repeats that draw the same tenths (no ``timedelta``, no text built). A delay without
+a draw (``jitter="none"``), with a ``Retry-After``, or of retry 64 and later is not rounded.
 """
 
 from __future__ import annotations
@@ -66,10 +73,10 @@ class DecisionPlan:
 
     __slots__ = (
         "_cap",
+        "_decisions",
         "_draws",
         "_exhausted",
         "_floor",
-        "_heads",
         "_random",
         "backoff",
         "budget",
@@ -102,8 +109,8 @@ class DecisionPlan:
         self.rule = verdict.rule
         self.prefix = f"{verdict.reason}; retry "
         self.suffix = f" [errorguard: {verdict.rule}]"
-        #: The reason's text up to the delay, by ``(try_number, budget)`` (bounded).
-        self._heads: dict[tuple[int, int], str] = {}
+        #: Retry decisions by ``(try_number, budget, tenths of a second drawn)`` (bounded).
+        self._decisions: dict[tuple[int, int, int], RetryDecision] = {}
         self._exhausted: dict[int, RetryDecision] = {}
 
     def decide(self, try_number: int, max_tries: int, retry_after: timedelta | None = None) -> RetryDecision:
@@ -117,10 +124,19 @@ class DecisionPlan:
         draws = self._draws
         if retry_after is not None or not 0 <= try_number < len(draws):
             return self._decide_slow(try_number, budget, retry_after)
-        # Backoff.delay(try_number), inlined: one draw, capped, never below the floor.
+        # Backoff.delay(try_number)'s draw, inlined, at 0.1 s resolution: one random number per
+        # decision, in tenths of a second (-1: no draw); the cap and the floor apply in _made().
         low, span = draws[try_number]
-        seconds = low if span is None else low + span * self._random()
-        # min(seconds, cap), then max(seconds, floor): as Backoff.delay, without the two calls
+        tenths = -1 if span is None else int((low + span * self._random()) * 10 + 0.5)
+        decision = self._decisions.get((try_number, budget, tenths))
+        if decision is None:
+            decision = self._made(try_number, budget, tenths)
+        return decision
+
+    def _made(self, try_number: int, budget: int, tenths: int) -> RetryDecision:
+        """The (frozen, shared) retry decision for a draw of *tenths* (``-1``: no draw), kept for
+        the next draw of the same tenths: the delay, capped and floored as Backoff.delay's."""
+        seconds = self._draws[try_number][0] if tenths < 0 else tenths / 10
         cap = self._cap
         if seconds > cap:  # noqa: PLR1730
             seconds = cap
@@ -128,22 +144,14 @@ class DecisionPlan:
         if seconds < floor:  # noqa: PLR1730
             seconds = floor
         delay = timedelta(0, seconds)
-        head = self._heads.get((try_number, budget))
-        if head is None:
-            head = self._head(try_number, budget)
-        decision = _new(RetryDecision)
-        fields = decision.__dict__
-        fields["action"] = _RETRY
-        fields["retry_delay"] = delay
-        fields["reason"] = f"{head}{delay.total_seconds():.1f}s{self.suffix}"
+        decision = _retry(
+            delay, f"{self.prefix}{try_number}/{budget} in {delay.total_seconds():.1f}s{self.suffix}"
+        )
+        decisions = self._decisions
+        if len(decisions) >= _DECISIONS_MAX:
+            decisions.clear()
+        decisions[try_number, budget, tenths] = decision
         return decision
-
-    def _head(self, try_number: int, budget: int) -> str:
-        heads = self._heads
-        if len(heads) >= _HEADS_MAX:
-            heads.clear()
-        head = heads[try_number, budget] = f"{self.prefix}{try_number}/{budget} in "
-        return head
 
     def _decide_slow(self, try_number: int, budget: int, retry_after: timedelta | None) -> RetryDecision:
         """A retry that honours a ``Retry-After``, or whose retry number has no precomputed draw."""
@@ -168,8 +176,9 @@ class DecisionPlan:
         return decision
 
 
-#: Reason heads kept per plan (one per try number and budget met).
-_HEADS_MAX = 64
+#: Retry decisions kept per plan (one per try number, budget and tenth of a second drawn): a first
+#: retry under the default 10 s base delay draws one of 101 tenths, so they all fit.
+_DECISIONS_MAX = 128
 
 
 __all__ = ["DecisionPlan", "settled_decision"]
