@@ -147,7 +147,7 @@ def test_missing_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_a_classifier_built_by_hand_holds_only_its_own_rules(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """What docs/classification.md says: `Classifier(rules=...)` drops the rules file; build_classifier keeps it."""
+    """docs/classification.md: `Classifier(rules=...)` drops the rules file; build_classifier keeps it."""
     from airflow_errorguard import Classifier, Rule
 
     path = tmp_path / "rules.toml"
