@@ -67,29 +67,27 @@ AIRFLOW_MESSAGES: tuple[tuple[str, Entry], ...] = (
         # common-sql's check operators (SQLCheckOperator, SQLValueCheckOperator, SQLColumnCheck...,
         # SQLTableCheck..., SQLThresholdCheck..., SQLIntervalCheck...): a data-quality check failed.
         r"^test failed\.\s|the following query returned zero rows|the following tests have failed|"
-        r"^threshold check: .{0,200}? failed|is not within thresholds|"
-        r"the following \d+ tests? out of \d+ failed",
+        r"^threshold check: .{0,200}? failed|is not within thresholds",
         (D, 0.88, "says a data-quality check on the data failed"),
     ),
     (
         # BashOperator / SSHOperator exit codes 126 and 127: the shell could not find or run it.
-        r"non-zero exit code 12[67]\b|exit (?:status|code):? 12[67]\b",
+        r"non-zero exit code 12[67]\b|exit status = 12[67]\b",
         (C, 0.85, "says the command was not found or is not executable (exit code 126/127)"),
     ),
     (
-        r"can not find the cwd|cwd .{0,80}? (?:does not exist|is not a directory)",
+        r"can not find the cwd|the cwd .{0,200}? must be a directory",
         (C, 0.9, "says the task's working directory does not exist"),
     ),
     (
         # common-sql given a connection whose hook is not a DbApiHook; a hook rejecting an extra
         # outside its allowed values (PostgresHook's cursor=).
-        r", but its provider does not support it|is not a dbapihook|"
-        r"invalid cursor passed|\bvalid options are\b",
+        r", but its provider does not support it|invalid cursor passed|\bvalid options are\b",
         (C, 0.88, "says the connection's type or an extra does not fit the hook"),
     ),
     (
         # DbApiHook.insert_rows(replace=True) without target_fields.
-        r"upsert syntax requires column names|requires target_fields",
+        r"upsert syntax requires column names",
         (C, 0.85, "says the hook was called without a setting it needs (target_fields)"),
     ),
 )

@@ -33,33 +33,35 @@ def _exit_worker() -> None:
     os._exit(3)  # the worker process dies (OOM killer, segfault in a C extension)
 
 
+def _read_settings() -> None:
+    with open("/nonexistent/errorguard/pipeline.yaml") as handle:
+        handle.read()
+
+
+async def _async_read_settings() -> None:
+    await asyncio.sleep(0)
+    _read_settings()
+
+
+async def _async_parse() -> None:
+    await asyncio.sleep(0)
+    int("12,5")
+
+
 def build(family: Family, closing: list[Any]) -> None:
     http = serve(closing, ScriptedHTTP())
-    hangup = serve(closing, RawServer(b""))
     refused = free_port()
-
-    def connect() -> None:
-        socket.create_connection(("127.0.0.1", refused), timeout=2).close()
-
-    def status(code: int) -> None:
-        requests.get(http.url(f"/status/{code}"), timeout=5).raise_for_status()
-
-    def read_settings() -> None:
-        with open("/nonexistent/errorguard/pipeline.yaml") as handle:
-            handle.read()
 
     async def open_refused() -> None:
         _, writer = await asyncio.open_connection("127.0.0.1", refused)
         writer.close()
 
-    async def async_read_settings() -> None:
-        await asyncio.sleep(0)
-        read_settings()
+    _tenacity_cases(family, http, open_refused)
+    _group_cases(family, open_refused)
+    _pool_cases(family, closing, http, refused)
 
-    async def async_parse() -> None:
-        await asyncio.sleep(0)
-        int("12,5")
 
+def _tenacity_cases(family: Family, http: ScriptedHTTP, open_refused: Callable[[], Any]) -> None:
     def async_tenacity() -> None:
         async def run() -> None:
             async for attempt in tenacity.AsyncRetrying(**_two_attempts()):
@@ -72,7 +74,7 @@ def build(family: Family, closing: list[Any]) -> None:
         def run() -> None:
             for attempt in tenacity.Retrying(**_two_attempts()):
                 with attempt:
-                    status(code)
+                    requests.get(http.url(f"/status/{code}"), timeout=5).raise_for_status()
 
         return run
 
@@ -82,62 +84,16 @@ def build(family: Family, closing: list[Any]) -> None:
         )
 
     def nested() -> None:
-        inner = tenacity.retry(**_two_attempts())(read_settings)
+        inner = tenacity.retry(**_two_attempts())(_read_settings)
         tenacity.retry(**_two_attempts())(inner)()
 
     def pg_connect(dbname: str, port: int = 5432) -> Callable[[], None]:
-        def run() -> None:
-            tenacity.retry(**_two_attempts())(
-                lambda: psycopg2.connect(
-                    host="127.0.0.1", port=port, user="postgres", dbname=dbname, connect_timeout=3
-                )
-            )()
+        def connect() -> Any:
+            return psycopg2.connect(
+                host="127.0.0.1", port=port, user="postgres", dbname=dbname, connect_timeout=3
+            )
 
-        return run
-
-    def group(*coros: Callable[[], Any]) -> Callable[[], None]:
-        async def run() -> None:
-            async with asyncio.TaskGroup() as tg:
-                for coro in coros:
-                    tg.create_task(coro())
-
-        return lambda: asyncio.run(run())
-
-    def nested_groups() -> None:
-        async def inner() -> None:
-            await group_coro(open_refused, async_read_settings)
-
-        async def group_coro(*coros: Callable[[], Any]) -> None:
-            async with asyncio.TaskGroup() as tg:
-                for coro in coros:
-                    tg.create_task(coro())
-
-        asyncio.run(group_coro(inner, open_refused))
-
-    def anyio_group(*fns: Callable[[], Any]) -> Callable[[], None]:
-        async def run() -> None:
-            async with anyio.create_task_group() as tg:
-                for fn in fns:
-                    tg.start_soon(fn)
-
-        return lambda: anyio.run(run)
-
-    def pool(code: int | None = None, **retry: Any) -> urllib3.PoolManager:
-        manager = urllib3.PoolManager(retries=urllib3.Retry(backoff_factor=0, **retry))
-        closing.append(manager.clear)
-        return manager
-
-    session = requests.Session()
-    session.mount(
-        "http://", HTTPAdapter(max_retries=urllib3.Retry(total=1, status_forcelist=[429], backoff_factor=0))
-    )
-    closing.append(session.close)
-    executor = concurrent.futures.ThreadPoolExecutor(2)
-    closing.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
-
-    def process_pool_broken() -> None:
-        with concurrent.futures.ProcessPoolExecutor(1) as procs:
-            procs.submit(_exit_worker).result(timeout=30)
+        return tenacity.retry(**_two_attempts())(connect)
 
     for name, run, accept, why in (
         ("tenacity-async-refused", async_tenacity, T, "AsyncRetrying gave up: every attempt was refused"),
@@ -149,20 +105,82 @@ def build(family: Family, closing: list[Any]) -> None:
             "tenacity-pg-unknown-db",
             pg_connect("no_such_db_errorguard"),
             C,
-            "RetryError over 3D000-like connect",
+            "RetryError over 3D000 at connect",
         ),
         ("tenacity-pg-refused", pg_connect("postgres", free_port()), T, "RetryError over a refused connect"),
+    ):
+        family.add(name, run, accept, why)
+
+
+def _group_cases(family: Family, open_refused: Callable[[], Any]) -> None:
+    async def task_group(*coros: Callable[[], Any]) -> None:
+        async with asyncio.TaskGroup() as tg:
+            for coro in coros:
+                tg.create_task(coro())
+
+    def group(*coros: Callable[[], Any]) -> Callable[[], None]:
+        return lambda: asyncio.run(task_group(*coros))
+
+    async def inner_group() -> None:
+        await task_group(open_refused, _async_read_settings)
+
+    def anyio_group(*fns: Callable[[], Any]) -> Callable[[], None]:
+        async def run() -> None:
+            async with anyio.create_task_group() as tg:
+                for fn in fns:
+                    tg.start_soon(fn)
+
+        return lambda: anyio.run(run)
+
+    for name, run, accept, why in (
         ("taskgroup-refused", group(open_refused, open_refused), T, "ExceptionGroup of two refused connects"),
         (
             "taskgroup-mixed",
-            group(open_refused, async_read_settings),
-            {C},
+            group(open_refused, _async_read_settings),
+            C,
             "ExceptionGroup: a refused connect and a missing settings file: fix the file first",
         ),
-        ("taskgroup-data", group(async_parse), D, "ExceptionGroup of one ValueError parsing a value"),
-        ("taskgroup-nested", nested_groups, C, "nested ExceptionGroups, a missing file inside"),
+        ("taskgroup-data", group(_async_parse), D, "ExceptionGroup of one ValueError parsing a value"),
+        (
+            "taskgroup-nested",
+            group(inner_group, open_refused),
+            C,
+            "nested ExceptionGroups, a missing file inside",
+        ),
         ("anyio-refused", anyio_group(open_refused), T, "anyio task group: refused"),
-        ("anyio-file", anyio_group(async_read_settings, open_refused), C, "anyio task group: a missing file"),
+        (
+            "anyio-file",
+            anyio_group(_async_read_settings, open_refused),
+            C,
+            "anyio task group: a missing file",
+        ),
+    ):
+        family.add(name, run, accept, why)
+
+
+def _pool_cases(family: Family, closing: list[Any], http: ScriptedHTTP, refused: int) -> None:
+    hangup = serve(closing, RawServer(b""))
+
+    def pool(**retry: Any) -> urllib3.PoolManager:
+        manager = urllib3.PoolManager(retries=urllib3.Retry(backoff_factor=0, **retry))
+        closing.append(manager.clear)
+        return manager
+
+    def connect() -> None:
+        socket.create_connection(("127.0.0.1", refused), timeout=2).close()
+
+    session = requests.Session()
+    retry_429 = urllib3.Retry(total=1, status_forcelist=[429], backoff_factor=0)
+    session.mount("http://", HTTPAdapter(max_retries=retry_429))
+    closing.append(session.close)
+    executor = concurrent.futures.ThreadPoolExecutor(2)
+    closing.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
+
+    def process_pool_broken() -> None:
+        with concurrent.futures.ProcessPoolExecutor(1) as procs:
+            procs.submit(_exit_worker).result(timeout=30)
+
+    for name, run, accept, why in (
         (
             "urllib3-unknown-host",
             lambda: pool(total=1).request("GET", "http://no-such-host.errorguard.invalid/", timeout=3),

@@ -22,7 +22,7 @@ from tests.corpus.model import C, D, Family
 
 NEEDS_TMP = True
 
-_START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+_START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
 def build(family: Family, closing: list[Any], tmp: Path) -> None:
