@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from airflow_errorguard.classification.knowledge_airflow import AIRFLOW_MESSAGES
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 
 #: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
@@ -203,6 +204,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"\blz4f?[_ ]\w+ (?:failed|returned)|truncated compressed stream",
         (D, 0.85, "says a value in the input is invalid"),
     ),
+    *AIRFLOW_MESSAGES,
 )
 MESSAGE_REGEX = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)))
 """One pass over the lower-cased message (patterns are lower case: no IGNORECASE, which is slow)."""

@@ -10,6 +10,7 @@ signal anywhere in the chain wins; classes not listed (``Exception``, ``RuntimeE
 
 from __future__ import annotations
 
+from airflow_errorguard.classification.knowledge_airflow import AIRFLOW_TYPES
 from airflow_errorguard.classification.knowledge_clients import CLIENT_TYPES
 from airflow_errorguard.classification.knowledge_engines import ENGINE_TYPES
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
@@ -201,42 +202,6 @@ TYPES: dict[str, Entry] = {
         "sqlalchemy.exc.NoReferencedColumnError sqlalchemy.exc.CompileError",
         (C, 0.85, "means the schema or engine setup does not match the code"),
     ),
-    # --- Airflow ----------------------------------------------------------------------------
-    **_many(
-        "airflow.sdk.exceptions.AirflowTaskTimeout airflow.exceptions.AirflowTaskTimeout",
-        (T, 0.9, "means the task hit its execution_timeout"),
-    ),
-    **_many(
-        "airflow.sdk.exceptions.AirflowTaskTerminated airflow.exceptions.AirflowTaskTerminated",
-        (S, 0.9, "means the task process was terminated"),
-    ),
-    **_many(
-        "airflow.sdk.exceptions.AirflowNotFoundException airflow.exceptions.AirflowNotFoundException",
-        (C, 0.95, "means an Airflow connection or object is not defined"),
-    ),
-    "airflow.sdk.exceptions.ParamValidationError": (
-        C,
-        0.95,
-        "means a Dag param failed its schema (the run was triggered with a bad param)",
-    ),
-    **_many(
-        "airflow.sdk.exceptions.DuplicateTaskIdFound airflow.sdk.exceptions.AirflowDagCycleException",
-        (C, 0.95, "means the Dag is defined wrongly"),
-    ),
-    "airflow.sdk.exceptions.AirflowFailException": (
-        C,
-        0.8,
-        "means the task's code asked to fail without retrying",
-    ),
-    **_many(
-        "airflow.sdk.exceptions.AirflowSecretsBackendAccessDenied "
-        "airflow.exceptions.AirflowConfigException airflow._shared.configuration.exceptions."
-        "AirflowConfigException airflow.sdk._shared.configuration.exceptions.AirflowConfigException "
-        "airflow.exceptions.AirflowOptionalProviderFeatureException "
-        "airflow.sdk.exceptions.AirflowOptionalProviderFeatureException",
-        (C, 0.9, "means Airflow is misconfigured for this task"),
-    ),
-    "airflow.sdk.exceptions.AirflowSensorTimeout": (T, 0.6, "means a sensor timed out"),
     # --- other libraries seen in pipelines ---------------------------------------------------
     "pendulum.parsing.exceptions.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
     "dateutil.parser._parser.ParserError": (D, 0.9, "means a date/time value cannot be parsed"),
@@ -244,13 +209,17 @@ TYPES: dict[str, Entry] = {
     "jsonschema.exceptions.ValidationError": (D, 0.9, "means a record failed schema validation"),
 }
 
-TYPES.update(LIBRARY_TYPES)
-TYPES.update(CLIENT_TYPES)
-TYPES.update(ENGINE_TYPES)
-TYPES.update(MESSAGING_TYPES)
-TYPES.update(SECURITY_TYPES)
-TYPES.update(TOOL_TYPES)
-TYPES.update(PIPELINE_TYPES)
+for _table in (
+    LIBRARY_TYPES,
+    CLIENT_TYPES,
+    ENGINE_TYPES,
+    MESSAGING_TYPES,
+    SECURITY_TYPES,
+    TOOL_TYPES,
+    PIPELINE_TYPES,
+    AIRFLOW_TYPES,
+):
+    TYPES.update(_table)
 
 #: DB-API 2.0 exception names (PEP 249), recognised in any driver and in SQLAlchemy's wrappers.
 DBAPI: dict[str, Entry] = {

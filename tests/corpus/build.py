@@ -80,6 +80,9 @@ FAMILIES: dict[str, str] = {
     "multiproc": "fam_multiproc",
     "pysettings": "fam_pysettings",
     "cryptolibs": "fam_cryptolibs",
+    "providers": "fam_providers",
+    "templating": "fam_templating",
+    "retrylibs": "fam_retrylibs",
 }
 
 
