@@ -54,22 +54,26 @@ class QuarantineItem:
         payload: Any,
         error: BaseException,
         classification: Classification | None = None,
+        *,
+        message: str | None = None,
     ) -> QuarantineItem:
         """
         An item for *payload* that failed with *error*, classified with the default classifier
-        unless *classification* is given.
+        unless *classification* is given. *message*: ``str(error)`` when the caller read it already.
         """
         if classification is None:
             from airflow_errorguard.classification.defaults import classify
 
             classification = classify(error)
-        message: str | None
-        try:  # the message is read once: for the row and for the traceback's last line
-            message = stored = str(error)
-        except Exception as err:
-            stored, message = f"<str() failed: {type(err).__name__}>", None
+        if message is not None:
+            stored = message[:MESSAGE_LIMIT]
         else:
-            stored = stored[:MESSAGE_LIMIT]
+            try:  # the message is read once: for the row and for the traceback's last line
+                message = stored = str(error)
+            except Exception as err:
+                stored, message = f"<str() failed: {type(err).__name__}>", None
+            else:
+                stored = stored[:MESSAGE_LIMIT]
         return cls(
             record_key=record_key,
             payload=payload,
