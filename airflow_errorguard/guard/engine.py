@@ -215,7 +215,11 @@ class GuardedRun:
     def _recover(
         self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
     ) -> Any:
-        verdict, message = self._verdicts.classify_read(exc, self.scope)
+        verdict, message, known = self._verdicts.lookup(exc, self.scope)
+        if verdict is None:  # a data error met before (by message shape): quarantined as it was
+            key = self.options.key_of(record, position)
+            bad.append(QuarantineItem.from_exception(key, record, exc, known, message=message))
+            return _QUARANTINED
         if verdict.action is ErrorAction.RETRY:
             self._no_long_wait(verdict, record, position, exc)
             try:

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.fingerprint import mask_message
 from airflow_errorguard.classification.message_scan import SEEING_NEEDS, search
-from airflow_errorguard.classification.model import Classification, ErrorAction
+from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.quick_key import quick_key
 from airflow_errorguard.classification.safe_read import MAX_MESSAGE
 
@@ -43,11 +43,15 @@ _NEEDS: tuple[str, ...] = SEEING_NEEDS or ()
 _NONZERO_DIGIT = re.compile("[1-9]").search
 
 
-class _Known(NamedTuple):
+class Known(NamedTuple):
+    """A remembered verdict; with a shared fingerprint it is all a quarantine item needs of it."""
+
     verdict: Classification
     head: str  # the fingerprint source's class and codes, then ": "
     scan: Any  # what ``message_scan.search`` found, when the verdict quotes it (a message pattern)
     fingerprint: str | None  # shared when every message of the shape masks alike
+    category: str  # the verdict's category and reason, as a quarantine item stores them
+    reason: str
 
 
 class VerdictMemo:
@@ -58,7 +62,7 @@ class VerdictMemo:
     def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
         self.hits = 0
-        self._known: dict[Hashable, _Known] = {}
+        self._known: dict[Hashable, Known] = {}
         self._unshared: set[Hashable] = set()  # keys whose verdict cannot be shared
         # SEEING_NEEDS is None when the digit-reading patterns have no required literal: never exact.
         self._on = type(classifier) is Classifier and SEEING_NEEDS is not None
@@ -82,35 +86,53 @@ class VerdictMemo:
 
     def classify(self, exc: BaseException, scope: Any = None) -> Classification:
         """What ``classifier.classify(exc, scope)`` returns (the same verdict, read by shape when exact)."""
-        return self.classify_read(exc, scope)[0]
+        verdict, message, known = self.lookup(exc, scope)
+        if verdict is None:
+            assert known is not None and message is not None
+            verdict = self._verdict(known, message)
+        return verdict
 
-    def classify_read(self, exc: BaseException, scope: Any = None) -> tuple[Classification, str | None]:
-        """:meth:`classify`, and ``str(exc)`` when it was read (``None`` otherwise)."""
+    def lookup(
+        self, exc: BaseException, scope: Any = None
+    ) -> tuple[Classification | None, str | None, Known | None]:
+        """
+        ``(verdict, str(exc) when read, None)``; or ``(None, str(exc), known)`` for a remembered data
+        verdict whose fingerprint is this exception's too (``known`` is what its quarantine item
+        needs: no :class:`.Classification` is built).
+        """
         if not self._on:
-            return self.classifier.classify(exc, scope), None
+            return self.classifier.classify(exc, scope), None, None
         try:
             keyed = self._key(exc)
         except Exception:  # a hostile exception: the classifier copes with it
             keyed = None
         if keyed is None:
-            return self.classifier.classify(exc, scope), None
+            return self.classifier.classify(exc, scope), None, None
         key, message, lowered = keyed
         known = self._known.get(key)
         if known is not None and (known.scan is None or search(lowered) == known.scan):
             self.hits += 1
-            verdict = known.verdict.for_exception(None, known.verdict.signals, known.head + message)
             if known.fingerprint is not None:
-                verdict.__dict__["fingerprint"] = known.fingerprint  # the cached_property's value
-            return verdict, message
+                return None, message, known
+            return self._verdict(known, message), message, None
         verdict = self.classifier.classify(exc, scope)
         if known is None and key not in self._unshared and len(self._known) < MAX_SHAPES:
             self._remember(key, verdict, message, lowered)
-        return verdict, message
+        return verdict, message, None
+
+    @staticmethod
+    def _verdict(known: Known, message: str) -> Classification:
+        """The remembered verdict for an exception with *message*: its own fingerprint source."""
+        verdict = known.verdict.for_exception(None, known.verdict.signals, known.head + message)
+        if known.fingerprint is not None:
+            verdict.__dict__["fingerprint"] = known.fingerprint  # the cached_property's value
+        return verdict
 
     def _remember(self, key: Hashable, verdict: Classification, message: str, lowered: str) -> None:
         source = verdict.fingerprint_source
         if (
             verdict.action is not ErrorAction.QUARANTINE
+            or verdict.category is not ErrorCategory.DATA
             or verdict.retry_after is not None
             or not source.endswith(": " + message)
         ):
@@ -122,7 +144,8 @@ class VerdictMemo:
             masked = mask_message(message)
             if _NONZERO_DIGIT(masked) is None and not ("[" in message and "://" in message):
                 fingerprint = verdict.fingerprint  # mask_message's own rule for one mask per shape
-        self._known[key] = _Known(verdict, source[: len(source) - len(message)], scan, fingerprint)
+        head = source[: len(source) - len(message)]
+        self._known[key] = Known(verdict, head, scan, fingerprint, str(verdict.category), verdict.reason)
 
 
-__all__ = ["VerdictMemo"]
+__all__ = ["Known", "VerdictMemo"]
