@@ -4,23 +4,26 @@ differ only in the values their messages quote (``record 17 is not valid``, ``re
 
 The classifier's verdict cache keeps one variant per distinct message, so each such record is
 classified cold. This memo, one per run, keys a verdict by what the built-in classification can
-read of a lone exception with plain signal values (its quick key: class, codes, scope), the
-message's *shape* (digits 1-9 written ``1``) and the message pattern the message matched
-(``message_scan.search``: pattern and matched text). It is used only when that is all a verdict
-can depend on:
+read of a lone exception with plain signal values (its quick key: class and codes) and the
+message's *shape* (digits 1-9 written ``1``); a verdict by message pattern also by the text the
+pattern matched (``message_scan.search``: its reason quotes it). It is used only when that is all
+a verdict can depend on:
 
 - the classifier is a plain :class:`.Classifier`: no user rules (their regexes may read digits), no
   plugin classifiers, its verdict cache on;
 - the exception has a quick key and no cause or context (no other message is read);
 - its lower-cased message holds none of :data:`.message_scan.SEEING_NEEDS` (the patterns that read
-  digit values are then known not to match), and the remembered verdict quarantines, retries after
-  no wait, and its fingerprint source ends with the message (the head is the class and codes).
+  digit values are then known not to match; the others match by shape), up to 2,000 characters
+  (what the classifier reads); the remembered verdict is a data error that quarantines, with no
+  ``Retry-After``, and its fingerprint source ends with the message (the head: class and codes).
 
 Every other message read of the built-ins (the TLS and unknown-host hints) is digit-blind
 (``tests/guard/test_verdict_memo.py`` checks it with :func:`.message_scan.reads_digit_values`,
 and compares the memo's verdicts with :meth:`.Classifier.classify`'s on a mixed workload). A hit
 is the remembered verdict for this exception: its own fingerprint source (class and codes, then
-its message), the rest equal.
+its message), the rest equal. Its fingerprint is shared by shape only under ``mask_message``'s own
+rule for that (no digit 1-9 left after masking, no bracketed URL host); then the guard builds the
+quarantine item from :class:`Known` alone, without a :class:`.Classification`.
 """
 
 from __future__ import annotations
