@@ -43,6 +43,7 @@ from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
 from airflow_errorguard.guard.passes import Pass, Replay
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
+from airflow_errorguard.guard.verdict_memo import VerdictMemo
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
@@ -100,6 +101,7 @@ class GuardedRun:
         self.options = options or GuardOptions()
         self.sink = sink
         self.classifier = classifier or get_default_classifier()
+        self._verdicts = VerdictMemo(self.classifier)  # a bad record's verdict, by message shape
         self.scope = scope
         self.retrier = InProcessRetrier(
             self.options.in_process_retry, self.classifier, sleep=sleep, scope=scope
@@ -213,7 +215,11 @@ class GuardedRun:
     def _recover(
         self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
     ) -> Any:
-        verdict = self.classifier.classify(exc, self.scope)
+        verdict, message, known = self._verdicts.lookup(exc, self.scope)
+        if verdict is None:  # a data error met before (by message shape): quarantined as it was
+            key = self.options.key_of(record, position)
+            bad.append(QuarantineItem.from_exception(key, record, exc, known, message=message))
+            return _QUARANTINED
         if verdict.action is ErrorAction.RETRY:
             self._no_long_wait(verdict, record, position, exc)
             try:
@@ -222,7 +228,7 @@ class GuardedRun:
                 retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
                 tally.retried_in_process += retried
                 self._retried(retried)
-                exc, verdict = final, self.classifier.classify(final, self.scope)
+                exc, verdict, message = final, self.classifier.classify(final, self.scope), None
                 if verdict.action is ErrorAction.RETRY:
                     self._no_long_wait(verdict, record, position, exc)
                     served = self._fall_back(record, position, tally)
@@ -250,7 +256,7 @@ class GuardedRun:
                 record_key=key,
                 category=str(verdict.category),
             ) from exc
-        bad.append(QuarantineItem.from_exception(key, record, exc, verdict))
+        bad.append(QuarantineItem.from_exception(key, record, exc, verdict, message=message))
         return _QUARANTINED
 
     def _no_long_wait(self, verdict: Classification, record: Any, position: int, exc: Exception) -> None:

@@ -206,12 +206,16 @@ class QuarantineRepository:
         constants = {**identity.as_columns(), "status": "quarantined", "created_at": now}
         operation = f"quarantining {len(by_key)} records of {identity.dag_id}.{identity.task_id}"
         with self._tx.transaction(operation) as conn:
+            # Sorted by key (once: the repeats' lookup reads them in this order too): one lock
+            # order for every writer (see bulk_insert_ignoring_duplicates).
+            ordered = sorted(by_key.items(), key=itemgetter(0))
             repeated: set[str] = set()
             if count_repeats:
                 fingerprints = _fingerprints(by_key)
-                repeated = repeats.count_repeats(conn, identity, fingerprints, now)
-            # Sorted by key: one lock order for every writer (see bulk_insert_ignoring_duplicates).
-            ordered = sorted((kv for kv in by_key.items() if kv[0] not in repeated), key=itemgetter(0))
+                keys = [key for key, _ in ordered]
+                repeated = repeats.count_repeats(conn, identity, fingerprints, now, ordered=keys)
+                if repeated:
+                    ordered = [kv for kv in ordered if kv[0] not in repeated]
             found: dict[Signature, str] = {}
             # The rows name their signature by key (no foreign key): the distinct signatures the
             # chunks met are stored after them, in the same transaction.

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from airflow_errorguard.storage.tables.quarantine import QUARANTINE_STATUSES
 from airflow_errorguard.storage.tracebacks import format_traceback
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from airflow_errorguard.classification.model import Classification
 
 T = TypeVar("T")
+
+
+class Verdict(Protocol):
+    """What a quarantine item takes of a verdict (a :class:`.Classification` has it)."""
+
+    @property
+    def category(self) -> Any: ...
+    @property
+    def fingerprint(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+
 
 #: Caps applied to the text columns (characters).
 MESSAGE_LIMIT = 8000
@@ -53,27 +65,31 @@ class QuarantineItem:
         record_key: str,
         payload: Any,
         error: BaseException,
-        classification: Classification | None = None,
+        classification: Classification | Verdict | None = None,
+        *,
+        message: str | None = None,
     ) -> QuarantineItem:
         """
         An item for *payload* that failed with *error*, classified with the default classifier
-        unless *classification* is given.
+        unless *classification* is given. *message*: ``str(error)`` when the caller read it already.
         """
         if classification is None:
             from airflow_errorguard.classification.defaults import classify
 
             classification = classify(error)
-        message: str | None
-        try:  # the message is read once: for the row and for the traceback's last line
-            message = stored = str(error)
-        except Exception as err:
-            stored, message = f"<str() failed: {type(err).__name__}>", None
+        if message is not None:
+            stored = message[:MESSAGE_LIMIT]
         else:
-            stored = stored[:MESSAGE_LIMIT]
+            try:  # the message is read once: for the row and for the traceback's last line
+                message = stored = str(error)
+            except Exception as err:
+                stored, message = f"<str() failed: {type(err).__name__}>", None
+            else:
+                stored = stored[:MESSAGE_LIMIT]
         return cls(
             record_key=record_key,
             payload=payload,
-            error_category=str(classification.category),
+            error_category=str(classification.category),  # an enum member's value, or the text
             error_type=type_name(type(error)),
             error_message=stored,
             traceback=format_traceback(error, message)[-TRACEBACK_LIMIT:],

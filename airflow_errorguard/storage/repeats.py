@@ -11,7 +11,7 @@ the new run store a row of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import any_, bindparam, update
@@ -30,13 +30,20 @@ _PG_CHUNK = 20_000
 
 
 def count_repeats(
-    conn: Connection, identity: TaskIdentity, fingerprints: Mapping[str, str | None], now: datetime
+    conn: Connection,
+    identity: TaskIdentity,
+    fingerprints: Mapping[str, str | None],
+    now: datetime,
+    *,
+    ordered: Sequence[str] | None = None,
 ) -> set[str]:
     """
     Count the repeats among *fingerprints* (stored record key -> fingerprint) on their open rows
     and return their keys (the caller does not store them).
+
+    :param ordered: The keys of *fingerprints*, sorted, when the caller sorted them already.
     """
-    keys = sorted(fingerprints)
+    keys = sorted(fingerprints) if ordered is None else ordered
     repeated: set[str] = set()
     postgres = conn.dialect.name == "postgresql"
     size = _PG_CHUNK if postgres else _CHUNK
