@@ -7,7 +7,9 @@ exception of the chain gets its strongest built-in verdict; the most confident o
 (on ties the more specific: an explicit inner cause over its wrapper); an implicit ``__context__``
 counts for :data:`CONTEXT_WEIGHT` of its confidence; members of an ``ExceptionGroup`` are combined by
 severity. A TLS verification failure or an unknown host anywhere, even in a context suppressed with
-``raise ... from None``, makes a transient or unknown verdict configuration.
+``raise ... from None``, makes a transient or unknown verdict configuration. A parse or validation
+error that a settings loader raised (the ``raised_in`` fact, :mod:`.raised_in`) is configuration,
+whatever its class says elsewhere.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Collection
 from airflow_errorguard.classification.builtin import Candidate, match_builtin
 from airflow_errorguard.classification.misconfiguration import tls_verification, unknown_host
 from airflow_errorguard.classification.model import SEVERITY, ErrorCategory
+from airflow_errorguard.classification.raised_in import while_loading
 from airflow_errorguard.classification.signals import CONTEXT, MEMBER, LinkFacts
 
 MAX_DEPTH = 8
@@ -101,7 +104,7 @@ def _best(
     if facts is None or id(exc) in visited:
         return None  # beyond the bounded chain, or a cycle
     visited.add(id(exc))
-    best = match_builtin(facts)
+    best = match_builtin(facts) if facts.raised_in is None else _loaded_setting(facts, facts.raised_in)
     if best is not None:
         best.confidence *= weight
     if not facts.children:
@@ -120,6 +123,24 @@ def _best(
             inner = _best(child, by_id, visited, weight)
             best = _stronger(best, inner, f"the cause of {facts.type_name}", inner_wins_ties=True)
     return best
+
+
+#: Confidence of a verdict by ``raised_in`` (it replaces the link's verdict by class): as high as the
+#: data verdict of the strongest class it applies to (``JSONDecodeError``); pydantic-settings' own
+#: ``SettingsError`` (0.96) still names the source that failed.
+LOADER_CONFIDENCE = 0.95
+
+
+def _loaded_setting(facts: LinkFacts, loader: str) -> Candidate:
+    """Configuration: *facts* is a parse or validation error raised by the settings *loader*."""
+    return Candidate(
+        ErrorCategory.CONFIGURATION,
+        LOADER_CONFIDENCE,
+        f"builtin:raised-in:{loader}",
+        f"{facts.type_name} was raised {while_loading(loader)}: a deployment setting failed to load "
+        "or validate; configuration",
+        facts,
+    )
 
 
 #: Verdicts that a TLS verification failure or an unknown host elsewhere in the chain overrides.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow_errorguard.classification.raised_in import LOADER_SENSITIVE
 from airflow_errorguard.classification.signals_protocols import protocol_family
 
 _PATHS_CACHE: dict[type, tuple[str, ...]] = {}
@@ -109,11 +110,15 @@ class ClassPlan:
     """:data:`OWN_ATTRS` for errorguard's own exceptions, read into ``LinkFacts.own``."""
     quick: bool = False
     """Facts readable without :class:`~.signals.LinkFacts` when the signal values are scalars: no
-    protocol family or group, no lazily read attribute on the class but ``diag`` (see :mod:`.quick_key`)."""
+    protocol family or group, no lazily read attribute on the class but ``diag``, not
+    :attr:`loader_sensitive` (see :mod:`.quick_key`)."""
     diag_defined: bool = False
     """The class defines ``diag`` (psycopg): read for the SQLSTATE when ``pgcode``/``sqlstate`` is empty."""
     quick_attrs: tuple[str, ...] = ()
     """Attributes a quick key reads through the attribute protocol: ``eager_class_defined + own_attrs``."""
+    loader_sensitive: bool = False
+    """Its verdict depends on who raised it (:mod:`.raised_in`): the traceback is read for the
+    ``raised_in`` fact, and it has no quick key (a quick key never reads the traceback)."""
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -143,6 +148,7 @@ def class_plan(cls: type) -> ClassPlan:
     ) - NOT_READ.get(family or "", frozenset())
     is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
     is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
+    loader_sensitive = not LOADER_SENSITIVE.isdisjoint(paths)
     plan = ClassPlan(
         paths=paths,
         class_defined=class_defined,
@@ -158,12 +164,14 @@ def class_plan(cls: type) -> ClassPlan:
         type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
         own_attrs=OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else (),
         quick=not custom
+        and not loader_sensitive
         and protocol_family(paths) is None
         and not is_group
         and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED,
         diag_defined="diag" in class_defined,
         quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS))
         + (OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()),
+        loader_sensitive=loader_sensitive,
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan

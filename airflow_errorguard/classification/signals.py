@@ -1,6 +1,7 @@
 """
 Facts read from one exception: type paths, message, HTTP status, Retry-After, SQLSTATE, errno,
-driver and cloud error codes.
+driver and cloud error codes, and for a few parse and validation errors the settings loader that
+raised them (:mod:`.raised_in`).
 
 Every read goes through :func:`.safe_read.safe_getattr` / :func:`.safe_read.safe_str`, so a hostile
 exception (a property or ``__str__`` that raises) cannot break classification. Optional libraries
@@ -37,6 +38,7 @@ from airflow_errorguard.classification.http_facts import (
     retry_after_value,
 )
 from airflow_errorguard.classification.link_codes import cloud_code, driver_code
+from airflow_errorguard.classification.raised_in import raised_in
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr, safe_str
 from airflow_errorguard.classification.signals_protocols import args_sqlstate
 
@@ -67,6 +69,7 @@ class LinkFacts:
         "own",
         "paths",
         "plan",
+        "raised_in",
         "response",
         "signals",
         "sqlstate",
@@ -86,6 +89,7 @@ class LinkFacts:
     driver_code: str | None
     cloud_code: str | None
     connection_invalidated: bool
+    raised_in: str | None
     own: tuple[tuple[str, Any], ...]
     children: list[tuple[BaseException, str]]
 
@@ -98,6 +102,8 @@ class LinkFacts:
         self._message: Any = _MISSING
         self._retry_after: Any = _MISSING
         self._host: Any = _MISSING
+        # Who raised it, for the few classes whose meaning depends on it (a settings loader).
+        self.raised_in = raised_in(exc) if plan.loader_sensitive else None
         self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs) if plan.own_attrs else ()
         try:
             own = exc.__dict__
@@ -266,6 +272,8 @@ class LinkFacts:
             found["driver_code"] = self.driver_code
         if self.cloud_code is not None:
             found["cloud_code"] = self.cloud_code
+        if self.raised_in is not None:
+            found["raised_in"] = self.raised_in
         if status is not None and self.host is not None:
             found["host"] = self.host
         retry_after = self.retry_after

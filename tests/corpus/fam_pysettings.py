@@ -1,6 +1,7 @@
 """
 Typed settings as a pipeline loads them at start: pydantic-settings ``BaseSettings`` from the
-environment, ``.env`` files, secrets directories and nested JSON values; python-dotenv beside it.
+environment, ``.env`` files, secrets directories, nested JSON values and JSON, TOML and YAML settings
+files; python-dotenv beside it.
 Every failure here is a deployment setting, whatever class carries it.
 """
 
@@ -99,6 +100,28 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
 
     (tmp / "wh.toml").write_text("port = [1\n")
     family.add("toml-source", _Toml, C, "a settings TOML file that does not parse")
+
+    class _Json(ps.BaseSettings):
+        model_config = ps.SettingsConfigDict(json_file=str(tmp / "wh.json"))
+        port: int = 1
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: Any, *args: Any, **kwargs: Any) -> Any:
+            return (ps.JsonConfigSettingsSource(settings_cls),)
+
+    (tmp / "wh.json").write_text('{"port": 5432,}')
+    family.add("json-source", _Json, C, "a settings JSON file that does not parse (JSONDecodeError)")
+
+    class _Yaml(ps.BaseSettings):
+        model_config = ps.SettingsConfigDict(yaml_file=str(tmp / "wh.yaml"))
+        port: int = 1
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: Any, *args: Any, **kwargs: Any) -> Any:
+            return (ps.YamlConfigSettingsSource(settings_cls),)
+
+    (tmp / "wh.yaml").write_text("port: 5432\n\tdsn: x\n")
+    family.add("yaml-source", _Yaml, C, "a settings YAML file that does not parse (yaml ScannerError)")
     (tmp / "bad.env").write_bytes(b"A=\xff\xfe\n")
     family.add(
         "dotenv-encoding",

@@ -22,13 +22,7 @@ GOAL = 0.97
 #: Families the built-in knowledge cannot get mostly right, and why. They count in the whole-corpus
 #: figures; their per-family test xfails while they stay wrong and fails once they are right (then
 #: the entry must go).
-KNOWN_GAPS: dict[str, str] = {
-    "pysettings": (
-        "pydantic-settings raises pydantic's own ValidationError: no class, code or message tells a "
-        "settings model from a record model (the knowledge tables cannot; a signal can: the model's "
-        "title, or BaseSettings among the raising frames)"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _check_missing(missing: dict[str, str], families: list[str]) -> None:
