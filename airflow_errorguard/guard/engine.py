@@ -32,6 +32,7 @@ from typing import Any
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
+from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from airflow_errorguard.exceptions import (
     ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
@@ -43,7 +44,6 @@ from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
 from airflow_errorguard.guard.passes import Pass, Replay
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
-from airflow_errorguard.guard.verdict_memo import VerdictMemo
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
 

@@ -13,8 +13,8 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.message_scan import reads_digit_values
 from airflow_errorguard.classification.model import Classification
 from airflow_errorguard.classification.rules import Rule
+from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from airflow_errorguard.guard import GuardedRun, GuardOptions, MemoryGuardStore
-from airflow_errorguard.guard.verdict_memo import VerdictMemo
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 pytestmark = pytest.mark.unit
