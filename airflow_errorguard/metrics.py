@@ -113,9 +113,28 @@ def enabled() -> bool:
         backend = airflow.module.get("_backend")  # created already: no call (a hot path)
         if backend is None:
             backend = get_backend()
-        return type(backend) is not airflow.no_backend
+        if type(backend) is not airflow.no_backend:
+            return True
     except Exception:
         return True
+    QUIET[:] = [stats, stats.incr, airflow.module, backend]
+    return False
+
+
+#: ``[Stats, Stats.incr, stats module globals, backend]`` as :func:`enabled` last found them when it
+#: said ``False`` (empty until then): while ``Stats.incr`` and the module's ``_backend`` are still
+#: these very objects, the verdict stands, so a hot path checks two identities instead of calling
+#: :func:`enabled` (see :func:`quiet`). A backend configured or re-created later (a fork resets it),
+#: or ``Stats.incr`` replaced, fails the check and :func:`enabled` decides again.
+QUIET: list[Any] = []
+
+
+def quiet() -> bool:
+    """``not enabled()`` by :data:`QUIET`'s identities alone when they still hold, else by :func:`enabled`."""
+    found = QUIET
+    if found and found[0].incr is found[1] and found[2].get("_backend") is found[3]:
+        return True
+    return not enabled()
 
 
 def _incr(name: str, count: int = 1, **tags: Any) -> None:

@@ -20,7 +20,9 @@ from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.decision_metrics import METRICS_MODULE, emit_metrics, load_metrics
+from airflow_errorguard.metrics import QUIET
+from airflow_errorguard.metrics import quiet as metrics_quiet
+from airflow_errorguard.retry.decision_metrics import emit_metrics
 from airflow_errorguard.retry.decision_plan import DecisionPlan
 from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 from airflow_errorguard.task_context import task_ref
@@ -205,9 +207,11 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             )
         if self.circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
-        try:  # the metrics check, inlined: every decision pays it
-            metrics = METRICS_MODULE[0] if METRICS_MODULE else load_metrics()
-            if metrics.enabled():
+        try:  # metrics.quiet(), inlined: while no backend is configured, two identity checks
+            quiet = QUIET
+            if (not quiet or quiet[0].incr is not quiet[1] or quiet[2].get("_backend") is not quiet[3]) and (
+                not metrics_quiet()
+            ):
                 emit_metrics(category, decision)
         except Exception as err:  # metrics never change a decision
             log.debug("errorguard: decision metrics not emitted: %r", err)
