@@ -117,24 +117,35 @@ def enabled() -> bool:
             return True
     except Exception:
         return True
-    QUIET[:] = [stats, stats.incr, airflow.module, backend]
+    QUIET[0] = (stats, stats.incr, airflow.module.get, backend)
     return False
 
 
-#: ``[Stats, Stats.incr, stats module globals, backend]`` as :func:`enabled` last found them when it
-#: said ``False`` (empty until then): while ``Stats.incr`` and the module's ``_backend`` are still
-#: these very objects, the verdict stands, so a hot path checks two identities instead of calling
+class _Never:
+    """What :data:`QUIET` holds until :func:`enabled` said ``False``: its check always fails."""
+
+    incr = None
+
+
+#: ``[(Stats, Stats.incr, stats module globals' get, backend)]`` as :func:`enabled` last found them
+#: when it said ``False``: while ``Stats.incr`` and the module's ``_backend`` are still these very
+#: objects, the verdict stands, so a hot path checks two identities instead of calling
 #: :func:`enabled` (see :func:`quiet`). A backend configured or re-created later (a fork resets it),
 #: or ``Stats.incr`` replaced, fails the check and :func:`enabled` decides again.
-QUIET: list[Any] = []
+QUIET: list[tuple[Any, Any, Any, Any]] = [(_Never, object(), {}.get, object())]
 
 
 def quiet() -> bool:
     """``not enabled()`` by :data:`QUIET`'s identities alone when they still hold, else by :func:`enabled`."""
-    found = QUIET
-    if found and found[0].incr is found[1] and found[2].get("_backend") is found[3]:
+    stats, incr, backend_of, backend = QUIET[0]
+    if stats.incr is incr and backend_of("_backend") is backend:
         return True
     return not enabled()
+
+
+def forget_quiet() -> None:
+    """Let :func:`enabled` decide on the next check (tests that swap Airflow's stats state)."""
+    QUIET[0] = (_Never, object(), {}.get, object())
 
 
 def _incr(name: str, count: int = 1, **tags: Any) -> None:

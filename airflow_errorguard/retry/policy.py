@@ -198,24 +198,23 @@ class ErrorGuardRetryPolicy(RetryPolicy):
                 category = plan.category
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)
-            if self.circuit is not None or self.on_decision is not None:
+            circuit, on_decision = self.circuit, self.on_decision  # read once: every decision
+            if circuit is not None or on_decision is not None:
                 verdict = found if isinstance(found, Classification) else found.verdict
         except Exception as err:
             log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
             return RetryDecision(
                 reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
             )
-        if self.circuit is not None:
+        if circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
         try:  # metrics.quiet(), inlined: while no backend is configured, two identity checks
-            quiet = QUIET
-            if (not quiet or quiet[0].incr is not quiet[1] or quiet[2].get("_backend") is not quiet[3]) and (
-                not metrics_quiet()
-            ):
+            stats, incr, backend_of, backend = QUIET[0]
+            if (stats.incr is not incr or backend_of("_backend") is not backend) and not metrics_quiet():
                 emit_metrics(category, decision)
         except Exception as err:  # metrics never change a decision
             log.debug("errorguard: decision metrics not emitted: %r", err)
-        if self.on_decision is not None:
+        if on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
 

@@ -29,10 +29,10 @@ def stats_module() -> Iterator[dict[str, Any]]:
     module = vars(sys.modules[Stats.incr.__module__])
     saved = module.get("_backend")
     module["_backend"] = module["NoStatsLogger"]()
-    metrics.QUIET.clear()
+    metrics.forget_quiet()
     yield module
     module["_backend"] = saved
-    metrics.QUIET.clear()
+    metrics.forget_quiet()
 
 
 def _decide(policy: ErrorGuardRetryPolicy) -> None:
@@ -41,7 +41,7 @@ def _decide(policy: ErrorGuardRetryPolicy) -> None:
 
 def test_quiet_without_a_backend_and_cached(stats_module: dict[str, Any]) -> None:
     assert metrics.quiet() and not metrics.enabled()
-    assert metrics.QUIET[3] is stats_module["_backend"]
+    assert metrics.QUIET[0][3] is stats_module["_backend"]
     assert metrics.quiet()
 
 
@@ -50,7 +50,7 @@ def test_a_replaced_incr_is_seen_after_a_quiet_decision(
 ) -> None:
     policy = ErrorGuardRetryPolicy()
     _decide(policy)
-    assert metrics.QUIET, "no backend: the verdict is kept"
+    assert metrics.QUIET[0][0] is Stats, "no backend: the verdict is kept"
     incr = mocker.patch.object(Stats, "incr")
     _decide(policy)
     assert [c.args[0] for c in incr.call_args_list] == ["errorguard.decision"]
@@ -59,7 +59,7 @@ def test_a_replaced_incr_is_seen_after_a_quiet_decision(
 def test_a_backend_configured_later_is_seen(stats_module: dict[str, Any], mocker: MockerFixture) -> None:
     policy = ErrorGuardRetryPolicy()
     _decide(policy)
-    assert metrics.QUIET
+    assert metrics.QUIET[0][0] is Stats
     backend = mocker.Mock()
     stats_module["_backend"] = backend  # what Airflow's initialize() and _get_backend() leave
     _decide(policy)
@@ -69,7 +69,7 @@ def test_a_backend_configured_later_is_seen(stats_module: dict[str, Any], mocker
 def test_a_backend_reset_after_a_fork_is_created_again(stats_module: dict[str, Any]) -> None:
     policy = ErrorGuardRetryPolicy()
     _decide(policy)
-    before = metrics.QUIET[3]
+    before = metrics.QUIET[0][3]
     stats_module["_backend"] = None  # Airflow's after-fork hook
     assert metrics.quiet(), "still no StatsD/OTel configured"
-    assert metrics.QUIET[3] is not before and metrics.QUIET[3] is stats_module["_backend"]
+    assert metrics.QUIET[0][3] is not before and metrics.QUIET[0][3] is stats_module["_backend"]
