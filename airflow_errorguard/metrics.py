@@ -113,9 +113,39 @@ def enabled() -> bool:
         backend = airflow.module.get("_backend")  # created already: no call (a hot path)
         if backend is None:
             backend = get_backend()
-        return type(backend) is not airflow.no_backend
+        if type(backend) is not airflow.no_backend:
+            return True
     except Exception:
         return True
+    QUIET[0] = (stats, stats.incr, airflow.module.get, backend)
+    return False
+
+
+class _Never:
+    """What :data:`QUIET` holds until :func:`enabled` said ``False``: its check always fails."""
+
+    incr = None
+
+
+#: ``[(Stats, Stats.incr, stats module globals' get, backend)]`` as :func:`enabled` last found them
+#: when it said ``False``: while ``Stats.incr`` and the module's ``_backend`` are still these very
+#: objects, the verdict stands, so a hot path checks two identities instead of calling
+#: :func:`enabled` (see :func:`quiet`). A backend configured or re-created later (a fork resets it),
+#: or ``Stats.incr`` replaced, fails the check and :func:`enabled` decides again.
+QUIET: list[tuple[Any, Any, Any, Any]] = [(_Never, object(), {}.get, object())]
+
+
+def quiet() -> bool:
+    """``not enabled()`` by :data:`QUIET`'s identities alone when they still hold, else by :func:`enabled`."""
+    stats, incr, backend_of, backend = QUIET[0]
+    if stats.incr is incr and backend_of("_backend") is backend:
+        return True
+    return not enabled()
+
+
+def forget_quiet() -> None:
+    """Let :func:`enabled` decide on the next check (tests that swap Airflow's stats state)."""
+    QUIET[0] = (_Never, object(), {}.get, object())
 
 
 def _incr(name: str, count: int = 1, **tags: Any) -> None:

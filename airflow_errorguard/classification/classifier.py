@@ -39,12 +39,9 @@ from airflow_errorguard.classification.chain import (
     hidden_context,
 )
 from airflow_errorguard.classification.class_table import compiled_verdict
-from airflow_errorguard.classification.model import (
-    Classification,
-    ErrorCategory,
-)
+from airflow_errorguard.classification.model import Classification, ErrorCategory
 from airflow_errorguard.classification.object_table import compile_decision, compiled_decision
-from airflow_errorguard.classification.quick_key import quick_key
+from airflow_errorguard.classification.quick_key import quick_key, quick_repeat
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.signals import LinkFacts
 from airflow_errorguard.classification.verdict_cache import (
@@ -183,6 +180,10 @@ class Classifier:
             quick = None
             cache = self._cache  # the warm path: every read below is a local or one attribute
             seen = cache.seen.get(type(exc))  # True: decided before; False: holds objects
+            if seen and not ignore and not self._scoped:  # a lone repeat: its key and lookup, one call
+                hit = quick_repeat(cache, exc)
+                if hit is not None:
+                    return hit
             compiles = self._plain and cache.max_entries  # no rules, no plugins: class tables apply
             if seen is not False and not ignore and (seen or compiles):
                 found = quick_key(exc, _scope(context) if self._scoped else None)
@@ -251,8 +252,6 @@ class Classifier:
                 if quick is not None:
                     self._cache.quick_put(quick[0], quick[1], links, decision, verdict)
         return verdict
-
-    # -- chain ------------------------------------------------------------------------------
 
     # -- user rules and plugins -------------------------------------------------------------
 

@@ -23,7 +23,9 @@ from collections.abc import Hashable
 from enum import Enum
 from typing import Any
 
+from airflow_errorguard.classification.cached_decision import QuickHit, unprintable
 from airflow_errorguard.classification.class_plan import _PLANS, SIGNAL_SET, class_plan
+from airflow_errorguard.classification.safe_read import MAX_MESSAGE
 
 #: Value types a quick key holds as they are (exact types: a subclass may compare strangely).
 _PLAIN = frozenset({type(None), bool, int, float, str})
@@ -198,4 +200,55 @@ def quick_key(exc: BaseException, scope: Any) -> tuple[Hashable, list[BaseExcept
     return key, chain
 
 
-__all__ = ["MAX_QUICK_LINKS", "QUICK_LAZY", "quick_key"]
+def quick_repeat(cache: Any, exc: BaseException) -> QuickHit | None:
+    """
+    ``cache.quick_lookup(*quick_key(exc, None))`` for a lone *exc* (no cause, no context) whose
+    cached decisions read nothing or its message: the warm path of a repeated failure in one call.
+    ``None`` when that does not find it (then the general path decides, and gives what it would
+    have given); *cache* is a :class:`.verdict_cache.VerdictCache`.
+    """
+    try:
+        if exc.__cause__ is not None or exc.__context__ is not None:
+            return None
+    except BaseException:
+        return None
+    signature = _signature(exc)
+    if signature is None:
+        return None
+    variants = cache._quick.get((None, type(exc), signature))
+    if variants is None:
+        return None
+    message = None
+    for decision, signals in variants:
+        reads = decision.reads
+        if reads:
+            if len(reads) != 1:
+                return None
+            index, name, value = reads[0]
+            if name != "message" or index:
+                return None
+            if message is None:  # safe_str(exc), inlined but for a str() that raises
+                try:
+                    message = str(exc)
+                except BaseException as err:
+                    message = unprintable(exc, err)
+                if type(message) is not str or len(message) > MAX_MESSAGE:
+                    message = message[:MAX_MESSAGE]  # an exact str, as safe_str's
+            if message != value:
+                continue
+        cache.hits += 1
+        cache.quick_hits += 1
+        hit = _new(QuickHit)  # quick_hit(), inlined
+        hit.decision = decision
+        hit._verdict = None
+        hit.signals = signals
+        hit.decided_on = exc
+        hit.message = message
+        return hit
+    return None
+
+
+_new = object.__new__
+
+
+__all__ = ["MAX_QUICK_LINKS", "QUICK_LAZY", "quick_key", "quick_repeat"]

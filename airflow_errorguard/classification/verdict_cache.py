@@ -25,7 +25,6 @@ from airflow_errorguard.classification.cached_decision import (
     Decision,
     QuickHit,
     put_variant,
-    quick_hit,
     unprintable,
 )
 from airflow_errorguard.classification.model import Classification
@@ -51,6 +50,7 @@ _READABLE = tuple((s, s[1:]) for s in LAZY_SLOTS if isinstance(getattr(LinkFacts
 _UNREADABLE = tuple(s for s in LAZY_SLOTS if not isinstance(getattr(LinkFacts, s[1:], None), property))
 _facts_of = attrgetter(*FACT_SLOTS)
 _UNREAD = object()
+_new_hit = object.__new__
 
 
 def chain_key(links: Sequence[LinkFacts], scope: tuple[str | None, str | None] | None) -> Hashable:
@@ -204,7 +204,13 @@ class VerdictCache:
             self.hits += 1
             self.quick_hits += 1
             position = decision.position
-            return quick_hit(decision, signals, chain[position], memo[0] if memo and not position else None)
+            hit = _new_hit(QuickHit)  # quick_hit(), inlined: every repeat the quick key serves builds one
+            hit.decision = decision
+            hit._verdict = None
+            hit.signals = signals
+            hit.decided_on = chain[position]
+            hit.message = memo[0] if memo and not position else None
+            return hit
         return None
 
     def quick_put(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow_errorguard.backoff import Backoff
+from airflow_errorguard.classification.cached_decision import Decision
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.compat import RetryAction, RetryDecision
 
@@ -176,9 +177,26 @@ class DecisionPlan:
         return decision
 
 
+def kept_plan(
+    plans: dict[int, tuple[Decision, DecisionPlan]],
+    cached: Decision,
+    backoff: Backoff,
+    system_max_retries: int,
+) -> DecisionPlan:
+    """The plan of a cached decision under a policy's *backoff* and budget, kept in the policy's
+    *plans* (by the decision's ``id``, with the decision: an ``id`` may be reused) for the next repeat."""
+    if len(plans) >= _PLANS_MAX:
+        plans.clear()
+    plan = DecisionPlan(cached.verdict, backoff, system_max_retries)
+    plans[id(cached)] = (cached, plan)
+    return plan
+
+
+#: Plans kept per policy (one per cached verdict it decided on), bounded.
+_PLANS_MAX = 1024
 #: Retry decisions kept per plan (one per try number, budget and tenth of a second drawn): a first
 #: retry under the default 10 s base delay draws one of 101 tenths, so they all fit.
 _DECISIONS_MAX = 128
 
 
-__all__ = ["DecisionPlan", "settled_decision"]
+__all__ = ["DecisionPlan", "kept_plan", "settled_decision"]

@@ -10,9 +10,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_errorguard.backoff import Backoff
-from airflow_errorguard.classification.cached_decision import Decision
+from airflow_errorguard.classification.cached_decision import CachedVerdict, Decision
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import Classification
+from airflow_errorguard.classification.quick_key import quick_repeat
 from airflow_errorguard.classification.rules import Rule
 from airflow_errorguard.classification.safe_read import safe_str
 from airflow_errorguard.classification.task_scope import remember_verdict
@@ -20,8 +21,9 @@ from airflow_errorguard.compat import RetryDecision, RetryPolicy, require_native
 from airflow_errorguard.configured import build_classifier
 from airflow_errorguard.constants import DEFAULT_CONN_ID
 from airflow_errorguard.exceptions import ErrorGuardConfigError
-from airflow_errorguard.retry.decision_metrics import METRICS_MODULE, emit_metrics, load_metrics
-from airflow_errorguard.retry.decision_plan import DecisionPlan
+from airflow_errorguard.metrics import QUIET, quiet
+from airflow_errorguard.retry.decision_metrics import emit_metrics
+from airflow_errorguard.retry.decision_plan import DecisionPlan, kept_plan
 from airflow_errorguard.settings import ErrorGuardSettings, load_settings
 from airflow_errorguard.task_context import task_ref
 
@@ -176,11 +178,17 @@ class ErrorGuardRetryPolicy(RetryPolicy):
         """Decide retry / fail / default for *exception*; never raises."""
         try:
             classifier = self.classifier
-            found = (  # a subclass's own classify() is honoured
-                classifier.resolve(exception, context)
-                if type(classifier).classify is _CLASSIFY
-                else classifier.classify(exception, context)
-            )
+            found: Classification | CachedVerdict | None = None
+            if type(classifier) is Classifier:  # a lone repeat: quick_repeat() without resolve() around it
+                cache = classifier._cache
+                if cache.seen.get(type(exception)) and not classifier._scoped:
+                    found = quick_repeat(cache, exception)
+            if found is None:  # a subclass's own classify() is honoured
+                found = (
+                    classifier.resolve(exception, context)
+                    if type(classifier).classify is _CLASSIFY
+                    else classifier.classify(exception, context)
+                )
             if isinstance(found, Classification):
                 decision = self.decide(found, try_number, max_tries)
                 category = found.category
@@ -191,38 +199,34 @@ class ErrorGuardRetryPolicy(RetryPolicy):
             else:  # a repeated failure: its plan; the verdict is built only if something reads it
                 cached = found.decision
                 kept = self._plans.get(id(cached))
-                plan = kept[1] if kept is not None and kept[0] is cached else self._plan(cached)[1]
+                plan = (
+                    kept[1]
+                    if kept is not None and kept[0] is cached
+                    else kept_plan(self._plans, cached, self.backoff, self.system_max_retries)
+                )
                 decision = plan.decide(try_number, max_tries, found.retry_after)
                 category = plan.category
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)
-            if self.circuit is not None or self.on_decision is not None:
+            circuit, on_decision = self.circuit, self.on_decision  # read once: every decision
+            if circuit is not None or on_decision is not None:
                 verdict = found if isinstance(found, Classification) else found.verdict
         except Exception as err:
             log.warning("errorguard retry policy failed; Airflow's default applies: %r", err, exc_info=True)
             return RetryDecision(
                 reason=f"errorguard could not decide ({type(err).__name__}: {safe_str(err)[:200]})"
             )
-        if self.circuit is not None:
+        if circuit is not None:
             decision = self._record_in_circuit(exception, verdict, decision, context)
-        try:  # the metrics check, inlined: every decision pays it
-            metrics = METRICS_MODULE[0] if METRICS_MODULE else load_metrics()
-            if metrics.enabled():
+        try:  # metrics.quiet(), inlined: while no backend is configured, two identity checks
+            stats, incr, backend_of, backend = QUIET[0]
+            if (stats.incr is not incr or backend_of("_backend") is not backend) and not quiet():
                 emit_metrics(category, decision)
         except Exception as err:  # metrics never change a decision
             log.debug("errorguard: decision metrics not emitted: %r", err)
-        if self.on_decision is not None:
+        if on_decision is not None:
             self._report(PolicyDecision(exception, verdict, decision, try_number, max_tries, *_ids(context)))
         return decision
-
-    def _plan(self, cached: Decision) -> tuple[Decision, DecisionPlan]:
-        """The plan of a cached decision under this policy, kept for the next repeat."""
-        plans = self._plans
-        if len(plans) >= _PLANS_MAX:
-            plans.clear()
-        plan = DecisionPlan(cached.verdict, self.backoff, self.system_max_retries)
-        plans[id(cached)] = (cached, plan)
-        return cached, plan
 
     def _record_in_circuit(
         self, exception: BaseException, verdict: Classification, decision: RetryDecision, context: Any
@@ -276,8 +280,6 @@ class ErrorGuardRetryPolicy(RetryPolicy):
 
 
 _CLASSIFY = Classifier.classify
-#: Plans kept per policy (one per cached verdict it decided on), bounded.
-_PLANS_MAX = 1024
 
 
 def _ids(context: Context | None) -> tuple[str | None, str | None, str | None, int]:
