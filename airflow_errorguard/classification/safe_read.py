@@ -40,4 +40,13 @@ def dict_get(mapping: dict[str, Any], key: str) -> Any:
         return None
 
 
-__all__ = ["MAX_MESSAGE", "dict_get", "safe_getattr", "safe_str"]
+def driver_sqlstate(err: BaseException) -> str | None:
+    """
+    The SQLSTATE a PostgreSQL driver put on *err*: psycopg2's ``pgcode``, psycopg 3's and asyncpg's
+    ``sqlstate``; ``None`` when neither holds a non-empty string (never raises).
+    """
+    state = safe_getattr(err, "pgcode") or safe_getattr(err, "sqlstate")
+    return state if isinstance(state, str) and state else None
+
+
+__all__ = ["MAX_MESSAGE", "dict_get", "driver_sqlstate", "safe_getattr", "safe_str"]

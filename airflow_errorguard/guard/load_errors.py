@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from airflow_errorguard.classification.safe_read import driver_sqlstate
+
 _LIMIT = 300
 # "UNIQUE constraint failed: t.id, t.x", "NOT NULL constraint failed: t.n", "CHECK constraint failed: q"
 _SQLITE_FAILED = re.compile(
@@ -52,8 +54,8 @@ def load_error_details(error: BaseException) -> dict[str, str]:
             value = getattr(diag, attr, None)
             if value and name not in found:
                 found[name] = str(value)
-        state = getattr(err, "pgcode", None) or getattr(err, "sqlstate", None)
-        if isinstance(state, str) and state and "sqlstate" not in found:
+        state = driver_sqlstate(err)
+        if state and "sqlstate" not in found:
             found["sqlstate"] = state
         sqlite_name = getattr(err, "sqlite_errorname", None)
         if isinstance(sqlite_name, str) and "code" not in found:

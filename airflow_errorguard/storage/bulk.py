@@ -32,6 +32,7 @@ from sqlalchemy import Table, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Dialect
 
+from airflow_errorguard.classification.safe_read import driver_sqlstate
 from airflow_errorguard.storage.prefetch import prefetch
 from airflow_errorguard.storage.upsert import insert_ignoring_duplicates
 
@@ -142,7 +143,7 @@ def _copy_direct(
                     _copy(cursor, dialect.driver, copy_sql, data)
                     inserted += count
         except Exception as err:
-            if _sqlstate(err) != _UNIQUE_VIOLATION:
+            if driver_sqlstate(err) != _UNIQUE_VIOLATION:
                 raise
             cursor.execute("ROLLBACK TO SAVEPOINT errorguard_copy")
             cursor.execute("RELEASE SAVEPOINT errorguard_copy")
@@ -154,11 +155,6 @@ def _copy_direct(
 
 
 _UNIQUE_VIOLATION = "23505"
-
-
-def _sqlstate(err: BaseException) -> str | None:
-    """The SQLSTATE of a psycopg2 (``pgcode``) or psycopg (``sqlstate``) error."""
-    return getattr(err, "pgcode", None) or getattr(err, "sqlstate", None)
 
 
 def _copy_chunks(
