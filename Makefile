@@ -67,7 +67,7 @@ ui: venv
 
 # Every benchmarks/bench_*.py; the figures are written to docs/benchmarks.md.
 bench: venv
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py $(BENCH)
 
 # Removes build output and tool caches; keeps .venv (delete it by hand to rebuild from scratch).
 clean:
