@@ -40,10 +40,20 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     for name, run, accept, why in (
         ("file-missing", read(f"file://{tmp}/absent.csv"), {C, D}, "no such local file: input or setting"),
         ("file-dir", read(f"file://{tmp}"), C, "the path names a folder: IsADirectoryError"),
-        ("file-parent-missing", write("file:///nonexistent/errorguard/out.csv"), C, "the target folder is wrong"),
+        (
+            "file-parent-missing",
+            write("file:///nonexistent/errorguard/out.csv"),
+            C,
+            "the target folder is wrong",
+        ),
         ("memory-missing", read("memory://bucket/absent.csv"), {C, D}, "memory:// key not there"),
         ("scheme-unknown", read("foo://bucket/x.csv"), C, "'Unsupported filesystem: foo': no such scheme"),
-        ("scheme-s3-not-installed", read("s3://bucket/x.csv"), C, "'Install s3fs to access S3': a missing package"),
+        (
+            "scheme-s3-not-installed",
+            read("s3://bucket/x.csv"),
+            C,
+            "'Install s3fs to access S3': a missing package",
+        ),
         (
             "scheme-gcs-not-installed",
             lambda: ObjectStoragePath("gs://bucket/x.csv").exists(),
@@ -66,13 +76,29 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
             C,
             "the URL's host does not resolve",
         ),
-        ("transfer-src-missing", transfer(f"file://{tmp}/absent.csv", f"file://{tmp}/out.csv"), {C, D},
-         "FileTransferOperator: the source is not there"),
-        ("transfer-dst-scheme", transfer(f"file://{src}", "s3://bucket/out.csv"), C,
-         "FileTransferOperator to s3:// without s3fs installed"),
-        ("transfer-dst-folder", transfer(f"file://{src}", "file:///nonexistent/errorguard/out.csv"), C,
-         "FileTransferOperator: the target folder does not exist"),
-        ("transfer-exists", transfer(f"file://{src}", f"file://{tmp}/exists.csv"), {C, D},
-         "FileTransferOperator without overwrite onto an existing file"),
+        (
+            "transfer-src-missing",
+            transfer(f"file://{tmp}/absent.csv", f"file://{tmp}/out.csv"),
+            {C, D},
+            "FileTransferOperator: the source is not there",
+        ),
+        (
+            "transfer-dst-scheme",
+            transfer(f"file://{src}", "s3://bucket/out.csv"),
+            C,
+            "FileTransferOperator to s3:// without s3fs installed",
+        ),
+        (
+            "transfer-dst-folder",
+            transfer(f"file://{src}", "file:///nonexistent/errorguard/out.csv"),
+            C,
+            "FileTransferOperator: the target folder does not exist",
+        ),
+        (
+            "transfer-exists",
+            transfer(f"file://{src}", f"file://{tmp}/exists.csv"),
+            {C, D},
+            "FileTransferOperator without overwrite onto an existing file",
+        ),
     ):
         family.add(name, run, accept, why)

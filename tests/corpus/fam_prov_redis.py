@@ -43,10 +43,21 @@ def build(family: Family, closing: list[Any]) -> None:
         ),
         eg_corpus_redis_noport=json.dumps({"conn_type": "redis", "host": "127.0.0.1"}),
         eg_corpus_redis_cluster=json.dumps(
-            {"conn_type": "redis", "host": "127.0.0.1", "port": SHARED_PORT, "extra": {"cluster": True, "db": 3}}
+            {
+                "conn_type": "redis",
+                "host": "127.0.0.1",
+                "port": SHARED_PORT,
+                "extra": {"cluster": True, "db": 3},
+            }
         ),
         eg_corpus_redis_user=json.dumps(
-            {"conn_type": "redis", "host": "127.0.0.1", "port": SHARED_PORT, "login": "nobody", "password": "x"}
+            {
+                "conn_type": "redis",
+                "host": "127.0.0.1",
+                "port": SHARED_PORT,
+                "login": "nobody",
+                "password": "x",
+            }
         ),
     )
     key = "errorguard:corpus:provredis:list"
@@ -66,11 +77,26 @@ def build(family: Family, closing: list[Any]) -> None:
         ("hook-bad-db", call("eg_corpus_redis_db"), C, "extra db=999: 'DB index is out of range'"),
         ("hook-wrong-password", call("eg_corpus_redis_auth"), C, "the connection's password is wrong"),
         ("hook-no-password", call("eg_corpus_redis_noauth"), C, "the server requires a password: NOAUTH"),
-        ("hook-unknown-user", call("eg_corpus_redis_user"), C, "login/password that the server does not know"),
+        (
+            "hook-unknown-user",
+            call("eg_corpus_redis_user"),
+            C,
+            "login/password that the server does not know",
+        ),
         ("hook-refused", call("eg_corpus_redis_down"), T, "nothing listens on the connection's port"),
         ("hook-unknown-host", call("eg_corpus_redis_nohost"), C, "the connection's host does not resolve"),
-        ("hook-no-port", call("eg_corpus_redis_noport"), C, "a connection without a port: redis-py's TypeError"),
-        ("hook-cluster-db", call("eg_corpus_redis_cluster"), C, "extra cluster=true with db 3: the hook refuses"),
+        (
+            "hook-no-port",
+            call("eg_corpus_redis_noport"),
+            C,
+            "a connection without a port: redis-py's TypeError",
+        ),
+        (
+            "hook-cluster-db",
+            call("eg_corpus_redis_cluster"),
+            C,
+            "extra cluster=true with db 3: the hook refuses",
+        ),
         ("hook-no-conn-id", call("eg_corpus_redis_missing"), C, "AirflowNotFoundException: no such conn_id"),
         (
             "hook-wrongtype",

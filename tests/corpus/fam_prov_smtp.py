@@ -25,9 +25,7 @@ NEEDS_TMP = True
 
 def _conn(port: int, **extra: Any) -> str:
     plain = {"disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.com", "retry_limit": 0}
-    return json.dumps(
-        {"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {**plain, **extra}}
-    )
+    return json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {**plain, **extra}})
 
 
 def build(family: Family, closing: list[Any], tmp: Path) -> None:
@@ -36,7 +34,11 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     plain.start()
     closing.append(plain.stop)
     auth = Controller(
-        _Handler(), hostname="127.0.0.1", port=free_port(), authenticator=_deny, auth_required=True,
+        _Handler(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=_deny,
+        auth_required=True,
         auth_require_tls=False,
     )
     auth.start()
@@ -62,7 +64,9 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     def send(conn: str, to: str = "ok@example.com", **kw: Any) -> Callable[[], Any]:
         def run() -> None:
             with SmtpHook(smtp_conn_id=conn) as hook:
-                hook.send_email_smtp(to=to, subject=kw.pop("subject", "report"), html_content="<p>hi</p>", **kw)
+                hook.send_email_smtp(
+                    to=to, subject=kw.pop("subject", "report"), html_content="<p>hi</p>", **kw
+                )
 
         return run
 
@@ -74,7 +78,12 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     for name, run, accept, why in (
         ("rcpt-450", send("eg_corpus_smtp", to="r450@example.com"), T, "450 mailbox busy: 4xx, later"),
         ("rcpt-550", send("eg_corpus_smtp", to="r550@example.com"), {D, C}, "550 user unknown: the address"),
-        ("rcpt-551", send("eg_corpus_smtp", to="r551@example.com"), C, "551 relaying denied: the relay setting"),
+        (
+            "rcpt-551",
+            send("eg_corpus_smtp", to="r551@example.com"),
+            C,
+            "551 relaying denied: the relay setting",
+        ),
         ("mail-553", send("eg_corpus_smtp", from_email="m553@example.com"), C, "553 the configured sender"),
         ("mail-421", send("eg_corpus_smtp", from_email="m421@example.com"), T, "421 try again later"),
         ("auth-535", send("eg_corpus_smtp_auth"), C, "535 the connection's login is refused"),
@@ -87,9 +96,18 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
         ("no-conn-id", send("eg_corpus_smtp_missing"), C, "'SMTP connection is not found.'"),
         ("no-from", send("eg_corpus_smtp_nofrom"), C, "no from_email in the call nor the connection"),
         ("no-subject", send("eg_corpus_smtp", subject=None), C, "no subject and no subject_template"),
-        ("attachment-missing", send("eg_corpus_smtp", files=[str(tmp / "absent.pdf")]), {C, D},
-         "an attachment path that does not exist"),
-        ("operator-550", operator("eg_corpus_smtp", to="r550@example.com"), {D, C}, "EmailOperator: the address refused 550"),
+        (
+            "attachment-missing",
+            send("eg_corpus_smtp", files=[str(tmp / "absent.pdf")]),
+            {C, D},
+            "an attachment path that does not exist",
+        ),
+        (
+            "operator-550",
+            operator("eg_corpus_smtp", to="r550@example.com"),
+            {D, C},
+            "EmailOperator: the address refused 550",
+        ),
         ("operator-down", operator("eg_corpus_smtp_down"), T, "EmailOperator: nothing listens"),
     ):
         family.add(name, run, accept, why)

@@ -95,7 +95,9 @@ class _Server(paramiko.ServerInterface):
         return "password"
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
-        return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return (
+            paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        )
 
     def check_channel_pty_request(self, *args: Any) -> bool:
         return True
@@ -187,7 +189,10 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
                 "host": "127.0.0.1",
                 "port": server.port,
                 "login": "etl",
-                "extra": {"private_key": "-----BEGIN RSA PRIVATE KEY-----\nnot base64\n-----END RSA PRIVATE KEY-----"},
+                "extra": {
+                    "private_key": "-----BEGIN RSA PRIVATE KEY-----\nnot base64\n"
+                    "-----END RSA PRIVATE KEY-----",
+                },
             }
         ),
     )
@@ -234,17 +239,48 @@ def ssh_cases(family: Family, local: Path) -> None:
         ("ssh-unreadable-key", connect("eg_corpus_ssh_badkey2"), C, "extra private_key paramiko cannot read"),
         ("ssh-no-conn-id", connect("eg_corpus_ssh_missing"), C, "AirflowNotFoundException: no conn_id"),
         ("ssh-no-command", command(None), C, "SSHOperator without a command: the task's definition"),
-        ("sftp-missing-file", sftp("retrieve_file", "/in/missing.csv", str(local / "x")), {C, D}, "no such remote file"),
+        (
+            "sftp-missing-file",
+            sftp("retrieve_file", "/in/missing.csv", str(local / "x")),
+            {C, D},
+            "no such remote file",
+        ),
         ("sftp-missing-dir", sftp("list_directory_with_attr", "/nowhere"), {C, D}, "no such remote folder"),
-        ("sftp-permission", sftp("list_directory_with_attr", "/locked"), C, "the remote folder is not readable"),
-        ("sftp-put-no-dir", sftp("store_file", "/nowhere/deep/r.csv", str(local / "report.csv")), C,
-         "the remote target folder does not exist"),
-        ("sftp-delete-missing", sftp("delete_file", "/in/gone.csv"), {C, D}, "deleting a remote file not there"),
-        ("sftp-op-get-missing", transfer("get", local / "got.csv", "/in/missing.csv"), {C, D},
-         "SFTPOperator GET of a missing remote file (SFTPOperationError over the OSError)"),
-        ("sftp-op-put-locked", transfer("put", local / "report.csv", "/locked/report.csv"), C,
-         "SFTPOperator PUT into a folder without write permission"),
-        ("sftp-op-put-missing-local", transfer("put", local / "absent.csv", "/in/absent.csv"), {C, D},
-         "SFTPOperator PUT of a local file that does not exist"),
+        (
+            "sftp-permission",
+            sftp("list_directory_with_attr", "/locked"),
+            C,
+            "the remote folder is not readable",
+        ),
+        (
+            "sftp-put-no-dir",
+            sftp("store_file", "/nowhere/deep/r.csv", str(local / "report.csv")),
+            C,
+            "the remote target folder does not exist",
+        ),
+        (
+            "sftp-delete-missing",
+            sftp("delete_file", "/in/gone.csv"),
+            {C, D},
+            "deleting a remote file not there",
+        ),
+        (
+            "sftp-op-get-missing",
+            transfer("get", local / "got.csv", "/in/missing.csv"),
+            {C, D},
+            "SFTPOperator GET of a missing remote file (SFTPOperationError over the OSError)",
+        ),
+        (
+            "sftp-op-put-locked",
+            transfer("put", local / "report.csv", "/locked/report.csv"),
+            C,
+            "SFTPOperator PUT into a folder without write permission",
+        ),
+        (
+            "sftp-op-put-missing-local",
+            transfer("put", local / "absent.csv", "/in/absent.csv"),
+            {C, D},
+            "SFTPOperator PUT of a local file that does not exist",
+        ),
     ):
         family.add(name, run, accept, why)

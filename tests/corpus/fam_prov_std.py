@@ -34,7 +34,7 @@ def _noop() -> None:
 
 def _fails_on_data() -> None:
     rows = {"id": 1}
-    print(rows["amount"])  # noqa: T201 - the KeyError is the point
+    print(rows["amount"])
 
 
 def _imports_missing() -> None:
@@ -71,9 +71,11 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
     for name, run, accept, why in (
         (
             "venv-pip-offline",
-            venv(requirements=["errorguard-corpus-no-such-package==0.0.1"], pip_install_options=["--no-index"]),
+            venv(
+                requirements=["errorguard-corpus-no-such-package==0.0.1"], pip_install_options=["--no-index"]
+            ),
             C,
-            "pip finds no distribution for the requirement (an index the task cannot reach): the task's setup",
+            "pip finds no distribution for the requirement (no reachable index has it): the task's setup",
         ),
         (
             "venv-bad-requirement",
@@ -94,14 +96,19 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
             C,
             "the callable imports a module the venv lacks: its requirements",
         ),
-        ("ext-python-missing", external("/nonexistent/errorguard/bin/python"), C, "'Python Path ... must exists'"),
+        (
+            "ext-python-missing",
+            external("/nonexistent/errorguard/bin/python"),
+            C,
+            "'Python Path ... must exists'",
+        ),
         ("ext-python-relative", external("python3"), C, "'must be an absolute path'"),
         ("ext-not-python", external("/bin/false"), C, "the interpreter path is not a Python"),
         (
             "ext-callable-import",
             external(sys.executable, _imports_missing),
             {C, U},
-            "the callable imports a module the interpreter lacks; the CalledProcessError holds only the exit status",
+            "the callable imports a module the interpreter lacks; the error holds only the exit status",
         ),
         (
             "python-not-callable",
