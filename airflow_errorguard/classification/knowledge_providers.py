@@ -4,7 +4,8 @@ Built-in knowledge of what Airflow's providers raise with nothing but a message 
 failures whose class and codes say nothing: message patterns appended to
 :data:`~.knowledge_messages.MESSAGES`. Each pattern is the provider's own fixed wording, read in its
 source (ssh, smtp, redis, standard); where the chain holds a library's error with a code or a class
-that is known, that decides first.
+that is known, that decides first. A backtick in their wording is matched by ``.`` (the generated
+reference table shows patterns in code spans).
 """
 
 from __future__ import annotations
@@ -17,25 +18,25 @@ PROVIDER_MESSAGES: tuple[tuple[str, Entry], ...] = (
         r"key must have begin and end header/footer|private key provided cannot be read by paramiko|"
         r"unsupported ssh host key algorithm|dsa/dss host keys are not supported|"
         r"ssh host key .{0,200}? is missing key data|must check host key when provided|"
-        r"host key check was skipped, but `host_key`|ssh command not specified",
+        r"host key check was skipped, but .host_key.|ssh command not specified",
         (C, 0.88, "says the SSH connection's key settings or the task's command are wrong"),
     ),
     (
         # smtp provider, SmtpHook.send_email_smtp / get_conn: a setting neither the call nor the
         # connection gives.
-        r"you should provide `\w+` or define|smtp connection is not found|"
+        r"you should provide .\w+. or define|smtp connection is not found|"
         r"smtp_user or from_email must be set",
         (C, 0.88, "says the SMTP connection or the call lacks a setting it needs"),
     ),
     (
         # redis provider, RedisHook.get_conn: cluster mode with a db other than 0.
-        r"redis in cluster mode only supports database 0|remove `\w+` from the connection extra",
+        r"redis in cluster mode only supports database 0|remove .\w+. from the connection extra",
         (C, 0.88, "says the connection's extra holds a setting the service does not support"),
     ),
     (
         # standard provider, PythonOperator / PythonVirtualenvOperator / ExternalPythonOperator:
         # the callable, the interpreter path or the Python version given to the task.
-        r"`python_callable` param must be callable|only supports functions for python_callable|"
+        r".python_callable. param must be callable|only supports functions for python_callable|"
         r"does not support using 'yield' in python_callable|"
         r"python path '.{0,300}?' must (?:exists|be a file|be an absolute path)|"
         r"^error while executing command \[|passing op_args or op_kwargs is not supported across|"
