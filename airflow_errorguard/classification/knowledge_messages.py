@@ -10,6 +10,7 @@ import re
 
 from airflow_errorguard.classification.knowledge_airflow import AIRFLOW_MESSAGES
 from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
+from airflow_errorguard.classification.knowledge_providers import PROVIDER_MESSAGES
 
 #: Message patterns, searched in the lower-cased message in one pass: the leftmost occurrence wins, and at
 #: the same position the pattern listed first.
@@ -205,6 +206,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (D, 0.85, "says a value in the input is invalid"),
     ),
     *AIRFLOW_MESSAGES,
+    *PROVIDER_MESSAGES,
 )
 MESSAGE_REGEX = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (pattern, _) in enumerate(MESSAGES)))
 """One pass over the lower-cased message (patterns are lower case: no IGNORECASE, which is slow)."""

@@ -36,6 +36,8 @@ SMTP_REPLY: dict[int, Entry] = {
     553: (C, 0.8, "means the mailbox name or sender is not allowed"),
     554: (C, 0.8, "means the transaction failed permanently (policy or rejected host)"),
     555: (C, 0.85, "means MAIL/RCPT parameters are not recognised"),
+    # smtplib's code for a reply that does not start with a number: the port speaks another protocol.
+    -1: (C, 0.75, "means the server's reply is not SMTP (the port is another service's)"),
 }
 #: Fallback by the reply's first digit.
 SMTP_CLASS: dict[int, Entry] = {

@@ -81,6 +81,11 @@ FAMILIES: dict[str, str] = {
     "pysettings": "fam_pysettings",
     "cryptolibs": "fam_cryptolibs",
     "providers": "fam_providers",
+    "provssh": "fam_prov_ssh",
+    "provredis": "fam_prov_redis",
+    "provsmtp": "fam_prov_smtp",
+    "provio": "fam_prov_io",
+    "provstd": "fam_prov_std",
     "templating": "fam_templating",
     "retrylibs": "fam_retrylibs",
 }

@@ -164,7 +164,8 @@ class ScriptedHTTP:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if self.command != "HEAD":  # a body after HEAD would break the next keep-alive reply
+                    self.wfile.write(reply.body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
 
