@@ -27,14 +27,15 @@ from airflow_errorguard.classification.class_plan import (
     SIGNAL_SET,
     STATUS_ATTRS,
     WRAPPED_ATTRS,
+    WRAPPED_SET,
     ClassPlan,
     class_plan,
     type_paths,
 )
 from airflow_errorguard.classification.http_facts import (
     as_status,
+    host_of,
     parse_retry_after,
-    request_host,
     retry_after_value,
 )
 from airflow_errorguard.classification.link_codes import cloud_code, driver_code
@@ -169,7 +170,7 @@ class LinkFacts:
         )
         self.cloud_code = (
             cloud_code(plan, exc, get, response)
-            if plan.family is not None or signals.keys() & CLOUD_ATTRS or isinstance(response, dict)
+            if plan.family is not None or not CLOUD_ATTRS.isdisjoint(signals) or isinstance(response, dict)
             else None
         )
         self.connection_invalidated = get("connection_invalidated") is True
@@ -194,7 +195,7 @@ class LinkFacts:
             cause = context = None
         if isinstance(cause, BaseException):
             found.append((cause, CAUSE))
-        for attr in WRAPPED_ATTRS if signals else ():
+        for attr in WRAPPED_ATTRS if signals and not WRAPPED_SET.isdisjoint(signals) else ():
             value = signals.get(attr)
             if value is None:
                 continue
@@ -212,10 +213,12 @@ class LinkFacts:
                 found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
         args = safe_getattr(exc, "args")
         if isinstance(args, tuple):  # pika, httpcore: the wrapped error passed as an argument
-            passed = [a for a in args[:4] if isinstance(a, BaseException)]
-            if passed:
-                known = {id(value) for value, _ in found}
-                found.extend((a, CAUSE) for a in passed if id(a) not in known)
+            for arg in args[:4]:  # most hold none: no list built
+                if isinstance(arg, BaseException):
+                    known = {id(value) for value, _ in found}
+                    passed = [a for a in args[:4] if isinstance(a, BaseException)]
+                    found.extend((a, CAUSE) for a in passed if id(a) not in known)
+                    break
         if isinstance(context, BaseException):
             found.append((context, CONTEXT))
         return found
@@ -255,7 +258,7 @@ class LinkFacts:
     def host(self) -> str | None:
         """Host of the request that failed, when the exception knows it (for reasons)."""
         if self._host is _MISSING:
-            self._host = request_host((self.response, self.get("request"), self.get("request_info")))
+            self._host = host_of(self.response, self.get)
         return self._host
 
     def as_dict(self) -> dict[str, Any]:
