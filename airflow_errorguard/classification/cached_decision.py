@@ -163,6 +163,15 @@ def quick_hit(
     return hit
 
 
+def chain_hit(decision: Decision, links: Sequence[LinkFacts]) -> ChainHit:
+    """``ChainHit(decision, links)`` without the two ``__init__`` calls: every chain-key hit builds one."""
+    hit = _new(ChainHit)
+    hit.decision = decision
+    hit._verdict = None
+    hit.links = links
+    return hit
+
+
 def unprintable(obj: object, err: BaseException) -> str:
     """What :func:`.safe_read.safe_str` gives for *obj* whose ``str()`` raised *err*."""
     return f"<unprintable {type(obj).__name__}: str() raised {type(err).__name__}>"
@@ -203,6 +212,7 @@ __all__ = [
     "ChainHit",
     "Decision",
     "QuickHit",
+    "chain_hit",
     "evict_oldest",
     "first_message",
     "put_variant",

@@ -35,6 +35,7 @@ def type_paths(cls: type) -> tuple[str, ...]:
 
 #: Attributes through which libraries attach the underlying error without ``raise ... from``.
 WRAPPED_ATTRS = ("orig", "reason", "os_error", "last_attempt", "cause", "original_exception")
+WRAPPED_SET = frozenset(WRAPPED_ATTRS)
 SIGNAL_ATTRS = (
     *WRAPPED_ATTRS,
     "response",

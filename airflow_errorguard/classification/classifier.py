@@ -29,7 +29,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from typing import Any
 
 from airflow_errorguard.classification.builtin import Candidate
-from airflow_errorguard.classification.cached_decision import CachedVerdict, ChainHit
+from airflow_errorguard.classification.cached_decision import CachedVerdict, chain_hit
 from airflow_errorguard.classification.chain import (
     CONTEXT_WEIGHT,
     MAX_DEPTH,
@@ -210,7 +210,7 @@ class Classifier:
             if key is not None:
                 cached = self._cache.get(key, links)
                 if cached is not None:
-                    chained = ChainHit(cached, links)
+                    chained = chain_hit(cached, links)
                     if quick is not None:  # the second time: the quick key serves the next ones
                         self._cache.quick_put(quick[0], quick[1], links, cached, chained.verdict)
                     return chained
@@ -219,7 +219,7 @@ class Classifier:
                     if decision is not None:  # cached too: a repeat is one lookup
                         self._cache.table_hits += 1
                         self._cache.put(key, decision, type(exc))
-                        return ChainHit(decision, links)
+                        return chain_hit(decision, links)
             return self._decide(exc, links, context, key, quick)
         except Exception as err:  # a broken rule or a hostile exception must not break the task
             return failed(exc, err)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr, safe_str
 
@@ -59,6 +59,30 @@ def parse_retry_after(value: Any, now: Callable[[], float] = time.time) -> timed
     return timedelta(seconds=min(seconds, 86400.0 * 7))
 
 
+#: Header mappings (exact classes, by dotted path) whose ``get`` ignores case: one look-up finds
+#: what the lower-case name would (requests, httpx, aiohttp's multidict, urllib3).
+CASELESS_HEADERS = frozenset(
+    {
+        "requests.structures.CaseInsensitiveDict",
+        "httpx.Headers",
+        "multidict._multidict.CIMultiDict",
+        "multidict._multidict.CIMultiDictProxy",
+        "urllib3._collections.HTTPHeaderDict",
+    }
+)
+_CASELESS: dict[type, bool] = {}
+
+
+def _caseless(kind: type) -> bool:
+    """Whether headers of exact class *kind* are looked up ignoring case (cached per class)."""
+    found = _CASELESS.get(kind)
+    if found is None:
+        found = f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', '')}" in CASELESS_HEADERS
+        if len(_CASELESS) < 256:
+            _CASELESS[kind] = found
+    return found
+
+
 def header(headers: Any, name: str) -> Any:
     """Header *name* (or its lower-case form) of a headers mapping, or ``None``."""
     if headers is None:
@@ -68,7 +92,7 @@ def header(headers: Any, name: str) -> Any:
         return None
     try:
         value = getter(name)
-        if value is None:
+        if value is None and not _caseless(type(headers)):
             value = getter(name.lower())
     except BaseException:
         return None
@@ -92,7 +116,7 @@ def retry_after_value(response: Any, get: Callable[[str], Any]) -> Any:
     return value
 
 
-def request_host(holders: tuple[Any, ...]) -> str | None:
+def request_host(holders: Iterable[Any]) -> str | None:
     """Host of the first request URL found on *holders* (response, request, request info)."""
     for holder in holders:
         if holder is None or isinstance(holder, dict):
@@ -100,10 +124,33 @@ def request_host(holders: tuple[Any, ...]) -> str | None:
         url = safe_getattr(holder, "url")
         if url is None:
             url = safe_getattr(safe_getattr(holder, "request_info"), "url")
+        if type(url) is str:  # the common URL: its host kept (a str's text is itself)
+            kept = _HOSTS.get(url, _NO_HOST)
+            if kept is not _NO_HOST:
+                if kept is None:
+                    continue
+                return cast(str, kept)
         text = safe_str(url) if url is not None else ""
-        if "://" in text:
-            return text.split("://", 1)[1].split("/", 1)[0].split("@")[-1][:200]
+        host = text.split("://", 1)[1].split("/", 1)[0].split("@")[-1][:200] if "://" in text else None
+        if type(url) is str:
+            if len(_HOSTS) >= 512:
+                _HOSTS.clear()
+            _HOSTS[url] = host
+        if host is not None:
+            return host
     return None
 
 
-__all__ = ["as_status", "header", "parse_retry_after", "request_host", "retry_after_value"]
+def host_of(response: Any, get: Callable[[str], Any]) -> str | None:
+    """Host of the request that failed: the *response*'s URL, else the exception's ``request`` or
+    ``request_info`` read through *get* (only when the response says none)."""
+    host = request_host((response,)) if response is not None else None
+    return request_host((get("request"), get("request_info"))) if host is None else host
+
+
+#: Hosts of URLs given as ``str`` (``None``: no scheme), bounded.
+_HOSTS: dict[str, str | None] = {}
+_NO_HOST = object()
+
+
+__all__ = ["as_status", "header", "host_of", "parse_retry_after", "request_host", "retry_after_value"]

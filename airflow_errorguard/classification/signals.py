@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow_errorguard.classification.class_plan import (
+    _PLANS,
     CAUSE,
     CLOUD_ATTRS,
     CONTEXT,
@@ -33,14 +34,15 @@ from airflow_errorguard.classification.class_plan import (
 )
 from airflow_errorguard.classification.http_facts import (
     as_status,
+    host_of,
     parse_retry_after,
-    request_host,
     retry_after_value,
 )
+from airflow_errorguard.classification.link_children import wrapped_errors
 from airflow_errorguard.classification.link_codes import cloud_code, driver_code
 from airflow_errorguard.classification.raised_in import raised_in
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr, safe_str
-from airflow_errorguard.classification.signals_protocols import args_sqlstate
+from airflow_errorguard.classification.signals_protocols import sqlstate_of_args
 
 _MISSING = object()
 
@@ -94,7 +96,7 @@ class LinkFacts:
     children: list[tuple[BaseException, str]]
 
     def __init__(self, exc: BaseException, now: Callable[[], float] = time.time) -> None:
-        plan = class_plan(type(exc))
+        plan = _PLANS.get(type(exc)) or class_plan(type(exc))
         self.exc = exc
         self.now = now
         self.plan = plan
@@ -111,24 +113,34 @@ class LinkFacts:
             own = None
         values: dict[str, Any] = own if isinstance(own, dict) else {}
         self.values = values
+        try:  # safe_getattr(exc, "args"), inlined: read once, for the SQLSTATE and the children
+            args = exc.args
+        except BaseException:
+            args = None
         if plan.plain and (not values or values.keys().isdisjoint(SIGNAL_SET)):
             # The common lone exception (KeyError, ValueError...): no signal to read anywhere.
             self.signals = {}
             self.response = None
             self.http_status = self.errno = self.driver_code = self.cloud_code = None
-            self.sqlstate = args_sqlstate(exc)
+            self.sqlstate = sqlstate_of_args(args)
             self.connection_invalidated = False
-            self.children = self._children(self.signals)
+            self.children = wrapped_errors(exc, plan, self.signals, args)
         else:
-            self._read_signals(exc, plan, values)
+            self._read_signals(exc, plan, values, args)
 
-    def _read_signals(self, exc: BaseException, plan: ClassPlan, values: dict[str, Any]) -> None:
+    def _read_signals(self, exc: BaseException, plan: ClassPlan, values: dict[str, Any], args: Any) -> None:
         """Read the codes and wrapped errors, skipping what the class plan and *values* rule out."""
-        # One C-level pass picks the signal attributes out of the instance dict; class-defined
-        # ones (descriptors, class constants) go through the attribute protocol, safely.
-        signals = {name: values[name] for name in EAGER_ATTRS & values.keys()} if values else {}
-        for name in plan.eager_class_defined:
-            signals[name] = safe_getattr(exc, name)
+        # The signal attributes in the instance dict, then the class-defined ones (descriptors,
+        # class constants) through the attribute protocol, safely.
+        signals = {}  # an instance dict holds a few names: a loop, no set or comprehension built
+        for name, value in values.items():
+            if name in EAGER_ATTRS:
+                signals[name] = value
+        for name in plan.eager_class_defined:  # safe_getattr(), inlined
+            try:
+                signals[name] = getattr(exc, name, None)
+            except BaseException:
+                signals[name] = None
         self.signals = signals
         get = signals.get  # eager attributes: signals holds every one the exception has
         response = get("response")
@@ -153,7 +165,7 @@ class LinkFacts:
         code = (get("pgcode") or get("sqlstate")) if signals else None
         if not code and ("diag" in values or "diag" in plan.class_defined):
             code = safe_getattr(self.get("diag"), "sqlstate")
-        self.sqlstate = code.upper() if isinstance(code, str) and len(code) == 5 else args_sqlstate(exc)
+        self.sqlstate = code.upper() if isinstance(code, str) and len(code) == 5 else sqlstate_of_args(args)
         number = get("errno")
         if number is None or isinstance(number, bool) or not isinstance(number, int) or plan.is_ssl:
             number = None  # an SSLError's errno is OpenSSL's error kind, not the operating system's
@@ -169,11 +181,11 @@ class LinkFacts:
         )
         self.cloud_code = (
             cloud_code(plan, exc, get, response)
-            if plan.family is not None or signals.keys() & CLOUD_ATTRS or isinstance(response, dict)
+            if plan.family is not None or not CLOUD_ATTRS.isdisjoint(signals) or isinstance(response, dict)
             else None
         )
         self.connection_invalidated = get("connection_invalidated") is True
-        self.children = self._children(signals)
+        self.children = wrapped_errors(exc, plan, signals, args)
 
     def get(self, name: str) -> Any:
         """Attribute *name* of the exception or ``None``: a dict lookup unless its class defines it."""
@@ -182,43 +194,6 @@ class LinkFacts:
         if name in self.plan.class_defined:
             return safe_getattr(self.exc, name)
         return self.values.get(name)
-
-    def _children(self, signals: dict[str, Any]) -> list[tuple[BaseException, str]]:
-        """The errors *self* wraps, in order: cause, wrapping attributes, members, arguments, context."""
-        exc = self.exc
-        found: list[tuple[BaseException, str]] = []
-        try:
-            cause = exc.__cause__
-            context = None if exc.__suppress_context__ else exc.__context__
-        except BaseException:  # a hostile __getattribute__
-            cause = context = None
-        if isinstance(cause, BaseException):
-            found.append((cause, CAUSE))
-        for attr in WRAPPED_ATTRS if signals else ():
-            value = signals.get(attr)
-            if value is None:
-                continue
-            if attr == "last_attempt":  # tenacity.RetryError
-                getter = safe_getattr(value, "exception")
-                try:
-                    value = getter() if callable(getter) else None
-                except BaseException:
-                    value = None
-            if isinstance(value, BaseException) and value is not cause:
-                found.append((value, CAUSE))
-        if self.plan.is_group:
-            members = signals.get("exceptions")
-            if isinstance(members, (tuple, list)):
-                found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
-        args = safe_getattr(exc, "args")
-        if isinstance(args, tuple):  # pika, httpcore: the wrapped error passed as an argument
-            passed = [a for a in args[:4] if isinstance(a, BaseException)]
-            if passed:
-                known = {id(value) for value, _ in found}
-                found.extend((a, CAUSE) for a in passed if id(a) not in known)
-        if isinstance(context, BaseException):
-            found.append((context, CONTEXT))
-        return found
 
     # -- lazily read facts ----------------------------------------------------------------
 
@@ -255,7 +230,7 @@ class LinkFacts:
     def host(self) -> str | None:
         """Host of the request that failed, when the exception knows it (for reasons)."""
         if self._host is _MISSING:
-            self._host = request_host((self.response, self.get("request"), self.get("request_info")))
+            self._host = host_of(self.response, self.get)
         return self._host
 
     def as_dict(self) -> dict[str, Any]:

@@ -126,7 +126,11 @@ def protocol_code(family: str | None, get: Callable[[str], Any], message: Callab
 
 def args_sqlstate(exc: BaseException) -> str | None:
     """The SQLSTATE of a PostgreSQL error-response dict in ``args[0]`` (pg8000: ``{"C": "23505", ...}``)."""
-    args = safe_getattr(exc, "args")
+    return sqlstate_of_args(safe_getattr(exc, "args"))
+
+
+def sqlstate_of_args(args: Any) -> str | None:
+    """:func:`args_sqlstate` of an exception whose ``args`` were read already (``None``: unreadable)."""
     if not (isinstance(args, tuple) and args and type(args[0]) is dict):
         return None
     fields = args[0]

@@ -204,7 +204,8 @@ class ErrorGuardRetryPolicy(RetryPolicy):
                     if kept is not None and kept[0] is cached
                     else kept_plan(self._plans, cached, self.backoff, self.system_max_retries)
                 )
-                decision = plan.decide(try_number, max_tries, found.retry_after)
+                retry_after = None if plan.settled is not None else found.retry_after  # settled: not read
+                decision = plan.decide(try_number, max_tries, retry_after)
                 category = plan.category
             if context is not None:
                 remember_verdict(context.get("ti"), exception, found)

@@ -9,6 +9,7 @@ import errno
 import sqlite3
 
 import pytest
+import requests
 
 from airflow_errorguard.backoff import Backoff
 from airflow_errorguard.classification.classifier import Classifier
@@ -60,3 +61,34 @@ def test_a_classifier_subclass_decides_repeats_through_its_own_code() -> None:
     for _ in range(4):
         policy.evaluate(FAILURES[0](), 1, 4)
     assert len(calls) == 4
+
+
+class _CountingHeaders(dict):  # type: ignore[type-arg]
+    """Response headers that count their look-ups."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.calls = 0
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.calls += 1
+        return super().get(key, default)
+
+
+def _http_error(status: int) -> tuple[requests.HTTPError, _CountingHeaders]:
+    response = requests.Response()
+    response.status_code = status
+    response.url = "https://api.example.com/v1/items"
+    response.headers = _CountingHeaders({"Retry-After": "30"})  # type: ignore[assignment]
+    return requests.HTTPError(f"{status} error", response=response), response.headers  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("status", "reads"), [(404, False), (401, False), (503, True), (429, True)])
+def test_a_repeat_reads_the_retry_after_only_when_it_may_retry(status: int, reads: bool) -> None:
+    warm = _policy(Classifier())
+    for _ in range(2):
+        warm.evaluate(_http_error(status)[0], 1, 4)
+    exc, headers = _http_error(status)
+    decided = _shown(warm.evaluate(exc, 1, 4))
+    assert decided == _shown(_policy(Classifier(cache_size=0)).evaluate(_http_error(status)[0], 1, 4))
+    assert (headers.calls > 0) is reads
