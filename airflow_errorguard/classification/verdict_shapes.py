@@ -37,7 +37,7 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.fingerprint import mask_message
 from airflow_errorguard.classification.message_scan import SEEING_NEEDS, search
 from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
-from airflow_errorguard.classification.quick_key import quick_key
+from airflow_errorguard.classification.quick_key import _signature
 from airflow_errorguard.classification.safe_read import MAX_MESSAGE
 
 #: Shapes remembered per run (bounded: once full, new shapes go to the classifier).
@@ -74,10 +74,14 @@ class VerdictMemo:
     def _key(self, exc: BaseException) -> tuple[Hashable, str, str] | None:
         """``(key, message, lower-cased message)`` of *exc*; ``None`` when its verdict may depend on more."""
         classifier = self.classifier
-        if classifier.rules or classifier.plugins or not classifier.cache.max_entries:
+        if not classifier._plain or not classifier._cache.max_entries:  # rules, plugins, no cache
             return None
-        found = quick_key(exc, None)  # no rules: the classifier keys no scope
-        if found is None or len(found[1]) != 1:
+        # quick_key(exc, None) of a lone exception (no rules: the classifier keys no scope), inlined:
+        # a chained one (a cause, or a context, hidden or not) is never served here.
+        if exc.__cause__ is not None or exc.__context__ is not None:
+            return None
+        signature = _signature(exc)
+        if signature is None:
             return None
         message = str(exc)
         if type(message) is not str or len(message) > MAX_MESSAGE:  # the classifier reads it whole
@@ -86,7 +90,8 @@ class VerdictMemo:
         for need in _NEEDS:
             if need in lowered:
                 return None
-        return (found[0], lowered.encode("utf-8", "surrogatepass").translate(_ONES)), message, lowered
+        shape = lowered.encode("utf-8", "surrogatepass").translate(_ONES)
+        return (type(exc), signature, shape), message, lowered
 
     def classify(self, exc: BaseException, scope: Any = None) -> Classification:
         """What ``classifier.classify(exc, scope)`` returns (the same verdict, read by shape when exact)."""

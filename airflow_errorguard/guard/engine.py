@@ -1,7 +1,7 @@
 """
 The guarded processing engine (pure Python: no Airflow imports).
 
-Per record: ``process(record)``; a failure is classified and
+Per record (:mod:`~airflow_errorguard.guard.records`): ``process(record)``; a failure is classified and
 
 * ``retry`` → retried in-process with ``in_process_retry``; still failing → the batch stops
   **uncommitted** and the original exception propagates (Airflow's retry takes over). A wait
@@ -31,20 +31,19 @@ from typing import Any
 
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.defaults import get_default_classifier
-from airflow_errorguard.classification.model import Classification, ErrorAction, ErrorCategory
 from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from airflow_errorguard.exceptions import (
-    ErrorGuardAlert,
     ErrorGuardBudgetExceeded,
     ErrorGuardConfigError,
     ErrorGuardReschedule,
 )
 from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
-from airflow_errorguard.guard.passes import Pass, Replay
+from airflow_errorguard.guard.passes import Pass
+from airflow_errorguard.guard.records import RecordSteps
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
-from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
+from airflow_errorguard.retry.runner import InProcessRetrier
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ Source = Callable[[int], Iterable[Any]]
 Sink = Callable[[list[Any]], object] | TransactionalSink
 
 
-class GuardedRun:
+class GuardedRun(RecordSteps):
     """
     One guarded pass over a record stream.
 
@@ -181,113 +180,6 @@ class GuardedRun:
             if count < batch_size:
                 break
 
-    # -- per record ---------------------------------------------------------------------------
-
-    def _process_batch(
-        self, batch: Iterable[Any], start: int, tally: Tally, skipped: list[int]
-    ) -> tuple[list[Any], list[QuarantineItem]]:
-        """Outputs and quarantine items of one batch (its records start at position *start*)."""
-        outputs: list[Any] = []
-        bad: list[QuarantineItem] = []
-        append, process = outputs.append, self.process
-        for record in batch:  # errors of the source itself propagate from here, unclassified
-            try:  # free when nothing fails (zero-cost exceptions): no per-record bookkeeping
-                append(process(record))
-                continue
-            except Exception as exc:
-                failed = exc
-            # Recovered outside the handler: a retry's own error must not carry this one as its
-            # ``__context__`` (a data error on the retry would otherwise look transient).
-            index = len(outputs) + len(bad)  # every record done so far left one entry
-            try:
-                output = self._recover(failed, record, start + index, bad, tally)
-            except ErrorGuardReschedule as waiting:
-                self._waiting = waiting  # this record is not consumed: the batch ends before it
-                break
-            finally:
-                del failed
-            if output is not _QUARANTINED:
-                append(output)
-            else:
-                skipped.append(index)
-        return outputs, bad
-
-    def _recover(
-        self, exc: Exception, record: Any, position: int, bad: list[QuarantineItem], tally: Tally
-    ) -> Any:
-        verdict, message, known = self._verdicts.lookup(exc, self.scope)
-        if verdict is None:  # a data error met before (by message shape): quarantined as it was
-            key = self.options.key_of(record, position)
-            bad.append(QuarantineItem.from_exception(key, record, exc, known, message=message))
-            return _QUARANTINED
-        if verdict.action is ErrorAction.RETRY:
-            self._no_long_wait(verdict, record, position, exc)
-            try:
-                output, attempts = self.retrier.call_with_history(Replay(exc, self.process, record))
-            except Exception as final:
-                retried = max(0, len(getattr(final, ATTEMPTS_ATTR, ())) - 1)
-                tally.retried_in_process += retried
-                self._retried(retried)
-                exc, verdict, message = final, self.classifier.classify(final, self.scope), None
-                if verdict.action is ErrorAction.RETRY:
-                    self._no_long_wait(verdict, record, position, exc)
-                    served = self._fall_back(record, position, tally)
-                    if served is not _NOT_SERVED:
-                        return served
-                    log.warning(
-                        "errorguard: record %s still failing after in-process retries (%s); "
-                        "the batch stays uncommitted and the task fails for Airflow to retry",
-                        self.options.key_of(record, position),
-                        verdict.reason,
-                    )
-                    raise
-            else:
-                tally.retried_in_process += len(attempts)
-                self._retried(len(attempts))
-                return output
-        if verdict.category is ErrorCategory.SYSTEM:
-            served = self._fall_back(record, position, tally)
-            if served is not _NOT_SERVED:
-                return served
-        key = self.options.key_of(record, position)
-        if verdict.action is ErrorAction.ALERT:
-            raise ErrorGuardAlert(
-                f"record {key}: {verdict.reason} ({verdict.category}); failing without retry",
-                record_key=key,
-                category=str(verdict.category),
-            ) from exc
-        bad.append(QuarantineItem.from_exception(key, record, exc, verdict, message=message))
-        return _QUARANTINED
-
-    def _no_long_wait(self, verdict: Classification, record: Any, position: int, exc: Exception) -> None:
-        """Raise :class:`ErrorGuardReschedule` when *verdict* asks for a wait above the threshold."""
-        over, wait = self.options.reschedule_waits_over, verdict.retry_after
-        if over is not None and wait is not None and wait > over:
-            key = self.options.key_of(record, position)
-            raise ErrorGuardReschedule(wait, record_key=key, reason=verdict.reason) from exc
-
-    def _fall_back(self, record: Any, position: int, tally: Tally) -> Any:
-        """``fallback(record)``, counted; :data:`_NOT_SERVED` without one or when it fails too."""
-        if self.fallback is None:
-            return _NOT_SERVED
-        key = self.options.key_of(record, position)
-        try:
-            output = self.fallback(record)
-        except Exception as err:
-            log.warning(
-                "errorguard: record %s: the fallback failed too (%r); the primary error stands", key, err
-            )
-            return _NOT_SERVED
-        tally.served_by_fallback(key)
-        return output
-
-    def _retried(self, count: int) -> None:
-        if count and self.on_retried is not None:
-            try:
-                self.on_retried(count)
-            except Exception as err:  # metrics never change the outcome
-                log.debug("errorguard: on_retried failed: %r", err)
-
     # -- per batch ----------------------------------------------------------------------------
 
     def _commit(
@@ -347,7 +239,3 @@ class GuardedRun:
                 resumed_from=run.resumed_from, duration=self.clock() - run.start, status="failed"
             )
             raise ErrorGuardBudgetExceeded(f"error budget exceeded: {breach}", summary=summary)
-
-
-_QUARANTINED: Any = object()
-_NOT_SERVED: Any = object()

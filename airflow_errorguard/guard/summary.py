@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from airflow_errorguard.guard.options import GuardOptions
@@ -13,6 +14,8 @@ from airflow_errorguard.storage.quarantine_types import QuarantineItem
 _SAMPLES = 5
 _FALLBACK_KEYS = 100
 _TOP = 5
+_CATEGORY = attrgetter("error_category")
+_FINGERPRINT = attrgetter("fingerprint")
 
 
 @dataclass
@@ -87,13 +90,11 @@ class Tally:
 
     def add_quarantined(self, items: list[QuarantineItem]) -> None:
         self.quarantined += len(items)
-        for item in items:
-            self.by_category[item.error_category] += 1
-            if item.fingerprint:
-                self.fingerprints[item.fingerprint] += 1
-            if len(self.samples) < _SAMPLES:
-                message = (item.error_message or "")[:200]
-                self.samples.append(f"{item.record_key}: {item.error_type}: {message}")
+        self.by_category.update(map(_CATEGORY, items))  # counted in C, in the items' order
+        self.fingerprints.update(filter(None, map(_FINGERPRINT, items)))
+        for item in items[: max(0, _SAMPLES - len(self.samples))]:
+            message = (item.error_message or "")[:200]
+            self.samples.append(f"{item.record_key}: {item.error_type}: {message}")
 
     def summary(self, *, resumed_from: int, duration: float, status: str) -> dict[str, Any]:
         """The summary returned through XCom (and carried by a budget failure)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import any_, bindparam, update
+from sqlalchemy import String, any_, bindparam, cast, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, select
@@ -27,6 +27,20 @@ OPEN_STATUSES = ("quarantined", "released")
 _CHUNK = 500
 #: Keys per lookup on PostgreSQL, where they travel as one array parameter (``= ANY(:keys)``).
 _PG_CHUNK = 20_000
+_KEYS = ARRAY(q.c.record_key.type)
+
+
+def pg_array_literal(keys: Sequence[str]) -> str:
+    """
+    *keys* as a PostgreSQL array literal (``{"a","b"}``), for ``CAST(:keys AS VARCHAR[])``: built
+    by one ``join`` in C where the driver's list dumper spends ~2 µs per element. Every element is
+    double-quoted (braces, commas, blanks and the word NULL are then plain text); a backslash or a
+    double quote is escaped with a backslash. Keys hold no NUL (the caller's stored keys never do).
+    """
+    probe = "".join(keys)
+    if "\\" in probe or '"' in probe:
+        keys = [key.replace("\\", "\\\\").replace('"', '\\"') for key in keys]
+    return '{"' + '","'.join(keys) + '"}' if keys else "{}"
 
 
 def count_repeats(
@@ -50,7 +64,7 @@ def count_repeats(
     for start in range(0, len(keys), size):
         chunk = keys[start : start + size]
         among: ColumnElement[bool] = (
-            q.c.record_key == any_(bindparam("keys", chunk, type_=ARRAY(q.c.record_key.type)))
+            q.c.record_key == any_(cast(bindparam("keys", pg_array_literal(chunk), type_=String()), _KEYS))
             if postgres
             else q.c.record_key.in_(chunk)
         )

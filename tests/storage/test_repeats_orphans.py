@@ -105,3 +105,24 @@ def test_orphans_are_listed_and_purged(db: Database) -> None:
 def test_orphans_need_airflows_dag_run_table(db: Database) -> None:
     with pytest.raises(ErrorGuardStorageConfigError, match="Airflow's metadata database"):
         OrphanRepository(db).counts()
+
+
+def test_repeats_of_keys_that_need_quoting_in_an_array_literal(db: Database) -> None:
+    keys = ['a"b', "c\\d", "{e,f}", "NULL", " g ", "", "h'i", '\\"', "x" * 200]
+    items = [
+        QuarantineItem(record_key=key, payload=n, error_category="data", fingerprint="f00dfeed00000001")
+        for n, key in enumerate(keys)
+    ]
+    repo = QuarantineRepository(db)
+    assert repo.add(_run("r1"), items).inserted == len(keys)
+    again = repo.add(_run("r2"), items)
+    assert (again.inserted, again.repeated) == (0, len(keys))
+    assert {r["record_key"] for r in _rows(db)} == set(keys)
+
+
+def test_the_array_literal_reads_back_as_the_keys() -> None:
+    from airflow_errorguard.storage.repeats import pg_array_literal
+
+    assert pg_array_literal([]) == "{}"
+    assert pg_array_literal(["a", "b c"]) == '{"a","b c"}'
+    assert pg_array_literal(['x"y', "z\\w"]) == '{"x\\"y","z\\\\w"}'

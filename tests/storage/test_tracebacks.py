@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import traceback
+from typing import Any
 
 import pytest
 
@@ -119,3 +121,32 @@ def test_a_cause_with_notes_is_formatted_whole() -> None:
         except ValueError as exc:
             assert format_traceback(exc, "outer") == "".join(traceback.format_exception(exc))
             assert f"note {n}" in format_traceback(exc)
+
+
+def test_code_objects_made_and_dropped_never_share_a_cached_stack() -> None:
+    # Stacks are keyed by code object ids: a cached entry keeps its code objects alive, so a new
+    # function (whose code could otherwise take a freed id, same size here) never reads another's.
+    for n in range(30):
+        space: dict[str, Any] = {}
+        exec(compile("def fail():\n    raise ValueError('v')\n", f"<gen{n:04d}>", "exec"), space)
+        try:
+            space["fail"]()
+        except ValueError as exc:
+            assert format_traceback(exc) == "".join(traceback.format_exception(exc)), n
+        space.clear()
+        gc.collect()
+
+
+def test_items_built_field_by_field_equal_constructed_ones() -> None:
+    import dataclasses
+
+    from airflow_errorguard.storage.quarantine_types import QuarantineItem, _built
+
+    assert QuarantineItem.__slots__ == tuple(f.name for f in dataclasses.fields(QuarantineItem))
+    fields = ("k", {"a": 1}, "data", "builtins.ValueError", "m", "tb", "f00d", "r")
+    assert _built(fields) == QuarantineItem(*fields)
+    try:
+        raise ValueError("bad 7")
+    except ValueError as exc:
+        item = QuarantineItem.from_exception("k", 1, exc)
+    assert dataclasses.asdict(item) == dataclasses.asdict(QuarantineItem(**dataclasses.asdict(item)))
