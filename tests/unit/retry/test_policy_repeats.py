@@ -16,7 +16,7 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.compat import RetryDecision
 from airflow_errorguard.retry.policy import ErrorGuardRetryPolicy
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.airflow33]  # ErrorGuardRetryPolicy needs Airflow 3.3+
 
 FAILURES = [
     lambda: ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
