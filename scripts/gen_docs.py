@@ -19,8 +19,10 @@ from pathlib import Path
 from airflow_errorguard.classification import knowledge_codes as codes
 from airflow_errorguard.classification import knowledge_messages as messages
 from airflow_errorguard.classification import knowledge_names as names
+from airflow_errorguard.classification import knowledge_oracle as oracle
 from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification import knowledge_types as types
+from airflow_errorguard.classification.library_forks import FORK_OF
 from airflow_errorguard.classification.model import DEFAULT_ACTIONS
 from airflow_errorguard.get_provider_info import get_provider_info
 
@@ -114,6 +116,20 @@ def classification_table() -> str:
         "## Redis error prefixes (redis-py)",
         "",
         *_rows((f"redis:{k}", v) for k, v in sorted(protocols.REDIS_PREFIX.items())),
+        "",
+        "## Oracle codes (python-oracledb, cx_Oracle: `full_code` of the error in `args[0]`)",
+        "",
+        *_rows((f"oracle:{k}", v) for k, v in sorted(oracle.ORACLE_CODE.items())),
+        "",
+        "Unlisted `DPY-` codes fall back to their thousands (the driver's own PEP 249 mapping):",
+        "",
+        *_rows((f"oracle:DPY-{k}xxx", v) for k, v in sorted(oracle.DPY_THOUSANDS.items())),
+        "",
+        "## Library forks (a fork's classes are also read as its original's)",
+        "",
+        "| fork | read as |",
+        "| --- | --- |",
+        *(f"| `{fork}` | `{original}` |" for fork, original in sorted(FORK_OF.items())),
         "",
         "## Process exit statuses (`returncode`; negative: killed by a signal, 128+N from a shell)",
         "",

@@ -11,6 +11,7 @@ from airflow_errorguard.classification import knowledge_protocols as protocols
 from airflow_errorguard.classification import message_scan
 from airflow_errorguard.classification.knowledge_messages import MESSAGES
 from airflow_errorguard.classification.knowledge_names import name_entry
+from airflow_errorguard.classification.knowledge_oracle import oracle_entry
 from airflow_errorguard.classification.knowledge_types import DBAPI, TYPES
 from airflow_errorguard.classification.model import ErrorAction, ErrorCategory
 from airflow_errorguard.classification.signals import LinkFacts, type_paths
@@ -74,6 +75,8 @@ def _protocol_entry(kind: str, value: str) -> tuple[codes.Entry | None, str]:
         return codes.SQLITE.get(value) or codes.SQLITE.get("_".join(value.split("_")[:2])), f"SQLite {value}"
     if kind == "redis":
         return protocols.REDIS_PREFIX.get(value), f"Redis {value}"
+    if kind == "oracle":
+        return oracle_entry(value), value
     if kind == "pop3":
         return protocols.POP3_CODE.get(value), f"POP3 [{value}]"
     if kind == "imap":

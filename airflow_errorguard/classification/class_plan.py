@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow_errorguard.classification.library_forks import with_originals
 from airflow_errorguard.classification.raised_in import LOADER_SENSITIVE
 from airflow_errorguard.classification.signals_protocols import protocol_family
 
@@ -16,7 +17,8 @@ _CACHE_LIMIT = 4096
 
 
 def type_paths(cls: type) -> tuple[str, ...]:
-    """Dotted paths of every class in *cls*'s MRO, most specific first (``object`` left out)."""
+    """Dotted paths of every class in *cls*'s MRO, most specific first (``object`` left out); a fork's
+    class is followed by its original's path (:mod:`.library_forks`)."""
     cached = _PATHS_CACHE.get(cls)
     if cached is not None:
         return cached
@@ -27,7 +29,7 @@ def type_paths(cls: type) -> tuple[str, ...]:
         module = getattr(klass, "__module__", "") or ""
         name = getattr(klass, "__qualname__", klass.__name__)
         paths.append(name if module == "builtins" else f"{module}.{name}")
-    result = tuple(paths)
+    result = with_originals(tuple(paths))
     if len(_PATHS_CACHE) < _CACHE_LIMIT:
         _PATHS_CACHE[cls] = result
     return result

@@ -1,9 +1,10 @@
 """
 Built-in knowledge of exception classes of more clients pipelines use, by dotted path (never
 imported): SSH (paramiko), Vault (hvac), asyncio AMQP (aiormq, under aio-pika), WebSocket
-(websockets), Trino's query errors, and format and time-zone readers (protobuf, openpyxl, fastavro,
-zoneinfo, pendulum, pytz). Merged into :data:`~.knowledge_types.TYPES`; the service codes some of
-them carry live in :mod:`.knowledge_services`.
+(websockets), Trino's query errors, memcached (pymemcache), and format and time-zone readers
+(protobuf, openpyxl, fastavro, zoneinfo, pendulum, pytz). Merged into
+:data:`~.knowledge_types.TYPES`; the service codes some of them carry live in
+:mod:`.knowledge_services`.
 """
 
 from __future__ import annotations
@@ -125,6 +126,28 @@ CLIENT_TYPES: dict[str, Entry] = {
         "psycopg_pool", "PoolTimeout TooManyRequests", (T, 0.9, "means every pooled connection is in use")
     ),
     "psycopg_pool.PoolClosed": (C, 0.85, "means the code uses a connection pool it closed"),
+    # --- memcached (pymemcache): one class per reply kind of the text protocol ----------------
+    **_many(
+        "pymemcache.exceptions",
+        "MemcacheClientError MemcacheUnknownCommandError",
+        (C, 0.75, "means the server rejected the request as malformed (CLIENT_ERROR / ERROR)"),
+    ),
+    "pymemcache.exceptions.MemcacheIllegalInputError": (
+        D,
+        0.85,
+        "means a key or value memcached cannot store",
+    ),
+    "pymemcache.exceptions.MemcacheServerError": (
+        T,
+        0.7,
+        "means the server failed the request (SERVER_ERROR)",
+    ),
+    "pymemcache.exceptions.MemcacheUnexpectedCloseError": (T, 0.85, "means the server closed the connection"),
+    "pymemcache.exceptions.MemcacheUnknownError": (
+        C,
+        0.7,
+        "means the reply is not memcached's protocol (the port is another service's)",
+    ),
     # --- formats ------------------------------------------------------------------------------
     **_many(
         "google.protobuf",

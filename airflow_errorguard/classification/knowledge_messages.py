@@ -124,6 +124,17 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
         (C, 0.85, "says a codec setting or a required protocol extension is not available"),
     ),
     (
+        # The MySQL wire protocol's own framing check (PyMySQL and its ports aiomysql and asyncmy
+        # raise it as a bare InternalError): the peer's bytes are not MySQL packets, so the port
+        # belongs to another service, or one connection is shared by concurrent users.
+        r"packet sequence number wrong",
+        (
+            C,
+            0.75,
+            "says the peer's bytes are not MySQL protocol packets (a wrong port, or a shared connection)",
+        ),
+    ),
+    (
         r"in read-only mode|attempt to write a readonly database|read-only database",
         (C, 0.85, "says the database was opened read-only"),
     ),

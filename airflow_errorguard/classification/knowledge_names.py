@@ -66,7 +66,7 @@ NAME_PATTERNS: tuple[tuple[str, Entry], ...] = (
     (
         r"schema|shape|validat|constraint|integrity|conversion|convert|cast|overflow|outofrange|"
         r"outofbounds|duplicate|nodata|emptydata|parse|parsing|decod|deserializ|malformed|corrupt|"
-        r"invalid(?:data|value|input|record|format|json|row)|mismatch|payload|toolarge|compute|"
+        r"(?:invalid|illegal)(?:data|value|input|record|format|json|row)|mismatch|payload|toolarge|compute|"
         r"encoding|format",
         (D, 0.65, "is named for a value, record or schema the input got wrong"),
     ),

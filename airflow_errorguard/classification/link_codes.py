@@ -1,7 +1,7 @@
 """
 Driver and cloud error codes of one exception, as :class:`.signals.LinkFacts` reads them: protocol
-families' codes, SQLite result names, MySQL server error numbers, botocore, gRPC and Airflow error
-codes.
+families' codes, Oracle codes, SQLite result names, MySQL server error numbers, botocore, gRPC and
+Airflow error codes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from airflow_errorguard.classification.class_plan import ClassPlan
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr
 from airflow_errorguard.classification.service_codes import service_code
-from airflow_errorguard.classification.signals_protocols import protocol_code
+from airflow_errorguard.classification.signals_protocols import oracle_code, protocol_code
 
 
 def driver_code(
@@ -26,6 +26,8 @@ def driver_code(
             return safe_getattr(exc, name) if value is None else value
 
         return protocol_code(plan.family, get_or_read, message)
+    if plan.family == "oracle":
+        return oracle_code(safe_getattr(exc, "args"), message)
     if plan.family is not None:
         return protocol_code(plan.family, get, message)
     name = get("sqlite_errorname")

@@ -49,11 +49,15 @@ _FAMILIES = {
     "aiokafka": "kafka",
     "nats": "nats",
     "minio": "minio",
+    "oracledb": "oracle",
+    "cx_Oracle": "oracle",
     "oauthlib": "oauth",
     "requests_oauthlib": "oauth",
     "authlib": "oauth",
 }
 _REDIS_WORD = re.compile(r"([A-Z]{2,20})(?:\s|$)")
+#: An Oracle code at the start of a message: ``ORA-01017: invalid username/password``.
+_ORACLE_CODE = re.compile(r"((?:ORA|DPY|DPI|TNS)-[0-9]{4,5})(?::|\s|$)")
 _FTP_REPLY = re.compile(r"\s*([1-5][0-9][0-9])(?:[\s-]|$)")
 #: A bracketed response code (POP3 RFC 2449/3206, IMAP RFC 5530): ``-ERR [SYS/TEMP] ...``.
 _BRACKET_CODE = re.compile(r"\[([A-Z][A-Z/-]{1,30})[\] ]")
@@ -122,6 +126,17 @@ def protocol_code(family: str | None, get: Callable[[str], Any], message: Callab
         status = _IMAP_STATUS.search(text) if family == "imap" else None
         return f"imap:{status.group(1)}" if status else None
     return None
+
+
+def oracle_code(args: Any, message: Callable[[], str]) -> str | None:
+    """``oracle:ORA-01017`` or ``oracle:DPY-6005``: the ``full_code`` of python-oracledb's and
+    cx_Oracle's error object in ``args[0]``, else the code a message starts with."""
+    error = args[0] if isinstance(args, tuple) and args else None
+    code = safe_getattr(error, "full_code") if error is not None and not isinstance(error, str) else None
+    if not (isinstance(code, str) and code):
+        found = _ORACLE_CODE.match(message())
+        code = found.group(1) if found else None
+    return f"oracle:{code}" if code else None
 
 
 def args_sqlstate(exc: BaseException) -> str | None:

@@ -18,6 +18,7 @@ import json
 import logging.config
 import os
 import re
+import secrets
 import smtplib
 import sqlite3
 import string
@@ -137,11 +138,14 @@ def _postgres(family: Family, closing: list[Any]) -> None:
         {C, T},
         "25006: a write in a read-only transaction (a replica, or a failover)",
     )
+    # An advisory lock is server-wide: a key of this run's own, so that concurrent corpus runs
+    # (worktrees, CI beside a developer) do not queue behind each other's holder.
+    key = 4_000_000_000 + secrets.randbelow(1_000_000_000)
     holder = connect()
-    holder.cursor().execute("SELECT pg_advisory_lock(4242013)")
+    holder.cursor().execute(f"SELECT pg_advisory_lock({key})")
     family.add(
         "pg-lock-timeout",
-        run("SET lock_timeout = 50", "SELECT pg_advisory_lock(4242013)"),
+        run("SET lock_timeout = 50", f"SELECT pg_advisory_lock({key})"),
         T,
         "55P03: a lock held elsewhere",
     )
