@@ -88,6 +88,7 @@ FAMILIES: dict[str, str] = {
     "provstd": "fam_prov_std",
     "templating": "fam_templating",
     "retrylibs": "fam_retrylibs",
+    "saas": "fam_saas",
 }
 
 
