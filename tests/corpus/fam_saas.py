@@ -37,7 +37,10 @@ def _answer(http: ScriptedHTTP, reply: Reply, call: Any) -> Any:
 def _stripe(family: Family, http: ScriptedHTTP, tls: ScriptedHTTP) -> None:
     def client(url: str, key: Any = "sk_test_corpus") -> Any:
         return stripe.StripeClient(
-            key, base_addresses={"api": url}, max_network_retries=0, http_client=stripe.RequestsClient(timeout=0.3)
+            key,
+            base_addresses={"api": url},
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=0.3),
         )
 
     def error(status: int, kind: str, code: str, headers: dict[str, str] | None = None) -> Reply:
@@ -48,15 +51,35 @@ def _stripe(family: Family, http: ScriptedHTTP, tls: ScriptedHTTP) -> None:
     get = lambda: api.v1.customers.retrieve("cus_corpus")  # noqa: E731
     for name, reply, accept, why in (
         ("stripe-401", error(401, "invalid_request_error", "api_key_invalid"), C, "the secret key is wrong"),
-        ("stripe-403", error(403, "invalid_request_error", "secret_key_required"), C, "a restricted key lacks the permission"),
-        ("stripe-404", error(404, "invalid_request_error", "resource_missing"), {C, D}, "the customer id does not exist"),
-        ("stripe-409", error(409, "idempotency_error", "idempotency_key_in_use"), {T, D}, "a concurrent request holds the idempotency key"),
+        (
+            "stripe-403",
+            error(403, "invalid_request_error", "secret_key_required"),
+            C,
+            "a restricted key lacks the permission",
+        ),
+        (
+            "stripe-404",
+            error(404, "invalid_request_error", "resource_missing"),
+            {C, D},
+            "the customer id does not exist",
+        ),
+        (
+            "stripe-409",
+            error(409, "idempotency_error", "idempotency_key_in_use"),
+            {T, D},
+            "a concurrent request holds the idempotency key",
+        ),
         ("stripe-429", error(429, "invalid_request_error", "rate_limit"), T, "rate limited, no Retry-After"),
         ("stripe-500", error(500, "api_error", "api_error"), T, "a server-side error"),
         ("stripe-bad-json", Reply(200, b"{not json", _JSON), {T, D}, "a body that is not JSON"),
     ):
         family.add(name, _answer(http, reply, get), accept, why)
-    family.add("stripe-no-key", lambda: client(http.url(""), key=None), C, "no API key (an unset variable), refused before sending")
+    family.add(
+        "stripe-no-key",
+        lambda: client(http.url(""), key=None),
+        C,
+        "no API key (an unset variable), refused before sending",
+    )
     family.add(
         "stripe-refused",
         lambda: client(f"http://127.0.0.1:{free_port()}").v1.customers.retrieve("cus_corpus"),
@@ -96,12 +119,20 @@ def _github(family: Family, http: ScriptedHTTP) -> None:
             T,
             "secondary rate limit with Retry-After",
         ),
-        ("github-502", Reply(502, b"<html>Bad Gateway</html>", {"Content-Type": "text/html"}), T, "a proxy in front failed"),
+        (
+            "github-502",
+            Reply(502, b"<html>Bad Gateway</html>", {"Content-Type": "text/html"}),
+            T,
+            "a proxy in front failed",
+        ),
         ("github-422", error(422, "Validation Failed"), D, "the payload did not validate"),
     ):
         family.add(name, _answer(http, reply, get), accept, why)
     family.add(
-        "github-refused", lambda: client(f"http://127.0.0.1:{free_port()}").get_repo("corpus/pipelines"), T, "nothing listens"
+        "github-refused",
+        lambda: client(f"http://127.0.0.1:{free_port()}").get_repo("corpus/pipelines"),
+        T,
+        "nothing listens",
     )
 
 
@@ -114,13 +145,33 @@ def _gitlab(family: Family, http: ScriptedHTTP) -> None:
     for name, reply, accept, why in (
         ("gitlab-401", Reply(401, {"message": "401 Unauthorized"}), C, "the private token is wrong"),
         ("gitlab-403", Reply(403, {"message": "403 Forbidden"}), C, "the token lacks access"),
-        ("gitlab-404", Reply(404, {"message": "404 Project Not Found"}), {C, D}, "the project does not exist"),
-        ("gitlab-429", Reply(429, {"message": "Retry later"}, {"Retry-After": "1"}), T, "rate limited with Retry-After"),
+        (
+            "gitlab-404",
+            Reply(404, {"message": "404 Project Not Found"}),
+            {C, D},
+            "the project does not exist",
+        ),
+        (
+            "gitlab-429",
+            Reply(429, {"message": "Retry later"}, {"Retry-After": "1"}),
+            T,
+            "rate limited with Retry-After",
+        ),
         ("gitlab-503", Reply(503, {"message": "503 Service Unavailable"}), T, "the server is unavailable"),
-        ("gitlab-bad-json", Reply(200, b"<html>login</html>", _JSON), {T, C, D}, "an HTML page where JSON was due"),
+        (
+            "gitlab-bad-json",
+            Reply(200, b"<html>login</html>", _JSON),
+            {T, C, D},
+            "an HTML page where JSON was due",
+        ),
     ):
         family.add(name, _answer(http, reply, get), accept, why)
-    family.add("gitlab-timeout", lambda: client(http.url("/slow")).projects.get("corpus/pipelines"), T, "read timeout")
+    family.add(
+        "gitlab-timeout",
+        lambda: client(http.url("/slow")).projects.get("corpus/pipelines"),
+        T,
+        "read timeout",
+    )
 
 
 def _jira(family: Family, http: ScriptedHTTP, tls: ScriptedHTTP) -> None:
@@ -134,13 +185,38 @@ def _jira(family: Family, http: ScriptedHTTP, tls: ScriptedHTTP) -> None:
     get = lambda: jr.issue("PIPE-1")  # noqa: E731
     for name, reply, accept, why in (
         ("jira-401", error(401, "You are not authenticated"), C, "the token is wrong"),
-        ("jira-404", error(404, "Issue does not exist or you do not have permission to see it."), {C, D}, "no such issue"),
-        ("jira-400", error(400, "The value 'PIPE' does not exist for the field 'project'."), {C, D}, "a bad field value"),
-        ("jira-429", error(429, "Rate limit exceeded", {"Retry-After": "2"}), T, "rate limited with Retry-After"),
-        ("jira-503", Reply(503, b"Service Unavailable", {"Content-Type": "text/plain"}), T, "the site is unavailable"),
+        (
+            "jira-404",
+            error(404, "Issue does not exist or you do not have permission to see it."),
+            {C, D},
+            "no such issue",
+        ),
+        (
+            "jira-400",
+            error(400, "The value 'PIPE' does not exist for the field 'project'."),
+            {C, D},
+            "a bad field value",
+        ),
+        (
+            "jira-429",
+            error(429, "Rate limit exceeded", {"Retry-After": "2"}),
+            T,
+            "rate limited with Retry-After",
+        ),
+        (
+            "jira-503",
+            Reply(503, b"Service Unavailable", {"Content-Type": "text/plain"}),
+            T,
+            "the site is unavailable",
+        ),
     ):
         family.add(name, _answer(http, reply, get), accept, why)
-    family.add("jira-tls-verify", lambda: client(tls.url("", scheme="https")).issue("PIPE-1"), C, "self-signed certificate")
+    family.add(
+        "jira-tls-verify",
+        lambda: client(tls.url("", scheme="https")).issue("PIPE-1"),
+        C,
+        "self-signed certificate",
+    )
 
 
 def _twilio(family: Family, http: ScriptedHTTP) -> None:
@@ -173,11 +249,21 @@ def _sendgrid(family: Family, http: ScriptedHTTP) -> None:
         return Reply(status, {"errors": [{"message": message, "field": None}]}, headers)
 
     for name, reply, accept, why in (
-        ("sendgrid-401", error(401, "The provided authorization grant is invalid"), C, "the API key is wrong"),
+        (
+            "sendgrid-401",
+            error(401, "The provided authorization grant is invalid"),
+            C,
+            "the API key is wrong",
+        ),
         ("sendgrid-403", error(403, "access forbidden"), C, "the key lacks the mail.send scope"),
         ("sendgrid-400", error(400, "The personalizations field is required"), D, "the message is malformed"),
         ("sendgrid-413", error(413, "payload too large"), D, "the message is larger than allowed"),
-        ("sendgrid-429", error(429, "too many requests", {"Retry-After": "5"}), T, "rate limited with Retry-After"),
+        (
+            "sendgrid-429",
+            error(429, "too many requests", {"Retry-After": "5"}),
+            T,
+            "rate limited with Retry-After",
+        ),
         ("sendgrid-500", error(500, "internal error"), T, "a server-side error"),
     ):
         family.add(name, _answer(http, reply, post), accept, why)
