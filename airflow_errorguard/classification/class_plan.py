@@ -43,6 +43,8 @@ SIGNAL_ATTRS = (
     "response",
     "status_code",
     "status",
+    "http_status",
+    "response_code",
     "code",
     "headers",
     "retry_after",
@@ -70,8 +72,12 @@ LAZY_ATTRS = frozenset({"code", "diag", "request", "request_info"})
 SIGNAL_SET = frozenset(SIGNAL_ATTRS)
 EAGER_ATTRS = frozenset(SIGNAL_ATTRS) - LAZY_ATTRS
 
-#: Where an exception's own HTTP status is read from; where a cloud code may be.
-STATUS_ATTRS = frozenset({"status_code", "status", "code"})
+#: Where an exception's own HTTP status is read from, in this order: ``status_code`` (requests,
+#: httpx, openai), ``status`` (aiohttp, OpenAPI-generated clients such as kubernetes, PyGithub,
+#: Twilio), ``http_status`` (Stripe), ``response_code`` (python-gitlab), then ``code`` (urllib's
+#: HTTPError). Only a value that is a status (100-599) counts.
+STATUS_ORDER = ("status_code", "status", "http_status", "response_code", "code")
+STATUS_ATTRS = frozenset(STATUS_ORDER)
 CLOUD_ATTRS = frozenset({"grpc_status_code", "error"})
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"

@@ -27,6 +27,7 @@ from airflow_errorguard.classification.class_plan import (
     NOT_OS_ERRNO,
     SIGNAL_SET,
     STATUS_ATTRS,
+    STATUS_ORDER,
     WRAPPED_ATTRS,
     ClassPlan,
     class_plan,
@@ -153,7 +154,10 @@ class LinkFacts:
             )
         if status is None and (plan.status_defined or not values.keys().isdisjoint(STATUS_ATTRS)):
             read = self.get if plan.class_status_received else values.get  # instance values only
-            status = as_status(read("status_code")) or as_status(read("status")) or as_status(read("code"))
+            for name in STATUS_ORDER:
+                status = as_status(read(name))
+                if status is not None:
+                    break
         if status is None and isinstance(response, dict):  # botocore ClientError
             meta = dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):

@@ -89,6 +89,7 @@ FAMILIES: dict[str, str] = {
     "templating": "fam_templating",
     "retrylibs": "fam_retrylibs",
     "moreclients": "fam_moreclients",
+    "saas": "fam_saas",
 }
 
 

@@ -45,6 +45,8 @@ CLASSES: list[type[BaseException]] = [
 QUICK_ATTRS = [
     "status_code",
     "status",
+    "http_status",
+    "response_code",
     "code",
     "errno",
     "sqlstate",
