@@ -15,8 +15,6 @@ import os
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 _HOME = tempfile.TemporaryDirectory(prefix="errorguard-bench-")  # removed when the process exits
@@ -26,29 +24,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airflow_errorguard.classification.classifier import Classifier  # noqa: E402
 from airflow_errorguard.classification.model import ErrorCategory  # noqa: E402
+from airflow_errorguard.cli.output import stdout_to_stderr  # noqa: E402
 from tests.corpus.build import corpus  # noqa: E402
 
 GOAL = 0.97
 
 
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send file descriptor 1 to stderr: the clients' and Airflow's log lines printed while the
-    corpus is raised are not this benchmark's output (``make bench`` publishes stdout)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def main() -> int:
     classifier = Classifier()
-    with _stdout_to_stderr(), corpus() as (cases, missing):
+    # the clients' and Airflow's log lines printed while the corpus is raised are not this
+    # benchmark's output (``make bench`` publishes stdout)
+    with stdout_to_stderr(), corpus() as (cases, missing):
         per_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         misses: list[str] = []
         for case in cases:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from airflow_errorguard.cli import output
@@ -28,20 +24,6 @@ def _upgrade_command(args: argparse.Namespace) -> str:
     return "errorguard db upgrade"
 
 
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Airflow's start-up logs to stdout: send file descriptor 1 to stderr while checking."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def cmd_doctor(_storage: None, args: argparse.Namespace) -> int:
     """Run the checks; exit 1 when any check fails."""
     from airflow_errorguard.manage.doctor import DoctorTarget, diagnose, failed
@@ -52,7 +34,7 @@ def cmd_doctor(_storage: None, args: argparse.Namespace) -> int:
         describe=describe,
         upgrade_command=_upgrade_command(args),
     )
-    with _stdout_to_stderr():
+    with output.stdout_to_stderr():  # Airflow's start-up logs to stdout
         findings = diagnose(target)
     if args.output == "json":
         output.as_json({"ok": not failed(findings), "findings": [f.as_dict() for f in findings]})

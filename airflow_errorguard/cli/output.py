@@ -1,10 +1,12 @@
-"""Human tables and JSON for the CLI."""
+"""Human tables and JSON for the CLI, and keeping stdout for them alone."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -40,3 +42,18 @@ def fields(data: Mapping[str, Any], *, out: TextIO | None = None) -> None:
 
 def as_json(data: Any, *, out: TextIO | None = None) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False), file=out or sys.stdout)
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Point file descriptor 1 at stderr for the block, so that what libraries print there (Airflow's
+    start-up logs, clients' log lines) stays out of the output a caller parses or publishes."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

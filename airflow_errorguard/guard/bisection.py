@@ -21,6 +21,7 @@ nothing behind and the rows, their quarantine items and the checkpoint still com
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -181,6 +182,27 @@ def output_keys(options: GuardOptions, start: int, skipped: Sequence[int]) -> Ou
         return f"position:{position}"
 
     return key_of
+
+
+def fallback_outputs(
+    served: Sequence[tuple[int, str]],
+    outputs: Sequence[Any],
+    options: GuardOptions,
+    start: int,
+    skipped: Sequence[int],
+) -> list[tuple[str, str]]:
+    """
+    ``(output key, record key)`` of the batch's outputs the fallback served: *served* holds the
+    ``(position, record key)`` of their records, *skipped* (ascending) the batch indexes of the
+    records quarantined by ``process``. A row the sink rejects is quarantined under its output key
+    (:func:`output_keys`), which tells which served outputs did not load.
+    """
+    key_of, pairs = output_keys(options, start, skipped), []
+    for position, key in served:
+        index = position - start
+        index -= bisect_left(skipped, index)  # the outputs before it: the records before it, less the skipped
+        pairs.append((key_of(index, outputs[index]), key))
+    return pairs
 
 
 class IsolatingSink(TransactionalSink):

@@ -11,7 +11,8 @@ Per record (:mod:`~airflow_errorguard.guard.records`): ``process(record)``; a fa
 * ``alert`` → :class:`~airflow_errorguard.exceptions.ErrorGuardAlert` at once (no retry).
 
 With a ``fallback``, a record whose transient error outlived its in-process retries, or whose
-error is a system one, is served by ``fallback(record)`` instead (counted in the summary).
+error is a system one, is served by ``fallback(record)`` instead (counted in the summary as
+served, unless the sink then rejects that output: a record is counted once, as quarantined).
 
 Per batch: ``sink(outputs)``, then one commit of the batch's quarantine rows and the checkpoint
 advance. When the sink rejects the batch with a data error, the rows it rejects are isolated by
@@ -37,9 +38,15 @@ from airflow_errorguard.exceptions import (
     ErrorGuardConfigError,
     ErrorGuardReschedule,
 )
-from airflow_errorguard.guard.bisection import IsolatingSink, isolate, output_keys, rejected_items
+from airflow_errorguard.guard.bisection import (
+    IsolatingSink,
+    fallback_outputs,
+    isolate,
+    output_keys,
+    rejected_items,
+)
 from airflow_errorguard.guard.options import MAX_RETURNED_OUTPUTS, GuardOptions
-from airflow_errorguard.guard.passes import Pass
+from airflow_errorguard.guard.passes import BatchNotes, Pass
 from airflow_errorguard.guard.records import RecordSteps
 from airflow_errorguard.guard.store import GuardStore, Progress, ProgressFor, TransactionalSink
 from airflow_errorguard.guard.summary import Tally
@@ -160,14 +167,14 @@ class GuardedRun(RecordSteps):
         while True:
             if self.before_batch is not None:
                 self.before_batch()
-            skipped: list[int] = []  # batch indexes of the records quarantined by process()
+            notes = BatchNotes()
             outputs, bad = self._process_batch(
-                itertools.islice(records, batch_size), position, run.tally, skipped
+                itertools.islice(records, batch_size), position, run.tally, notes
             )
             count = len(outputs) + len(bad)
             waiting, self._waiting = self._waiting, None
             if count:
-                self._commit(run, outputs, bad, position, skipped)
+                self._commit(run, outputs, bad, position, notes)
                 position += count
             if waiting is not None:
                 log.info("errorguard: committed up to record %d; %s", position, waiting)
@@ -183,10 +190,12 @@ class GuardedRun(RecordSteps):
     # -- per batch ----------------------------------------------------------------------------
 
     def _commit(
-        self, run: Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, skipped: list[int]
+        self, run: Pass, outputs: list[Any], bad: list[QuarantineItem], start: int, notes: BatchNotes
     ) -> None:
         """Hand the batch (records from *start* on) to the sink and commit it with its checkpoint."""
         kept, sink, isolating = run.kept, self.sink, self.options.isolate_sink_errors
+        skipped, served = notes.skipped, notes.served
+        fallbacks = fallback_outputs(served, outputs, self.options, start, skipped) if served else ()
         position = start + len(outputs) + len(bad)
         in_transaction: TransactionalSink | None = None
         at_load: list[QuarantineItem] = []
@@ -219,7 +228,7 @@ class GuardedRun(RecordSteps):
             # The store may call this again (a repeated unit of work): count from the batch's start.
             again = counted or isinstance(in_transaction, IsolatingSink)
             tally = Tally.from_state(base.to_state()) if again else base
-            tally.add_batch(outputs, bad, [*at_load, *rejected])
+            tally.add_batch(outputs, bad, [*at_load, *rejected], fallbacks)
             counted[:] = [tally]
             state = tally.to_state()
             if self.sink is None:

@@ -1,9 +1,10 @@
-"""State of one guarded pass: the running counts and where it started, and the replay of a failure."""
+"""State of one guarded pass: the running counts and where it started, what the record loop noted
+about a batch, and the replay of a failure."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_errorguard.guard.summary import Tally
@@ -24,6 +25,16 @@ class Replay:
             first, self.first = self.first, None
             raise first
         return self.process(self.record)
+
+
+@dataclass
+class BatchNotes:
+    """What the record loop notes about one batch for its commit."""
+
+    #: Batch indexes of the records quarantined by ``process`` (ascending): they left no output.
+    skipped: list[int] = field(default_factory=list)
+    #: ``(position, record key)`` of the records the fallback served (counted when the batch commits).
+    served: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass

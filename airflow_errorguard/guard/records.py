@@ -3,8 +3,9 @@ The guard's per-record steps (pure Python: no Airflow imports), mixed into
 :class:`~airflow_errorguard.guard.engine.GuardedRun`.
 
 A record that fails is classified (through the run's by-shape verdict memo) and recovered:
-retried in-process, served by the fallback, quarantined, or turned into an alert. A data error
-met before by message shape is quarantined at once, in the record loop itself: its item is built
+retried in-process, served by the fallback, quarantined, or turned into an alert. A record the
+fallback served is noted for its batch's commit (its output may still be rejected at load). A data
+error met before by message shape is quarantined at once, in the record loop itself: its item is built
 from the remembered verdict (:class:`~airflow_errorguard.classification.verdict_shapes.Known`).
 """
 
@@ -19,7 +20,7 @@ from airflow_errorguard.classification.model import Classification, ErrorAction,
 from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from airflow_errorguard.exceptions import ErrorGuardAlert, ErrorGuardReschedule
 from airflow_errorguard.guard.options import GuardOptions
-from airflow_errorguard.guard.passes import Replay
+from airflow_errorguard.guard.passes import BatchNotes, Replay
 from airflow_errorguard.guard.summary import Tally
 from airflow_errorguard.retry.runner import ATTEMPTS_ATTR, InProcessRetrier
 from airflow_errorguard.storage.quarantine_types import QuarantineItem
@@ -45,14 +46,22 @@ class RecordSteps:
     _waiting: ErrorGuardReschedule | None
 
     def _process_batch(
-        self, batch: Iterable[Any], start: int, tally: Tally, skipped: list[int]
+        self,
+        batch: Iterable[Any],
+        start: int,
+        tally: Tally,
+        notes: BatchNotes,
     ) -> tuple[list[Any], list[QuarantineItem]]:
-        """Outputs and quarantine items of one batch (its records start at position *start*)."""
+        """
+        Outputs and quarantine items of one batch (its records start at position *start*); what
+        the batch's commit needs to know is noted in *notes*.
+        """
         outputs: list[Any] = []
         bad: list[QuarantineItem] = []
         append, process = outputs.append, self.process
         lookup, scope, key_of = self._verdicts.lookup, self.scope, self.options.key_of
         item = QuarantineItem.from_exception
+        skipped, served = notes.skipped, notes.served
         for record in batch:  # errors of the source itself propagate from here, unclassified
             try:  # free when nothing fails (zero-cost exceptions): no per-record bookkeeping
                 append(process(record))
@@ -69,7 +78,7 @@ class RecordSteps:
                     skipped.append(index)
                     continue
                 output = self._recover(
-                    failed, record, start + index, bad, tally, verdict=verdict, message=message
+                    failed, record, start + index, bad, tally, served=served, verdict=verdict, message=message
                 )
             except ErrorGuardReschedule as waiting:
                 self._waiting = waiting  # this record is not consumed: the batch ends before it
@@ -90,6 +99,7 @@ class RecordSteps:
         bad: list[QuarantineItem],
         tally: Tally,
         *,
+        served: list[tuple[int, str]],
         verdict: Classification,
         message: str | None,
     ) -> Any:
@@ -105,9 +115,9 @@ class RecordSteps:
                 exc, verdict, message = final, self.classifier.classify(final, self.scope), None
                 if verdict.action is ErrorAction.RETRY:
                     self._no_long_wait(verdict, record, position, exc)
-                    served = self._fall_back(record, position, tally)
-                    if served is not _NOT_SERVED:
-                        return served
+                    output = self._fall_back(record, position, served)
+                    if output is not _NOT_SERVED:
+                        return output
                     log.warning(
                         "errorguard: record %s still failing after in-process retries (%s); "
                         "the batch stays uncommitted and the task fails for Airflow to retry",
@@ -120,9 +130,9 @@ class RecordSteps:
                 self._retried(len(attempts))
                 return output
         if verdict.category is ErrorCategory.SYSTEM:
-            served = self._fall_back(record, position, tally)
-            if served is not _NOT_SERVED:
-                return served
+            output = self._fall_back(record, position, served)
+            if output is not _NOT_SERVED:
+                return output
         key = self.options.key_of(record, position)
         if verdict.action is ErrorAction.ALERT:
             raise ErrorGuardAlert(
@@ -140,8 +150,11 @@ class RecordSteps:
             key = self.options.key_of(record, position)
             raise ErrorGuardReschedule(wait, record_key=key, reason=verdict.reason) from exc
 
-    def _fall_back(self, record: Any, position: int, tally: Tally) -> Any:
-        """``fallback(record)``, counted; :data:`_NOT_SERVED` without one or when it fails too."""
+    def _fall_back(self, record: Any, position: int, served: list[tuple[int, str]]) -> Any:
+        """
+        ``fallback(record)``, noted in *served* (counted when its batch commits); :data:`_NOT_SERVED`
+        without a fallback or when it fails too.
+        """
         if self.fallback is None:
             return _NOT_SERVED
         key = self.options.key_of(record, position)
@@ -152,7 +165,7 @@ class RecordSteps:
                 "errorguard: record %s: the fallback failed too (%r); the primary error stands", key, err
             )
             return _NOT_SERVED
-        tally.served_by_fallback(key)
+        served.append((position, key))
         return output
 
     def _retried(self, count: int) -> None:

@@ -72,17 +72,33 @@ class Tally:
         }
 
     def add_batch(
-        self, outputs: Sequence[object], bad: list[QuarantineItem], rejected_at_load: list[QuarantineItem]
+        self,
+        outputs: Sequence[object],
+        bad: list[QuarantineItem],
+        rejected_at_load: list[QuarantineItem],
+        fallbacks: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Count one committed batch: *outputs* (the rejected ones among them), *bad* records."""
+        """
+        Count one committed batch: *outputs* (the rejected ones among them), *bad* records, and
+        *fallbacks*, the ``(output key, record key)`` of the outputs the fallback served. Each record
+        is counted once: a served output the sink rejected (quarantined under its output key) is
+        quarantined, not served.
+        """
         self.processed += len(outputs) + len(bad)
         self.succeeded += len(outputs) - len(rejected_at_load)
         self.rejected_at_load += len(rejected_at_load)
         self.add_quarantined(bad)
         self.add_quarantined(rejected_at_load)
         self.batches += 1
+        if fallbacks:
+            not_loaded = Counter(item.record_key for item in rejected_at_load)
+            for output_key, key in fallbacks:
+                if not_loaded[output_key]:
+                    not_loaded[output_key] -= 1  # one rejected row cancels one served output
+                else:
+                    self._served_by_fallback(key)
 
-    def served_by_fallback(self, key: str) -> None:
+    def _served_by_fallback(self, key: str) -> None:
         """Count a record served by the fallback (its key kept among the first 100)."""
         self.by_fallback += 1
         if len(self.fallback_keys) < _FALLBACK_KEYS:

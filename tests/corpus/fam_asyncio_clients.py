@@ -18,12 +18,10 @@ import aiosmtplib
 import aiosqlite
 import anyio
 import psutil
-from aiosmtpd.controller import Controller
 
-from tests.corpus.fam_smtp import _deny, _Handler
 from tests.corpus.model import C, D, Family, S, T
 from tests.corpus.rawservers import serve
-from tests.corpus.servers import LineServer, free_port
+from tests.corpus.servers import LineServer, free_port, scripted_smtp
 
 NEEDS_TMP = True
 
@@ -53,14 +51,8 @@ def build(family: Family, closing: list[Any], tmp: Path) -> None:
 
 
 def _smtp_cases(family: Family, closing: list[Any]) -> None:
-    plain = Controller(_Handler(), hostname="127.0.0.1", port=free_port())
-    plain.start()
-    closing.append(plain.stop)
-    auth = Controller(
-        _Handler(), hostname="127.0.0.1", port=free_port(), authenticator=_deny, auth_require_tls=False
-    )
-    auth.start()
-    closing.append(auth.stop)
+    plain = scripted_smtp(closing)
+    auth = scripted_smtp(closing, deny_logins=True)
 
     def send(port: int, sender: str, to: str, header: str = "", **options: Any) -> Callable[[], Any]:
         message = EmailMessage()

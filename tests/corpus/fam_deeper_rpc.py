@@ -11,13 +11,11 @@ from concurrent import futures
 from typing import Any
 
 import grpc
-from aiosmtpd.controller import Controller
 from google.api_core import grpc_helpers
 
 from tests.corpus.fam_grpc import STATUSES, _handler
-from tests.corpus.fam_smtp import _Handler
 from tests.corpus.model import C, D, Family, S, T, U
-from tests.corpus.servers import free_port
+from tests.corpus.servers import ScriptedSMTPHandler, scripted_smtp
 
 AIO = ("UNAVAILABLE", "ABORTED", "PERMISSION_DENIED", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "DATA_LOSS")
 GOOGLE = (
@@ -124,9 +122,9 @@ def _grpc_cases(family: Family, closing: list[Any]) -> None:
     )
 
 
-class _MoreReplies(_Handler):
+class _MoreReplies(ScriptedSMTPHandler):
     TEXTS = {
-        **_Handler.TEXTS,
+        **ScriptedSMTPHandler.TEXTS,
         "432": "4.7.12 A password transition is needed",
         "452": "4.3.1 Insufficient system storage",
         "455": "4.5.4 Server unable to accommodate parameters",
@@ -141,10 +139,7 @@ class _MoreReplies(_Handler):
 
 
 def _smtp_cases(family: Family, closing: list[Any]) -> None:
-    controller = Controller(_MoreReplies(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    closing.append(controller.stop)
-    port = controller.port
+    port = scripted_smtp(closing, _MoreReplies()).port
 
     def send(sender: str, to: list[str], body: str = "Subject: x\r\n\r\nhi\r\n") -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:

@@ -10,15 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.providers.smtp.operators.smtp import EmailOperator
 
 from tests.corpus.fam_providers import _connections
-from tests.corpus.fam_smtp import _deny, _Handler
 from tests.corpus.model import C, D, Family, T
 from tests.corpus.rawservers import serve
-from tests.corpus.servers import LineServer, free_port
+from tests.corpus.servers import LineServer, free_port, scripted_smtp
 
 NEEDS_TMP = True
 
@@ -30,19 +28,8 @@ def _conn(port: int, **extra: Any) -> str:
 
 def build(family: Family, closing: list[Any], tmp: Path) -> None:
     logging.getLogger("airflow").setLevel(logging.CRITICAL)
-    plain = Controller(_Handler(), hostname="127.0.0.1", port=free_port())
-    plain.start()
-    closing.append(plain.stop)
-    auth = Controller(
-        _Handler(),
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=_deny,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    auth.start()
-    closing.append(auth.stop)
+    plain = scripted_smtp(closing)
+    auth = scripted_smtp(closing, deny_logins=True, require_login=True)
     busy = serve(closing, LineServer(greeting=b"421 4.3.2 Service not available, closing channel\r\n"))
     not_smtp = serve(closing, LineServer(greeting=b"SSH-2.0-OpenSSH_9.6\r\n"))
     login = {"login": "etl", "password": "wrong"}

@@ -5,74 +5,13 @@ from __future__ import annotations
 import smtplib
 from typing import Any
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
-
 from tests.corpus.model import C, D, Family, T
-from tests.corpus.servers import LineServer, free_port
-
-
-class _Handler:
-    """RCPT ``rNNN@...`` answers reply NNN; MAIL from ``mNNN@...`` too; DATA with ``X-Reply: NNN``."""
-
-    TEXTS = {
-        "421": "4.7.0 Try again later, closing connection",
-        "450": "4.2.1 Mailbox temporarily unavailable",
-        "451": "4.3.0 Local error in processing, try again later",
-        "452": "4.5.3 Too many recipients",
-        "550": "5.1.1 User unknown in virtual mailbox table",
-        "551": "5.7.1 Relaying denied",
-        "552": "5.3.4 Message size exceeds fixed limit",
-        "553": "5.7.1 Sender address rejected: not owned by user",
-        "554": "5.7.1 Message rejected as spam",
-    }
-
-    def _scripted(self, address: str, prefix: str) -> str | None:
-        local = address.split("@", maxsplit=1)[0]
-        if local.startswith(prefix) and local[1:4] in self.TEXTS:
-            return f"{local[1:4]} {self.TEXTS[local[1:4]]}"
-        return None
-
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        reply = self._scripted(address, "m")
-        if reply:
-            return reply
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        reply = self._scripted(address, "r")
-        if reply:
-            return reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        for line in envelope.content.decode(errors="replace").splitlines():
-            if line.startswith("X-Reply: "):
-                code = line.split()[1]
-                return f"{code} {self.TEXTS[code]}"
-        return "250 Message accepted"
-
-
-def _deny(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-    return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication credentials invalid")
+from tests.corpus.servers import LineServer, free_port, scripted_smtp
 
 
 def build(family: Family, closing: list[Any]) -> None:
-    plain = Controller(_Handler(), hostname="127.0.0.1", port=free_port())
-    plain.start()
-    closing.append(plain.stop)
-    auth = Controller(
-        _Handler(),
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=_deny,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    auth.start()
-    closing.append(auth.stop)
+    plain = scripted_smtp(closing)
+    auth = scripted_smtp(closing, deny_logins=True, require_login=True)
 
     def send(port: int, sender: str, to: list[str], body: str = "Subject: x\r\n\r\nhi\r\n") -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:

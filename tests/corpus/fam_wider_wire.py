@@ -31,6 +31,7 @@ from tests.corpus.fam_amqp import PORT as AMQP_PORT
 from tests.corpus.model import C, D, Family, S, T, U
 from tests.corpus.rawservers import FullBacklog, RawServer, serve
 from tests.corpus.servers import ScriptedHTTP, free_port
+from tests.corpus.sshserver import SSHServer
 
 
 def build(family: Family, closing: list[Any]) -> None:
@@ -45,58 +46,8 @@ def build(family: Family, closing: list[Any]) -> None:
 # -- paramiko ------------------------------------------------------------------------------------
 
 
-class _SSHServer(paramiko.ServerInterface):
-    def check_auth_password(self, username: str, password: str) -> int:
-        ok = username == "etl" and password == "secret"
-        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
-
-    def get_allowed_auths(self, username: str) -> str:
-        return "password"
-
-    def check_channel_request(self, kind: str, chanid: int) -> int:
-        if kind == "session":
-            return paramiko.OPEN_SUCCEEDED
-        return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
-
-    def check_channel_exec_request(self, channel: Any, command: bytes) -> bool:
-        return False
-
-
-class SSHServer:
-    """A paramiko SSH server on a free port: password auth for ``etl``/``secret``, no exec."""
-
-    def __init__(self) -> None:
-        self.key = paramiko.ECDSAKey.generate()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = int(self.sock.getsockname()[1])
-        self.transports: list[paramiko.Transport] = []
-        self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            transport = paramiko.Transport(conn)
-            transport.add_server_key(self.key)
-            self.transports.append(transport)
-            with contextlib.suppress(Exception):
-                transport.start_server(server=_SSHServer())
-
-    def close(self) -> None:
-        self.running = False
-        self.sock.close()
-        for transport in self.transports:
-            transport.close()
-
-
 def _ssh_cases(family: Family, closing: list[Any]) -> None:
-    server = serve(closing, SSHServer())
+    server = serve(closing, SSHServer(run_commands=False))
     other_key = paramiko.ECDSAKey.generate()
 
     def connect(port: int, password: str = "secret", known: paramiko.PKey | None = None, **kw: Any) -> Any:

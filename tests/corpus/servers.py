@@ -302,3 +302,79 @@ def pg_database(closing: list[Any], prefix: str = "errorguard_corpus") -> tuple[
 
     closing.append(drop)
     return dbname, server
+
+
+# -- SMTP (aiosmtpd) -----------------------------------------------------------------------------
+
+
+class ScriptedSMTPHandler:
+    """RCPT ``rNNN@...`` answers reply NNN; MAIL from ``mNNN@...`` too; DATA with ``X-Reply: NNN``."""
+
+    TEXTS = {
+        "421": "4.7.0 Try again later, closing connection",
+        "450": "4.2.1 Mailbox temporarily unavailable",
+        "451": "4.3.0 Local error in processing, try again later",
+        "452": "4.5.3 Too many recipients",
+        "550": "5.1.1 User unknown in virtual mailbox table",
+        "551": "5.7.1 Relaying denied",
+        "552": "5.3.4 Message size exceeds fixed limit",
+        "553": "5.7.1 Sender address rejected: not owned by user",
+        "554": "5.7.1 Message rejected as spam",
+    }
+
+    def _scripted(self, address: str, prefix: str) -> str | None:
+        local = address.split("@", maxsplit=1)[0]
+        if local.startswith(prefix) and local[1:4] in self.TEXTS:
+            return f"{local[1:4]} {self.TEXTS[local[1:4]]}"
+        return None
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        reply = self._scripted(address, "m")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        reply = self._scripted(address, "r")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        for line in envelope.content.decode(errors="replace").splitlines():
+            if line.startswith("X-Reply: "):
+                code = line.split()[1]
+                return f"{code} {self.TEXTS[code]}"
+        return "250 Message accepted"
+
+
+def _deny_every_login(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication credentials invalid")
+
+
+def scripted_smtp(
+    closing: list[Any],
+    handler: ScriptedSMTPHandler | None = None,
+    *,
+    deny_logins: bool = False,
+    require_login: bool = False,
+) -> Any:
+    """
+    aiosmtpd on a free port answering with *handler* (a :class:`ScriptedSMTPHandler` by default),
+    stopped when the corpus closes; returns its ``Controller`` (``.port``). *deny_logins* offers AUTH
+    without TLS and refuses every login (535); *require_login* also refuses mail before a login (530).
+    """
+    from aiosmtpd.controller import Controller  # only the SMTP families pay for aiosmtpd
+
+    login: dict[str, Any] = {}
+    if deny_logins:
+        login = {"authenticator": _deny_every_login, "auth_require_tls": False}
+        login["auth_required"] = require_login
+    controller = Controller(handler or ScriptedSMTPHandler(), hostname="127.0.0.1", port=free_port(), **login)
+    controller.start()
+    closing.append(controller.stop)
+    return controller

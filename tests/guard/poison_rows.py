@@ -1,6 +1,7 @@
 """
 A load target with real constraints and a record stream with poison rows of six kinds mixed in,
-for the load-time bisection tests (SQLite and PostgreSQL).
+for the load-time bisection tests (SQLite and PostgreSQL), and what a load left behind (the ids
+loaded, the quarantine rows).
 
 Kinds: a duplicate primary key, a NULL in a NOT NULL column, a CHECK violation, a foreign key to a
 missing parent, a numeric overflow (PostgreSQL ``NUMERIC(8,2)``; on SQLite the driver refuses an
@@ -10,6 +11,7 @@ is a real calendar date).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,3 +98,29 @@ def expected_reason(kind: str, backend: str) -> str:
         "overflow": "Python int too large to convert to SQLite INTEGER",
         "invalid_date": "SQLITE_CONSTRAINT_CHECK, constraint due_is_date",
     }[kind]
+
+
+def loaded_ids(url: str) -> Counter[int]:
+    """How many times each id stands in the target table."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return Counter(r[0] for r in conn.execute(sa.text(f"SELECT id FROM {TARGET}")))
+    finally:
+        engine.dispose()
+
+
+def quarantined(url: str) -> list[dict[str, Any]]:
+    """The quarantine rows in the database at *url*: record key, reason and category."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT record_key, s.reason, q.error_category FROM errorguard_quarantine q "
+                    "JOIN errorguard_error_signature s ON s.signature_key = q.signature_key"
+                )
+            )
+            return [dict(r._mapping) for r in rows]
+    finally:
+        engine.dispose()

@@ -9,7 +9,6 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +23,16 @@ from airflow_errorguard.storage.checkpoints import CheckpointKey
 from airflow_errorguard.storage.database import Database
 from airflow_errorguard.storage.engine import get_engine
 from airflow_errorguard.storage.identity import TaskIdentity
-from tests.guard.poison_rows import KINDS, TARGET, create_tables, expected_reason, poison_kind, row_for
+from tests.guard.poison_rows import (
+    KINDS,
+    TARGET,
+    create_tables,
+    expected_reason,
+    loaded_ids,
+    poison_kind,
+    quarantined,
+    row_for,
+)
 from tests.harness.kill import run_worker, sigkill_at_marker
 from tests.harness.migrated_db import migrated_database
 
@@ -38,30 +46,6 @@ from tests.harness.migrated_db import migrated_database
 def load_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated errorguard database holding the poison-row target tables."""
     yield from migrated_database(request.param, tmp_path, "load", create_tables)
-
-
-def loaded_ids(url: str) -> Counter[int]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return Counter(r[0] for r in conn.execute(sa.text(f"SELECT id FROM {TARGET}")))
-    finally:
-        engine.dispose()
-
-
-def quarantined(url: str) -> list[dict[str, Any]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT record_key, s.reason, q.error_category FROM errorguard_quarantine q "
-                    "JOIN errorguard_error_signature s ON s.signature_key = q.signature_key"
-                )
-            )
-            return [dict(r._mapping) for r in rows]
-    finally:
-        engine.dispose()
 
 
 def check_load(url: str, records: int, every: int) -> None:

@@ -66,8 +66,12 @@ def test_fallback_and_load_bisection_in_a_mapped_task_resume_per_map_index(
         (20, 17, 3, 2),
     ]
     assert [s["resumed_from"] for s in summaries] == [0, 10]
-    # Record 13's fallback output was rejected at load; 3 and 12 were served and loaded.
-    assert [set(s["fallback_keys"]) - {"13"} for s in summaries] == [{"3"}, {"3", "12"}]
+    # Record 13's fallback output was rejected at load: counted quarantined (above), not served;
+    # 3 and 12 were served and loaded.
+    assert [(s["served_by_fallback"], set(s["fallback_keys"])) for s in summaries] == [
+        (1, {"3"}),
+        (2, {"3", "12"}),
+    ]
 
 
 def test_frames_row_fallback_retries_in_process_resumes_and_bisects_at_load(
