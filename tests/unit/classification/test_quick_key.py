@@ -139,9 +139,13 @@ def test_a_mysql_error_number_in_args_is_part_of_the_key() -> None:
         exc = pymysql.err.OperationalError(code, "server said no")
         assert cached.classify(exc) == uncached.classify(exc)
     assert cached.cache.quick_hits + cached.cache.table_hits >= 1
-    assert quick_key(pymysql.err.OperationalError(1213, "x"), None) != quick_key(
-        pymysql.err.OperationalError(1045, "x"), None
+    # Compare the keys alone: the second item holds the exception objects, never equal.
+    deadlock, denied, again = (
+        quick_key(pymysql.err.OperationalError(code, "x"), None) for code in (1213, 1045, 1213)
     )
+    assert deadlock is not None and denied is not None and again is not None
+    assert deadlock[0] != denied[0]
+    assert deadlock[0] == again[0]
 
 
 def test_objects_in_signal_attributes_have_no_quick_key() -> None:
