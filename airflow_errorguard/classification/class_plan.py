@@ -87,6 +87,9 @@ NOT_OS_ERRNO = frozenset({"kafka"})
 #: Class attributes never read, per protocol family: websockets deprecated ``ConnectionClosed.code``
 #: and ``.reason`` (each read warns); the close frame (``rcvd``) holds the same facts.
 NOT_READ = {"websocket": frozenset({"code", "reason"})}
+#: Class attributes never read, per class (anywhere in the MRO): deprecated aliases whose read warns.
+#: aiohttp's ``ClientResponseError.code`` is ``.status`` (read instead) under another name.
+ALIASES_NOT_READ = {"aiohttp.client_exceptions.ClientResponseError": frozenset({"code"})}
 
 #: Classes whose class-level ``status_code`` is not a response status: Airflow's exceptions carry the
 #: status its API server would answer with (``AirflowException.status_code`` is 500), not one received.
@@ -155,6 +158,8 @@ def class_plan(cls: type) -> ClassPlan:
     class_defined = frozenset(
         SIGNAL_ATTRS if custom else (n for n in SIGNAL_ATTRS if n in defined)
     ) - NOT_READ.get(family or "", frozenset())
+    for path in paths:
+        class_defined -= ALIASES_NOT_READ.get(path, frozenset())
     is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
     is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
     loader_sensitive = not LOADER_SENSITIVE.isdisjoint(paths)

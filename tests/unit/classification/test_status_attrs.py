@@ -84,3 +84,30 @@ def test_a_cached_verdict_never_crosses_statuses(make: Any, rules: Any) -> None:
         assert got == want
         seen.add(got.category)
     assert seen == {D, T, C}
+
+
+def _aiohttp_request() -> Any:
+    from aiohttp.client_reqrep import RequestInfo
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from yarl import URL
+
+    url = URL("http://127.0.0.1:9/loop")
+    return RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict()), url)
+
+
+def test_a_deprecated_alias_is_never_read() -> None:
+    """aiohttp's ``ClientResponseError.code`` warns on every read and only repeats ``.status``: a
+    redirect loop (no status) must classify without a ``DeprecationWarning`` in the task's log,
+    and a status is still read from ``.status``."""
+    import warnings
+
+    import aiohttp
+
+    loop = aiohttp.TooManyRedirects(_aiohttp_request(), ())
+    busy = aiohttp.ClientResponseError(_aiohttp_request(), (), status=503, message="busy")
+    with warnings.catch_warnings(record=True) as seen:  # recorded: a read's errors are swallowed
+        warnings.simplefilter("always")
+        for classifier in (Classifier(), Classifier(cache_size=0)):
+            classifier.classify(loop)
+            assert classifier.classify(busy).category is T
+    assert [str(w.message) for w in seen if issubclass(w.category, DeprecationWarning)] == []
