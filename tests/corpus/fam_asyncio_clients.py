@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ import anyio
 import psutil
 
 from tests.corpus.model import C, D, Family, S, T
-from tests.corpus.rawservers import serve
+from tests.corpus.rawservers import SilentPort, serve
 from tests.corpus.servers import LineServer, free_port, scripted_smtp
 
 NEEDS_TMP = True
@@ -28,19 +27,6 @@ NEEDS_TMP = True
 
 def _run(factory: Callable[[], Awaitable[Any]]) -> Callable[[], Any]:
     return lambda: asyncio.run(factory())  # type: ignore[arg-type]
-
-
-class _Silent:
-    """A port whose listen backlog accepts connections that nobody ever answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def build(family: Family, closing: list[Any], tmp: Path) -> None:
@@ -84,7 +70,7 @@ def _smtp_cases(family: Family, closing: list[Any]) -> None:
         "AUTH configured but the server offers none",
     )
     family.add("smtp-refused", send(free_port(), "etl@example.com", "ok@example.com"), T, "nothing listens")
-    silent = serve(closing, _Silent())
+    silent = serve(closing, SilentPort())
     family.add(
         "smtp-timeout", send(silent.port, "etl@example.com", "ok@example.com", timeout=0.2), T, "no greeting"
     )
@@ -145,7 +131,7 @@ def _sqlite_cases(family: Family, tmp: Path) -> None:
 
 
 def _anyio_cases(family: Family, closing: list[Any]) -> None:  # noqa: PLR0915 (one statement per case)
-    silent = serve(closing, _Silent())
+    silent = serve(closing, SilentPort())
 
     async def deadline() -> None:
         with anyio.fail_after(0.05):

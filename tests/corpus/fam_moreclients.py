@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -27,7 +26,7 @@ from tests.corpus.fam_amqp import PORT as AMQP_PORT
 from tests.corpus.fam_mysql import admin_connection as mysql_admin
 from tests.corpus.fam_redis import SHARED_PORT
 from tests.corpus.model import C, D, Family, S, T
-from tests.corpus.rawservers import serve
+from tests.corpus.rawservers import SilentPort, serve
 from tests.corpus.servers import LineServer, free_port, pg_database
 
 #: Open ports of other services, for the clients that speak another protocol: PostgreSQL waits for
@@ -40,21 +39,8 @@ def _sync(make: Callable[[], Coroutine[Any, Any, Any]]) -> Callable[[], Any]:
     return lambda: asyncio.run(make())
 
 
-class _Silent:
-    """A port whose listen backlog accepts connections that nobody ever answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def build(family: Family, closing: list[Any]) -> None:
-    silent = serve(closing, _Silent())
+    silent = serve(closing, SilentPort())
     _asyncmy_cases(family, closing)
     _valkey_cases(family, silent.port)
     _pool_cases(family, closing)

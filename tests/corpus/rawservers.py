@@ -1,7 +1,8 @@
 """
 Loopback servers for the client families that need a peer misbehaving at the byte level: a raw TCP
 server answering every request with fixed bytes (a broken chunked body, a truncated body, a proxy's
-407, silence), and a listening socket whose accept queue is full (connects to it time out).
+407, silence), a listening socket whose accept queue is full (connects to it time out), and one
+that accepts and never answers (reads time out).
 """
 
 from __future__ import annotations
@@ -67,6 +68,19 @@ class FullBacklog:
     def close(self) -> None:
         for sock in [*self.fillers, self.sock]:
             sock.close()
+
+
+class SilentPort:
+    """A port whose listen backlog accepts connections that nobody ever answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def serve(closing: list[Any], server: Any) -> Any:
