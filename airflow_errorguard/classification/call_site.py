@@ -133,16 +133,20 @@ def call_site(exc: BaseException) -> str | None:
         if type(tb) is not TracebackType:
             return None
         innermost = tb
-        links = 1
-        while True:  # to the innermost link, keeping none: most often it decides alone
+        for _ in range(MAX_LINKS - 1):  # to the innermost link, keeping none: most often it decides alone
             following = innermost.tb_next
             if following is None:
                 break
-            links += 1
-            if links > MAX_LINKS:
-                return None
             innermost = following
-        found = _frame_fact(innermost.tb_frame)
+        else:
+            return None
+        frame = innermost.tb_frame  # _frame_fact(frame)'s memo hit, inlined: every repeat's
+        code = frame.f_code
+        known = _BY_CODE.get(id(code))
+        if known is not None and known[0] is code and known[1] is frame.f_globals:
+            found = known[2]
+        else:
+            found = _frame_fact(frame)
         if found is not _MACHINERY:
             return found if type(found) is str else None
         outer: list[TracebackType] = []  # raised in machinery: read outwards, bounded
