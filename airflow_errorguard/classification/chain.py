@@ -9,7 +9,8 @@ counts for :data:`CONTEXT_WEIGHT` of its confidence; members of an ``ExceptionGr
 severity. A TLS verification failure or an unknown host anywhere, even in a context suppressed with
 ``raise ... from None``, makes a transient or unknown verdict configuration. A parse or validation
 error that a settings loader raised (the ``raised_in`` fact, :mod:`.raised_in`) is configuration,
-whatever its class says elsewhere.
+whatever its class says elsewhere; so is a plain ``ValueError``/``TypeError``/``KeyError`` raised
+where a client library reads its settings (the ``call_site`` fact, :mod:`.call_site`).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _best(
     if facts is None or id(exc) in visited:
         return None  # beyond the bounded chain, or a cycle
     visited.add(id(exc))
-    best = match_builtin(facts) if facts.raised_in is None else _loaded_setting(facts, facts.raised_in)
+    best = traceback_verdict(facts) or match_builtin(facts)
     if best is not None:
         best.confidence *= weight
     if not facts.children:
@@ -131,6 +132,16 @@ def _best(
 LOADER_CONFIDENCE = 0.95
 
 
+def traceback_verdict(facts: LinkFacts) -> Candidate | None:
+    """Configuration when the traceback of *facts* says a settings loader (``raised_in``) or a
+    client's settings-reading call site (``call_site``) raised it; ``None`` otherwise."""
+    if facts.raised_in is not None:
+        return _loaded_setting(facts, facts.raised_in)
+    if facts.call_site is not None:
+        return _call_site_setting(facts, facts.call_site)
+    return None
+
+
 def _loaded_setting(facts: LinkFacts, loader: str) -> Candidate:
     """Configuration: *facts* is a parse or validation error raised by the settings *loader*."""
     return Candidate(
@@ -139,6 +150,24 @@ def _loaded_setting(facts: LinkFacts, loader: str) -> Candidate:
         f"builtin:raised-in:{loader}",
         f"{facts.type_name} was raised {while_loading(loader)}: a deployment setting failed to load "
         "or validate; configuration",
+        facts,
+    )
+
+
+#: Confidence of a verdict by ``call_site`` (it replaces the link's verdict by class): above the
+#: data verdicts of the classes it applies to (``binascii.Error``, 0.85), below ``raised_in``'s.
+CALL_SITE_CONFIDENCE = 0.9
+
+
+def _call_site_setting(facts: LinkFacts, site: str) -> Candidate:
+    """Configuration: *facts* is a generic error raised where a client library reads its settings."""
+    library, _, where = site.partition(":")
+    return Candidate(
+        ErrorCategory.CONFIGURATION,
+        CALL_SITE_CONFIDENCE,
+        f"builtin:call-site:{library}",
+        f"{facts.type_name} was raised in {where}, where {library} reads its settings (a URL, a "
+        "connection argument, a key, a named backend): configuration",
         facts,
     )
 
@@ -175,4 +204,12 @@ def _stronger(
     return current
 
 
-__all__ = ["CONTEXT_WEIGHT", "MAX_DEPTH", "MAX_LINKS", "builtin_verdict", "chain_links", "hidden_context"]
+__all__ = [
+    "CONTEXT_WEIGHT",
+    "MAX_DEPTH",
+    "MAX_LINKS",
+    "builtin_verdict",
+    "chain_links",
+    "hidden_context",
+    "traceback_verdict",
+]

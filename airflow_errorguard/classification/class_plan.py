@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow_errorguard.classification.call_site import CALL_SITE_SENSITIVE
 from airflow_errorguard.classification.library_forks import with_originals
 from airflow_errorguard.classification.raised_in import LOADER_SENSITIVE
 from airflow_errorguard.classification.signals_protocols import protocol_family
@@ -131,6 +132,9 @@ class ClassPlan:
     loader_sensitive: bool = False
     """Its verdict depends on who raised it (:mod:`.raised_in`): the traceback is read for the
     ``raised_in`` fact, and it has no quick key (a quick key never reads the traceback)."""
+    call_site_sensitive: bool = False
+    """Its verdict depends on where it was raised (:mod:`.call_site`): the traceback is read for the
+    ``call_site`` fact, which its quick key holds (a plain ``ValueError`` keeps its quick key)."""
 
 
 _PLANS: dict[type, ClassPlan] = {}
@@ -186,6 +190,7 @@ def class_plan(cls: type) -> ClassPlan:
         quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS))
         + (OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()),
         loader_sensitive=loader_sensitive,
+        call_site_sensitive=bool(paths) and paths[0] in CALL_SITE_SENSITIVE,
     )
     if len(_PLANS) < _CACHE_LIMIT:
         _PLANS[cls] = plan

@@ -27,6 +27,7 @@ from airflow_errorguard.classification.builtin import (
     message_match,
 )
 from airflow_errorguard.classification.cached_decision import Decision, QuickHit, evict_oldest, first_message
+from airflow_errorguard.classification.chain import traceback_verdict
 from airflow_errorguard.classification.misconfiguration import (
     tls_problem_said,
     tls_verification_type,
@@ -141,7 +142,7 @@ def _compile(exc: BaseException, key: Hashable) -> ClassEntry | None:
     entry = None
     facts = LinkFacts(exc)
     if not facts.children:
-        known = match_known(facts)
+        known = traceback_verdict(facts) or match_known(facts)  # a call site, in the key, first
         reads = lazy_reads([facts])
         # No host in a reason, no Retry-After; no TLS or unknown host said by class or code alone.
         if (

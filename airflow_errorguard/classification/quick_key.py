@@ -8,7 +8,8 @@ numbers, strings, enum members. For such an exception whose class has a quick pl
 the class but psycopg's ``diag``, whose ``sqlstate`` is read only when ``pgcode`` is empty and
 then is part of the key), every fact
 :class:`.signals.LinkFacts` would read is a function of its class, those values (and a MySQL
-driver's ``args[0]``), and ``Retry-After`` and the host are nowhere to be found. The quick key
+driver's ``args[0]``; for the classes of :data:`.call_site.CALL_SITE_SENSITIVE`, the ``call_site``
+fact read off the traceback), and ``Retry-After`` and the host are nowhere to be found. The quick key
 holds the classes, those values and how the links wrap each other (``__cause__``,
 ``__context__``); it is built with a few attribute reads, without the general signal extraction,
 and maps to the decision a full classification took (checked against the message when that
@@ -24,6 +25,7 @@ from enum import Enum
 from typing import Any
 
 from airflow_errorguard.classification.cached_decision import QuickHit, unprintable
+from airflow_errorguard.classification.call_site import call_site
 from airflow_errorguard.classification.class_plan import _PLANS, SIGNAL_SET, class_plan
 from airflow_errorguard.classification.safe_read import MAX_MESSAGE
 
@@ -118,7 +120,8 @@ def _signature(exc: BaseException) -> tuple[Any, ...] | None:
         if part is _NOT_PLAIN:
             return None
         found.append(("args[0]", part))
-    return tuple(found)
+    # A plain ValueError's call site: where a client library reads its settings, or None.
+    return (*found, ("call_site", call_site(exc))) if plan.call_site_sensitive else tuple(found)
 
 
 def _sqlstate_code(exc: BaseException, class_defined: tuple[str, ...], values: dict[str, Any]) -> Any:

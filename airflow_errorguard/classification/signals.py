@@ -1,7 +1,8 @@
 """
 Facts read from one exception: type paths, message, HTTP status, Retry-After, SQLSTATE, errno,
-driver and cloud error codes, and for a few parse and validation errors the settings loader that
-raised them (:mod:`.raised_in`).
+driver and cloud error codes, for a few parse and validation errors the settings loader that
+raised them (:mod:`.raised_in`), and for a few generic classes the settings-reading call site of a
+client library that raised them (:mod:`.call_site`).
 
 Every read goes through :func:`.safe_read.safe_getattr` / :func:`.safe_read.safe_str`, so a hostile
 exception (a property or ``__str__`` that raises) cannot break classification. Optional libraries
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from airflow_errorguard.classification.call_site import call_site
 from airflow_errorguard.classification.class_plan import (
     _PLANS,
     CAUSE,
@@ -61,6 +63,7 @@ class LinkFacts:
         "_host",
         "_message",
         "_retry_after",
+        "call_site",
         "children",
         "cloud_code",
         "connection_invalidated",
@@ -93,6 +96,7 @@ class LinkFacts:
     cloud_code: str | None
     connection_invalidated: bool
     raised_in: str | None
+    call_site: str | None
     own: tuple[tuple[str, Any], ...]
     children: list[tuple[BaseException, str]]
 
@@ -107,6 +111,8 @@ class LinkFacts:
         self._host: Any = _MISSING
         # Who raised it, for the few classes whose meaning depends on it (a settings loader).
         self.raised_in = raised_in(exc) if plan.loader_sensitive else None
+        # Where it was raised, for the generic classes a settings-reading call site makes configuration.
+        self.call_site = call_site(exc) if plan.call_site_sensitive else None
         self.own = tuple((name, safe_getattr(exc, name)) for name in plan.own_attrs) if plan.own_attrs else ()
         try:
             own = exc.__dict__
@@ -253,6 +259,8 @@ class LinkFacts:
             found["cloud_code"] = self.cloud_code
         if self.raised_in is not None:
             found["raised_in"] = self.raised_in
+        if self.call_site is not None:
+            found["call_site"] = self.call_site
         if status is not None and self.host is not None:
             found["host"] = self.host
         retry_after = self.retry_after

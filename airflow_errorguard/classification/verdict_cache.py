@@ -4,8 +4,9 @@ The verdict cache of a :class:`~airflow_errorguard.classification.classifier.Cla
 Repeated failures (the same poison value, the same outage) are the common case. A verdict depends
 on the exception chain's **facts** (each link's class, HTTP status, SQLSTATE, errno, driver and
 service codes, the settings loader that raised a parse or validation error -- ``raised_in``, read
-only for the classes whose meaning depends on it, which have no quick key --, how the links wrap
-each other), on the task's scope when rules are scoped, and
+only for the classes whose meaning depends on it, which have no quick key --, the settings-reading
+call site that raised a plain ``ValueError``/``TypeError``/``KeyError`` -- ``call_site``, which the
+quick key holds too --, how the links wrap each other), on the task's scope when rules are scoped, and
 sometimes on a lazily read fact (the message for a message rule, a message pattern or an unknown
 verdict; the host in an HTTP reason). The cache key holds the eager facts and the scope, never
 the message; an entry records which lazy facts its decision read, with their values, and is used

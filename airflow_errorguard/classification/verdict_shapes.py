@@ -6,8 +6,9 @@ The verdict cache (:mod:`.verdict_cache`) keeps one variant per distinct message
 record would be classified cold. This tier, one per guarded run (the guard's bad-record path puts
 it in front of its classifier; it holds only what that classifier decided), keys a verdict by what
 the built-in classification can read of a lone exception with plain signal values (its quick key:
-class and codes) and the message's *shape* (digits 1-9 written ``1``); a verdict by message
-pattern also by the text the pattern matched (``message_scan.search``: its reason quotes it). It
+class and codes, and the ``call_site`` fact of a plain ``ValueError``) and the message's *shape*
+(digits 1-9 written ``1``); a verdict by message pattern also by the text the pattern matched
+(``message_scan.search``: its reason quotes it). It
 is used only when that is all a verdict can depend on:
 
 - the classifier is a plain :class:`.Classifier`: no user rules (their regexes may read digits), no
