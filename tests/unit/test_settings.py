@@ -129,6 +129,7 @@ def test_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     stat = path.stat()
     os.utime(path, (stat.st_atime, stat.st_mtime + 5))
     assert [r.name for r in build_classifier().rules] == ["renamed"]
+    assert classify(TimeoutError()).rule == "user:renamed"  # and by the public classify()
 
 
 def test_missing_configured_rules_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog) -> None:
