@@ -32,6 +32,8 @@ from __future__ import annotations
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
+from airflow_errorguard.classification.module_owner import owning_module
+
 #: Exact classes (the type path of the exception's own class) whose verdict depends on where they
 #: were raised.
 CALL_SITE_SENSITIVE = frozenset({"ValueError", "TypeError", "KeyError", "binascii.Error"})
@@ -186,7 +188,7 @@ def _frame_fact(frame: FrameType) -> object:
         library = site_of(module, function)
         if library is not None:
             found = f"{library}:{module}.{function}"
-        elif _within(module, MACHINERY):
+        elif owning_module(module, MACHINERY) is not None:
             found = _MACHINERY
     if len(_BY_CODE) < MAX_CODES:
         _BY_CODE[id(code)] = (code, namespace, found)
@@ -199,25 +201,8 @@ def site_of(module: str, function: str) -> str | None:
         found = CALL_SITES.get((module, function))
         if found is not None:
             return found
-    probe = module
-    while True:
-        found = CALL_SITE_MODULES.get(probe)
-        if found is not None:
-            return found
-        probe, dot, _ = probe.rpartition(".")
-        if not dot:
-            return None
-
-
-def _within(module: str, modules: frozenset[str]) -> bool:
-    """Whether *module* is one of *modules* or a submodule of one."""
-    probe = module
-    while True:
-        if probe in modules:
-            return True
-        probe, dot, _ = probe.rpartition(".")
-        if not dot:
-            return False
+    owner = owning_module(module, CALL_SITE_MODULES)
+    return None if owner is None else CALL_SITE_MODULES[owner]
 
 
 __all__ = [

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import deque
 from types import TracebackType
 
+from airflow_errorguard.classification.module_owner import owning_module
+
 #: Classes (a dotted path anywhere in the MRO) whose verdict depends on who raised them.
 LOADER_SENSITIVE = frozenset(
     {
@@ -131,14 +133,8 @@ def loader_of(module: str, function: str) -> str | None:
     """The settings loader that *function* of *module* belongs to, or ``None``."""
     if module in _MODULES_OF_FUNCTIONS:
         return LOADER_FUNCTIONS.get((module, function))
-    probe = module
-    while True:
-        found = LOADER_MODULES.get(probe)
-        if found is not None:
-            return found
-        probe, dot, _ = probe.rpartition(".")
-        if not dot:
-            return None
+    owner = owning_module(module, LOADER_MODULES)
+    return None if owner is None else LOADER_MODULES[owner]
 
 
 def while_loading(loader: str) -> str:

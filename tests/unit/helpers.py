@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import re
 import socket
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -58,6 +59,24 @@ def assert_verdict(
     for text in reason_has:
         assert text in result.reason, (text, result.reason)
     return result
+
+
+def assert_cached_equals_uncached(
+    makers: Sequence[tuple[Callable[[], BaseException], ErrorCategory]], order: Sequence[int]
+) -> None:
+    """
+    Classifies ``makers[i][0]()`` for each *i* of *order*, twice over, with a caching and an
+    uncaching ``Classifier``: the verdicts and fingerprints are equal and each is ``makers[i][1]``.
+    """
+    from airflow_errorguard import Classifier
+
+    cached, uncached = Classifier(), Classifier(cache_size=0)
+    for index in [*order, *order]:
+        make, want = makers[index]
+        exc = make()
+        got, expected = cached.classify(exc), uncached.classify(exc)
+        assert got == expected and got.fingerprint == expected.fingerprint
+        assert got.category is want, index
 
 
 def closed_port() -> int:

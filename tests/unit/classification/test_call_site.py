@@ -34,6 +34,7 @@ from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.classification.verdict_cache import FACT_SLOTS
 from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from tests.unit.classification.test_fuzz import FUZZ
+from tests.unit.helpers import assert_cached_equals_uncached
 
 pytestmark = pytest.mark.unit
 
@@ -128,13 +129,7 @@ def test_a_user_code_value_error_keeps_its_quick_key() -> None:
 @given(order=st.lists(st.sampled_from(range(len(MAKERS))), min_size=1, max_size=12))
 def test_cached_equals_uncached_wherever_it_was_raised(order: list[int]) -> None:
     """Fails if the fact is dropped from the quick key or the compiled class tables' key."""
-    cached, uncached = Classifier(), Classifier(cache_size=0)
-    for index in order + order:
-        make, want = MAKERS[index]
-        exc = make()
-        got, expected = cached.classify(exc), uncached.classify(exc)
-        assert got == expected and got.fingerprint == expected.fingerprint
-        assert got.category is want, index
+    assert_cached_equals_uncached(MAKERS, order)
 
 
 def test_alternating_through_the_quick_key_and_the_compiled_table() -> None:

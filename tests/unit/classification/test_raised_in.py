@@ -27,6 +27,7 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.classification.raised_in import MAX_FRAMES, raised_in
 from tests.unit.classification.test_fuzz import FUZZ
+from tests.unit.helpers import assert_cached_equals_uncached
 
 pytestmark = pytest.mark.unit
 
@@ -121,13 +122,7 @@ MAKERS: list[tuple[Callable[[], BaseException], ErrorCategory]] = [
 @FUZZ
 @given(order=st.lists(st.sampled_from(range(len(MAKERS))), min_size=1, max_size=12))
 def test_cached_equals_uncached_whoever_raised_it(order: list[int]) -> None:
-    cached, uncached = Classifier(), Classifier(cache_size=0)
-    for index in order + order:
-        make, want = MAKERS[index]
-        exc = make()
-        got, expected = cached.classify(exc), uncached.classify(exc)
-        assert got == expected and got.fingerprint == expected.fingerprint
-        assert got.category is want, index
+    assert_cached_equals_uncached(MAKERS, order)
 
 
 def test_a_user_frame_inside_a_loader_entry_point_means_no_loader() -> None:
