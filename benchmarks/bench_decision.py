@@ -187,6 +187,11 @@ def main() -> None:
         f"{robust[0]:.2f} us, warm {robust[1]:.2f} us ({robust[1] / robust[0]:.2f}x), "
         f"cold {robust[2]:.2f} us ({robust[2] / robust[0]:.2f}x)"
     )
+    print(
+        "interleaving (pooled p50 / load-robust: each call after a different failure, against one "
+        f"failure in a row): Airflow {t50 / robust[0]:.2f}x, errorguard warm {w50 / robust[1]:.2f}x, "
+        f"cold {c50 / robust[2]:.2f}x"
+    )
     cache = policy.classifier.cache
     print(
         f"verdict cache: {cache.hits} hits ({cache.quick_hits} by the quick key), {cache.misses} misses; "

@@ -167,6 +167,7 @@ def class_plan(cls: type) -> ClassPlan:
     is_group = any(path.endswith("BaseExceptionGroup") for path in paths)
     is_mysql = any(p.startswith(("pymysql.", "MySQLdb.", "mysql.connector.")) for p in paths)
     loader_sensitive = not LOADER_SENSITIVE.isdisjoint(paths)
+    own_attrs = OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()
     plan = ClassPlan(
         paths=paths,
         class_defined=class_defined,
@@ -174,21 +175,20 @@ def class_plan(cls: type) -> ClassPlan:
         is_group=is_group,
         is_mysql=is_mysql,
         class_status_received=STATUS_NOT_RECEIVED.isdisjoint(paths),
-        family=protocol_family(paths),
+        family=family,
         status_defined=not class_defined.isdisjoint(STATUS_ATTRS) and STATUS_NOT_RECEIVED.isdisjoint(paths),
         is_ssl="ssl.SSLError" in paths,
-        plain=not class_defined and protocol_family(paths) is None and not is_mysql and not is_group,
+        plain=not class_defined and family is None and not is_mysql and not is_group,
         type_path=paths[0] if paths else "BaseException",
         type_name=(paths[0] if paths else "BaseException").rsplit(".", 1)[-1],
-        own_attrs=OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else (),
+        own_attrs=own_attrs,
         quick=not custom
         and not loader_sensitive
-        and protocol_family(paths) is None
+        and family is None
         and not is_group
         and class_defined & LAZY_ATTRS <= QUICK_LAZY_DEFINED,
         diag_defined="diag" in class_defined,
-        quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS))
-        + (OWN_ATTRS if any(p.startswith("airflow_errorguard.") for p in paths) else ()),
+        quick_attrs=tuple(sorted(class_defined & EAGER_ATTRS)) + own_attrs,
         loader_sensitive=loader_sensitive,
         call_site_sensitive=bool(paths) and paths[0] in CALL_SITE_SENSITIVE,
     )
