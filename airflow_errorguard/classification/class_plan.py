@@ -83,8 +83,12 @@ CLOUD_ATTRS = frozenset({"grpc_status_code", "error"})
 
 CAUSE, MEMBER, CONTEXT = "cause", "member", "context"
 NOT_HTTP = frozenset({"amqp", "smtp", "redis", "exit", "clickhouse", "kafka"})
-#: Protocol families whose ``errno`` is not the operating system's (Kafka's protocol error codes).
-NOT_OS_ERRNO = frozenset({"kafka"})
+#: Protocol families whose ``errno`` is not the operating system's (Kafka's protocol error codes,
+#: Snowflake's error numbers).
+NOT_OS_ERRNO = frozenset({"kafka", "snowflake"})
+#: Protocol families whose ``errors`` maps each host tried to its error (cassandra-driver's
+#: ``NoHostAvailable``): read as members, like an exception group's.
+HOST_ERRORS = frozenset({"cassandra"})
 #: Class attributes never read, per protocol family: websockets deprecated ``ConnectionClosed.code``
 #: and ``.reason`` (each read warns); the close frame (``rcvd``) holds the same facts.
 NOT_READ = {"websocket": frozenset({"code", "reason"})}

@@ -1,8 +1,9 @@
 """
 Built-in knowledge of exception classes of more clients pipelines use, by dotted path (never
 imported): SSH (paramiko), Vault (hvac), asyncio AMQP (aiormq, under aio-pika), WebSocket
-(websockets), Trino's query errors, memcached (pymemcache), and format and time-zone readers
-(protobuf, openpyxl, fastavro, zoneinfo, pendulum, pytz). Merged into
+(websockets), Trino's query errors, memcached (pymemcache), format and time-zone readers
+(protobuf, openpyxl, fastavro, zoneinfo, pendulum, pytz), and the protocol-mismatch errors of
+warehouse wire clients (clickhouse-driver, vertica-python, cassandra-driver). Merged into
 :data:`~.knowledge_types.TYPES`; the service codes some of them carry live in
 :mod:`.knowledge_services`.
 """
@@ -178,4 +179,14 @@ CLIENT_TYPES: dict[str, Entry] = {
     "pendulum.tz.exceptions.InvalidTimezone": (C, 0.9, "means the time zone name is unknown"),
     "pytz.exceptions.UnknownTimeZoneError": (C, 0.9, "means the time zone name is unknown"),
     "pandas.errors.OutOfBoundsDatetime": (D, 0.9, "means a timestamp is outside the representable range"),
+    # --- warehouse wire protocols: the peer does not speak the client's protocol ---------------------
+    **dict.fromkeys(
+        (
+            "clickhouse_driver.errors.UnexpectedPacketFromServerError",
+            "clickhouse_driver.errors.UnknownPacketFromServerError",
+            "vertica_python.errors.MessageError",
+            "cassandra.connection.ProtocolError",
+        ),
+        (C, 0.8, "means the peer does not speak the client's wire protocol (a wrong port or service)"),
+    ),
 }

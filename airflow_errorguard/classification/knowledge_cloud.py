@@ -13,6 +13,7 @@ from airflow_errorguard.classification.knowledge_entry import C, D, Entry, S, T
 from airflow_errorguard.classification.knowledge_messaging import GOOGLE_AUTH_CODE, NATS_CODE
 from airflow_errorguard.classification.knowledge_services import SERVICE_CODE
 from airflow_errorguard.classification.knowledge_storage import STORAGE_CODE
+from airflow_errorguard.classification.knowledge_warehouses import WAREHOUSE_CODE
 
 #: Cloud service codes: botocore ``Error.Code``, gRPC status names, Google reasons, Azure error
 #: codes, Airflow runtime error types.
@@ -291,4 +292,5 @@ CLOUD_CODE: dict[str, Entry] = {
     **STORAGE_CODE,
     **NATS_CODE,
     **GOOGLE_AUTH_CODE,
+    **WAREHOUSE_CODE,
 }

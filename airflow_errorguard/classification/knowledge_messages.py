@@ -39,7 +39,7 @@ MESSAGES: tuple[tuple[str, Entry], ...] = (
     (
         r"wrong version number|unsupported_protocol|no protocols available|alert protocol version|"
         r"tlsv1 alert unknown ca|alert bad certificate|certificate required|"
-        r"does not support ssl|ssl was required|no pg_hba\.conf entry|rejected ssl upgrade|"
+        r"does not support ssl|ssl was required|refuses ssl|no pg_hba\.conf entry|rejected ssl upgrade|"
         r"\[ssl\] pem lib|no start line|key values mismatch|"
         r"could not find (?:a suitable tls ca certificate bundle|the tls (?:certificate|key) file)",
         (C, 0.92, "says the TLS or connection security settings do not match the server"),

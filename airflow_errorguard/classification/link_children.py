@@ -1,7 +1,8 @@
 """
 The errors one exception wraps, as :class:`.signals.LinkFacts` finds them: its cause, the errors in
-wrapping attributes (``orig``, ``reason``, tenacity's ``last_attempt``...), group members,
-exceptions passed as arguments, and its context, in that order.
+wrapping attributes (``orig``, ``reason``, tenacity's ``last_attempt``...), group members (and
+the per-host errors of a client that tried several hosts), exceptions passed as arguments, and its
+context, in that order.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from airflow_errorguard.classification.class_plan import (
     CAUSE,
     CONTEXT,
+    HOST_ERRORS,
     MEMBER,
     WRAPPED_ATTRS,
     WRAPPED_SET,
@@ -52,6 +54,12 @@ def wrapped_errors(
         members = signals.get("exceptions")
         if isinstance(members, (tuple, list)):
             found.extend((m, MEMBER) for m in members if isinstance(m, BaseException))
+    if plan.family in HOST_ERRORS:  # cassandra-driver: {host: error} of every host tried
+        errors = safe_getattr(exc, "errors")
+        if isinstance(errors, dict):
+            known = {id(value) for value, _ in found}
+            tried = [e for e in list(dict.values(errors))[:8] if isinstance(e, BaseException)]
+            found.extend((e, MEMBER) for e in tried if id(e) not in known)
     if isinstance(args, tuple):  # pika, httpcore: the wrapped error passed as an argument
         for arg in args[:4]:  # most hold none: no list built
             if isinstance(arg, BaseException):

@@ -18,6 +18,11 @@ from typing import Any
 
 from airflow_errorguard.classification.knowledge_services import KAFKA_CODES
 from airflow_errorguard.classification.safe_read import safe_getattr as _safe_attr
+from airflow_errorguard.classification.warehouse_codes import (
+    clickhouse_server_name,
+    hadoop_code,
+    snowflake_code,
+)
 
 #: A Kubernetes ``Status`` body longer than this is not parsed for its reason.
 _K8S_BODY_LIMIT = 65536
@@ -123,9 +128,12 @@ def _ssh(exc: BaseException, get: Callable[[str], Any]) -> str | None:
 
 
 def _clickhouse(exc: BaseException, get: Callable[[str], Any]) -> str | None:
-    """ClickHouse's error name: clickhouse-connect's ``name``, else the one its server text ends with."""
+    """ClickHouse's error name: clickhouse-connect's ``name``, the name of the number the server sent
+    (clickhouse-driver), else the one its server text ends with."""
     name = _safe_attr(exc, "name")
     if not isinstance(name, str) or not name.isupper():
+        name = clickhouse_server_name(exc)
+    if name is None:
         found = _CLICKHOUSE_NAME.search(_safe_str_args(exc))
         name = found.group(1) if found else None
     return _keyed("clickhouse", name)
@@ -177,6 +185,8 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "nats": _nats,
     "minio": _minio,
     "oauth": _oauth,
+    "snowflake": snowflake_code,
+    "hadoop": hadoop_code,
 }
 
 

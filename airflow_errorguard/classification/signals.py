@@ -46,6 +46,7 @@ from airflow_errorguard.classification.link_codes import cloud_code, driver_code
 from airflow_errorguard.classification.raised_in import raised_in
 from airflow_errorguard.classification.safe_read import dict_get, safe_getattr, safe_str
 from airflow_errorguard.classification.signals_protocols import sqlstate_of_args
+from airflow_errorguard.classification.warehouse_codes import context_status
 
 _MISSING = object()
 
@@ -164,6 +165,8 @@ class LinkFacts:
                 status = as_status(read(name))
                 if status is not None:
                     break
+        if status is None and plan.family == "databricks":  # databricks-sql-connector's context
+            status = as_status(context_status(values))
         if status is None and isinstance(response, dict):  # botocore ClientError
             meta = dict_get(response, "ResponseMetadata")
             if isinstance(meta, dict):
