@@ -90,6 +90,7 @@ FAMILIES: dict[str, str] = {
     "retrylibs": "fam_retrylibs",
     "moreclients": "fam_moreclients",
     "saas": "fam_saas",
+    "ingestion": "fam_ingestion",
 }
 
 
