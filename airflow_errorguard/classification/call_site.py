@@ -6,7 +6,9 @@ code calling ``int()`` on a field, a missing key in a row, a value that is not h
 classes raised while a client library reads its *settings* are configuration: a Redis URL whose port
 is not a number, an asyncpg DSN with a bad port, ``logging.config.dictConfig`` given a bad config,
 a kombu transport named wrongly, a NaCl key that is not hex, an SSH ``host_key`` that is not base64.
-No class, code or message tells the two apart; the traceback does.
+No class, code or message tells the two apart; the traceback does. The same holds for a client's own
+generic base error: docker's ``DockerException`` is a ``DOCKER_HOST`` with an unknown scheme when
+``parse_host`` raises it, and a daemon that cannot be reached when the version check does.
 
 :func:`call_site` reads the traceback of such an exception, innermost frame first. A frame that is
 one of the settings-reading call sites of :data:`CALL_SITES` (by module and qualified function name)
@@ -36,7 +38,9 @@ from airflow_errorguard.classification.module_owner import owning_module
 
 #: Exact classes (the type path of the exception's own class) whose verdict depends on where they
 #: were raised.
-CALL_SITE_SENSITIVE = frozenset({"ValueError", "TypeError", "KeyError", "binascii.Error"})
+CALL_SITE_SENSITIVE = frozenset(
+    {"ValueError", "TypeError", "KeyError", "binascii.Error", "docker.errors.DockerException"}
+)
 
 #: Modules (or a submodule of them) of generic machinery the call sites run through: skipped on the
 #: way out from the innermost frame. A call site is checked first, so a listed function of one of
@@ -110,6 +114,12 @@ CALL_SITES: dict[tuple[str, str], str] = {
     ("nacl.public", "PrivateKey.__init__"): "nacl",
     ("nacl.secret", "SecretBox.__init__"): "nacl",
     ("nacl.secret", "Aead.__init__"): "nacl",
+    # API SDKs: the client's credentials, checked before any request is sent
+    ("simple_salesforce.api", "Salesforce.__init__"): "simple_salesforce",
+    ("anthropic._client", "Anthropic._validate_headers"): "anthropic",
+    ("anthropic._client", "AsyncAnthropic._validate_headers"): "anthropic",
+    # docker: the daemon URL (DOCKER_HOST, base_url)
+    ("docker.utils.utils", "parse_host"): "docker",
     # SQLAlchemy: a database URL
     ("sqlalchemy.engine.url", "make_url"): "sqlalchemy",
     ("sqlalchemy.engine.url", "_parse_url"): "sqlalchemy",

@@ -1,9 +1,10 @@
 """
 Built-in knowledge of exception classes of more clients pipelines use, by dotted path (never
 imported): SSH (paramiko), Vault (hvac), asyncio AMQP (aiormq, under aio-pika), WebSocket
-(websockets), Trino's query errors, memcached (pymemcache), format and time-zone readers
-(protobuf, openpyxl, fastavro, zoneinfo, pendulum, pytz), and the protocol-mismatch errors of
-warehouse wire clients (clickhouse-driver, vertica-python, cassandra-driver). Merged into
+(websockets), Trino's query errors, memcached (pymemcache), the Hugging Face Hub's repository
+errors, format and time-zone readers (protobuf, openpyxl, fastavro, zoneinfo, pendulum, pytz), and
+the protocol-mismatch errors of warehouse wire clients (clickhouse-driver, vertica-python,
+cassandra-driver). Merged into
 :data:`~.knowledge_types.TYPES`; the service codes some of them carry live in
 :mod:`.knowledge_services`.
 """
@@ -21,6 +22,7 @@ _SSH = "paramiko.ssh_exception"
 _VAULT = "hvac.exceptions"
 _AMQP = "aiormq.exceptions"
 _WS = "websockets.exceptions"
+_HF = "huggingface_hub.errors"
 
 CLIENT_TYPES: dict[str, Entry] = {
     # --- SSH (paramiko) ----------------------------------------------------------------------
@@ -148,6 +150,19 @@ CLIENT_TYPES: dict[str, Entry] = {
         C,
         0.7,
         "means the reply is not memcached's protocol (the port is another service's)",
+    ),
+    # --- Hugging Face Hub: the Hub's X-Error-Code made a class (a 404 or 401 status says less) ---
+    **_many(
+        _HF,
+        "RepositoryNotFoundError RevisionNotFoundError BucketNotFoundError",
+        (C, 0.9, "means the repository, revision or bucket named does not exist or is private to the token"),
+    ),
+    f"{_HF}.GatedRepoError": (C, 0.95, "means the token has not been granted the gated repository"),
+    f"{_HF}.DisabledRepoError": (C, 0.9, "means the repository named is disabled"),
+    **_many(
+        _HF,
+        "HFValidationError LocalTokenNotFoundError OfflineModeIsEnabled",
+        (C, 0.9, "means a repository id, the token or the offline mode setting is wrong"),
     ),
     # --- formats ------------------------------------------------------------------------------
     **_many(

@@ -2,9 +2,9 @@
 Built-in knowledge of the error codes data-platform and SaaS services put in their error bodies,
 read by :func:`~airflow_errorguard.classification.service_codes.service_code` and keyed
 ``<service>:<code>`` so that one service's word never means another's: Elasticsearch/OpenSearch
-``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type``, Trino's
-``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455), SSH channel-open and
-disconnect reasons (RFC 4254, 4253) and OAuth 2 ``error`` codes (RFC 6749). Merged into
+``error.type``, Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``/``type``, Notion's
+``code``, Trino's ``errorName``, ClickHouse's error name, WebSocket close codes (RFC 6455), SSH
+channel-open and disconnect reasons (RFC 4254, 4253) and OAuth 2 ``error`` codes (RFC 6749). Merged into
 :data:`~.knowledge_cloud.CLOUD_CODE`; like every service code, an entry outranks the HTTP status it
 arrived with (Slack answers ``200`` with ``"ok": false``).
 """
@@ -132,6 +132,18 @@ SERVICE_CODE: dict[str, Entry] = {
         _BAD_RECORD,
     ),
     **_keyed("openai", "rate_limit_exceeded rate_limit_error overloaded_error server_error api_error", _BUSY),
+    # Notion API: the body's ``code`` (developers.notion.com/reference/status-codes).
+    **_keyed("notion", "unauthorized restricted_resource invalid_grant", _DENIED),
+    **_keyed("notion", "object_not_found", _MISSING),
+    **_keyed("notion", "invalid_json invalid_request_url invalid_request missing_version", _INVALID_REQUEST),
+    **_keyed("notion", "validation_error", _BAD_RECORD),
+    **_keyed("notion", "conflict_error", _CONCURRENT),
+    **_keyed(
+        "notion",
+        "rate_limited internal_server_error bad_gateway service_unavailable "
+        "database_connection_unavailable gateway_timeout",
+        _BUSY,
+    ),
     # Trino / Presto: QueryError.errorName (the error type decides unknown names, by class).
     **_keyed(
         "trino",

@@ -2,7 +2,7 @@
 Codes that services keep in their own places, keyed ``<service>:<code>`` for
 :mod:`.knowledge_services` (or a bare vendor code): gRPC ``code()``, Google ``errors[].reason``
 and google-auth's ``retryable`` flag, Azure ``error_code``, Elasticsearch ``error.type``, a
-Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's ``code``, Trino's ``errorName``, a
+Kubernetes ``Status.reason``, Slack's ``error``, OpenAI's and Notion's ``code``, Trino's ``errorName``, a
 WebSocket close code, SSH failure reasons, ClickHouse error names, Kafka protocol codes, a
 JetStream ``err_code``, minio's S3 ``code`` and an OAuth 2 ``error`` (RFC 6749 5.2).
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from airflow_errorguard.classification.knowledge_services import KAFKA_CODES
@@ -107,6 +108,13 @@ def _openai(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     return _keyed("openai", _dict_path(_safe_attr(exc, "body"), "error", "type"))
 
 
+def _notion(exc: BaseException, get: Callable[[str], Any]) -> str | None:
+    """The Notion API's error ``code`` (notion-client keeps it in ``code``, a string enum member)."""
+    code = _safe_attr(exc, "code")
+    value = _safe_attr(code, "value") if isinstance(code, Enum) else code
+    return _keyed("notion", value) if isinstance(value, str) else None
+
+
 def _trino(exc: BaseException, get: Callable[[str], Any]) -> str | None:
     return _keyed("trino", _safe_attr(exc, "error_name"))
 
@@ -177,6 +185,7 @@ _SERVICE_READERS: dict[str, Callable[[BaseException, Callable[[str], Any]], str 
     "kubernetes": _kubernetes,
     "slack": _slack,
     "openai": _openai,
+    "notion": _notion,
     "trino": _trino,
     "websocket": _websocket,
     "ssh": _ssh,

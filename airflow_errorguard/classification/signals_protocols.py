@@ -39,6 +39,7 @@ _FAMILIES = {
     "slack_sdk": "slack",
     "openai": "openai",
     "anthropic": "openai",
+    "notion_client": "notion",
     "trino": "trino",
     "websockets": "websocket",
     "paramiko": "ssh",

@@ -91,6 +91,7 @@ FAMILIES: dict[str, str] = {
     "moreclients": "fam_moreclients",
     "saas": "fam_saas",
     "warehouses": "fam_warehouses",
+    "ingestion": "fam_ingestion",
 }
 
 
