@@ -40,7 +40,7 @@ typecheck: venv
 # The whole suite, every tier (unit, airflow, postgres, slow, browser).  pytest's exit code is
 # propagated unchanged: exit 5 ("no tests collected") fails this target.
 test: venv lint typecheck browser-deps monitoring-deps
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The CI lanes beside `make test` (older Airflow releases, newest dependencies; .ci/lanes.sh),
 # one after the other, with a table of their times.  LANES picks some, e.g. LANES=af-3.1.8.

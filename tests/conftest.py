@@ -14,7 +14,7 @@ Fixtures:
 - ``airflow_backend``: parametrised over ``sqlite`` and ``postgres`` -> the matching
   :class:`AirflowEnv`, so one test runs against both metadata DBs.
 
-Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) every worker imports this file,
+Under pytest-xdist (``make test`` runs ``-n 2``) every worker imports this file,
 so each has its own home and databases; a test file runs whole on one worker, and the files that
 share a session server or corpus (:data:`SHARED_GROUPS`) run on the same one.
 """
@@ -68,8 +68,7 @@ def e2e_figures() -> list[str]:
 _VERSION_DESELECTED: list[str] = []
 
 #: Directories whose test files share one session-scoped server or build (the api-server of
-#: ``tests/ui``, the live corpus): under ``--dist loadgroup`` their files go to one worker, so it
-#: is started once.
+#: ``tests/ui``, the live corpus): under xdist their files go to one worker, so it is started once.
 SHARED_GROUPS = ("tests/ui/", "tests/corpus/")
 
 
@@ -79,18 +78,22 @@ def _xdist_group(nodeid: str) -> str:
     return next((shared for shared in SHARED_GROUPS if path.startswith(shared)), path)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the node ids
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under xdist, hand out whole groups (:func:`_xdist_group`): a file, or a shared directory."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_group(nodeid)
+
+    return GroupScheduling(config, log)  # type: ignore[arg-type]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """
-    Under ``--dist loadgroup``, group each test by file (:func:`_xdist_group`). Below Airflow 3.3,
-    deselect ``airflow33`` tests (native retry_policy) -- counted, not skipped.
-    """
+    """Below Airflow 3.3, deselect ``airflow33`` tests (native retry_policy) -- counted, not skipped."""
     from airflow_errorguard.compat import HAS_NATIVE_RETRY_POLICY
 
-    if getattr(config.option, "loadgroup", False):
-        for item in items:
-            if item.get_closest_marker("xdist_group") is None:
-                item.add_marker(pytest.mark.xdist_group(_xdist_group(item.nodeid)))
     if HAS_NATIVE_RETRY_POLICY:
         return
     dropped = [item for item in items if item.get_closest_marker("airflow33") is not None]
