@@ -11,6 +11,9 @@ PY := $(VENV)/bin/python
 LINT_PATHS := $(wildcard airflow_errorguard tests dags_examples benchmarks scripts)
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (each with its own Airflow home and databases, a test file
+# whole on one worker: tests/conftest.py); PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv lint typecheck browser-deps monitoring-deps test docs demo ui bench clean lanes
 
@@ -37,7 +40,7 @@ typecheck: venv
 # The whole suite, every tier (unit, airflow, postgres, slow, browser).  pytest's exit code is
 # propagated unchanged: exit 5 ("no tests collected") fails this target.
 test: venv lint typecheck browser-deps monitoring-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The CI lanes beside `make test` (older Airflow releases, newest dependencies; .ci/lanes.sh),
 # one after the other, with a table of their times.  LANES picks some, e.g. LANES=af-3.1.8.

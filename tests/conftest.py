@@ -13,6 +13,10 @@ Fixtures:
   end.  PostgreSQL unreachable: skip locally, **fail** when ``CI=true``.
 - ``airflow_backend``: parametrised over ``sqlite`` and ``postgres`` -> the matching
   :class:`AirflowEnv`, so one test runs against both metadata DBs.
+
+Under pytest-xdist (``make test`` runs ``-n 2``) every worker imports this file,
+so each has its own home and databases; a test file runs whole on one worker, and the files that
+share a session server or corpus (:data:`SHARED_GROUPS`) run on the same one.
 """
 
 from __future__ import annotations
@@ -63,6 +67,28 @@ def e2e_figures() -> list[str]:
 #: Node ids of ``airflow33`` tests deselected because the installed Airflow is older than 3.3.
 _VERSION_DESELECTED: list[str] = []
 
+#: Directories whose test files share one session-scoped server or build (the api-server of
+#: ``tests/ui``, the live corpus): under xdist their files go to one worker, so it is started once.
+SHARED_GROUPS = ("tests/ui/", "tests/corpus/")
+
+
+def _xdist_group(nodeid: str) -> str:
+    """The worker group of a test: its directory when shared (:data:`SHARED_GROUPS`), else its file."""
+    path = nodeid.split("::", 1)[0]
+    return next((shared for shared in SHARED_GROUPS if path.startswith(shared)), path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under xdist, hand out whole groups (:func:`_xdist_group`): a file, or a shared directory."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_group(nodeid)
+
+    return GroupScheduling(config, log)  # type: ignore[arg-type]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Below Airflow 3.3, deselect ``airflow33`` tests (native retry_policy) -- counted, not skipped."""
@@ -75,6 +101,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item.get_closest_marker("airflow33") is None]
         _VERSION_DESELECTED.extend(item.nodeid for item in dropped)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand the figures and deselections to the controller's summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["errorguard_figures"] = list(_FIGURES)
+        workeroutput["errorguard_deselected"] = list(_VERSION_DESELECTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the xdist controller: collect what a finished worker handed over."""
+    output = getattr(node, "workeroutput", {})
+    _FIGURES.extend(output.get("errorguard_figures", ()))
+    for nodeid in output.get("errorguard_deselected", ()):
+        if nodeid not in _VERSION_DESELECTED:
+            _VERSION_DESELECTED.append(nodeid)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
