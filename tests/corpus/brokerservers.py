@@ -9,14 +9,15 @@ from __future__ import annotations
 import contextlib
 import socket
 import socketserver
-import threading
 import time
 from collections.abc import Callable
+
+from tests.corpus.rawservers import TCPPeer
 
 Script = Callable[[socket.socket], None]
 
 
-class ScriptedBroker:
+class ScriptedBroker(TCPPeer):
     """Runs *script* on every accepted connection; the script talks the protocol's bytes."""
 
     def __init__(self, script: Script) -> None:
@@ -26,15 +27,7 @@ class ScriptedBroker:
                 with contextlib.suppress(OSError):
                     script(self.request)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def mqtt_connack(return_code: int, *, v5: bool = False) -> Script:

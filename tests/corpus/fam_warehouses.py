@@ -31,7 +31,7 @@ from databricks import sql as databricks_sql
 
 from tests.corpus.fam_postgres import admin_connection
 from tests.corpus.model import C, D, Family, S, ServiceMissing, T
-from tests.corpus.rawservers import SilentPort, serve
+from tests.corpus.rawservers import SilentPort, TCPPeer, serve
 from tests.corpus.servers import Certificates, Reply, ScriptedHTTP, free_port
 
 NEEDS_TMP = True
@@ -44,7 +44,7 @@ _MARIADB_PORT = 3306
 # -- redshift_connector against the real PostgreSQL ------------------------------------------------
 
 
-class StartupProxy:
+class StartupProxy(TCPPeer):
     """Forwards to PostgreSQL, keeping only the start-up parameters PostgreSQL knows (``user``,
     ``database``, ``application_name``) and reporting ``server_version`` without the distribution's
     suffix (redshift_connector parses it as a bare version): every other byte is PostgreSQL's own."""
@@ -68,21 +68,13 @@ class StartupProxy:
                 threading.Thread(target=_pipe_messages, args=(upstream, client), daemon=True).start()
                 _pipe(client, upstream)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
     def rewrite(self, body: bytes) -> bytes:
         version, fields = body[:4], body[4:].split(b"\x00")
         pairs = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i]]
         kept = b"".join(k + b"\x00" + v + b"\x00" for k, v in pairs if k in self.KEEP) + b"\x00"
         return struct.pack("!i", len(kept) + 8) + version + kept
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _read(sock: socket.socket, size: int) -> bytes:
@@ -416,7 +408,7 @@ def _native_exception(code: int, name: str, message: str) -> bytes:
     )
 
 
-class NativeServer:
+class NativeServer(TCPPeer):
     """Reads the client's Hello and answers with :attr:`payload` (an Exception packet), then hangs up."""
 
     def __init__(self) -> None:
@@ -432,15 +424,7 @@ class NativeServer:
                 except OSError:
                     pass
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def _clickhouse_native(family: Family, closing: list[Any], http: ScriptedHTTP) -> None:

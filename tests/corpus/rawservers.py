@@ -14,7 +14,22 @@ import threading
 from typing import Any
 
 
-class RawServer:
+class TCPPeer:
+    """A threaded TCP server on a free loopback port serving *handler* until :meth:`close`."""
+
+    def __init__(self, handler: type[socketserver.BaseRequestHandler]) -> None:
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RawServer(TCPPeer):
     """Reads a request up to the blank line, writes :attr:`payload` verbatim, then hangs up."""
 
     def __init__(self, payload: bytes = b"") -> None:
@@ -35,18 +50,10 @@ class RawServer:
                 except OSError:
                     pass
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class FullBacklog:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.corpus.model import ServiceMissing
+from tests.corpus.rawservers import TCPPeer
 
 
 def free_port() -> int:
@@ -188,7 +189,7 @@ class ScriptedHTTP:
 # -- line-oriented scripted servers --------------------------------------------------------------
 
 
-class LineServer:
+class LineServer(TCPPeer):
     """A TCP server that sends *greeting* on connect, then answers each line with *answer(line)*."""
 
     def __init__(self, greeting: bytes, answer: Any = None) -> None:
@@ -209,15 +210,7 @@ class LineServer:
                 except OSError:
                     return
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 class ScriptedRESP(LineServer):
