@@ -61,6 +61,15 @@ def assert_verdict(
     return result
 
 
+def raised(fn: Callable[[], Any]) -> BaseException:
+    """The exception *fn* raises, as raised (with its traceback); fails the test if none is."""
+    try:
+        fn()
+    except BaseException as exc:
+        return exc
+    raise AssertionError("did not raise")
+
+
 def assert_cached_equals_uncached(
     makers: Sequence[tuple[Callable[[], BaseException], ErrorCategory]], order: Sequence[int]
 ) -> None:

@@ -34,19 +34,11 @@ from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.classification.verdict_cache import FACT_SLOTS
 from airflow_errorguard.classification.verdict_shapes import VerdictMemo
 from tests.unit.classification.test_fuzz import FUZZ
-from tests.unit.helpers import assert_cached_equals_uncached
+from tests.unit.helpers import assert_cached_equals_uncached, raised
 
 pytestmark = pytest.mark.unit
 
 C, D = ErrorCategory.CONFIGURATION, ErrorCategory.DATA
-
-
-def _raised(fn: Callable[[], Any]) -> BaseException:
-    try:
-        fn()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("did not raise")
 
 
 def _unknown_transport() -> None:  # user code raising what kombu raises, word for word
@@ -67,7 +59,7 @@ PAIRS: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
 def test_the_same_class_and_message_get_the_verdict_of_where_they_were_raised(
     name: str, site: Callable[[], Any], record: Callable[[], Any]
 ) -> None:
-    at_site, on_record = _raised(site), _raised(record)
+    at_site, on_record = raised(site), raised(record)
     assert type(at_site) is type(on_record) and str(at_site) == str(on_record), name
     assert call_site(on_record) is None and call_site(at_site) is not None
     verdict = Classifier(cache_size=0).classify(at_site)
@@ -89,20 +81,20 @@ RECORD_CODE: list[Callable[[], Any]] = [
 
 @pytest.mark.parametrize("raiser", RECORD_CODE)
 def test_record_code_keeps_its_verdict(raiser: Callable[[], Any]) -> None:
-    exc = _raised(raiser)
+    exc = raised(raiser)
     assert class_plan(type(exc)).call_site_sensitive
     assert call_site(exc) is None
     assert Classifier(cache_size=0).classify(exc).category is D
 
 
 def test_machinery_is_skipped_up_to_the_caller() -> None:
-    exc = _raised(lambda: urllib.parse.urlsplit("https://host:x/").port)  # urllib.parse, then us
+    exc = raised(lambda: urllib.parse.urlsplit("https://host:x/").port)  # urllib.parse, then us
     assert call_site(exc) is None
     assert not Classifier(cache_size=0).classify(exc).rule.startswith("builtin:call-site:")
 
 
 def test_settings_readers_without_a_pair() -> None:
-    exc = _raised(lambda: logging.config.dictConfig({"version": 2}))
+    exc = raised(lambda: logging.config.dictConfig({"version": 2}))
     assert type(exc) is ValueError and call_site(exc) == (
         "logging.config:logging.config.DictConfigurator.configure"
     )
@@ -110,7 +102,7 @@ def test_settings_readers_without_a_pair() -> None:
 
 
 MAKERS: list[tuple[Callable[[], BaseException], ErrorCategory]] = [
-    (lambda maker=maker: _raised(maker), want)  # type: ignore[misc]
+    (lambda maker=maker: raised(maker), want)  # type: ignore[misc]
     for _, site, record in PAIRS
     for maker, want in ((site, C), (record, D))
 ]
@@ -121,7 +113,7 @@ def test_a_user_code_value_error_keeps_its_quick_key() -> None:
     assert plan.quick and plan.call_site_sensitive and not plan.loader_sensitive
     classifier = Classifier()
     for _ in range(3):
-        classifier.classify(_raised(lambda: int("abc")))
+        classifier.classify(raised(lambda: int("abc")))
     assert classifier.cache.quick_hits >= 1
 
 
@@ -151,7 +143,7 @@ def _wrapped(fn: Callable[[], Any]) -> BaseException:
         except Exception as exc:
             raise RuntimeError({"step": "connect"}) from exc
 
-    return _raised(wrap)
+    return raised(wrap)
 
 
 def test_alternating_through_the_chain_key() -> None:
@@ -174,7 +166,7 @@ def test_the_by_shape_memo_keeps_them_apart() -> None:
     site, record = PAIRS[0][1], PAIRS[0][2]
     for _ in range(3):
         for fn, want in ((record, D), (site, C)):
-            exc = _raised(fn)
+            exc = raised(fn)
             assert memo.classify(exc).category is want
             assert memo.classify(exc) == Classifier(cache_size=0).classify(exc)
     assert memo.hits >= 2
@@ -186,12 +178,12 @@ def test_frames_beyond_the_bound_and_hostile_frames(monkeypatch: pytest.MonkeyPa
     def deep(n: int) -> None:
         return site() if n == 0 else deep(n - 1)
 
-    near = _raised(site)
+    near = raised(site)
     assert call_site(near) is not None
     monkeypatch.setattr(call_site_module, "MAX_LINKS", 1)
     assert call_site(near) is None, "a traceback longer than MAX_LINKS links is not read"
     monkeypatch.undo()
-    far = _raised(lambda: deep(3))
+    far = raised(lambda: deep(3))
     assert call_site(far) is not None, "the call site is innermost: user frames outside it do not matter"
 
     class Hostile(ValueError):
@@ -214,7 +206,7 @@ def test_the_cache_keeps_no_frame_of_a_call_site_error() -> None:
     alive: list[weakref.ref[Marker]] = []
     classifier = Classifier()
     for _ in range(3):
-        exc = _raised(connect)
+        exc = raised(connect)
         assert classifier.classify(exc).category is C
         del exc
     gc.collect()
@@ -233,7 +225,7 @@ def test_one_code_object_under_two_modules_is_remembered_per_module() -> None:
     exec(code, user)
     assert library["resolve_transport"].__code__ is user["resolve_transport"].__code__
     for _ in range(2):
-        at_site = _raised(lambda: library["resolve_transport"]("amqp"))
-        on_record = _raised(lambda: user["resolve_transport"]("amqp"))
+        at_site = raised(lambda: library["resolve_transport"]("amqp"))
+        on_record = raised(lambda: user["resolve_transport"]("amqp"))
         assert call_site(at_site) == "kombu:kombu.transport.resolve_transport"
         assert call_site(on_record) is None

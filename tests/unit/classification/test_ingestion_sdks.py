@@ -28,7 +28,7 @@ from airflow_errorguard.classification.class_plan import class_plan
 from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorCategory
 from tests.unit.classification.test_fuzz import FUZZ
-from tests.unit.helpers import assert_cached_equals_uncached
+from tests.unit.helpers import assert_cached_equals_uncached, raised
 
 pytestmark = pytest.mark.unit
 
@@ -38,14 +38,6 @@ T, D, C, U = (
     ErrorCategory.CONFIGURATION,
     ErrorCategory.UNKNOWN,
 )
-
-
-def _raised(fn: Callable[[], Any]) -> BaseException:
-    try:
-        fn()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("did not raise")
 
 
 def _notion(status: int, code: str) -> BaseException:
@@ -87,7 +79,7 @@ HUB_HTTPX: Any = getattr(hub_http, "httpx2", None) or hub_http.httpx
 def _hub(status: int, error_code: str) -> BaseException:
     request = HUB_HTTPX.Request("GET", "https://huggingface.co/api/models/corpus/model")
     response = HUB_HTTPX.Response(status, headers={"X-Error-Code": error_code}, request=request)
-    return _raised(lambda: hf_raise_for_status(response))
+    return raised(lambda: hf_raise_for_status(response))
 
 
 @pytest.mark.parametrize(
@@ -111,7 +103,7 @@ def _no_anthropic_key() -> None:
 
 def _as_user_code(fn: Callable[[], Any]) -> Callable[[], Any]:
     """User code raising the same class with the same message as *fn*'s SDK call site."""
-    site = _raised(fn)
+    site = raised(fn)
 
     def record() -> None:
         raise type(site)(*site.args)
@@ -132,7 +124,7 @@ SITES: list[tuple[str, Callable[[], Any], ErrorCategory]] = [
 def test_an_sdk_settings_call_site_makes_configuration(
     name: str, site: Callable[[], Any], elsewhere: ErrorCategory
 ) -> None:
-    at_site, on_record = _raised(site), _raised(_as_user_code(site))
+    at_site, on_record = raised(site), raised(_as_user_code(site))
     assert type(at_site) is type(on_record) and str(at_site) == str(on_record), name
     assert call_site(at_site) is not None and call_site(on_record) is None
     verdict = Classifier(cache_size=0).classify(at_site)
@@ -147,11 +139,11 @@ def test_dockers_base_error_keeps_its_quick_key() -> None:
 
 MAKERS: list[tuple[Callable[[], BaseException], ErrorCategory]] = [
     *[
-        (lambda site=site: _raised(site), C)  # type: ignore[misc]
+        (lambda site=site: raised(site), C)  # type: ignore[misc]
         for _, site, _ in SITES
     ],
     *[
-        (lambda site=site: _raised(_as_user_code(site)), elsewhere)  # type: ignore[misc]
+        (lambda site=site: raised(_as_user_code(site)), elsewhere)  # type: ignore[misc]
         for _, site, elsewhere in SITES
     ],
     (lambda: _notion(409, "conflict_error"), T),

@@ -27,7 +27,7 @@ from airflow_errorguard.classification.classifier import Classifier
 from airflow_errorguard.classification.model import ErrorCategory
 from airflow_errorguard.classification.raised_in import MAX_FRAMES, raised_in
 from tests.unit.classification.test_fuzz import FUZZ
-from tests.unit.helpers import assert_cached_equals_uncached
+from tests.unit.helpers import assert_cached_equals_uncached, raised
 
 pytestmark = pytest.mark.unit
 
@@ -49,21 +49,13 @@ def _settings_class() -> type[ps.BaseSettings]:
 SETTINGS = _settings_class()
 
 
-def _raised(fn: Callable[[], Any]) -> BaseException:
-    try:
-        fn()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("did not raise")
-
-
 def record_error() -> BaseException:
-    return _raised(lambda: Record(port="five"))  # type: ignore[arg-type]
+    return raised(lambda: Record(port="five"))  # type: ignore[arg-type]
 
 
 def settings_error() -> BaseException:
     with mock.patch.dict(os.environ, {"EGTEST_RAISED_IN_PORT": "five"}):
-        return _raised(SETTINGS)
+        return raised(SETTINGS)
 
 
 def _in_module(module: str, source: str) -> dict[str, Any]:
@@ -110,12 +102,12 @@ def test_alternating_record_and_settings_errors_with_the_cache_warm() -> None:
 MAKERS: list[tuple[Callable[[], BaseException], ErrorCategory]] = [
     (record_error, D),
     (settings_error, C),
-    (lambda: _raised(lambda: json.loads("{")), D),
-    (lambda: _raised(lambda: _OMEGACONF["load"]("{")), C),
-    (lambda: _raised(lambda: _DOTENV["load"](json.loads, "{")), C),
-    (lambda: _raised(lambda: _HYDRA["run_and_report"](lambda: Record(port="five"))), D),
-    (lambda: _raised(b"\xff".decode), D),
-    (lambda: _raised(lambda: _DOTENV["load"](bytes.decode, b"\xff")), C),
+    (lambda: raised(lambda: json.loads("{")), D),
+    (lambda: raised(lambda: _OMEGACONF["load"]("{")), C),
+    (lambda: raised(lambda: _DOTENV["load"](json.loads, "{")), C),
+    (lambda: raised(lambda: _HYDRA["run_and_report"](lambda: Record(port="five"))), D),
+    (lambda: raised(b"\xff".decode), D),
+    (lambda: raised(lambda: _DOTENV["load"](bytes.decode, b"\xff")), C),
 ]
 
 
@@ -126,21 +118,21 @@ def test_cached_equals_uncached_whoever_raised_it(order: list[int]) -> None:
 
 
 def test_a_user_frame_inside_a_loader_entry_point_means_no_loader() -> None:
-    exc = _raised(lambda: _HYDRA["run_and_report"](lambda: Record(port="five")))
+    exc = raised(lambda: _HYDRA["run_and_report"](lambda: Record(port="five")))
     assert raised_in(exc) is None
-    assert raised_in(_raised(lambda: _OMEGACONF["load"]("{"))) == "omegaconf"
+    assert raised_in(raised(lambda: _OMEGACONF["load"]("{"))) == "omegaconf"
 
 
 def test_python_dotenv_reading_a_file_in_another_encoding(tmp_path: Any) -> None:
     (tmp_path / "bad.env").write_bytes(b"A=\xff\n")
-    exc = _raised(lambda: dotenv.dotenv_values(tmp_path / "bad.env", encoding="utf-8"))
+    exc = raised(lambda: dotenv.dotenv_values(tmp_path / "bad.env", encoding="utf-8"))
     assert isinstance(exc, UnicodeDecodeError) and raised_in(exc) == "dotenv"
     assert Classifier().classify(exc).category is C
 
 
 def test_the_walk_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    near = _raised(lambda: _DOTENV["load"](_DEEP["parse"], 5, "{"))
-    far = _raised(lambda: _DOTENV["load"](_DEEP["parse"], MAX_FRAMES, "{"))
+    near = raised(lambda: _DOTENV["load"](_DEEP["parse"], 5, "{"))
+    far = raised(lambda: _DOTENV["load"](_DEEP["parse"], MAX_FRAMES, "{"))
     assert raised_in(near) == "dotenv"
     assert raised_in(far) is None, "the loader is beyond the innermost MAX_FRAMES frames"
     monkeypatch.setattr(raised_in_module, "MAX_LINKS", 4)
@@ -150,7 +142,7 @@ def test_the_walk_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_hostile_frames_and_exceptions_never_break_it() -> None:
     nameless = _in_module("x", "import json\ndef load():\n    return json.loads('{')\n")
     nameless["__name__"] = 42
-    assert raised_in(_raised(nameless["load"])) is None
+    assert raised_in(raised(nameless["load"])) is None
 
     class Hostile(json.JSONDecodeError):
         def __getattribute__(self, name: str) -> Any:
@@ -174,7 +166,7 @@ def test_the_cache_keeps_no_frame_of_a_settings_error() -> None:
     alive: list[weakref.ref[Marker]] = []
     classifier = Classifier()
     for _ in range(3):
-        exc = _raised(load)
+        exc = raised(load)
         assert classifier.classify(exc).category is C
         del exc
     gc.collect()
@@ -186,7 +178,7 @@ def test_a_variable_whose_json_does_not_parse() -> None:
     deserialize = getattr(context, "_mask_and_deserialize_variable", None)
     if deserialize is None:
         pytest.skip("this Airflow deserialises Variables elsewhere")
-    exc = _raised(lambda: deserialize('{"a": 1,}', "etl_settings", True))
+    exc = raised(lambda: deserialize('{"a": 1,}', "etl_settings", True))
     assert raised_in(exc) == "airflow.variable"
     verdict = Classifier().classify(exc)
     assert verdict.category is C and "Airflow Variable" in verdict.reason
